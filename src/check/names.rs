@@ -1,0 +1,145 @@
+//! Kubernetes naming rules (DNS-1123 labels and subdomains, DNS-1035 labels, reserved prefixes) and the
+//! duplicate-name check every domain uses.
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::Platform;
+use crate::source::{Span, Spanned};
+
+/// Why `name` is not a DNS-1123 label (namespaces, most object names), or `None` if it is.
+pub fn dns1123_label(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("is empty".into());
+    }
+    if name.len() > 63 {
+        return Some(format!("is {} characters long; the limit is 63", name.len()));
+    }
+    if let Some(c) = name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
+        return Some(if c.is_ascii_uppercase() {
+            format!("contains the upper-case letter `{c}`")
+        } else {
+            format!("contains `{c}`; only lower-case letters, digits and `-` are allowed")
+        });
+    }
+    if name.starts_with('-') || name.ends_with('-') {
+        return Some("must start and end with a letter or digit".into());
+    }
+    None
+}
+
+/// Why `name` is not a DNS-1035 label (must also start with a letter), or `None`.
+pub fn dns1035_label(name: &str) -> Option<String> {
+    if let Some(why) = dns1123_label(name) {
+        return Some(why);
+    }
+    if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return Some("must start with a letter".into());
+    }
+    None
+}
+
+/// Why `name` is not a DNS-1123 subdomain (ConfigMaps, PriorityClasses, custom resources), or `None`.
+pub fn dns1123_subdomain(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("is empty".into());
+    }
+    if name.len() > 253 {
+        return Some(format!("is {} characters long; the limit is 253", name.len()));
+    }
+    for part in name.split('.') {
+        if let Some(why) = dns1123_label(part) {
+            return Some(if part.is_empty() { "has an empty part between dots".into() } else { why });
+        }
+    }
+    None
+}
+
+/// A lower-case, dash-separated suggestion for an invalid name.
+pub fn suggest_label(name: &str) -> String {
+    let mut s: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect();
+    while s.contains("--") {
+        s = s.replace("--", "-");
+    }
+    let s = s.trim_matches('-');
+    s.chars().take(63).collect::<String>().trim_end_matches('-').to_string()
+}
+
+/// Reports `name` if it is not a valid DNS-1123 label. `what` is e.g. "tenant name".
+pub fn require_label(name: &Spanned<String>, what: &str, code: &'static str, d: &mut Diagnostics) -> bool {
+    match dns1123_label(&name.value) {
+        None => true,
+        Some(why) => {
+            d.push(
+                Diagnostic::error(code, format!("{what} `{}` is not a valid Kubernetes name", name.value))
+                    .at(name.span, format!("{what} {why}"))
+                    .help(format!(
+                        "use lower-case letters, digits and `-` (at most 63), e.g. `{}`",
+                        suggest_label(&name.value)
+                    )),
+            );
+            false
+        }
+    }
+}
+
+/// Names starting with these are reserved by Kubernetes (`kube-` namespaces, `system-` priority classes).
+pub fn reserved_prefix(name: &str) -> Option<&'static str> {
+    ["kube-", "system-"].into_iter().find(|p| name.starts_with(p))
+}
+
+/// Reports every name that appears more than once, labelling both places.
+pub fn duplicates<'a>(
+    items: impl IntoIterator<Item = (&'a str, Span)>,
+    code: &'static str,
+    what: &str,
+    help: &str,
+    d: &mut Diagnostics,
+) {
+    let mut seen: std::collections::HashMap<&str, Span> = std::collections::HashMap::new();
+    for (name, span) in items {
+        match seen.get(name) {
+            Some(first) => d.push(
+                Diagnostic::error(code, format!("{what} `{name}` is defined twice"))
+                    .at(span, "defined again here")
+                    .also(*first, "first defined here")
+                    .help(help.to_string()),
+            ),
+            None => {
+                seen.insert(name, span);
+            }
+        }
+    }
+}
+
+pub fn check_platform(p: &Platform, d: &mut Diagnostics) {
+    let Some(h) = &p.header else { return };
+    require_label(&h.name, "platform name", "strata::platform::name", d);
+    if h.name.value.len() > 40 && dns1123_label(&h.name.value).is_none() {
+        d.push(
+            Diagnostic::error("strata::platform::name", format!("platform name `{}` is too long", h.name.value))
+                .at(h.name.span, format!("{} characters; the limit is 40", h.name.value.len()))
+                .help("strata prefixes object names with it (e.g. the inventory), so keep it short"),
+        );
+    }
+    require_label(&h.inventory_namespace, "inventory namespace", "strata::platform::inventory", d);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels() {
+        assert!(dns1123_label("analytics-1").is_none());
+        assert!(dns1123_label("Analytics").is_some());
+        assert!(dns1123_label("a_b").is_some());
+        assert!(dns1123_label("-a").is_some());
+        assert!(dns1123_label(&"a".repeat(64)).is_some());
+        assert!(dns1035_label("1abc").is_some());
+        assert!(dns1123_subdomain("orders.v1").is_none());
+        assert!(dns1123_subdomain("orders..v1").is_some());
+        assert_eq!(suggest_label("Team_Data!"), "team-data");
+    }
+}

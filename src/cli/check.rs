@@ -1,0 +1,54 @@
+//! `strata check`: every diagnostic for the spec, nothing written. The fast inner loop on a laptop and
+//! the first step in CI.
+
+use crate::cli::{SpecArg, report};
+use crate::diagnostic::{DiagnosticFormat, summary_line};
+use crate::exit;
+
+const EXAMPLES: &str = "\
+Examples:
+  strata check                          # ./platform.kdl and everything it includes
+  strata check platforms/prod.kdl
+  strata check --format github          # annotations on the pull request in GitHub Actions
+  strata check --format json | jq '.diagnostics[].code'
+  strata check --explain                # also show the decisions strata made for you";
+
+/// Check a spec and report every problem, without writing anything.
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    #[command(flatten)]
+    pub spec: SpecArg,
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
+    pub format: DiagnosticFormat,
+    /// Also print notes: defaults strata derived (e.g. LimitRange defaults) and why.
+    #[arg(long)]
+    pub explain: bool,
+    /// Treat warnings as errors (exit 2 when there are any).
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+pub fn run(a: Args) -> i32 {
+    let mut c = crate::compile_path(&a.spec.spec);
+    c.diagnostics.retain_notes(a.explain);
+    report(&c.sources, &c.diagnostics, a.format);
+    let failed = c.diagnostics.has_errors() || (a.deny_warnings && c.diagnostics.warning_count() > 0);
+    if a.format == DiagnosticFormat::Human && !failed {
+        let objects = c.manifests.as_ref().map_or(0, |m| m.len());
+        let tenants = c.platform.tenants.len();
+        let warnings = c.diagnostics.warning_count();
+        let mut line = format!(
+            "strata: `{}` is valid ({tenants} tenant{}, {objects} object{})",
+            c.platform.name(),
+            if tenants == 1 { "" } else { "s" },
+            if objects == 1 { "" } else { "s" }
+        );
+        if warnings > 0 {
+            line.push_str(&format!(", {}", summary_line(0, warnings).trim_start_matches("strata: ")));
+        }
+        eprintln!("{line}");
+    }
+    if failed { exit::INVALID } else { exit::OK }
+}

@@ -1,0 +1,81 @@
+//! The command line: one file per subcommand, each with its own clap arguments and `run`. This layer
+//! parses flags, calls the library, renders results and picks the exit code; it holds no compiler logic.
+
+mod check;
+mod compile;
+mod completions;
+mod fmt;
+mod stdlib;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::diagnostic::{DiagnosticFormat, Diagnostics, Renderer};
+use crate::source::SourceMap;
+
+const ABOUT: &str = "Compile a data platform (tenants, Kafka, Spark, Airflow, Flink) from platform.kdl into checked Kubernetes manifests";
+
+const EXIT_CODES: &str = "\
+Exit codes (the same for every command):
+  0  success, no changes
+  1  changes found (diff, plan, fmt --check)
+  2  invalid input: spec errors, bad flags, unreadable files
+  3  cluster or apply failure";
+
+#[derive(Debug, Parser)]
+#[command(name = "strata", version, about = ABOUT, after_help = EXIT_CODES, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Check(check::Args),
+    Compile(compile::Args),
+    Fmt(fmt::Args),
+    Stdlib(stdlib::Args),
+    Completions(completions::Args),
+}
+
+/// Runs a parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Check(a) => check::run(a),
+        Command::Compile(a) => compile::run(a),
+        Command::Fmt(a) => fmt::run(a),
+        Command::Stdlib(a) => stdlib::run(a),
+        Command::Completions(a) => completions::run(a),
+    }
+}
+
+/// The spec argument every compiling command takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SpecArg {
+    /// The platform spec to read; included files are found relative to it.
+    #[arg(value_name = "SPEC", default_value = "platform.kdl")]
+    pub spec: PathBuf,
+}
+
+/// Writes diagnostics to stderr in the chosen format. Colour only on a terminal and without NO_COLOR.
+pub(crate) fn report(sources: &SourceMap, diags: &Diagnostics, format: DiagnosticFormat) {
+    if diags.is_empty() {
+        return;
+    }
+    let stderr = std::io::stderr();
+    let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let width = if stderr.is_terminal() { terminal_width() } else { 110 };
+    let r = Renderer { sources, color, width };
+    let text = r.render(diags, format);
+    match format {
+        // Machine formats go to stdout so they can be piped or captured on their own.
+        DiagnosticFormat::Json | DiagnosticFormat::Github => print!("{text}"),
+        DiagnosticFormat::Human => eprint!("{text}"),
+    }
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(110).clamp(60, 200)
+}

@@ -1,0 +1,35 @@
+//! Model to manifests. Runs only on a spec that passed every check, so emitters may rely on resolved
+//! references; one file per domain, each adding its objects to the shared [`ManifestSet`].
+
+mod priority_classes;
+mod tenants;
+
+use crate::diagnostic::Diagnostics;
+use crate::manifest::{ApplySetRef, ManifestSet};
+use crate::model::Platform;
+use crate::source::SourceMap;
+
+/// Emits every object of the platform, stamped and sorted.
+pub fn emit(p: &Platform, sources: &SourceMap, d: &mut Diagnostics) -> ManifestSet {
+    let mut set = ManifestSet::default();
+    priority_classes::emit(p, &mut set);
+    tenants::emit(p, &mut set);
+    let applyset = applyset(p);
+    set.finish(p.name(), &applyset, sources, d);
+    set
+}
+
+/// The platform's ApplySet identity (parent object and member label value).
+pub fn applyset(p: &Platform) -> ApplySetRef {
+    let ns = p.header.as_ref().map_or(crate::model::DEFAULT_INVENTORY_NAMESPACE, |h| h.inventory_namespace.value.as_str());
+    ApplySetRef::for_platform(p.name(), ns)
+}
+
+/// `ObjectMeta` with a name and optional namespace; labels and annotations are added by the set.
+pub(crate) fn meta(name: &str, namespace: Option<&str>) -> k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+    k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+        name: Some(name.to_string()),
+        namespace: namespace.map(str::to_string),
+        ..Default::default()
+    }
+}

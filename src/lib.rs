@@ -1,0 +1,83 @@
+//! strata: a compiler and GitOps CLI for data platforms on Kubernetes.
+//!
+//! The pipeline: [`spec`] reads `platform.kdl` and its includes into a typed [`model::Platform`];
+//! [`check`] applies the semantic rules; [`emit`] turns the model into a [`manifest::ManifestSet`];
+//! [`render`] prints it. Everything here is pure (no cluster, no output); the binary renders results.
+
+pub mod check;
+pub mod cli;
+pub mod diagnostic;
+pub mod emit;
+pub mod manifest;
+pub mod model;
+pub mod output;
+pub mod render;
+pub mod source;
+pub mod spec;
+pub mod units;
+
+use std::path::Path;
+
+use diagnostic::Diagnostics;
+use manifest::ManifestSet;
+use model::Platform;
+use source::SourceMap;
+use spec::SpecFs;
+
+/// Everything one compile produced. `manifests` is `None` when the spec has errors: strata never emits
+/// objects from a spec it could not fully check.
+#[derive(Debug)]
+pub struct Compilation {
+    pub platform: Platform,
+    pub sources: SourceMap,
+    pub diagnostics: Diagnostics,
+    pub manifests: Option<ManifestSet>,
+}
+
+impl Compilation {
+    pub fn ok(&self) -> bool {
+        !self.diagnostics.has_errors()
+    }
+}
+
+/// Reads and checks the spec without emitting.
+pub fn check(fs: &dyn SpecFs, root: &Path) -> Compilation {
+    let front = spec::read(fs, root);
+    let mut diagnostics = front.diagnostics;
+    // Checks run on whatever lowered cleanly, so one run reports syntax errors in one file and rule
+    // violations in another.
+    diagnostics.extend(check::run(&front.platform));
+    Compilation { platform: front.platform, sources: front.sources, diagnostics, manifests: None }
+}
+
+/// Reads, checks and, if there are no errors, emits the platform's manifests.
+pub fn compile(fs: &dyn SpecFs, root: &Path) -> Compilation {
+    let mut c = check(fs, root);
+    if c.ok() {
+        let mut emit_diags = Diagnostics::new();
+        let set = emit::emit(&c.platform, &c.sources, &mut emit_diags);
+        let failed = emit_diags.has_errors();
+        c.diagnostics.extend(emit_diags);
+        if !failed {
+            c.manifests = Some(set);
+        }
+    }
+    c
+}
+
+/// Convenience for tests and embedders: compile a spec on disk.
+pub fn compile_path(root: &Path) -> Compilation {
+    compile(&spec::DiskFs, root)
+}
+
+/// The exit codes every command shares (see the README).
+pub mod exit {
+    pub const OK: i32 = 0;
+    /// `diff`/`plan`: there are changes.
+    pub const CHANGES: i32 = 1;
+    /// Invalid input: spec errors, bad flags, unreadable files.
+    pub const INVALID: i32 = 2;
+    /// The cluster refused or failed.
+    pub const CLUSTER: i32 = 3;
+}
+

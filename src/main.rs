@@ -1,0 +1,8 @@
+//! The `strata` binary: parses the command line and hands it to the library's CLI layer.
+
+use clap::Parser;
+
+fn main() {
+    let cli = strata::cli::Cli::parse();
+    std::process::exit(strata::cli::run(cli));
+}

@@ -1,0 +1,84 @@
+//! The typed platform model that lowering produces and checks and emitters consume. Every value keeps the
+//! span it was written at; nothing here knows about KDL syntax or Kubernetes JSON.
+
+pub mod demand;
+pub mod presets;
+pub mod tenant;
+
+use std::collections::BTreeMap;
+
+use crate::source::{Span, Spanned};
+
+pub use presets::{Presets, PriorityClassPreset, SizePreset, TierPreset};
+pub use tenant::{Direction, LimitsSpec, NetworkMode, NetworkRule, PodSecurity, QuotaSpec, Tenant};
+
+/// The whole platform: the `platform` node, every preset (stdlib and user), and every domain object.
+#[derive(Debug, Default)]
+pub struct Platform {
+    pub header: Option<PlatformHeader>,
+    pub presets: Presets,
+    pub tenants: Vec<Tenant>,
+}
+
+/// The `platform` node: the platform's name and the cluster it belongs to.
+#[derive(Debug, Clone)]
+pub struct PlatformHeader {
+    pub name: Spanned<String>,
+    /// The kube context `apply`/`plan` must target (the reconciler refuses any other).
+    pub context: Option<Spanned<String>>,
+    pub kubernetes_version: Option<Spanned<String>>,
+    /// Where the ApplySet parent (the inventory of what strata applied) lives.
+    pub inventory_namespace: Spanned<String>,
+    pub span: Span,
+}
+
+/// Where the ApplySet parent lives when the spec does not say: present on every cluster, and only
+/// cluster administrators (who run platform applies) can write there.
+pub const DEFAULT_INVENTORY_NAMESPACE: &str = "kube-system";
+
+impl Platform {
+    pub fn name(&self) -> &str {
+        self.header.as_ref().map_or("platform", |h| h.name.value.as_str())
+    }
+
+    pub fn tenant(&self, name: &str) -> Option<&Tenant> {
+        self.tenants.iter().find(|t| t.name.value == name)
+    }
+
+    /// The tenant's quota after applying its tier: each field from the tenant's own `quota` if given,
+    /// else from the tier.
+    pub fn effective_quota(&self, tenant: &Tenant) -> Option<QuotaSpec> {
+        let tier = tenant.tier.as_ref().and_then(|t| self.presets.tier(&t.value)).and_then(|t| t.quota.clone());
+        match (tenant.quota.clone(), tier) {
+            (Some(own), Some(base)) => Some(own.over(base)),
+            (own, base) => own.or(base),
+        }
+    }
+
+    /// Every reference to a PriorityClass by name, with where it was written. Each domain adds its own.
+    pub fn priority_class_refs(&self) -> Vec<&Spanned<String>> {
+        let mut refs = Vec::new();
+        for t in &self.tenants {
+            refs.extend(t.priority_class.iter());
+            if let Some(q) = &t.quota {
+                refs.extend(q.priority_classes.iter());
+            }
+            if let Some(tier) = t.tier.as_ref().and_then(|n| self.presets.tier(&n.value))
+                && let Some(q) = &tier.quota
+            {
+                refs.extend(q.priority_classes.iter());
+            }
+        }
+        refs
+    }
+
+    /// Every workload's peak demand on its tenant's quota; each workload domain adds its own.
+    pub fn demands(&self) -> Vec<demand::Demand> {
+        Vec::new()
+    }
+
+    /// Tenant namespace by tenant name, for emitters of every domain.
+    pub fn namespaces(&self) -> BTreeMap<&str, &str> {
+        self.tenants.iter().map(|t| (t.name.value.as_str(), t.namespace.value.as_str())).collect()
+    }
+}

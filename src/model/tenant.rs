@@ -1,0 +1,129 @@
+//! Tenants: a team's namespace with its quota, default limits, network isolation and pod security level.
+
+use crate::source::{Span, Spanned};
+use crate::units::{Bytes, Cpu};
+
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    pub name: Spanned<String>,
+    /// Defaults to the tenant's name (then spanned at the name).
+    pub namespace: Spanned<String>,
+    pub tier: Option<Spanned<String>>,
+    pub quota: Option<QuotaSpec>,
+    pub limits: Option<LimitsSpec>,
+    pub network: Spanned<NetworkMode>,
+    pub network_rules: Vec<NetworkRule>,
+    pub pod_security: Spanned<PodSecurity>,
+    /// The PriorityClass the tenant's workloads use unless they name another.
+    pub priority_class: Option<Spanned<String>>,
+    /// Extra labels for the namespace (e.g. cost centre).
+    pub labels: Vec<(Spanned<String>, Spanned<String>)>,
+    /// Every Kafka topic the tenant owns must start with this (e.g. `analytics.`).
+    pub topic_prefix: Option<Spanned<String>>,
+    pub span: Span,
+}
+
+/// A ResourceQuota as written. All fields optional so a tenant can override single fields of its tier.
+#[derive(Debug, Clone, Default)]
+pub struct QuotaSpec {
+    pub span: Option<Span>,
+    pub cpu: Option<Spanned<Cpu>>,
+    pub memory: Option<Spanned<Bytes>>,
+    pub cpu_limit: Option<Spanned<Cpu>>,
+    pub memory_limit: Option<Spanned<Bytes>>,
+    pub pods: Option<Spanned<u64>>,
+    pub storage: Option<Spanned<Bytes>>,
+    pub pvcs: Option<Spanned<u64>>,
+    pub services: Option<Spanned<u64>>,
+    pub configmaps: Option<Spanned<u64>>,
+    pub secrets: Option<Spanned<u64>>,
+    /// `count "<plural>.<group>" N` → `count/<plural>.<group>`.
+    pub counts: Vec<(Spanned<String>, Spanned<u64>)>,
+    /// Limits the quota to pods of these PriorityClasses (`scopeSelector`).
+    pub priority_classes: Vec<Spanned<String>>,
+}
+
+impl QuotaSpec {
+    /// `self` with every unset field taken from `base`.
+    pub fn over(self, base: QuotaSpec) -> QuotaSpec {
+        let mut counts = self.counts;
+        for (k, v) in base.counts {
+            if !counts.iter().any(|(k2, _)| k2.value == k.value) {
+                counts.push((k, v));
+            }
+        }
+        QuotaSpec {
+            span: self.span.or(base.span),
+            cpu: self.cpu.or(base.cpu),
+            memory: self.memory.or(base.memory),
+            cpu_limit: self.cpu_limit.or(base.cpu_limit),
+            memory_limit: self.memory_limit.or(base.memory_limit),
+            pods: self.pods.or(base.pods),
+            storage: self.storage.or(base.storage),
+            pvcs: self.pvcs.or(base.pvcs),
+            services: self.services.or(base.services),
+            configmaps: self.configmaps.or(base.configmaps),
+            secrets: self.secrets.or(base.secrets),
+            counts,
+            priority_classes: if self.priority_classes.is_empty() { base.priority_classes } else { self.priority_classes },
+        }
+    }
+
+    /// A cpu or memory quota makes the apiserver reject pods that do not state requests/limits.
+    pub fn constrains_compute(&self) -> bool {
+        self.cpu.is_some() || self.memory.is_some() || self.cpu_limit.is_some() || self.memory_limit.is_some()
+    }
+}
+
+/// `limits`: per-container defaults (LimitRange) for pods that state no resources.
+#[derive(Debug, Clone)]
+pub struct LimitsSpec {
+    pub span: Span,
+    pub default_cpu: Option<Spanned<Cpu>>,
+    pub default_memory: Option<Spanned<Bytes>>,
+    pub default_cpu_request: Option<Spanned<Cpu>>,
+    pub default_memory_request: Option<Spanned<Bytes>>,
+    pub max_cpu: Option<Spanned<Cpu>>,
+    pub max_memory: Option<Spanned<Bytes>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkMode {
+    /// Default-deny in and out; DNS, the tenant's own namespace and declared peers allowed.
+    Isolated,
+    /// No NetworkPolicy at all.
+    Open,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Ingress,
+    Egress,
+}
+
+/// An extra allowed peer of an isolated tenant: `egress namespace="kafka" port=9092`.
+#[derive(Debug, Clone)]
+pub struct NetworkRule {
+    pub direction: Direction,
+    pub namespace: Option<Spanned<String>>,
+    pub cidr: Option<Spanned<String>>,
+    pub ports: Vec<Spanned<u16>>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PodSecurity {
+    Restricted,
+    Baseline,
+    Privileged,
+}
+
+impl PodSecurity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PodSecurity::Restricted => "restricted",
+            PodSecurity::Baseline => "baseline",
+            PodSecurity::Privileged => "privileged",
+        }
+    }
+}

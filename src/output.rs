@@ -1,0 +1,103 @@
+//! Writes a compiled platform to a directory, one file per object, atomically: the new tree is built next
+//! to the target and swapped in only when complete, so a failed compile leaves the old output untouched,
+//! and files of objects that no longer exist disappear with the old tree.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::manifest::ManifestSet;
+use crate::render::{OutputFormat, file_path, render_one};
+
+/// Marks a directory as strata's output, so strata never replaces a directory it did not write.
+pub const MARKER: &str = ".strata-output";
+const MARKER_TEXT: &str = "This directory is written by `strata compile --out` and replaced on every compile.\n";
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum OutputError {
+    #[error("`{0}` exists and is not a directory")]
+    #[diagnostic(code(strata::output::not_a_directory), help("choose another --out path"))]
+    NotADirectory(PathBuf),
+    #[error("`{0}` is not empty and was not written by strata")]
+    #[diagnostic(
+        code(strata::output::foreign_directory),
+        help("strata replaces its --out directory whole; point it at an empty or new directory, or at one it wrote before (those contain `.strata-output`)")
+    )]
+    ForeignDirectory(PathBuf),
+    #[error("cannot write `{path}`: {source}")]
+    #[diagnostic(code(strata::output::io), help("check that the directory is writable and the disk has space"))]
+    Io { path: PathBuf, source: io::Error },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
+    move |source| OutputError::Io { path: path.to_path_buf(), source }
+}
+
+/// Replaces `dir` with the rendered objects of `set`. Returns the number of files written.
+pub fn write_dir(set: &ManifestSet, dir: &Path, format: OutputFormat) -> Result<usize, OutputError> {
+    if dir.exists() {
+        if !dir.is_dir() {
+            return Err(OutputError::NotADirectory(dir.to_path_buf()));
+        }
+        let is_ours = dir.join(MARKER).is_file();
+        let is_empty = fs::read_dir(dir).map_err(io_err(dir))?.next().is_none();
+        if !is_ours && !is_empty {
+            return Err(OutputError::ForeignDirectory(dir.to_path_buf()));
+        }
+    }
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent).map_err(io_err(&parent))?;
+    let base = dir.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    let staging = parent.join(format!(".{base}.strata-new-{}", std::process::id()));
+    let retired = parent.join(format!(".{base}.strata-old-{}", std::process::id()));
+
+    let written = match fill(set, &staging, format) {
+        Ok(n) => n,
+        Err(e) => {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    if dir.exists() {
+        fs::rename(dir, &retired).map_err(|e| {
+            let _ = fs::remove_dir_all(&staging);
+            io_err(dir)(e)
+        })?;
+        if let Err(e) = fs::rename(&staging, dir) {
+            // Put the previous output back; the user is never left without one.
+            let _ = fs::rename(&retired, dir);
+            let _ = fs::remove_dir_all(&staging);
+            return Err(io_err(dir)(e));
+        }
+        let _ = fs::remove_dir_all(&retired);
+    } else {
+        fs::rename(&staging, dir).map_err(|e| {
+            let _ = fs::remove_dir_all(&staging);
+            io_err(dir)(e)
+        })?;
+    }
+    Ok(written)
+}
+
+fn fill(set: &ManifestSet, staging: &Path, format: OutputFormat) -> Result<usize, OutputError> {
+    if staging.exists() {
+        fs::remove_dir_all(staging).map_err(io_err(staging))?;
+    }
+    fs::create_dir_all(staging).map_err(io_err(staging))?;
+    fs::write(staging.join(MARKER), MARKER_TEXT).map_err(io_err(staging))?;
+    let mut dirs_made = std::collections::HashSet::new();
+    for m in &set.items {
+        let rel = file_path(m, format);
+        let path = staging.join(&rel);
+        if let Some(p) = path.parent()
+            && dirs_made.insert(p.to_path_buf())
+        {
+            fs::create_dir_all(p).map_err(io_err(p))?;
+        }
+        fs::write(&path, render_one(m, format)).map_err(io_err(&path))?;
+    }
+    Ok(set.items.len())
+}

@@ -1,0 +1,274 @@
+//! Deterministic text output for manifests: multi-document YAML (a small emitter written here so quoting is
+//! predictable and safe for every YAML 1.1/1.2 reader) and JSON. Object keys are sorted (serde_json's
+//! default map), so the same set renders to the same bytes on every machine.
+
+use std::fmt::Write;
+
+use serde_json::Value;
+
+use crate::manifest::{Manifest, ManifestSet};
+
+/// Output formats of `strata compile`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Yaml,
+    Json,
+}
+
+impl OutputFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            OutputFormat::Yaml => "yaml",
+            OutputFormat::Json => "json",
+        }
+    }
+}
+
+/// The whole set as one stream: `---`-separated YAML documents, or a JSON `v1/List`.
+pub fn render_set(set: &ManifestSet, format: OutputFormat) -> String {
+    match format {
+        OutputFormat::Yaml => {
+            let mut out = String::with_capacity(set.len() * 512);
+            for m in &set.items {
+                out.push_str("---\n");
+                out.push_str(&to_yaml(&m.object));
+            }
+            out
+        }
+        OutputFormat::Json => {
+            let list = serde_json::json!({
+                "apiVersion": "v1",
+                "kind": "List",
+                "items": set.items.iter().map(|m| &m.object).collect::<Vec<_>>(),
+            });
+            let mut s = serde_json::to_string_pretty(&list).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+    }
+}
+
+/// One object as a standalone file.
+pub fn render_one(m: &Manifest, format: OutputFormat) -> String {
+    match format {
+        OutputFormat::Yaml => to_yaml(&m.object),
+        OutputFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&m.object).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+    }
+}
+
+/// `<namespace or _cluster>/<kind>-<name>.<ext>`: where `compile --out` writes an object.
+pub fn file_path(m: &Manifest, format: OutputFormat) -> String {
+    format!(
+        "{}/{}-{}.{}",
+        m.namespace.as_deref().unwrap_or("_cluster"),
+        m.kind.to_ascii_lowercase(),
+        m.name,
+        format.extension()
+    )
+}
+
+/// Block-style YAML for one value (a document body, no `---`).
+pub fn to_yaml(v: &Value) -> String {
+    let mut out = String::new();
+    match v {
+        Value::Object(m) if !m.is_empty() => write_map(&mut out, m, 0),
+        Value::Array(a) if !a.is_empty() => write_seq(&mut out, a, 0),
+        other => {
+            write_scalar(&mut out, other, 0);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn pad(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
+}
+
+fn write_map(out: &mut String, m: &serde_json::Map<String, Value>, indent: usize) {
+    for (i, (k, v)) in m.iter().enumerate() {
+        if i > 0 {
+            pad(out, indent);
+        }
+        write_key(out, k);
+        out.push(':');
+        write_child(out, v, indent);
+    }
+}
+
+/// Writes what follows `key:` or `- `: a scalar on the same line, or a nested block on the next lines.
+fn write_child(out: &mut String, v: &Value, indent: usize) {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            out.push('\n');
+            pad(out, indent + 2);
+            write_map(out, m, indent + 2);
+        }
+        Value::Array(a) if !a.is_empty() => {
+            out.push('\n');
+            pad(out, indent);
+            write_seq(out, a, indent);
+        }
+        Value::Object(_) => out.push_str(" {}\n"),
+        Value::Array(_) => out.push_str(" []\n"),
+        scalar => {
+            out.push(' ');
+            write_scalar(out, scalar, indent + 2);
+            out.push('\n');
+        }
+    }
+}
+
+fn write_seq(out: &mut String, a: &[Value], indent: usize) {
+    for (i, item) in a.iter().enumerate() {
+        if i > 0 {
+            pad(out, indent);
+        }
+        out.push('-');
+        match item {
+            Value::Object(m) if !m.is_empty() => {
+                out.push(' ');
+                write_map(out, m, indent + 2);
+            }
+            Value::Array(inner) if !inner.is_empty() => {
+                out.push('\n');
+                pad(out, indent + 2);
+                write_seq(out, inner, indent + 2);
+            }
+            Value::Object(_) => out.push_str(" {}\n"),
+            Value::Array(_) => out.push_str(" []\n"),
+            scalar => {
+                out.push(' ');
+                write_scalar(out, scalar, indent + 2);
+                out.push('\n');
+            }
+        }
+    }
+}
+
+fn write_key(out: &mut String, k: &str) {
+    if is_plain_safe(k) {
+        out.push_str(k);
+    } else {
+        out.push_str(&quoted(k));
+    }
+}
+
+fn write_scalar(out: &mut String, v: &Value, indent: usize) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::String(s) => write_string(out, s, indent),
+        // Callers pass only scalars; containers are written by write_map/write_seq.
+        Value::Object(_) | Value::Array(_) => out.push_str(&quoted(&v.to_string())),
+    }
+}
+
+fn write_string(out: &mut String, s: &str, indent: usize) {
+    if is_plain_safe(s) {
+        out.push_str(s);
+    } else if literal_block_ok(s) {
+        let body = s.trim_end_matches('\n');
+        let trailing = s.len() - body.len();
+        out.push_str(match trailing {
+            0 => "|-",
+            1 => "|",
+            _ => "|+",
+        });
+        for line in s.split_inclusive('\n') {
+            out.push('\n');
+            let content = line.strip_suffix('\n').unwrap_or(line);
+            if !content.is_empty() {
+                pad(out, indent);
+                out.push_str(content);
+            }
+        }
+    } else {
+        out.push_str(&quoted(s));
+    }
+}
+
+/// JSON string syntax is valid YAML double-quoted syntax, with the same escapes.
+fn quoted(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
+}
+
+/// Multi-line text (pod templates, config files) reads best as a literal block; fall back to quotes for
+/// anything a block cannot hold exactly.
+fn literal_block_ok(s: &str) -> bool {
+    s.contains('\n')
+        && !s.starts_with([' ', '\t', '\n'])
+        && s.chars().all(|c| c == '\n' || (!c.is_control() && c != '\u{feff}'))
+        && !s.trim_end_matches('\n').is_empty()
+}
+
+/// True when `s` can be written without quotes and reads back as the same string in YAML 1.1 and 1.2.
+fn is_plain_safe(s: &str) -> bool {
+    let Some(first) = s.chars().next() else { return false };
+    if s != s.trim() || s.contains(": ") || s.contains(" #") || s.ends_with(':') {
+        return false;
+    }
+    if "-?:,[]{}#&*!|>'\"%@`~ ".contains(first) {
+        return false;
+    }
+    if s.chars().any(|c| c.is_control() || "{}[],\"'\\".contains(c) || !c.is_ascii()) {
+        return false;
+    }
+    let lower = s.to_ascii_lowercase();
+    if ["true", "false", "yes", "no", "on", "off", "y", "n", "null", ".inf", ".nan", "-.inf", "+.inf"].contains(&lower.as_str()) {
+        return false;
+    }
+    // Anything number-like, date-like or sexagesimal (YAML 1.1 `1:20`) stays a string only in quotes.
+    let numeric_chars = |c: char| c.is_ascii_hexdigit() || "xXoO._:+-".contains(c);
+    if (first.is_ascii_digit() || first == '.' || first == '+') && s.chars().all(numeric_chars) {
+        return false;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn quotes_what_yaml_would_retype() {
+        for s in ["true", "No", "on", "1", "0.5", "1e3", "0x1F", "2024-01-01", "1:20", "", " a", "a: b", "-x", "*x", "null"] {
+            assert!(!is_plain_safe(s), "{s:?} must be quoted");
+        }
+        for s in ["500m", "4Gi", "orders", "strimzi.io/cluster", "local:///opt/app.jar", "v1", "apps/v1"] {
+            assert!(is_plain_safe(s), "{s:?} can be plain");
+        }
+    }
+
+    #[test]
+    fn renders_nested_structures_in_block_style() {
+        let v = json!({
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "x", "labels": {"a": "1"}},
+            "data": {"t": "line1\nline2\n", "empty": {}},
+            "list": [{"name": "a", "v": [1, 2]}, "s"]
+        });
+        let y = to_yaml(&v);
+        assert_eq!(
+            y,
+            "apiVersion: v1\ndata:\n  empty: {}\n  t: |\n    line1\n    line2\nkind: ConfigMap\nlist:\n- name: a\n  v:\n  - 1\n  - 2\n- s\nmetadata:\n  labels:\n    a: \"1\"\n  name: x\n"
+        );
+    }
+
+    #[test]
+    fn literal_blocks_keep_trailing_newlines_exact() {
+        let y = to_yaml(&json!({"a": "x\ny"}));
+        assert_eq!(y, "a: |-\n  x\n  y\n");
+        let y = to_yaml(&json!({"a": "x\n\n"}));
+        assert_eq!(y, "a: |+\n  x\n\n");
+    }
+}

@@ -1,0 +1,311 @@
+//! Reads the root spec and everything it includes, parses each file as KDL 2.0, and keeps every file's text
+//! for diagnostics. Guards the parser against hostile input (huge files, deep nesting) before it runs.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use kdl::{KdlDocument, KdlNode};
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::spec::fs::{ReadError, SpecFs, display_name, is_glob, normalize};
+
+/// A single spec file may not exceed this: a platform that large should be split with `include`, and the
+/// bound keeps parse time and memory predictable on hostile input.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+/// Nesting deeper than this is never a real platform, and the KDL parser recurses per level.
+pub const MAX_DEPTH: usize = 32;
+/// Bounds the work an include graph can cause (globs can fan out).
+pub const MAX_FILES: usize = 10_000;
+
+/// The parsed files of one spec, root first, then includes depth-first in the order written.
+#[derive(Debug, Default)]
+pub struct LoadedSpec {
+    pub sources: SourceMap,
+    pub documents: Vec<(FileId, KdlDocument)>,
+}
+
+/// Loads `root` and its includes. Problems are collected in `diags`; a file that fails to read or parse is
+/// skipped while the rest still load, so one run reports every broken file.
+pub fn load(fs: &dyn SpecFs, root: &Path, diags: &mut Diagnostics) -> LoadedSpec {
+    let root = normalize(root);
+    let base = root.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut loader = Loader { fs, base, spec: LoadedSpec::default(), seen: HashSet::new(), stack: Vec::new() };
+    loader.load_file(&root, None, diags);
+    loader.spec
+}
+
+struct Loader<'a> {
+    fs: &'a dyn SpecFs,
+    base: PathBuf,
+    spec: LoadedSpec,
+    seen: HashSet<PathBuf>,
+    /// Files being loaded, outermost first, for cycle detection and messages.
+    stack: Vec<PathBuf>,
+}
+
+impl Loader<'_> {
+    fn load_file(&mut self, path: &Path, included_at: Option<Span>, diags: &mut Diagnostics) {
+        let path = normalize(path);
+        if self.stack.contains(&path) {
+            let chain: Vec<String> = self
+                .stack
+                .iter()
+                .skip_while(|p| **p != path)
+                .chain(std::iter::once(&path))
+                .map(|p| display_name(&self.base, p))
+                .collect();
+            let mut d = Diagnostic::error("strata::include::cycle", "include cycle")
+                .help("remove one of the includes; each file may be included once")
+                .note_line(format!("cycle: {}", chain.join(" -> ")));
+            if let Some(at) = included_at {
+                d = d.at(at, "this include leads back to a file that is still being read");
+            }
+            diags.push(d);
+            return;
+        }
+        if !self.seen.insert(path.clone()) {
+            // Included twice through different routes (a diamond): load it once, like `#pragma once`.
+            return;
+        }
+        if self.spec.documents.len() >= MAX_FILES {
+            let mut d = Diagnostic::error("strata::include::too-many", format!("more than {MAX_FILES} spec files"))
+                .help("check the include globs: they match more files than any platform needs");
+            if let Some(at) = included_at {
+                d = d.at(at, "this include went over the limit");
+            }
+            diags.push(d);
+            return;
+        }
+        let name = display_name(&self.base, &path);
+        let Some(text) = self.read_text(&path, &name, included_at, diags) else { return };
+        let file = self.spec.sources.add(SourceFile::new(name, path.clone(), text.clone()));
+
+        if let Some((offset, depth)) = too_deep(&text) {
+            diags.push(
+                Diagnostic::error("strata::parse::too-deep", format!("nodes are nested deeper than {MAX_DEPTH} levels"))
+                    .at(Span::new(file, offset, 1), format!("level {depth} starts here"))
+                    .help("flatten the spec: no strata node needs more than a few levels of children"),
+            );
+            return;
+        }
+
+        let doc = match KdlDocument::parse_v2(&text) {
+            Ok(doc) => doc,
+            Err(err) => {
+                let mut last_start: Option<usize> = None;
+                for d in err.diagnostics {
+                    // The KDL parser often reports one mistake twice, at adjacent offsets (an unclosed
+                    // block as both "no closing '}'" and "closing '}' not found"): keep the first.
+                    let start = d.span.offset();
+                    if last_start.is_some_and(|l| start.abs_diff(l) <= 1) {
+                        continue;
+                    }
+                    last_start = Some(start);
+                    let message = d.message.unwrap_or_else(|| "invalid KDL".to_string());
+                    let mut diag = Diagnostic::error("strata::parse::syntax", format!("KDL syntax error: {message}"))
+                        .at(Span::from_kdl(file, d.span), d.label.unwrap_or_default());
+                    diag = diag.help(d.help.unwrap_or_else(|| {
+                        "strata reads KDL 2.0: strings in quotes, `#true`/`#false`, properties as key=value".into()
+                    }));
+                    diags.push(diag);
+                }
+                return;
+            }
+        };
+
+        self.stack.push(path.clone());
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let includes: Vec<(String, Span)> = doc.nodes().iter().filter_map(|n| include_target(n, file)).collect();
+        self.spec.documents.push((file, doc));
+        for (target, span) in includes {
+            let pattern = dir.join(&target);
+            if is_glob(&target) {
+                match self.fs.glob(&pattern) {
+                    Ok(matches) if matches.is_empty() => diags.push(
+                        Diagnostic::warning("strata::include::no-match", format!("`{target}` matches no files"))
+                            .at(span, "nothing to include")
+                            .help("check the pattern; it is relative to the file that includes it"),
+                    ),
+                    Ok(matches) => {
+                        for m in matches {
+                            self.load_file(&m, Some(span), diags);
+                        }
+                    }
+                    Err(e) => diags.push(
+                        Diagnostic::error("strata::include::pattern", format!("invalid include pattern: {e}"))
+                            .at(span, "here")
+                            .help("use `*`, `?`, `[abc]` or `**` in include patterns"),
+                    ),
+                }
+            } else {
+                self.load_file(&pattern, Some(span), diags);
+            }
+        }
+        self.stack.pop();
+    }
+
+    fn read_text(&mut self, path: &Path, name: &str, at: Option<Span>, diags: &mut Diagnostics) -> Option<Arc<str>> {
+        let located = |d: Diagnostic, label: &str| match at {
+            Some(span) => d.at(span, label.to_string()),
+            None => d,
+        };
+        let bytes = match self.fs.read(path, MAX_FILE_BYTES) {
+            Ok(b) => b,
+            Err(ReadError::NotFound) => {
+                diags.push(located(
+                    Diagnostic::error("strata::io::not-found", format!("spec file `{name}` does not exist")).help(
+                        if at.is_some() {
+                            "include paths are relative to the file that includes them"
+                        } else {
+                            "pass the spec's path (strata looks for ./platform.kdl by default)"
+                        },
+                    ),
+                    "included here",
+                ));
+                return None;
+            }
+            Err(ReadError::IsDirectory) => {
+                diags.push(located(
+                    Diagnostic::error("strata::io::directory", format!("`{name}` is a directory, not a spec file"))
+                        .help("name a .kdl file, or include a glob such as `tenants/*.kdl`"),
+                    "included here",
+                ));
+                return None;
+            }
+            Err(ReadError::TooLarge(len)) => {
+                diags.push(located(
+                    Diagnostic::error(
+                        "strata::io::too-large",
+                        format!(
+                            "spec file `{name}` is {:.1} MiB; strata reads at most {} MiB per file",
+                            len as f64 / 1048576.0,
+                            MAX_FILE_BYTES >> 20
+                        ),
+                    )
+                    .help("split the platform into several files and `include` them"),
+                    "included here",
+                ));
+                return None;
+            }
+            Err(ReadError::Io(e)) => {
+                diags.push(located(
+                    Diagnostic::error("strata::io::read", format!("cannot read `{name}`: {e}"))
+                        .help("check the file's permissions"),
+                    "included here",
+                ));
+                return None;
+            }
+        };
+        match String::from_utf8(bytes) {
+            Ok(s) => Some(Arc::from(s)),
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                // The lossy text is kept only so the diagnostic can point at the bad byte; it is not parsed.
+                let id = self.spec.sources.add(SourceFile::new(name.to_string(), path.to_path_buf(), Arc::from(lossy)));
+                let mut d = Diagnostic::error("strata::io::not-utf8", format!("`{name}` is not UTF-8 text"))
+                    .at(Span::new(id, valid, 1), "this byte is not valid UTF-8")
+                    .help("save the file as UTF-8");
+                if let Some(span) = at {
+                    d = d.also(span, "included here");
+                }
+                diags.push(d);
+                None
+            }
+        }
+    }
+}
+
+/// The target of a top-level `include "path"` node. Malformed includes are reported by the lowering pass,
+/// which owns node validation.
+fn include_target(node: &KdlNode, file: FileId) -> Option<(String, Span)> {
+    if node.name().value() != "include" {
+        return None;
+    }
+    let entry = node.entries().iter().find(|e| e.name().is_none())?;
+    let s = entry.value().as_string()?;
+    Some((s.to_string(), Span::from_kdl(file, entry.span())))
+}
+
+/// Finds the first `{` that nests deeper than [`MAX_DEPTH`], skipping strings and comments well enough to
+/// never under-count real nesting.
+fn too_deep(text: &str) -> Option<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    let mut depth = 0usize;
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let mut nest = 1;
+                i += 2;
+                while i < b.len() && nest > 0 {
+                    if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+                        nest += 1;
+                        i += 1;
+                    } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+                        nest -= 1;
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                continue;
+            }
+            b'#' if b.get(i + 1).is_some_and(|c| *c == b'#' || *c == b'"') => {
+                let hashes = b[i..].iter().take_while(|c| **c == b'#').count();
+                i += hashes;
+                if b.get(i) == Some(&b'"') {
+                    i += 1;
+                    'raw: while i < b.len() {
+                        if b[i] == b'"' && b[i + 1..].iter().take(hashes).filter(|c| **c == b'#').count() == hashes {
+                            i += 1 + hashes;
+                            break 'raw;
+                        }
+                        i += 1;
+                    }
+                }
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some((i, depth));
+                }
+            }
+            b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_guard_ignores_braces_in_strings_and_comments() {
+        let nested = "a {".repeat(MAX_DEPTH + 1) + &"}".repeat(MAX_DEPTH + 1);
+        assert!(too_deep(&nested).is_some());
+        let fine = format!("a \"{}\" // {}\n/* {} */", "{".repeat(100), "{".repeat(100), "{".repeat(100));
+        assert!(too_deep(&fine).is_none());
+        let raw = format!("a #\"{}\"#", "{\"".repeat(100));
+        assert!(too_deep(&raw).is_none());
+    }
+}

@@ -1,0 +1,157 @@
+//! Lowers `tenant` nodes and their `quota`, `limits`, `network` and `label` children.
+
+use kdl::KdlNode;
+
+use crate::diagnostic::Diagnostics;
+use crate::model::{Direction, LimitsSpec, NetworkMode, NetworkRule, PodSecurity, Platform, QuotaSpec, Tenant};
+use crate::source::{FileId, Spanned};
+use crate::spec::reader::{NodeReader, one_of, unknown_node};
+
+const TENANT_CHILDREN: &[&str] = &["quota", "limits", "network", "label"];
+
+pub fn lower_tenant(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Diagnostics) {
+    let mut r = NodeReader::new(node, file);
+    let span = r.name_span();
+    let name = r.arg::<String>("the tenant's name", d);
+    let namespace = r.prop::<String>("namespace", d);
+    let tier = r.prop::<String>("tier", d);
+    let pod_security = r.prop::<String>("pod-security", d).and_then(|v| {
+        let s = one_of(&v, &["restricted", "baseline", "privileged"], "Pod Security level", d)?;
+        let level = match s {
+            "baseline" => PodSecurity::Baseline,
+            "privileged" => PodSecurity::Privileged,
+            _ => PodSecurity::Restricted,
+        };
+        Some(Spanned::new(level, v.span))
+    });
+    let priority_class = r.prop::<String>("priority-class", d);
+    let topic_prefix = r.prop::<String>("topic-prefix", d);
+
+    let mut quota = None;
+    let mut limits = None;
+    let mut network = None;
+    let mut network_rules = Vec::new();
+    let mut labels = Vec::new();
+    for child in r.children() {
+        match child.name().value() {
+            "quota" => quota = lower_quota(child, file, d),
+            "limits" => limits = Some(lower_limits(child, file, d)),
+            "network" => {
+                let (mode, rules) = lower_network(child, file, d);
+                network = mode;
+                network_rules = rules;
+            }
+            "label" => {
+                let mut c = NodeReader::new(child, file);
+                let k = c.arg::<String>("the label's key", d);
+                let v = c.arg::<String>("the label's value", d);
+                c.finish(false, d);
+                if let (Some(k), Some(v)) = (k, v) {
+                    labels.push((k, v));
+                }
+            }
+            _ => unknown_node(child, file, "`tenant`", TENANT_CHILDREN, d),
+        }
+    }
+    r.finish(true, d);
+    let Some(name) = name else { return };
+    let namespace = namespace.unwrap_or_else(|| name.clone());
+    p.tenants.push(Tenant {
+        network: network.unwrap_or(Spanned::new(NetworkMode::Isolated, span)),
+        pod_security: pod_security.unwrap_or(Spanned::new(PodSecurity::Restricted, span)),
+        name,
+        namespace,
+        tier,
+        quota,
+        limits,
+        network_rules,
+        priority_class,
+        labels,
+        topic_prefix,
+        span,
+    });
+}
+
+pub fn lower_quota(node: &KdlNode, file: FileId, d: &mut Diagnostics) -> Option<QuotaSpec> {
+    let mut r = NodeReader::new(node, file);
+    let mut q = QuotaSpec {
+        span: Some(r.name_span()),
+        cpu: r.prop("cpu", d),
+        memory: r.prop("memory", d),
+        cpu_limit: r.prop("cpu-limit", d),
+        memory_limit: r.prop("memory-limit", d),
+        pods: r.prop("pods", d),
+        storage: r.prop("storage", d),
+        pvcs: r.prop("pvcs", d),
+        services: r.prop("services", d),
+        configmaps: r.prop("configmaps", d),
+        secrets: r.prop("secrets", d),
+        ..QuotaSpec::default()
+    };
+    for child in r.children() {
+        let mut c = NodeReader::new(child, file);
+        match c.name() {
+            "count" => {
+                let res = c.arg::<String>("the resource to count, e.g. \"sparkapplications.sparkoperator.k8s.io\"", d);
+                let n = c.arg::<u64>("the maximum number of objects", d);
+                c.finish(false, d);
+                if let (Some(res), Some(n)) = (res, n) {
+                    q.counts.push((res, n));
+                }
+            }
+            "priority-classes" => {
+                q.priority_classes = c.rest_args::<String>("priority class name", d);
+                if q.priority_classes.is_empty() {
+                    c.arg::<String>("at least one priority class name", d);
+                }
+                c.finish(false, d);
+            }
+            _ => unknown_node(child, file, "`quota`", &["count", "priority-classes"], d),
+        }
+    }
+    r.finish(true, d);
+    Some(q)
+}
+
+fn lower_limits(node: &KdlNode, file: FileId, d: &mut Diagnostics) -> LimitsSpec {
+    let mut r = NodeReader::new(node, file);
+    let l = LimitsSpec {
+        span: r.name_span(),
+        default_cpu: r.prop("default-cpu", d),
+        default_memory: r.prop("default-memory", d),
+        default_cpu_request: r.prop("default-cpu-request", d),
+        default_memory_request: r.prop("default-memory-request", d),
+        max_cpu: r.prop("max-cpu", d),
+        max_memory: r.prop("max-memory", d),
+    };
+    r.finish(false, d);
+    l
+}
+
+fn lower_network(node: &KdlNode, file: FileId, d: &mut Diagnostics) -> (Option<Spanned<NetworkMode>>, Vec<NetworkRule>) {
+    let mut r = NodeReader::new(node, file);
+    let mode = r.arg::<String>("the network mode (\"isolated\" or \"open\")", d).and_then(|m| {
+        let s = one_of(&m, &["isolated", "open"], "network mode", d)?;
+        Some(Spanned::new(if s == "open" { NetworkMode::Open } else { NetworkMode::Isolated }, m.span))
+    });
+    let mut rules = Vec::new();
+    for child in r.children() {
+        let mut c = NodeReader::new(child, file);
+        let direction = match c.name() {
+            "egress" => Direction::Egress,
+            "ingress" => Direction::Ingress,
+            _ => {
+                unknown_node(child, file, "`network`", &["egress", "ingress"], d);
+                continue;
+            }
+        };
+        let span = c.name_span();
+        let ports = c.rest_args::<u16>("port", d);
+        let namespace = c.prop::<String>("namespace", d);
+        let cidr = c.prop::<String>("cidr", d);
+        c.finish(false, d);
+        rules.push(NetworkRule { direction, namespace, cidr, ports, span });
+    }
+    r.finish(true, d);
+    (mode, rules)
+}
