@@ -191,15 +191,9 @@ impl<'a> Renderer<'a> {
     }
 
     pub fn human(&self, diags: &Diagnostics) -> String {
-        let theme = if self.color {
-            GraphicalTheme::unicode()
-        } else {
-            GraphicalTheme::unicode_nocolor()
-        };
-        let handler = GraphicalReportHandler::new_themed(theme)
-            .with_width(self.width)
-            .with_links(false)
-            .with_urls(false);
+        let theme = if self.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+        let handler =
+            GraphicalReportHandler::new_themed(theme).with_width(self.width).with_links(false).with_urls(false);
         let mut out = String::new();
         for d in diags.sorted() {
             let report = MietteView::new(d, self.sources);
@@ -294,11 +288,9 @@ impl<'a> Renderer<'a> {
                         gh_escape_data(&msg)
                     ));
                 }
-                None => out.push_str(&format!(
-                    "::{level} title={}::{}\n",
-                    gh_escape_prop(d.code),
-                    gh_escape_data(&msg)
-                )),
+                None => {
+                    out.push_str(&format!("::{level} title={}::{}\n", gh_escape_prop(d.code), gh_escape_data(&msg)))
+                }
             }
         }
         out

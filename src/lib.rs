@@ -80,4 +80,3 @@ pub mod exit {
     /// The cluster refused or failed.
     pub const CLUSTER: i32 = 3;
 }
-

@@ -160,10 +160,13 @@ impl ManifestSet {
         for pair in self.items.windows(2) {
             if pair[0].sort_key() == pair[1].sort_key() {
                 d.push(
-                    Diagnostic::error("strata::emit::duplicate-object", format!("two parts of the spec produce {}", pair[1].key()))
-                        .at(pair[1].span, "produces it")
-                        .also(pair[0].span, "also produces it")
-                        .help("rename one of them; Kubernetes object names are unique per kind and namespace"),
+                    Diagnostic::error(
+                        "strata::emit::duplicate-object",
+                        format!("two parts of the spec produce {}", pair[1].key()),
+                    )
+                    .at(pair[1].span, "produces it")
+                    .also(pair[0].span, "also produces it")
+                    .help("rename one of them; Kubernetes object names are unique per kind and namespace"),
                 );
             }
         }

@@ -21,7 +21,9 @@ pub enum OutputError {
     #[error("`{0}` is not empty and was not written by strata")]
     #[diagnostic(
         code(strata::output::foreign_directory),
-        help("strata replaces its --out directory whole; point it at an empty or new directory, or at one it wrote before (those contain `.strata-output`)")
+        help(
+            "strata replaces its --out directory whole; point it at an empty or new directory, or at one it wrote before (those contain `.strata-output`)"
+        )
     )]
     ForeignDirectory(PathBuf),
     #[error("cannot write `{path}`: {source}")]

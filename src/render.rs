@@ -222,7 +222,9 @@ fn is_plain_safe(s: &str) -> bool {
         return false;
     }
     let lower = s.to_ascii_lowercase();
-    if ["true", "false", "yes", "no", "on", "off", "y", "n", "null", ".inf", ".nan", "-.inf", "+.inf"].contains(&lower.as_str()) {
+    if ["true", "false", "yes", "no", "on", "off", "y", "n", "null", ".inf", ".nan", "-.inf", "+.inf"]
+        .contains(&lower.as_str())
+    {
         return false;
     }
     // Anything number-like, date-like or sexagesimal (YAML 1.1 `1:20`) stays a string only in quotes.
@@ -240,7 +242,9 @@ mod tests {
 
     #[test]
     fn quotes_what_yaml_would_retype() {
-        for s in ["true", "No", "on", "1", "0.5", "1e3", "0x1F", "2024-01-01", "1:20", "", " a", "a: b", "-x", "*x", "null"] {
+        for s in
+            ["true", "No", "on", "1", "0.5", "1e3", "0x1F", "2024-01-01", "1:20", "", " a", "a: b", "-x", "*x", "null"]
+        {
             assert!(!is_plain_safe(s), "{s:?} must be quoted");
         }
         for s in ["500m", "4Gi", "orders", "strimzi.io/cluster", "local:///opt/app.jar", "v1", "apps/v1"] {

@@ -73,12 +73,7 @@ pub struct SourceFile {
 impl SourceFile {
     pub fn new(name: String, path: PathBuf, text: Arc<str>) -> Self {
         let mut line_starts = vec![0u32];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| (i + 1) as u32),
-        );
+        line_starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| (i + 1) as u32));
         SourceFile { name, path, text, line_starts }
     }
 

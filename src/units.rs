@@ -41,8 +41,7 @@ impl Cpu {
             return Err(UnitError::new(format!("CPU cannot be negative: `{s}`"), help));
         }
         let millis = if let Some(m) = t.strip_suffix('m') {
-            m.parse::<u64>()
-                .map_err(|_| UnitError::new(format!("`{s}` is not a CPU quantity"), help))?
+            m.parse::<u64>().map_err(|_| UnitError::new(format!("`{s}` is not a CPU quantity"), help))?
         } else {
             parse_decimal_scaled(t, 1000).ok_or_else(|| {
                 UnitError::new(
@@ -82,22 +81,12 @@ impl Cpu {
 impl fmt::Display for Cpu {
     /// Canonical Kubernetes form: whole cores as `2`, anything else as millicores `1500m`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0 % 1000 == 0 {
-            write!(f, "{}", self.0 / 1000)
-        } else {
-            write!(f, "{}m", self.0)
-        }
+        if self.0.is_multiple_of(1000) { write!(f, "{}", self.0 / 1000) } else { write!(f, "{}m", self.0) }
     }
 }
 
-const BINARY: [(&str, u64); 6] = [
-    ("Ki", 1 << 10),
-    ("Mi", 1 << 20),
-    ("Gi", 1 << 30),
-    ("Ti", 1 << 40),
-    ("Pi", 1 << 50),
-    ("Ei", 1 << 60),
-];
+const BINARY: [(&str, u64); 6] =
+    [("Ki", 1 << 10), ("Mi", 1 << 20), ("Gi", 1 << 30), ("Ti", 1 << 40), ("Pi", 1 << 50), ("Ei", 1 << 60)];
 const DECIMAL: [(&str, u64); 6] = [
     ("k", 1_000),
     ("M", 1_000_000),
@@ -123,8 +112,8 @@ impl Bytes {
         } else {
             return Err(UnitError::new(format!("`{s}` is not a size"), suggest_size_unit(num, unit)));
         };
-        let bytes = parse_decimal_scaled(num, mult)
-            .ok_or_else(|| UnitError::new(format!("`{s}` is not a size"), help))?;
+        let bytes =
+            parse_decimal_scaled(num, mult).ok_or_else(|| UnitError::new(format!("`{s}` is not a size"), help))?;
         if bytes > MAX_BYTES {
             return Err(UnitError::new(
                 format!("`{s}` is larger than any cluster has"),
@@ -150,8 +139,7 @@ fn suggest_size_unit(num: &str, unit: &str) -> String {
     };
     match fix {
         Some(u) => format!("Kubernetes has no `{unit}` unit: did you mean `{num}{u}`?"),
-        None => "use one of the Kubernetes suffixes Ki, Mi, Gi, Ti, Pi (binary) or k, M, G, T, P (decimal)"
-            .to_string(),
+        None => "use one of the Kubernetes suffixes Ki, Mi, Gi, Ti, Pi (binary) or k, M, G, T, P (decimal)".to_string(),
     }
 }
 
@@ -162,7 +150,7 @@ impl fmt::Display for Bytes {
             return write!(f, "0");
         }
         for (unit, mult) in BINARY.iter().rev() {
-            if self.0 % mult == 0 {
+            if self.0.is_multiple_of(*mult) {
                 return write!(f, "{}{}", self.0 / mult, unit);
             }
         }
@@ -188,9 +176,7 @@ impl Duration {
             if digits == 0 {
                 return Err(UnitError::new(format!("`{s}` is not a duration"), help));
             }
-            let n: u64 = rest[..digits]
-                .parse()
-                .map_err(|_| UnitError::new(format!("`{s}` is too large"), help))?;
+            let n: u64 = rest[..digits].parse().map_err(|_| UnitError::new(format!("`{s}` is too large"), help))?;
             rest = &rest[digits..];
             let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
             let unit = &rest[..unit_len];
@@ -229,7 +215,7 @@ impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let units = [("w", 604_800_000), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)];
         for (u, m) in units {
-            if self.0 >= m && self.0 % m == 0 {
+            if self.0 >= m && self.0.is_multiple_of(m) {
                 return write!(f, "{}{}", self.0 / m, u);
             }
         }

@@ -23,7 +23,8 @@ fn cases() -> Vec<PathBuf> {
 /// Compiles one case and returns (manifests as YAML if it compiled, diagnostics text).
 pub fn run_case(dir: &Path) -> (Option<String>, String) {
     let c = strata::compile_path(&dir.join("platform.kdl"));
-    let diags = if c.diagnostics.is_empty() { String::new() } else { Renderer::plain(&c.sources).human(&c.diagnostics) };
+    let diags =
+        if c.diagnostics.is_empty() { String::new() } else { Renderer::plain(&c.sources).human(&c.diagnostics) };
     (c.manifests.map(|m| render_set(&m, OutputFormat::Yaml)), diags)
 }
 
@@ -43,7 +44,8 @@ fn compare(path: &Path, actual: Option<&str>, bless: bool, failures: &mut Vec<St
         return;
     }
     let (e, a) = (expected.as_deref().unwrap_or(""), actual.unwrap_or(""));
-    let diff = similar::TextDiff::from_lines(e, a).unified_diff().context_radius(3).header("expected", "actual").to_string();
+    let diff =
+        similar::TextDiff::from_lines(e, a).unified_diff().context_radius(3).header("expected", "actual").to_string();
     failures.push(format!(
         "{}: {}\n{}",
         path.display(),
@@ -65,12 +67,21 @@ fn golden_cases() {
     let (mut valid, mut invalid) = (0, 0);
     for dir in &cases {
         let (yaml, diags) = run_case(dir);
-        if yaml.is_some() { valid += 1 } else { invalid += 1 }
+        if yaml.is_some() {
+            valid += 1
+        } else {
+            invalid += 1
+        }
         compare(&dir.join("expected.yaml"), yaml.as_deref(), bless, &mut failures);
         compare(&dir.join("expected.txt"), Some(&diags), bless, &mut failures);
     }
     assert!(valid > 0 && invalid > 0, "golden/ needs both valid ({valid}) and invalid ({invalid}) cases");
-    assert!(failures.is_empty(), "{} golden mismatch(es) (STRATA_BLESS=1 to accept):\n\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} golden mismatch(es) (STRATA_BLESS=1 to accept):\n\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]

@@ -55,10 +55,8 @@ pub fn dns1123_subdomain(name: &str) -> Option<String> {
 
 /// A lower-case, dash-separated suggestion for an invalid name.
 pub fn suggest_label(name: &str) -> String {
-    let mut s: String = name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
-        .collect();
+    let mut s: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
     while s.contains("--") {
         s = s.replace("--", "-");
     }

@@ -26,11 +26,7 @@ pub fn check(p: &Platform, d: &mut Diagnostics) {
         d,
     );
     duplicates(
-        p.presets
-            .priority_classes
-            .iter()
-            .filter(|s| user(s.from_stdlib))
-            .map(|s| (s.name.value.as_str(), s.name.span)),
+        p.presets.priority_classes.iter().filter(|s| user(s.from_stdlib)).map(|s| (s.name.value.as_str(), s.name.span)),
         "strata::preset::duplicate",
         "priority class",
         help,
@@ -42,10 +38,13 @@ pub fn check(p: &Platform, d: &mut Diagnostics) {
             && l.value < s.cpu.value
         {
             d.push(
-                Diagnostic::error("strata::preset::limit-below-request", format!("size `{}`: cpu-limit is below cpu", s.name.value))
-                    .at(l.span, format!("limit {}", l.value))
-                    .also(s.cpu.span, format!("request {}", s.cpu.value))
-                    .help("Kubernetes rejects containers whose limit is below their request: raise cpu-limit or lower cpu"),
+                Diagnostic::error(
+                    "strata::preset::limit-below-request",
+                    format!("size `{}`: cpu-limit is below cpu", s.name.value),
+                )
+                .at(l.span, format!("limit {}", l.value))
+                .also(s.cpu.span, format!("request {}", s.cpu.value))
+                .help("Kubernetes rejects containers whose limit is below their request: raise cpu-limit or lower cpu"),
             );
         }
         if let Some(l) = &s.memory_limit
@@ -70,22 +69,31 @@ pub fn check(p: &Platform, d: &mut Diagnostics) {
     for pc in &p.presets.priority_classes {
         if let Some(why) = dns1123_subdomain(&pc.name.value) {
             d.push(
-                Diagnostic::error("strata::priority-class::name", format!("priority class name `{}` is not valid", pc.name.value))
-                    .at(pc.name.span, format!("the name {why}"))
-                    .help("use lower-case letters, digits, `-` and `.`"),
+                Diagnostic::error(
+                    "strata::priority-class::name",
+                    format!("priority class name `{}` is not valid", pc.name.value),
+                )
+                .at(pc.name.span, format!("the name {why}"))
+                .help("use lower-case letters, digits, `-` and `.`"),
             );
         } else if let Some(prefix) = reserved_prefix(&pc.name.value) {
             d.push(
-                Diagnostic::error("strata::priority-class::reserved", format!("priority class names starting with `{prefix}` are reserved"))
-                    .at(pc.name.span, "reserved by Kubernetes")
-                    .help(format!("rename it, e.g. `{}`", pc.name.value.trim_start_matches(prefix))),
+                Diagnostic::error(
+                    "strata::priority-class::reserved",
+                    format!("priority class names starting with `{prefix}` are reserved"),
+                )
+                .at(pc.name.span, "reserved by Kubernetes")
+                .help(format!("rename it, e.g. `{}`", pc.name.value.trim_start_matches(prefix))),
             );
         }
         if pc.value.value > MAX_USER_PRIORITY || pc.value.value < -2_147_483_648 {
             d.push(
-                Diagnostic::error("strata::priority-class::value", format!("priority value {} is out of range", pc.value.value))
-                    .at(pc.value.span, "outside -2147483648..=1000000000")
-                    .help("user priority classes may go up to 1000000000; higher values are reserved for system classes"),
+                Diagnostic::error(
+                    "strata::priority-class::value",
+                    format!("priority value {} is out of range", pc.value.value),
+                )
+                .at(pc.value.span, "outside -2147483648..=1000000000")
+                .help("user priority classes may go up to 1000000000; higher values are reserved for system classes"),
             );
         }
     }

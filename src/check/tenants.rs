@@ -15,7 +15,10 @@ pub fn check(p: &Platform, d: &mut Diagnostics) {
         d,
     );
     duplicates(
-        p.tenants.iter().filter(|t| t.namespace.span != t.name.span).map(|t| (t.namespace.value.as_str(), t.namespace.span)),
+        p.tenants
+            .iter()
+            .filter(|t| t.namespace.span != t.name.span)
+            .map(|t| (t.namespace.value.as_str(), t.namespace.span)),
         "strata::tenant::duplicate-namespace",
         "namespace",
         "each tenant needs its own namespace",
@@ -26,12 +29,17 @@ pub fn check(p: &Platform, d: &mut Diagnostics) {
         if t.namespace.span == t.name.span {
             continue;
         }
-        if let Some(other) = p.tenants.iter().find(|o| o.namespace.span == o.name.span && o.name.value == t.namespace.value) {
+        if let Some(other) =
+            p.tenants.iter().find(|o| o.namespace.span == o.name.span && o.name.value == t.namespace.value)
+        {
             d.push(
-                Diagnostic::error("strata::tenant::duplicate-namespace", format!("namespace `{}` is used by two tenants", t.namespace.value))
-                    .at(t.namespace.span, format!("tenant `{}` uses it", t.name.value))
-                    .also(other.name.span, format!("tenant `{}` uses it by default", other.name.value))
-                    .help("each tenant needs its own namespace"),
+                Diagnostic::error(
+                    "strata::tenant::duplicate-namespace",
+                    format!("namespace `{}` is used by two tenants", t.namespace.value),
+                )
+                .at(t.namespace.span, format!("tenant `{}` uses it", t.name.value))
+                .also(other.name.span, format!("tenant `{}` uses it by default", other.name.value))
+                .help("each tenant needs its own namespace"),
             );
         }
     }
@@ -51,15 +59,24 @@ fn check_tenant(p: &Platform, t: &Tenant, d: &mut Diagnostics) {
     if dns1123_label(&t.namespace.value).is_none() {
         if let Some(prefix) = reserved_prefix(&t.namespace.value) {
             d.push(
-                Diagnostic::error("strata::tenant::reserved-namespace", format!("namespace `{}` uses the reserved prefix `{prefix}`", t.namespace.value))
-                    .at(t.namespace.span, "reserved for Kubernetes' own components")
-                    .help(format!("pick another namespace, e.g. `{}`", suggest_label(t.namespace.value.trim_start_matches(prefix)))),
+                Diagnostic::error(
+                    "strata::tenant::reserved-namespace",
+                    format!("namespace `{}` uses the reserved prefix `{prefix}`", t.namespace.value),
+                )
+                .at(t.namespace.span, "reserved for Kubernetes' own components")
+                .help(format!(
+                    "pick another namespace, e.g. `{}`",
+                    suggest_label(t.namespace.value.trim_start_matches(prefix))
+                )),
             );
         } else if ["default", "kube-system", "kube-public", "kube-node-lease"].contains(&t.namespace.value.as_str()) {
             d.push(
-                Diagnostic::error("strata::tenant::reserved-namespace", format!("namespace `{}` is a built-in namespace", t.namespace.value))
-                    .at(t.namespace.span, "shared by the whole cluster")
-                    .help("a tenant needs a namespace of its own, e.g. its name"),
+                Diagnostic::error(
+                    "strata::tenant::reserved-namespace",
+                    format!("namespace `{}` is a built-in namespace", t.namespace.value),
+                )
+                .at(t.namespace.span, "shared by the whole cluster")
+                .help("a tenant needs a namespace of its own, e.g. its name"),
             );
         }
     }
@@ -73,7 +90,11 @@ fn check_tenant(p: &Platform, t: &Tenant, d: &mut Diagnostics) {
                 .at(tier.span, "no tier with this name")
                 .help(match did_you_mean(&tier.value, names.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("define it with `tier \"{}\" {{ quota ... }}`, or use one of: {}", tier.value, names.join(", ")),
+                    None => format!(
+                        "define it with `tier \"{}\" {{ quota ... }}`, or use one of: {}",
+                        tier.value,
+                        names.join(", ")
+                    ),
                 }),
         );
     }
@@ -89,17 +110,23 @@ fn check_tenant(p: &Platform, t: &Tenant, d: &mut Diagnostics) {
 
     if t.network.value == NetworkMode::Open && !t.network_rules.is_empty() {
         d.push(
-            Diagnostic::warning("strata::tenant::network-rules-ignored", "network rules have no effect on an open tenant")
-                .at(t.network.span, "`open` emits no NetworkPolicy")
-                .help("use `network \"isolated\"` to enforce these rules, or remove them"),
+            Diagnostic::warning(
+                "strata::tenant::network-rules-ignored",
+                "network rules have no effect on an open tenant",
+            )
+            .at(t.network.span, "`open` emits no NetworkPolicy")
+            .help("use `network \"isolated\"` to enforce these rules, or remove them"),
         );
     }
     for rule in &t.network_rules {
         match (&rule.namespace, &rule.cidr) {
             (None, None) | (Some(_), Some(_)) => d.push(
-                Diagnostic::error("strata::tenant::network-peer", "a network rule needs exactly one of `namespace` or `cidr`")
-                    .at(rule.span, "which peer does this rule allow?")
-                    .help("write e.g. `egress 9092 namespace=\"kafka\"` or `egress 443 cidr=\"10.0.0.0/8\"`"),
+                Diagnostic::error(
+                    "strata::tenant::network-peer",
+                    "a network rule needs exactly one of `namespace` or `cidr`",
+                )
+                .at(rule.span, "which peer does this rule allow?")
+                .help("write e.g. `egress 9092 namespace=\"kafka\"` or `egress 443 cidr=\"10.0.0.0/8\"`"),
             ),
             (Some(ns), None) => {
                 require_label(ns, "namespace", "strata::tenant::network-peer", d);
@@ -107,9 +134,12 @@ fn check_tenant(p: &Platform, t: &Tenant, d: &mut Diagnostics) {
             (None, Some(cidr)) => {
                 if !valid_cidr(&cidr.value) {
                     d.push(
-                        Diagnostic::error("strata::tenant::network-cidr", format!("`{}` is not a CIDR block", cidr.value))
-                            .at(cidr.span, "expected an address and prefix length")
-                            .help("write it like `10.0.0.0/8` or `2001:db8::/32`"),
+                        Diagnostic::error(
+                            "strata::tenant::network-cidr",
+                            format!("`{}` is not a CIDR block", cidr.value),
+                        )
+                        .at(cidr.span, "expected an address and prefix length")
+                        .help("write it like `10.0.0.0/8` or `2001:db8::/32`"),
                     );
                 }
             }
@@ -125,7 +155,10 @@ fn check_tenant(p: &Platform, t: &Tenant, d: &mut Diagnostics) {
         }
     }
     for (k, v) in &t.labels {
-        if k.value.starts_with("app.kubernetes.io/") || k.value.starts_with("strata.dev/") || k.value.starts_with("pod-security.kubernetes.io/") {
+        if k.value.starts_with("app.kubernetes.io/")
+            || k.value.starts_with("strata.dev/")
+            || k.value.starts_with("pod-security.kubernetes.io/")
+        {
             d.push(
                 Diagnostic::error("strata::tenant::label-reserved", format!("label `{}` is set by strata", k.value))
                     .at(k.span, "reserved key")
@@ -155,7 +188,10 @@ fn valid_cidr(s: &str) -> bool {
 fn check_quota_fields(q: &QuotaSpec, d: &mut Diagnostics) {
     for (res, _) in &q.counts {
         let ok = !res.value.is_empty()
-            && res.value.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
+            && res
+                .value
+                .split('.')
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
         if !ok {
             d.push(
                 Diagnostic::error("strata::tenant::quota-count", format!("`{}` is not a resource to count", res.value))
@@ -189,29 +225,40 @@ fn check_quota_consistency(t: &Tenant, q: &QuotaSpec, d: &mut Diagnostics) {
         && lim.value < req.value
     {
         d.push(
-            Diagnostic::warning("strata::tenant::quota-limit-below-request", format!("tenant `{}`: the quota's cpu-limit is below its cpu", t.name.value))
-                .at(lim.span, format!("limits.cpu {}", lim.value))
-                .also(req.span, format!("requests.cpu {}", req.value))
-                .help("every pod's limit is at least its request, so requests can never reach this quota; raise cpu-limit"),
+            Diagnostic::warning(
+                "strata::tenant::quota-limit-below-request",
+                format!("tenant `{}`: the quota's cpu-limit is below its cpu", t.name.value),
+            )
+            .at(lim.span, format!("limits.cpu {}", lim.value))
+            .also(req.span, format!("requests.cpu {}", req.value))
+            .help("every pod's limit is at least its request, so requests can never reach this quota; raise cpu-limit"),
         );
     }
     if let (Some(req), Some(lim)) = (&q.memory, &q.memory_limit)
         && lim.value < req.value
     {
         d.push(
-            Diagnostic::warning("strata::tenant::quota-limit-below-request", format!("tenant `{}`: the quota's memory-limit is below its memory", t.name.value))
-                .at(lim.span, format!("limits.memory {}", lim.value))
-                .also(req.span, format!("requests.memory {}", req.value))
-                .help("every pod's limit is at least its request, so requests can never reach this quota; raise memory-limit"),
+            Diagnostic::warning(
+                "strata::tenant::quota-limit-below-request",
+                format!("tenant `{}`: the quota's memory-limit is below its memory", t.name.value),
+            )
+            .at(lim.span, format!("limits.memory {}", lim.value))
+            .also(req.span, format!("requests.memory {}", req.value))
+            .help(
+                "every pod's limit is at least its request, so requests can never reach this quota; raise memory-limit",
+            ),
         );
     }
     if let Some(pods) = &q.pods
         && pods.value == 0
     {
         d.push(
-            Diagnostic::warning("strata::tenant::quota-zero-pods", format!("tenant `{}` may run no pods", t.name.value))
-                .at(pods.span, "pods=0")
-                .help("raise `pods`, or remove it to leave pods unlimited"),
+            Diagnostic::warning(
+                "strata::tenant::quota-zero-pods",
+                format!("tenant `{}` may run no pods", t.name.value),
+            )
+            .at(pods.span, "pods=0")
+            .help("raise `pods`, or remove it to leave pods unlimited"),
         );
     }
 }
@@ -220,9 +267,7 @@ fn check_quota_consistency(t: &Tenant, q: &QuotaSpec, d: &mut Diagnostics) {
 /// but the quota constrains cpu or memory, strata derives them from size `xs` and says so.
 fn check_limits(p: &Platform, t: &Tenant, quota: Option<&QuotaSpec>, d: &mut Diagnostics) {
     if let Some(l) = &t.limits {
-        let pairs = [
-            (&l.default_cpu_request, &l.default_cpu, "default-cpu-request", "default-cpu"),
-        ];
+        let pairs = [(&l.default_cpu_request, &l.default_cpu, "default-cpu-request", "default-cpu")];
         for (req, lim, rn, ln) in pairs {
             if let (Some(r), Some(li)) = (req, lim)
                 && r.value > li.value
@@ -270,10 +315,13 @@ fn check_limits(p: &Platform, t: &Tenant, quota: Option<&QuotaSpec>, d: &mut Dia
             && def.value > qc.value
         {
             d.push(
-                Diagnostic::error("strata::tenant::limits-over-quota", format!("tenant `{}`: default-cpu is above the whole quota", t.name.value))
-                    .at(def.span, format!("default limit {}", def.value))
-                    .also(qc.span, format!("quota limits.cpu {}", qc.value))
-                    .help("no pod using the default could ever be admitted: lower default-cpu or raise the quota"),
+                Diagnostic::error(
+                    "strata::tenant::limits-over-quota",
+                    format!("tenant `{}`: default-cpu is above the whole quota", t.name.value),
+                )
+                .at(def.span, format!("default limit {}", def.value))
+                .also(qc.span, format!("quota limits.cpu {}", qc.value))
+                .help("no pod using the default could ever be admitted: lower default-cpu or raise the quota"),
             );
         }
         if let (Some(q), Some(def)) = (quota, &l.default_memory)
@@ -281,10 +329,13 @@ fn check_limits(p: &Platform, t: &Tenant, quota: Option<&QuotaSpec>, d: &mut Dia
             && def.value > qm.value
         {
             d.push(
-                Diagnostic::error("strata::tenant::limits-over-quota", format!("tenant `{}`: default-memory is above the whole quota", t.name.value))
-                    .at(def.span, format!("default limit {}", def.value))
-                    .also(qm.span, format!("quota limits.memory {}", qm.value))
-                    .help("no pod using the default could ever be admitted: lower default-memory or raise the quota"),
+                Diagnostic::error(
+                    "strata::tenant::limits-over-quota",
+                    format!("tenant `{}`: default-memory is above the whole quota", t.name.value),
+                )
+                .at(def.span, format!("default limit {}", def.value))
+                .also(qm.span, format!("quota limits.memory {}", qm.value))
+                .help("no pod using the default could ever be admitted: lower default-memory or raise the quota"),
             );
         }
     }

@@ -30,7 +30,9 @@ pub fn run(a: Args) -> i32 {
     }
     let selected: Vec<_> = FILES
         .iter()
-        .filter(|(name, _)| a.name.as_deref().is_none_or(|n| name.trim_end_matches(".kdl") == n.trim_end_matches(".kdl")))
+        .filter(|(name, _)| {
+            a.name.as_deref().is_none_or(|n| name.trim_end_matches(".kdl") == n.trim_end_matches(".kdl"))
+        })
         .collect();
     if selected.is_empty() {
         let names: Vec<&str> = FILES.iter().map(|(n, _)| n.trim_end_matches(".kdl")).collect();

@@ -21,7 +21,8 @@ pub fn emit(p: &Platform, sources: &SourceMap, d: &mut Diagnostics) -> ManifestS
 
 /// The platform's ApplySet identity (parent object and member label value).
 pub fn applyset(p: &Platform) -> ApplySetRef {
-    let ns = p.header.as_ref().map_or(crate::model::DEFAULT_INVENTORY_NAMESPACE, |h| h.inventory_namespace.value.as_str());
+    let ns =
+        p.header.as_ref().map_or(crate::model::DEFAULT_INVENTORY_NAMESPACE, |h| h.inventory_namespace.value.as_str());
     ApplySetRef::for_platform(p.name(), ns)
 }
 

@@ -46,7 +46,8 @@ pub fn emit(p: &Platform, set: &mut ManifestSet) {
 fn namespace(t: &Tenant) -> Namespace {
     let mut m = meta(&t.namespace.value, None);
     let level = t.pod_security.value.as_str().to_string();
-    let mut labels: BTreeMap<String, String> = t.labels.iter().map(|(k, v)| (k.value.clone(), v.value.clone())).collect();
+    let mut labels: BTreeMap<String, String> =
+        t.labels.iter().map(|(k, v)| (k.value.clone(), v.value.clone())).collect();
     for mode in ["enforce", "audit", "warn"] {
         labels.insert(format!("pod-security.kubernetes.io/{mode}"), level.clone());
         labels.insert(format!("pod-security.kubernetes.io/{mode}-version"), "latest".to_string());
@@ -122,7 +123,8 @@ fn limit_range(p: &Platform, t: &Tenant, quota: Option<&QuotaSpec>) -> Option<Li
         xs.map(|s| s.memory.value.to_string()),
     );
     let map = |pairs: [(&str, Option<String>); 2]| {
-        let m: BTreeMap<String, Quantity> = pairs.into_iter().filter_map(|(k, v)| Some((k.to_string(), q(v?)))).collect();
+        let m: BTreeMap<String, Quantity> =
+            pairs.into_iter().filter_map(|(k, v)| Some((k.to_string(), q(v?)))).collect();
         (!m.is_empty()).then_some(m)
     };
     let item = LimitRangeItem {
@@ -159,7 +161,11 @@ fn ports(rule: &NetworkRule) -> Option<Vec<NetworkPolicyPort>> {
     (!rule.ports.is_empty()).then(|| {
         rule.ports
             .iter()
-            .map(|p| NetworkPolicyPort { port: Some(IntOrString::Int(i32::from(p.value))), protocol: Some("TCP".into()), end_port: None })
+            .map(|p| NetworkPolicyPort {
+                port: Some(IntOrString::Int(i32::from(p.value))),
+                protocol: Some("TCP".into()),
+                end_port: None,
+            })
             .collect()
     })
 }
@@ -167,7 +173,10 @@ fn ports(rule: &NetworkRule) -> Option<Vec<NetworkPolicyPort>> {
 fn peer(rule: &NetworkRule) -> NetworkPolicyPeer {
     match (&rule.namespace, &rule.cidr) {
         (Some(ns), _) => namespace_peer(&ns.value),
-        (None, Some(cidr)) => NetworkPolicyPeer { ip_block: Some(IPBlock { cidr: cidr.value.clone(), except: None }), ..Default::default() },
+        (None, Some(cidr)) => NetworkPolicyPeer {
+            ip_block: Some(IPBlock { cidr: cidr.value.clone(), except: None }),
+            ..Default::default()
+        },
         (None, None) => NetworkPolicyPeer::default(),
     }
 }
@@ -189,7 +198,11 @@ fn network_policy(t: &Tenant) -> NetworkPolicy {
     };
     let dns_ports = ["UDP", "TCP"]
         .into_iter()
-        .map(|proto| NetworkPolicyPort { port: Some(IntOrString::Int(53)), protocol: Some(proto.into()), end_port: None })
+        .map(|proto| NetworkPolicyPort {
+            port: Some(IntOrString::Int(53)),
+            protocol: Some(proto.into()),
+            end_port: None,
+        })
         .collect();
     let mut egress = vec![
         NetworkPolicyEgressRule { to: Some(vec![same_namespace]), ports: None },
@@ -197,8 +210,12 @@ fn network_policy(t: &Tenant) -> NetworkPolicy {
     ];
     for rule in &t.network_rules {
         match rule.direction {
-            Direction::Ingress => ingress.push(NetworkPolicyIngressRule { from: Some(vec![peer(rule)]), ports: ports(rule) }),
-            Direction::Egress => egress.push(NetworkPolicyEgressRule { to: Some(vec![peer(rule)]), ports: ports(rule) }),
+            Direction::Ingress => {
+                ingress.push(NetworkPolicyIngressRule { from: Some(vec![peer(rule)]), ports: ports(rule) })
+            }
+            Direction::Egress => {
+                egress.push(NetworkPolicyEgressRule { to: Some(vec![peer(rule)]), ports: ports(rule) })
+            }
         }
     }
     NetworkPolicy {

@@ -65,7 +65,11 @@ impl QuotaSpec {
             configmaps: self.configmaps.or(base.configmaps),
             secrets: self.secrets.or(base.secrets),
             counts,
-            priority_classes: if self.priority_classes.is_empty() { base.priority_classes } else { self.priority_classes },
+            priority_classes: if self.priority_classes.is_empty() {
+                base.priority_classes
+            } else {
+                self.priority_classes
+            },
         }
     }
 

@@ -84,9 +84,12 @@ impl Loader<'_> {
 
         if let Some((offset, depth)) = too_deep(&text) {
             diags.push(
-                Diagnostic::error("strata::parse::too-deep", format!("nodes are nested deeper than {MAX_DEPTH} levels"))
-                    .at(Span::new(file, offset, 1), format!("level {depth} starts here"))
-                    .help("flatten the spec: no strata node needs more than a few levels of children"),
+                Diagnostic::error(
+                    "strata::parse::too-deep",
+                    format!("nodes are nested deeper than {MAX_DEPTH} levels"),
+                )
+                .at(Span::new(file, offset, 1), format!("level {depth} starts here"))
+                .help("flatten the spec: no strata node needs more than a few levels of children"),
             );
             return;
         }

@@ -106,7 +106,8 @@ impl FromKdl for i64 {
     const EXPECTED: &'static str = "a whole number";
     fn from_kdl(v: &KdlValue) -> Result<Self, ValueError> {
         let i = integer(v).ok_or_else(|| mismatch::<Self>(v, "write a whole number without quotes"))?;
-        i64::try_from(i).map_err(|_| ValueError { message: format!("{i} is out of range"), help: "check the number".into() })
+        i64::try_from(i)
+            .map_err(|_| ValueError { message: format!("{i} is out of range"), help: "check the number".into() })
     }
 }
 
@@ -136,7 +137,10 @@ impl FromKdl for Bytes {
                 help: format!("sizes need a unit: write \"{i}Gi\" or \"{i}Mi\" (or \"{i}\" in quotes for bytes)"),
             }),
             KdlValue::Integer(0) => Ok(Bytes(0)),
-            KdlValue::Integer(i) => Err(ValueError { message: format!("a size cannot be negative: {i}"), help: "use a positive size such as \"4Gi\"".into() }),
+            KdlValue::Integer(i) => Err(ValueError {
+                message: format!("a size cannot be negative: {i}"),
+                help: "use a positive size such as \"4Gi\"".into(),
+            }),
             _ => Err(mismatch::<Self>(v, "write sizes in quotes with a unit: \"4Gi\"")),
         }
     }
@@ -271,7 +275,7 @@ impl<'n> NodeReader<'n> {
         self.known_props.push(key);
         let mut found = self.node.entries().iter().filter(|e| e.name().is_some_and(|n| n.value() == key));
         let first = found.next()?;
-        if let Some(again) = found.last() {
+        if let Some(again) = found.next_back() {
             d.push(
                 Diagnostic::error("strata::spec::duplicate-property", format!("`{key}` is given twice"))
                     .at(self.entry_span(again), "given again here")
@@ -283,7 +287,12 @@ impl<'n> NodeReader<'n> {
     }
 
     /// A property that must be present.
-    pub fn req_prop<T: FromKdl>(&mut self, key: &'static str, example: &str, d: &mut Diagnostics) -> Option<Spanned<T>> {
+    pub fn req_prop<T: FromKdl>(
+        &mut self,
+        key: &'static str,
+        example: &str,
+        d: &mut Diagnostics,
+    ) -> Option<Spanned<T>> {
         let had = self.node.entries().iter().any(|e| e.name().is_some_and(|n| n.value() == key));
         if !had {
             self.known_props.push(key);
@@ -306,13 +315,16 @@ impl<'n> NodeReader<'n> {
     pub fn finish(self, allows_children: bool, d: &mut Diagnostics) {
         for e in self.args().skip(self.next_arg) {
             d.push(
-                Diagnostic::error("strata::spec::extra-argument", format!("`{}` takes no further arguments", self.name()))
-                    .at(self.entry_span(e), "unexpected argument")
-                    .help(if self.known_props.is_empty() {
-                        "remove it".to_string()
-                    } else {
-                        format!("did you mean a property? `{}` accepts {}", self.name(), list(&self.known_props))
-                    }),
+                Diagnostic::error(
+                    "strata::spec::extra-argument",
+                    format!("`{}` takes no further arguments", self.name()),
+                )
+                .at(self.entry_span(e), "unexpected argument")
+                .help(if self.known_props.is_empty() {
+                    "remove it".to_string()
+                } else {
+                    format!("did you mean a property? `{}` accepts {}", self.name(), list(&self.known_props))
+                }),
             );
         }
         for e in self.node.entries() {
@@ -327,23 +339,32 @@ impl<'n> NodeReader<'n> {
                 None => format!("`{}` accepts {}", self.name(), list(&self.known_props)),
             };
             d.push(
-                Diagnostic::error("strata::spec::unknown-property", format!("unknown property `{key}` on `{}`", self.name()))
-                    .at(self.entry_span(e), "not a property of this node")
-                    .help(help),
+                Diagnostic::error(
+                    "strata::spec::unknown-property",
+                    format!("unknown property `{key}` on `{}`", self.name()),
+                )
+                .at(self.entry_span(e), "not a property of this node")
+                .help(help),
             );
         }
         if !allows_children && let Some(children) = self.node.children() {
             d.push(
-                Diagnostic::error("strata::spec::unexpected-children", format!("`{}` takes no children block", self.name()))
-                    .at(Span::from_kdl(self.file, children.span()), "unexpected block")
-                    .help("move these settings into properties of the node, or remove the block"),
+                Diagnostic::error(
+                    "strata::spec::unexpected-children",
+                    format!("`{}` takes no children block", self.name()),
+                )
+                .at(Span::from_kdl(self.file, children.span()), "unexpected block")
+                .help("move these settings into properties of the node, or remove the block"),
             );
         }
         if let Some(ty) = self.node.ty() {
             d.push(
-                Diagnostic::error("strata::spec::type-annotation", format!("`{}` takes no type annotation", self.name()))
-                    .at(Span::from_kdl(self.file, ty.span()), "not used by strata")
-                    .help("remove the `(...)` before the node name"),
+                Diagnostic::error(
+                    "strata::spec::type-annotation",
+                    format!("`{}` takes no type annotation", self.name()),
+                )
+                .at(Span::from_kdl(self.file, ty.span()), "not used by strata")
+                .help("remove the `(...)` before the node name"),
             );
         }
     }

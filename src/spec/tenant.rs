@@ -3,7 +3,7 @@
 use kdl::KdlNode;
 
 use crate::diagnostic::Diagnostics;
-use crate::model::{Direction, LimitsSpec, NetworkMode, NetworkRule, PodSecurity, Platform, QuotaSpec, Tenant};
+use crate::model::{Direction, LimitsSpec, NetworkMode, NetworkRule, Platform, PodSecurity, QuotaSpec, Tenant};
 use crate::source::{FileId, Spanned};
 use crate::spec::reader::{NodeReader, one_of, unknown_node};
 
@@ -128,7 +128,11 @@ fn lower_limits(node: &KdlNode, file: FileId, d: &mut Diagnostics) -> LimitsSpec
     l
 }
 
-fn lower_network(node: &KdlNode, file: FileId, d: &mut Diagnostics) -> (Option<Spanned<NetworkMode>>, Vec<NetworkRule>) {
+fn lower_network(
+    node: &KdlNode,
+    file: FileId,
+    d: &mut Diagnostics,
+) -> (Option<Spanned<NetworkMode>>, Vec<NetworkRule>) {
     let mut r = NodeReader::new(node, file);
     let mode = r.arg::<String>("the network mode (\"isolated\" or \"open\")", d).and_then(|m| {
         let s = one_of(&m, &["isolated", "open"], "network mode", d)?;
