@@ -132,8 +132,13 @@ impl Loader<'_> {
                             .help("check the pattern; it is relative to the file that includes it"),
                     ),
                     Ok(matches) => {
+                        // A glob never includes the file that contains it or a file that (transitively)
+                        // includes it: `include "*.kdl"` in an index file means "everything else here".
                         for m in matches {
-                            self.load_file(&m, Some(span), diags);
+                            let m = normalize(&m);
+                            if !self.stack.contains(&m) {
+                                self.load_file(&m, Some(span), diags);
+                            }
                         }
                     }
                     Err(e) => diags.push(

@@ -1,6 +1,7 @@
 //! The front end: spec files in, typed [`Platform`] out. Loading (files, includes, KDL parsing) and
 //! lowering (KDL nodes to the model) both collect every problem instead of stopping at the first.
 
+pub mod format;
 pub mod fs;
 pub mod load;
 mod lower;
@@ -15,7 +16,7 @@ use crate::diagnostic::Diagnostics;
 use crate::model::Platform;
 use crate::source::SourceMap;
 
-pub use fs::{DiskFs, SpecFs};
+pub use fs::{DiskFs, MemFs, SpecFs};
 
 /// The result of reading a spec: the model (as complete as the input allowed), every file read (for
 /// rendering diagnostics), and the diagnostics themselves.
