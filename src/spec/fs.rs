@@ -4,7 +4,8 @@
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-pub trait SpecFs {
+/// `Sync` because the files of a glob are read and parsed in parallel.
+pub trait SpecFs: Sync {
     /// The file's bytes, or an error; must refuse files over `limit` bytes without reading them whole.
     fn read(&self, path: &Path, limit: u64) -> Result<Vec<u8>, ReadError>;
     /// Files matching a glob pattern (`*`, `?`, `[...]`, `**`), sorted so includes are deterministic.
