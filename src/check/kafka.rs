@@ -10,8 +10,8 @@ use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::model::Platform;
 use crate::model::kafka::config;
 use crate::model::kafka::{
-    Acl, AclOrigin, Authentication, Authorization, ConfigEntry, KafkaCluster, KafkaUser, OPERATIONS, Origin,
-    ResolvedTopic, ResourceType, Topic, TopicPreset, is_object_name, topic_object_name,
+    Acl, AclOrigin, ApiVersion, Authentication, Authorization, ConfigEntry, KafkaCluster, KafkaUser, OPERATIONS,
+    Origin, ResolvedTopic, ResourceType, Topic, TopicPreset, is_object_name, topic_object_name,
 };
 use crate::source::{Span, Spanned};
 
@@ -580,6 +580,22 @@ fn check_user(p: &Platform, u: &KafkaUser, d: &mut Diagnostics) {
     let cluster = cluster_ref(p, u.cluster.as_ref(), "kafka-user", u.name.span, d);
     tenant_ref(p, u.tenant.as_ref(), d);
     check_credentials(u, d);
+    // Per-user certificate validity came with strimzi/strimzi-kafka-operator PR #12658 (after 0.51). The
+    // releases that still serve v1beta2 lack the fields, and the apiserver would drop them without a word.
+    if let Some(c) = cluster
+        && c.api_version.value == ApiVersion::V1beta2
+        && let Some(days) = u.validity_days.as_ref().or(u.renewal_days.as_ref())
+    {
+        d.push(
+            Diagnostic::error(
+                "strata::kafka::certificate-days",
+                format!("cluster `{}` runs a Strimzi release without per-user certificate validity", c.name.value),
+            )
+            .at(days.span, "not in Strimzi 0.51 or older")
+            .also(c.api_version.span, "kafka.strimzi.io/v1beta2: Strimzi 0.51 or older")
+            .help("remove `validity-days`/`renewal-days` (the cluster's clientsCa settings apply), or upgrade Strimzi and use `api-version=\"v1\"`"),
+        );
+    }
     for acl in &u.acls {
         check_acl(p, u, acl, cluster, d);
     }
