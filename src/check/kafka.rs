@@ -380,7 +380,9 @@ fn check_cross_config(r: &ResolvedTopic, d: &mut Diagnostics) {
     };
     let label = |e: &ConfigEntry, o: Origin| format!("{} {}{}", e.key.value, e.value.value, origin_label(o, r.preset));
 
+    // `replicas=0` is reported on its own.
     if let (Some((e, o, v)), Some((replicas, ro))) = (value("min.insync.replicas"), &r.replicas)
+        && replicas.value > 0
         && let Some(min) = v.as_int()
     {
         let replicas_label = match ro {
@@ -406,7 +408,7 @@ fn check_cross_config(r: &ResolvedTopic, d: &mut Diagnostics) {
                 .help(format!(
                     "producers with acks=all would always fail with NotEnoughReplicas: use at most {}; {} lets a broker fail",
                     replicas.value,
-                    (replicas.value - 1).max(1)
+                    replicas.value.saturating_sub(1).max(1)
                 )),
             );
         } else if min == i64::from(replicas.value) && replicas.value > 1 {
@@ -961,5 +963,78 @@ mod tests {
         assert_eq!(with_prefix("analytics.", "orders"), "analytics.orders");
         assert_eq!(with_prefix("analytics.", "analyticsorders"), "analytics.analyticsorders");
         assert_eq!(with_prefix("team", "team-x"), "teamteam-x");
+    }
+}
+
+#[cfg(test)]
+mod robustness {
+    use std::path::{Path, PathBuf};
+
+    use proptest::prelude::*;
+
+    use crate::spec::SpecFs;
+    use crate::spec::fs::ReadError;
+
+    /// One in-memory `platform.kdl`.
+    struct OneFile(String);
+
+    impl SpecFs for OneFile {
+        fn read(&self, path: &Path, _limit: u64) -> Result<Vec<u8>, ReadError> {
+            if path.ends_with("platform.kdl") { Ok(self.0.clone().into_bytes()) } else { Err(ReadError::NotFound) }
+        }
+        fn glob(&self, _pattern: &Path) -> std::io::Result<Vec<PathBuf>> {
+            Ok(Vec::new())
+        }
+    }
+
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("0".to_string()),
+            Just("-1".to_string()),
+            Just("-2".to_string()),
+            Just("1".to_string()),
+            Just("99999999999999999999999".to_string()),
+            Just("1.5".to_string()),
+            Just("#true".to_string()),
+            Just("#null".to_string()),
+            Just("\"\"".to_string()),
+            Just("\"7d\"".to_string()),
+            Just("\"-7d\"".to_string()),
+            Just("\"4Gi\"".to_string()),
+            Just("\"compact, delete\"".to_string()),
+            Just("\"*\"".to_string()),
+            Just("\"a_B.*\"".to_string()),
+            "\"[a-zA-Z0-9._*-]{0,12}\"".prop_map(|s| s),
+        ]
+    }
+
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            proptest::sample::select(crate::model::kafka::config::KEYS.iter().map(|k| k.name).collect::<Vec<_>>())
+                .prop_map(str::to_string),
+            "[a-z.]{1,20}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// Whatever values the Kafka nodes get, checking and emitting never panic, and a spec without errors
+        /// always compiles to manifests.
+        #[test]
+        fn kafka_nodes_never_panic(
+            brokers in value(), replicas in value(), partitions in value(), name in value(),
+            k1 in key(), v1 in value(), k2 in key(), v2 in value(), op in value(), days in value(),
+        ) {
+            let spec = format!(
+                "platform \"p\"\ntenant \"t\" topic-prefix={name}\n\
+                 kafka \"k\" namespace=\"kafka\" brokers={brokers} version={name}\n\
+                 topic-preset \"pre\" replicas={replicas} {{\n config {k1:?} {v1}\n}}\n\
+                 topic {name} kafka=\"k\" tenant=\"t\" preset=\"pre\" partitions={partitions} replicas={replicas} {{\n config {k1:?} {v2}\n config {k2:?} {v2}\n}}\n\
+                 kafka-user {name} kafka=\"k\" tenant=\"t\" authentication=\"tls\" validity-days={days} renewal-days={days} {{\n produces {name} {name}\n consumes {name} group={name}\n acl {op} topic={name}\n quotas producer-byte-rate={v1} controller-mutation-rate={v2}\n}}\n"
+            );
+            let c = crate::compile(&OneFile(spec), Path::new("platform.kdl"));
+            prop_assert_eq!(c.ok(), c.manifests.is_some(), "{:?}", c.diagnostics);
+        }
     }
 }
