@@ -1,6 +1,7 @@
 //! Semantic checks over the lowered model: the rules that make a spec valid beyond its syntax. One file per
 //! domain; each rule reports a spanned diagnostic with a stable code and a fix.
 
+mod kafka;
 pub mod names;
 mod presets;
 mod tenants;
@@ -16,5 +17,6 @@ pub fn run(p: &Platform) -> Diagnostics {
     names::check_platform(p, &mut d);
     presets::check(p, &mut d);
     tenants::check(p, &mut d);
+    kafka::check(p, &mut d);
     d
 }

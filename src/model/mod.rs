@@ -2,6 +2,7 @@
 //! span it was written at; nothing here knows about KDL syntax or Kubernetes JSON.
 
 pub mod demand;
+pub mod kafka;
 pub mod presets;
 pub mod tenant;
 
@@ -18,6 +19,7 @@ pub struct Platform {
     pub header: Option<PlatformHeader>,
     pub presets: Presets,
     pub tenants: Vec<Tenant>,
+    pub kafka: kafka::KafkaModel,
 }
 
 /// The `platform` node: the platform's name and the cluster it belongs to.
@@ -74,6 +76,7 @@ impl Platform {
 
     /// Every workload's peak demand on its tenant's quota; each workload domain adds its own.
     pub fn demands(&self) -> Vec<demand::Demand> {
+        // Kafka adds none: its objects live in the cluster's namespace (see `model::kafka`).
         Vec::new()
     }
 

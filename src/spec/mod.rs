@@ -3,6 +3,7 @@
 
 pub mod format;
 pub mod fs;
+mod kafka;
 pub mod load;
 mod lower;
 mod presets;
