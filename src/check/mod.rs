@@ -3,6 +3,9 @@
 
 pub mod names;
 mod presets;
+pub mod quota_fit;
+pub mod schedule;
+mod spark;
 mod tenants;
 
 pub use tenants::DERIVED_DEFAULT_SIZE;
@@ -16,5 +19,7 @@ pub fn run(p: &Platform) -> Diagnostics {
     names::check_platform(p, &mut d);
     presets::check(p, &mut d);
     tenants::check(p, &mut d);
+    spark::check(p, &mut d);
+    quota_fit::check(p, &mut d);
     d
 }

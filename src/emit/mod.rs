@@ -2,6 +2,7 @@
 //! references; one file per domain, each adding its objects to the shared [`ManifestSet`].
 
 mod priority_classes;
+mod spark;
 mod tenants;
 
 use crate::diagnostic::Diagnostics;
@@ -14,6 +15,7 @@ pub fn emit(p: &Platform, sources: &SourceMap, d: &mut Diagnostics) -> ManifestS
     let mut set = ManifestSet::default();
     priority_classes::emit(p, &mut set);
     tenants::emit(p, &mut set);
+    spark::emit(p, &mut set);
     let applyset = applyset(p);
     set.finish(p.name(), &applyset, sources, d);
     set

@@ -6,6 +6,7 @@ pub mod load;
 mod lower;
 mod presets;
 pub mod reader;
+mod spark;
 pub mod stdlib;
 mod tenant;
 
