@@ -134,21 +134,28 @@ impl Dim {
         matches!(self, Dim::MemoryRequest | Dim::MemoryLimit)
     }
 
-    /// Like [`Dim::fmt`], with an approximate GiB figure for memory sums that are not whole GiB.
+    /// Like [`Dim::fmt`], with an approximate GiB figure for memory sums that are not whole GiB, and CPU
+    /// sums above a core in decimal cores (`25.5`), which compare at a glance with a quota of `24`.
     pub fn fmt_total(self, v: u64) -> String {
         if self.is_memory() && v >= 1 << 30 && !v.is_multiple_of(1 << 30) {
             format!("{} (≈{:.1}Gi)", Bytes(v), v as f64 / f64::from(1u32 << 30))
         } else {
-            self.fmt(v)
+            self.fmt_approx(v)
         }
     }
 
-    /// For headlines: memory sums that are not whole GiB as `≈60.4Gi`; everything else exact.
+    /// For headlines: memory sums that are not whole GiB as `≈60.4Gi`, CPU above a core in exact decimal
+    /// cores (`25.5`); everything else as Kubernetes writes it.
     pub fn fmt_approx(self, v: u64) -> String {
-        if self.is_memory() && v >= 1 << 30 && !v.is_multiple_of(1 << 30) {
-            format!("≈{:.1}Gi", v as f64 / f64::from(1u32 << 30))
-        } else {
-            self.fmt(v)
+        match self {
+            Dim::MemoryRequest | Dim::MemoryLimit if v >= 1 << 30 && !v.is_multiple_of(1 << 30) => {
+                format!("≈{:.1}Gi", v as f64 / f64::from(1u32 << 30))
+            }
+            Dim::CpuRequest | Dim::CpuLimit if v > 1000 && !v.is_multiple_of(1000) => {
+                let frac = format!("{:03}", v % 1000);
+                format!("{}.{}", v / 1000, frac.trim_end_matches('0'))
+            }
+            _ => self.fmt(v),
         }
     }
 
@@ -274,7 +281,7 @@ pub fn check(p: &Platform, d: &mut Diagnostics) {
                             tenant.name.value
                         ),
                     )
-                    .at(tenant.name.span, format!("{} objects over the quota", used - hard))
+                    .at(tenant.name.span, format!("{} over the quota", plural(used - hard, "object")))
                     .also(hard_span, format!("count/{res} {hard}"))
                     .help(format!(
                         "raise the quota's `count \"{res}\"` to at least {used}, or remove workloads or the objects they keep"
@@ -284,6 +291,10 @@ pub fn check(p: &Platform, d: &mut Diagnostics) {
             }
         }
     }
+}
+
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
 }
 
 /// The quota entry that limits objects of `res`, if any.
@@ -527,6 +538,10 @@ mod tests {
         assert_eq!(mem[2], "  executors 20 × 9Gi (8g + 819m overhead)");
         assert_eq!(split_role("executors (8g + 819m overhead)"), ("executors", "(8g + 819m overhead)"));
         assert_eq!(Dim::MemoryRequest.fmt_total(61817 << 20), "61817Mi (≈60.4Gi)");
+        assert_eq!(Dim::CpuRequest.fmt_approx(25_500), "25.5");
+        assert_eq!(Dim::CpuRequest.fmt_approx(1_250), "1.25");
+        assert_eq!(Dim::CpuRequest.fmt_approx(500), "500m");
+        assert_eq!(Dim::CpuRequest.fmt_approx(24_000), "24");
         assert_eq!(Dim::MemoryRequest.round_up((5 << 30) + 1), 6 << 30);
         assert_eq!(quote(Dim::CpuRequest, 46_000), "46");
         assert_eq!(quote(Dim::MemoryRequest, 6 << 30), "\"6Gi\"");

@@ -134,7 +134,10 @@ fn check_field(i: usize, field: &str) -> Result<(), (String, String)> {
             }
         }
         if lo_v > hi_v {
-            return Err((format!("the range `{range}` runs backwards"), format!("write the smaller {name} first, e.g. `{hi_v}-{lo_v}`")));
+            return Err((
+                format!("the range `{range}` runs backwards"),
+                format!("cron ranges do not wrap around: write `{lo_v}-{max},{min}-{hi_v}`"),
+            ));
         }
     }
     Ok(())

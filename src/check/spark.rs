@@ -359,7 +359,7 @@ fn check_role(p: &Platform, j: &SparkJob, r: &RoleSpec, role: &str, d: &mut Diag
         d.push(
             Diagnostic::error("strata::spark::unknown-size", format!("unknown size `{}`", size.value))
                 .at(size.span, "no size with this name")
-                .help(match did_you_mean(&size.value, names.iter().copied()) {
+                .help(match did_you_mean(&size.value, names.iter().copied()).or_else(|| size_alias(p, &size.value)) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => format!(
                         "use one of {}, or define it with `size \"{}\" cpu=... memory=...`",
@@ -446,6 +446,25 @@ fn check_role(p: &Platform, j: &SparkJob, r: &RoleSpec, role: &str, d: &mut Diag
                 .help("give the size memory in Mi or Gi, or set `memory=` on the role"),
         );
     }
+}
+
+/// `small` → `s`, `large` → `l`: the stdlib's size names are abbreviations people spell out.
+fn size_alias<'p>(p: &'p Platform, name: &str) -> Option<&'p str> {
+    let n = name.to_ascii_lowercase().replace(['-', '_'], "");
+    let target = if n.starts_with("xs") || n.starts_with("extras") {
+        "xs"
+    } else if n.starts_with("xl") || n.starts_with("extral") {
+        "xl"
+    } else if n.starts_with("sm") {
+        "s"
+    } else if n.starts_with("me") {
+        "m"
+    } else if n.starts_with("la") {
+        "l"
+    } else {
+        return None;
+    };
+    p.presets.size(target).map(|s| s.name.value.as_str())
 }
 
 fn check_executor_count(j: &SparkJob, e: &ExecutorSpec, d: &mut Diagnostics) {
