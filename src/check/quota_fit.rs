@@ -261,6 +261,7 @@ pub fn check(p: &Platform, d: &mut Diagnostics) {
                 d.push(f.near_quota());
             }
         }
+        d.push(summary(tenant, &quota, &peak));
         for (res, used) in &peak.objects {
             let Some((hard, hard_span)) = object_quota(&quota, res) else { continue };
             if *used > hard {
@@ -291,6 +292,45 @@ pub fn check(p: &Platform, d: &mut Diagnostics) {
             }
         }
     }
+}
+
+/// A note (shown with `--explain`) with the tenant's peak against each quota dimension, fitting or not.
+fn summary(tenant: &Tenant, quota: &QuotaSpec, peak: &Peak<'_>) -> Diagnostic {
+    let mut lines = Vec::new();
+    for dim in Dim::ALL {
+        let used = dim.of(&peak.totals);
+        match dim.hard(quota) {
+            Some((hard, _)) => lines.push(format!(
+                "{}: {} of {} ({}%)",
+                dim.key(),
+                dim.fmt_total(used),
+                dim.fmt(hard),
+                percent(used, hard)
+            )),
+            None => lines.push(format!("{}: {} (no quota)", dim.key(), dim.fmt_total(used))),
+        }
+    }
+    for (res, used) in &peak.objects {
+        match object_quota(quota, res) {
+            Some((hard, _)) => lines.push(format!("count/{res}: {used} of {hard}")),
+            None => lines.push(format!("count/{res}: {used} (no quota)")),
+        }
+    }
+    let workloads: usize = peak
+        .parts
+        .iter()
+        .map(|p| match p {
+            Part::Single(_) => 1,
+            Part::Group { members, .. } => members.len(),
+        })
+        .sum();
+    Diagnostic::note(
+        "strata::quota::peak",
+        format!("tenant `{}` at peak, {} running at once", tenant.name.value, plural(workloads as u64, "workload")),
+    )
+    .at(tenant.name.span, "checked against the tenant's quota")
+    .help("every workload counts at its peak size; an exclusive group counts as its largest member in each dimension; objects always add up")
+    .note_line(lines.join("\n"))
 }
 
 fn plural(n: u64, word: &str) -> String {
