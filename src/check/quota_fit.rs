@@ -199,8 +199,11 @@ pub fn peaks(demands: &[Demand]) -> BTreeMap<&str, Peak<'_>> {
     let mut out: BTreeMap<&str, Peak<'_>> = BTreeMap::new();
     let mut groups: BTreeMap<(&str, &str), Vec<&Demand>> = BTreeMap::new();
     for d in demands {
-        let peak =
-            out.entry(d.tenant.as_str()).or_insert_with(|| Peak { totals: Totals::default(), objects: BTreeMap::new(), parts: Vec::new() });
+        let peak = out.entry(d.tenant.as_str()).or_insert_with(|| Peak {
+            totals: Totals::default(),
+            objects: BTreeMap::new(),
+            parts: Vec::new(),
+        });
         for (res, n) in &d.objects {
             *peak.objects.entry(res.as_str()).or_default() += n;
         }

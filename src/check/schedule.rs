@@ -107,9 +107,16 @@ fn check_field(i: usize, field: &str) -> Result<(), (String, String)> {
         };
         if let Some(s) = step {
             match s.parse::<u32>() {
-                Ok(0) => return Err((format!("the step in `{part}` is zero"), "a step must be 1 or more, e.g. `*/15`".into())),
+                Ok(0) => {
+                    return Err((
+                        format!("the step in `{part}` is zero"),
+                        "a step must be 1 or more, e.g. `*/15`".into(),
+                    ));
+                }
                 Ok(_) => {}
-                Err(_) => return Err((format!("the step in `{part}` is not a number"), "write a step like `*/15`".into())),
+                Err(_) => {
+                    return Err((format!("the step in `{part}` is not a number"), "write a step like `*/15`".into()));
+                }
             }
         }
         if range == "*" || range == "?" {

@@ -305,7 +305,9 @@ fn check_conf(j: &SparkJob, namespace: Option<&str>, d: &mut Diagnostics) {
             d.push(
                 Diagnostic::error("strata::spark::conf-owned", format!("sparkConf key `{}` is set by strata", k.value))
                     .at(k.span, "strata derives this from the job's own fields")
-                    .help(format!("use {field} instead: strata needs the value to size the pods and check the tenant's quota")),
+                    .help(format!(
+                        "use {field} instead: strata needs the value to size the pods and check the tenant's quota"
+                    )),
             );
         } else if k.value == NAMESPACE_KEY {
             if let Some(ns) = namespace
@@ -326,7 +328,7 @@ fn check_conf(j: &SparkJob, namespace: Option<&str>, d: &mut Diagnostics) {
                 Ok(f) if f.is_finite() && f >= 0.0 => {
                     if let Some(own) = &j.memory_overhead_factor {
                         d.push(
-                            Diagnostic::error("strata::spark::conf-owned", format!("the memory overhead factor is set twice"))
+                            Diagnostic::error("strata::spark::conf-owned", "the memory overhead factor is set twice")
                                 .at(k.span, format!("{CONF_OVERHEAD_FACTOR} = {}", v.value))
                                 .also(own.span, format!("memory-overhead-factor {}", own.value))
                                 .help("keep `memory-overhead-factor` and remove the sparkConf key"),
@@ -376,9 +378,12 @@ fn check_role(p: &Platform, j: &SparkJob, r: &RoleSpec, role: &str, d: &mut Diag
             _ => "memory",
         };
         d.push(
-            Diagnostic::error("strata::spark::sizing", format!("spark-job `{}`: `{role}` has no {missing}", j.name.value))
-                .at(r.span, format!("`{role}` needs a size or both cores and memory"))
-                .help(format!("add `size=\"m\"` (a stdlib size), or e.g. `{role} cores=2 memory=\"8g\"`")),
+            Diagnostic::error(
+                "strata::spark::sizing",
+                format!("spark-job `{}`: `{role}` has no {missing}", j.name.value),
+            )
+            .at(r.span, format!("`{role}` needs a size or both cores and memory"))
+            .help(format!("add `size=\"m\"` (a stdlib size), or e.g. `{role} cores=2 memory=\"8g\"`")),
         );
     }
     if let Some(c) = &r.cores
@@ -428,9 +433,12 @@ fn check_role(p: &Platform, j: &SparkJob, r: &RoleSpec, role: &str, d: &mut Diag
             && (m.value.0.0 == 0 || !m.value.0.0.is_multiple_of(MIB))
         {
             d.push(
-                Diagnostic::error("strata::spark::memory", format!("`{what}` must be a whole number of MiB, found `{}`", m.value))
-                    .at(m.span, "Spark reads driver and executor memory in MiB")
-                    .help(format!("round it to MiB, e.g. \"{}m\"", m.value.0.0.div_ceil(MIB).max(1))),
+                Diagnostic::error(
+                    "strata::spark::memory",
+                    format!("`{what}` must be a whole number of MiB, found `{}`", m.value),
+                )
+                .at(m.span, "Spark reads driver and executor memory in MiB")
+                .help(format!("round it to MiB, e.g. \"{}m\"", m.value.0.0.div_ceil(MIB).max(1))),
             );
         }
     }
@@ -440,10 +448,13 @@ fn check_role(p: &Platform, j: &SparkJob, r: &RoleSpec, role: &str, d: &mut Diag
         && !s.memory.value.0.is_multiple_of(MIB)
     {
         d.push(
-            Diagnostic::error("strata::spark::memory", format!("size `{}` has memory that is not whole MiB", s.name.value))
-                .at(r.size.as_ref().map_or(r.span, |s| s.span), "Spark reads memory in MiB")
-                .also(s.memory.span, format!("memory {}", s.memory.value))
-                .help("give the size memory in Mi or Gi, or set `memory=` on the role"),
+            Diagnostic::error(
+                "strata::spark::memory",
+                format!("size `{}` has memory that is not whole MiB", s.name.value),
+            )
+            .at(r.size.as_ref().map_or(r.span, |s| s.span), "Spark reads memory in MiB")
+            .also(s.memory.span, format!("memory {}", s.memory.value))
+            .help("give the size memory in Mi or Gi, or set `memory=` on the role"),
         );
     }
 }
@@ -513,9 +524,12 @@ fn check_executor_count(j: &SparkJob, e: &ExecutorSpec, d: &mut Diagnostics) {
             let hi = e.max.as_ref().map_or(u64::MAX, |m| m.value);
             if init.value < lo || init.value > hi {
                 d.push(
-                    Diagnostic::error("strata::spark::executors", format!("initial ({}) is outside min..max", init.value))
-                        .at(init.span, "initial executors")
-                        .help("pick a value between min and max"),
+                    Diagnostic::error(
+                        "strata::spark::executors",
+                        format!("initial ({}) is outside min..max", init.value),
+                    )
+                    .at(init.span, "initial executors")
+                    .help("pick a value between min and max"),
                 );
             }
         }
@@ -552,7 +566,9 @@ fn check_restart(j: &SparkJob, d: &mut Diagnostics) {
             }
         }
     }
-    for (v, name) in [(&r.retry_interval, "`retry-interval`"), (&r.submission_retry_interval, "`submission-retry-interval`")] {
+    for (v, name) in
+        [(&r.retry_interval, "`retry-interval`"), (&r.submission_retry_interval, "`submission-retry-interval`")]
+    {
         if let Some(v) = v {
             whole_seconds(v, name, d);
         }
@@ -563,7 +579,10 @@ fn check_schedule(j: &SparkJob, d: &mut Diagnostics) {
     let Some(s) = &j.schedule else { return };
     if let Err(e) = check_cron(&s.cron.value) {
         let (span, label) = match e.field {
-            Some(i) => (field_span(&s.cron, i), format!("the {} field", ["minute", "hour", "day-of-month", "month", "day-of-week"][i])),
+            Some(i) => (
+                field_span(&s.cron, i),
+                format!("the {} field", ["minute", "hour", "day-of-month", "month", "day-of-week"][i]),
+            ),
             None => (s.cron.span, "not a schedule the operator can parse".to_string()),
         };
         d.push(

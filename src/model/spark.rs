@@ -101,7 +101,15 @@ pub struct RoleSpec {
 
 impl RoleSpec {
     pub fn empty(span: Span) -> Self {
-        RoleSpec { span, size: None, cores: None, memory: None, core_request: None, core_limit: None, memory_overhead: None }
+        RoleSpec {
+            span,
+            size: None,
+            cores: None,
+            memory: None,
+            core_request: None,
+            core_limit: None,
+            memory_overhead: None,
+        }
     }
 }
 
@@ -556,7 +564,9 @@ pub fn parse_spark_memory(s: &str) -> Result<SparkMemory, MemoryError> {
         "" if !num.is_empty() => {
             return Err(MemoryError {
                 message: format!("`{s}` has no unit"),
-                help: format!("Spark reads a bare number as MiB in some places and bytes in others: write `{num}m` or `{num}g`"),
+                help: format!(
+                    "Spark reads a bare number as MiB in some places and bytes in others: write `{num}m` or `{num}g`"
+                ),
             });
         }
         _ => return Err(MemoryError { message: format!("`{s}` is not a Spark memory size"), help: help.into() }),
@@ -604,8 +614,110 @@ pub fn demands(p: &Platform) -> Vec<Demand> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use std::path::{Path, PathBuf};
+
+    /// A one-file spec in memory, for tests that need the whole front end and checks.
+    pub(crate) struct OneFile(pub &'static str);
+
+    impl crate::spec::SpecFs for OneFile {
+        fn read(&self, _: &Path, _: u64) -> Result<Vec<u8>, crate::spec::fs::ReadError> {
+            Ok(self.0.as_bytes().to_vec())
+        }
+        fn glob(&self, _: &Path) -> std::io::Result<Vec<PathBuf>> {
+            Ok(Vec::new())
+        }
+    }
+
+    pub(crate) fn compile(spec: &'static str) -> crate::Compilation {
+        crate::compile(&OneFile(spec), Path::new("platform.kdl"))
+    }
+
+    const JOBS: &str = r#"
+platform "t"
+tenant "a" { quota cpu=100 memory="1Ti"; limits default-cpu=1 default-memory="1Gi"; }
+spark-job "sized" tenant="a" {
+    image "apache/spark:3.5.1" spark-version="3.5.1"
+    main "local:///opt/app.jar" class="com.acme.Main"
+    driver size="s"
+    executors 12 size="l"
+}
+spark-job "py" tenant="a" {
+    image "apache/spark:3.5.1" spark-version="3.5.1"
+    main "local:///opt/job.py"
+    conf "spark.executor.pyspark.memory" "1g"
+    driver cores=1 memory="2g"
+    executors min=2 max=16 cores=2 core-request="1500m" memory="6g" memory-overhead="1g"
+}
+spark-job "factor" tenant="a" {
+    image "apache/spark:3.5.1" spark-version="3.5.1"
+    main "local:///opt/app.jar" class="com.acme.Main"
+    conf "spark.kubernetes.memoryOverheadFactor" "0.25"
+    driver cores=2 memory="4g" core-limit=3
+    executors 3 cores=1 memory="1g"
+    schedule "0 1 * * *" successful-history=3 failed-history=5
+}
+"#;
+
+    #[test]
+    fn pods_follow_spark_rules() {
+        let c = compile(JOBS);
+        assert!(c.ok(), "{:?}", c.diagnostics);
+        let p = &c.platform;
+        let job = |n: &str| p.spark.jobs.iter().find(|j| j.name.value == n).unwrap();
+
+        let sized = job("sized").pods(p).unwrap();
+        // Size `s` is 500m: one task slot, the fraction as the request, the size's limit.
+        assert_eq!(
+            (sized.driver.cores, sized.driver.core_request, sized.driver.core_limit),
+            (1, Some(Cpu(500)), Cpu(1000))
+        );
+        assert_eq!(sized.driver.memory.to_string(), "1g");
+        assert_eq!(
+            (sized.driver.overhead.to_string(), sized.driver.overhead_rule),
+            ("384m".into(), OverheadRule::Minimum)
+        );
+        assert_eq!(
+            (sized.executor.cores, sized.executor.core_request, sized.executor.core_limit),
+            (2, None, Cpu(4000))
+        );
+        // 10% of 8192 MiB, truncated like Spark's `toInt`.
+        assert_eq!(sized.executor.overhead.to_string(), "819m");
+        assert_eq!(sized.executor.pod_memory(), Bytes((8192 + 819) * MIB));
+        assert_eq!(sized.executors, 12);
+
+        let py = job("py").pods(p).unwrap();
+        // Python: 40% of 2048 MiB.
+        assert_eq!(py.driver.overhead.to_string(), "819m");
+        assert_eq!(py.executor.overhead_rule, OverheadRule::Explicit);
+        assert_eq!(py.executor.pod_memory(), Bytes((6144 + 1024 + 1024) * MIB), "memory + overhead + pyspark memory");
+        assert_eq!((py.executor.cpu_request(), py.executor.core_limit), (Cpu(1500), Cpu(1500)));
+        assert_eq!(py.executors, 16, "dynamic allocation counts its maximum");
+
+        let f = job("factor").pods(p).unwrap();
+        assert_eq!(f.driver.overhead.to_string(), "1g", "25% of 4g from sparkConf");
+        assert_eq!((f.driver.cpu_request(), f.driver.core_limit), (Cpu(2000), Cpu(3000)));
+        assert_eq!(f.executor.overhead.to_string(), "384m");
+    }
+
+    #[test]
+    fn demands_count_pods_and_objects() {
+        let c = compile(JOBS);
+        let demands = c.platform.demands();
+        let d = demands.iter().find(|d| d.workload == "scheduled spark-job `factor`").unwrap();
+        assert_eq!(d.pods.len(), 2);
+        assert_eq!(d.pods[1].count, 3);
+        assert_eq!(d.pods[1].role, "executors (1g + 384m overhead)");
+        assert_eq!(
+            d.objects,
+            vec![(SCHEDULED_RESOURCE.to_string(), 1), (APPLICATION_RESOURCE.to_string(), 1 + 3 + 5)],
+            "the running run plus the kept history"
+        );
+        let t = d.totals();
+        assert_eq!(t.cpu_request, Cpu(2000 + 3000));
+        assert_eq!(t.pods, 4);
+    }
 
     #[test]
     fn spark_memory_formats() {

@@ -32,7 +32,8 @@ const JOB_CHILDREN: &[&str] = &[
     "security",
 ];
 
-const DEPS_CHILDREN: &[&str] = &["jars", "files", "py-files", "archives", "packages", "exclude-packages", "repositories"];
+const DEPS_CHILDREN: &[&str] =
+    &["jars", "files", "py-files", "archives", "packages", "exclude-packages", "repositories"];
 
 impl FromKdl for SparkMemory {
     const EXPECTED: &'static str = "a Spark memory size (`4g`, `512m`)";
@@ -163,9 +164,9 @@ pub fn lower_spark_job(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut D
             "image" => {
                 image = c.arg::<String>("the container image, e.g. \"registry.acme.io/agg:1.4.2\"", d);
                 spark_version = c.req_prop::<String>("spark-version", "\"3.5.1\"", d);
-                pull_policy = c.prop::<String>("pull-policy", d).filter(|v| {
-                    one_of(v, &["IfNotPresent", "Always", "Never"], "image pull policy", d).is_some()
-                });
+                pull_policy = c
+                    .prop::<String>("pull-policy", d)
+                    .filter(|v| one_of(v, &["IfNotPresent", "Always", "Never"], "image pull policy", d).is_some());
                 c.finish(false, d);
             }
             "pull-secret" => {
@@ -406,5 +407,45 @@ fn lower_role(c: &mut NodeReader<'_>, d: &mut Diagnostics) -> RoleSpec {
         core_request: c.prop("core-request", d),
         core_limit: c.prop("core-limit", d),
         memory_overhead: c.prop("memory-overhead", d),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::spark::tests::compile;
+
+    fn codes(spec: &'static str) -> Vec<(&'static str, String)> {
+        let c = compile(spec);
+        c.diagnostics.iter().filter(|d| d.is_error()).map(|d| (d.code, d.message.clone())).collect()
+    }
+
+    #[test]
+    fn shape_errors_are_spanned_diagnostics() {
+        let found = codes(
+            r#"
+platform "t"
+tenant "a"
+spark-job "x" tenant="a" {
+    image "apache/spark:3.5.1" spark-version="3.5.1"
+    image "apache/spark:3.5.2" spark-version="3.5.2"
+    main "local:///opt/app.jar" class="com.acme.Main"
+    executor 2 size="s"
+    executors 2 size="s" memory=4
+    restart "Sometimes"
+}
+"#,
+        );
+        let has = |code: &str, text: &str| found.iter().any(|(c, m)| *c == code && m.contains(text));
+        assert!(has("strata::spec::duplicate-node", "`image` is given twice"), "{found:?}");
+        assert!(has("strata::spec::unknown-node", "`executor`"), "{found:?}");
+        assert!(has("strata::spec::type", "4 has no unit"), "{found:?}");
+        assert!(has("strata::spec::invalid-value", "restart policy"), "{found:?}");
+    }
+
+    #[test]
+    fn a_job_without_a_name_or_tenant_is_reported_not_dropped_silently() {
+        let found = codes("platform \"t\"\nspark-job {\n}\n");
+        assert!(found.iter().any(|(c, _)| *c == "strata::spec::missing-argument"), "{found:?}");
+        assert!(found.iter().any(|(c, _)| *c == "strata::spec::missing-property"), "{found:?}");
     }
 }
