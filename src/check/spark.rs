@@ -11,7 +11,7 @@ use crate::model::spark::{
     CONF_OVERHEAD_FACTOR, DEFAULT_DRIVER_SIZE, ExecutorSpec, MIB, RestartType, RoleSpec, Security, SparkJob,
     parse_conf_memory_mib,
 };
-use crate::model::{Platform, PodSecurity};
+use crate::model::{Direction, NetworkMode, Platform, PodSecurity, Tenant};
 use crate::source::{Span, Spanned};
 use crate::units::Duration;
 
@@ -98,6 +98,49 @@ pub fn check(p: &Platform, d: &mut Diagnostics) {
     }
     for j in &p.spark.jobs {
         check_job(p, j, d);
+    }
+    for (tenant, jobs) in &by_tenant {
+        if let (Some(t), Some(first)) = (p.tenant(tenant), jobs.first()) {
+            check_apiserver_egress(t, first, d);
+        }
+    }
+}
+
+/// Ports the Kubernetes API server listens on (443 behind most managed control planes, 6443 on kubeadm).
+const APISERVER_PORTS: [u16; 2] = [443, 6443];
+
+/// A Spark driver starts its executors through the Kubernetes API. An isolated tenant denies all egress but
+/// DNS, its namespace and its declared peers, and the API server is none of those (it is not a pod), so the
+/// driver would hang at startup unless an address-based rule lets it out.
+fn check_apiserver_egress(t: &Tenant, job: &SparkJob, d: &mut Diagnostics) {
+    if t.network.value != NetworkMode::Isolated {
+        return;
+    }
+    let allowed = t.network_rules.iter().any(|r| {
+        r.direction == Direction::Egress
+            && r.cidr.is_some()
+            && (r.ports.is_empty() || r.ports.iter().any(|p| APISERVER_PORTS.contains(&p.value)))
+    });
+    if !allowed {
+        d.push(
+            Diagnostic::warning(
+                "strata::spark::apiserver-egress",
+                format!("tenant `{}` runs Spark but its network policy blocks the Kubernetes API", t.name.value),
+            )
+            .at(
+                t.network.span,
+                if t.network.span == t.span {
+                    "isolated by default (no `network` node): egress only to DNS and the namespace"
+                } else {
+                    "isolated: egress only to DNS, the namespace and declared peers"
+                },
+            )
+            .also(job.name.span, "this driver must reach the API server to start its executors")
+            .help(format!(
+                "allow the API server's addresses in tenant `{}`'s `network` block, e.g. `egress 443 cidr=\"10.0.0.0/16\"`",
+                t.name.value
+            )),
+        );
     }
 }
 
