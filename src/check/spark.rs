@@ -414,7 +414,7 @@ fn check_role(p: &Platform, j: &SparkJob, r: &RoleSpec, role: &str, d: &mut Diag
                 }),
         );
     }
-    if r.size.is_none() && (r.memory.is_none() || (r.cores.is_none() && r.core_request.is_none())) {
+    if !r.invalid && r.size.is_none() && (r.memory.is_none() || (r.cores.is_none() && r.core_request.is_none())) {
         let missing = match (r.cores.is_none() && r.core_request.is_none(), r.memory.is_none()) {
             (true, true) => "cores and memory",
             (true, false) => "cores",

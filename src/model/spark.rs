@@ -97,6 +97,9 @@ pub struct RoleSpec {
     pub core_request: Option<Spanned<Cpu>>,
     pub core_limit: Option<Spanned<Cpu>>,
     pub memory_overhead: Option<Spanned<SparkMemory>>,
+    /// A sizing property was written but did not lower (already reported): later checks stay quiet about
+    /// what is "missing".
+    pub invalid: bool,
 }
 
 impl RoleSpec {
@@ -109,6 +112,7 @@ impl RoleSpec {
             core_request: None,
             core_limit: None,
             memory_overhead: None,
+            invalid: false,
         }
     }
 }

@@ -399,7 +399,8 @@ fn c_span(node: &KdlNode, file: FileId) -> Span {
 }
 
 fn lower_role(c: &mut NodeReader<'_>, d: &mut Diagnostics) -> RoleSpec {
-    RoleSpec {
+    let before = d.error_count();
+    let mut r = RoleSpec {
         span: c.name_span(),
         size: c.prop("size", d),
         cores: c.prop("cores", d),
@@ -407,7 +408,10 @@ fn lower_role(c: &mut NodeReader<'_>, d: &mut Diagnostics) -> RoleSpec {
         core_request: c.prop("core-request", d),
         core_limit: c.prop("core-limit", d),
         memory_overhead: c.prop("memory-overhead", d),
-    }
+        invalid: false,
+    };
+    r.invalid = d.error_count() > before;
+    r
 }
 
 #[cfg(test)]
