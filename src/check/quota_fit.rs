@@ -162,8 +162,8 @@ impl Dim {
     /// A round quota value at least `v`: whole cores, whole GiB.
     fn round_up(self, v: u64) -> u64 {
         match self {
-            Dim::CpuRequest | Dim::CpuLimit => v.div_ceil(1000) * 1000,
-            Dim::MemoryRequest | Dim::MemoryLimit => v.div_ceil(1 << 30) << 30,
+            Dim::CpuRequest | Dim::CpuLimit => v.div_ceil(1000).saturating_mul(1000),
+            Dim::MemoryRequest | Dim::MemoryLimit => v.div_ceil(1 << 30).saturating_mul(1 << 30),
             Dim::Pods => v,
         }
     }
@@ -205,7 +205,8 @@ pub fn peaks(demands: &[Demand]) -> BTreeMap<&str, Peak<'_>> {
             parts: Vec::new(),
         });
         for (res, n) in &d.objects {
-            *peak.objects.entry(res.as_str()).or_default() += n;
+            let e = peak.objects.entry(res.as_str()).or_default();
+            *e = e.saturating_add(*n);
         }
         match &d.exclusive_group {
             Some(g) => groups.entry((d.tenant.as_str(), g.as_str())).or_default().push(d),
@@ -456,8 +457,9 @@ impl Finding<'_> {
             let Part::Single(dem) = part else { continue };
             for pd in &dem.pods {
                 let per = dim.per_pod(pd);
-                if pd.count > 1 && per > 0 && best.is_none_or(|(w, _, _)| per * pd.count > w) {
-                    best = Some((per * pd.count, dem, pd));
+                let weight = per.saturating_mul(pd.count);
+                if pd.count > 1 && per > 0 && best.is_none_or(|(w, _, _)| weight > w) {
+                    best = Some((weight, dem, pd));
                 }
             }
         }

@@ -568,8 +568,23 @@ fn size_alias<'p>(p: &'p Platform, name: &str) -> Option<&'p str> {
     p.presets.size(target).map(|s| s.name.value.as_str())
 }
 
+/// The CRD's executor counts are int32.
+const MAX_EXECUTORS: u64 = i32::MAX as u64;
+
 fn check_executor_count(j: &SparkJob, e: &ExecutorSpec, d: &mut Diagnostics) {
     let span = e.role.span;
+    for v in [&e.instances, &e.min, &e.max, &e.initial].into_iter().flatten() {
+        if v.value > MAX_EXECUTORS {
+            d.push(
+                Diagnostic::error(
+                    "strata::spark::executors",
+                    format!("{} executors is more than the API allows", v.value),
+                )
+                .at(v.span, format!("at most {MAX_EXECUTORS}"))
+                .help("executor counts are 32-bit integers in the SparkApplication; check the number"),
+            );
+        }
+    }
     match (&e.instances, e.dynamic()) {
         (Some(n), true) => d.push(
             Diagnostic::error("strata::spark::executors", "a fixed executor count and dynamic allocation together")

@@ -357,7 +357,7 @@ impl PodSize {
 
     /// The pod's memory request and limit (Spark sets both to the same value).
     pub fn pod_memory(&self) -> Bytes {
-        Bytes(self.memory.0.0 + self.overhead.0.0 + self.extra.0)
+        Bytes(self.memory.0.0.saturating_add(self.overhead.0.0).saturating_add(self.extra.0))
     }
 
     /// `4g + 409m overhead`: what the pod's memory is made of.
@@ -470,7 +470,7 @@ impl SparkJob {
                 let scaled = (factor * (memory.0.0 / MIB) as f64).floor();
                 let scaled = if scaled.is_finite() && scaled > 0.0 { scaled as u64 } else { 0 };
                 if scaled >= MIN_OVERHEAD_MIB {
-                    (SparkMemory(Bytes(scaled * MIB)), OverheadRule::Factor(factor))
+                    (SparkMemory(Bytes(scaled.checked_mul(MIB)?)), OverheadRule::Factor(factor))
                 } else {
                     (SparkMemory(Bytes(MIN_OVERHEAD_MIB * MIB)), OverheadRule::Minimum)
                 }
@@ -486,12 +486,12 @@ impl SparkJob {
         if self.app_type() == AppType::Python
             && let Some(v) = self.conf("spark.executor.pyspark.memory")
         {
-            extra += parse_conf_memory_mib(&v.value)?;
+            extra = extra.saturating_add(parse_conf_memory_mib(&v.value)?);
         }
         if self.conf("spark.memory.offHeap.enabled").is_some_and(|v| v.value.trim() == "true")
             && let Some(v) = self.conf("spark.memory.offHeap.size")
         {
-            extra += parse_conf_memory_mib(&v.value)?;
+            extra = extra.saturating_add(parse_conf_memory_mib(&v.value)?);
         }
         Some(Bytes(extra))
     }
@@ -605,8 +605,9 @@ fn fraction_in_smaller_unit(num: &str, mult: u64) -> Option<String> {
     let int: u64 = if int.is_empty() { 0 } else { int.parse().ok()? };
     let denom = 10u64.pow(frac.len() as u32);
     let frac: u64 = frac.parse().ok()?;
-    let bytes = int.checked_mul(mult)?.checked_add(frac.checked_mul(mult)? / denom)?;
-    if !(frac * mult).is_multiple_of(denom) || bytes == 0 {
+    let frac_bytes = frac.checked_mul(mult)?;
+    let bytes = int.checked_mul(mult)?.checked_add(frac_bytes / denom)?;
+    if !frac_bytes.is_multiple_of(denom) || bytes == 0 {
         return None;
     }
     Some(SparkMemory(Bytes(bytes)).to_string())
@@ -703,6 +704,26 @@ spark-job "factor" tenant="a" {
         assert_eq!(f.driver.overhead.to_string(), "1g", "25% of 4g from sparkConf");
         assert_eq!((f.driver.cpu_request(), f.driver.core_limit), (Cpu(2000), Cpu(3000)));
         assert_eq!(f.executor.overhead.to_string(), "384m");
+    }
+
+    #[test]
+    fn absurd_sizes_are_diagnostics_not_overflows() {
+        let c = compile(
+            r#"
+platform "t"
+tenant "a" { quota cpu=1 memory="1Gi" pods=1; limits default-cpu=1 default-memory="1Gi" max-memory="1Gi"; }
+spark-job "huge" tenant="a" {
+    image "apache/spark:3.5.1" spark-version="3.5.1"
+    main "local:///opt/job.py"
+    memory-overhead-factor 1e300
+    conf "spark.executor.pyspark.memory" "1000000t"
+    driver cores=1000000 memory="1000000t" memory-overhead="1000000t"
+    executors 9999999999999 cores=1000000 memory="1000000t"
+}
+"#,
+        );
+        assert!(c.diagnostics.has_errors());
+        assert!(c.diagnostics.iter().any(|d| d.code == "strata::spark::executors"));
     }
 
     #[test]
