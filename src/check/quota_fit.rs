@@ -265,6 +265,7 @@ pub fn check(p: &Platform, d: &mut Diagnostics) {
                 d.push(f.near_quota());
             }
         }
+        lonely_groups(tenant, &peak, d);
         d.push(summary(tenant, &quota, &peak));
         for (res, used) in &peak.objects {
             let Some((hard, hard_span)) = object_quota(&quota, res) else { continue };
@@ -295,6 +296,36 @@ pub fn check(p: &Platform, d: &mut Diagnostics) {
                 );
             }
         }
+    }
+}
+
+/// An exclusive group with one member changes nothing; it is usually a misspelt group name, which makes
+/// the peak look larger than it is.
+fn lonely_groups(tenant: &Tenant, peak: &Peak<'_>, d: &mut Diagnostics) {
+    let names: Vec<&str> = peak
+        .parts
+        .iter()
+        .filter_map(|p| match p {
+            Part::Group { name, members, .. } if members.len() > 1 => Some(*name),
+            _ => None,
+        })
+        .collect();
+    for part in &peak.parts {
+        let Part::Group { name, members, .. } = part else { continue };
+        if members.len() != 1 {
+            continue;
+        }
+        d.push(
+            Diagnostic::warning(
+                "strata::quota::lonely-group",
+                format!("exclusive group `{name}` of tenant `{}` has only one workload", tenant.name.value),
+            )
+            .at(members[0].span, format!("{} is alone in `{name}`", members[0].workload))
+            .help(match crate::diagnostic::did_you_mean(name, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "a group only saves quota when two or more workloads of the tenant share it; remove it or add the workloads that never overlap with this one".to_string(),
+            }),
+        );
     }
 }
 
