@@ -4,6 +4,9 @@
 mod kafka;
 pub mod names;
 mod presets;
+pub mod quota_fit;
+pub mod schedule;
+mod spark;
 mod tenants;
 
 pub use tenants::DERIVED_DEFAULT_SIZE;
@@ -18,5 +21,7 @@ pub fn run(p: &Platform) -> Diagnostics {
     presets::check(p, &mut d);
     tenants::check(p, &mut d);
     kafka::check(p, &mut d);
+    spark::check(p, &mut d);
+    quota_fit::check(p, &mut d);
     d
 }

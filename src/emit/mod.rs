@@ -3,6 +3,7 @@
 
 mod kafka;
 mod priority_classes;
+mod spark;
 mod tenants;
 
 use crate::diagnostic::Diagnostics;
@@ -16,6 +17,7 @@ pub fn emit(p: &Platform, sources: &SourceMap, d: &mut Diagnostics) -> ManifestS
     priority_classes::emit(p, &mut set);
     tenants::emit(p, &mut set);
     kafka::emit(p, &mut set);
+    spark::emit(p, &mut set);
     let applyset = applyset(p);
     set.finish(p.name(), &applyset, sources, d);
     set

@@ -4,6 +4,7 @@
 pub mod demand;
 pub mod kafka;
 pub mod presets;
+pub mod spark;
 pub mod tenant;
 
 use std::collections::BTreeMap;
@@ -20,6 +21,7 @@ pub struct Platform {
     pub presets: Presets,
     pub tenants: Vec<Tenant>,
     pub kafka: kafka::KafkaModel,
+    pub spark: spark::SparkModel,
 }
 
 /// The `platform` node: the platform's name and the cluster it belongs to.
@@ -71,13 +73,16 @@ impl Platform {
                 refs.extend(q.priority_classes.iter());
             }
         }
+        refs.extend(self.spark.jobs.iter().filter_map(|j| j.priority_class.as_ref()));
         refs
     }
 
     /// Every workload's peak demand on its tenant's quota; each workload domain adds its own.
     pub fn demands(&self) -> Vec<demand::Demand> {
         // Kafka adds none: its objects live in the cluster's namespace (see `model::kafka`).
-        Vec::new()
+        let mut d = Vec::new();
+        d.extend(spark::demands(self));
+        d
     }
 
     /// Tenant namespace by tenant name, for emitters of every domain.

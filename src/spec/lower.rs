@@ -7,7 +7,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{DEFAULT_INVENTORY_NAMESPACE, Platform, PlatformHeader};
 use crate::source::{FileId, Span, Spanned};
 use crate::spec::reader::{NodeReader, unknown_node};
-use crate::spec::{kafka, presets, tenant};
+use crate::spec::{kafka, presets, spark, tenant};
 
 /// Every node allowed at the top level of a platform spec (for "did you mean").
 pub const TOP_LEVEL: &[&str] = &[
@@ -21,6 +21,7 @@ pub const TOP_LEVEL: &[&str] = &[
     "topic",
     "topic-preset",
     "kafka-user",
+    "spark-job",
 ];
 
 pub fn lower_document(doc: &KdlDocument, file: FileId, is_root: bool, p: &mut Platform, d: &mut Diagnostics) {
@@ -41,6 +42,7 @@ fn lower_top(node: &KdlNode, file: FileId, is_root: bool, p: &mut Platform, d: &
         "topic" => kafka::lower_topic(node, file, p, d),
         "topic-preset" => kafka::lower_topic_preset(node, file, false, p, d),
         "kafka-user" => kafka::lower_user(node, file, p, d),
+        "spark-job" => spark::lower_spark_job(node, file, p, d),
         _ => unknown_node(node, file, "the top level of a spec", TOP_LEVEL, d),
     }
 }

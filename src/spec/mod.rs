@@ -8,6 +8,7 @@ pub mod load;
 mod lower;
 mod presets;
 pub mod reader;
+mod spark;
 pub mod stdlib;
 mod tenant;
 
