@@ -1,9 +1,12 @@
 //! The front end: spec files in, typed [`Platform`] out. Loading (files, includes, KDL parsing) and
 //! lowering (KDL nodes to the model) both collect every problem instead of stopping at the first.
 
+mod airflow;
+mod flink;
 pub mod fs;
 pub mod load;
 mod lower;
+mod pod;
 mod presets;
 pub mod reader;
 pub mod stdlib;
