@@ -7,7 +7,7 @@ use crate::check::workload::{check_env, check_image};
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::model::airflow::{Airflow, Executor, QUOTA_PUBLISH_RETRIES};
 use crate::model::pod::EnvVar;
-use crate::model::{Platform, Tenant};
+use crate::model::{Direction, NetworkMode, Platform, Tenant};
 use crate::source::Spanned;
 
 /// Worker env variables strata sets itself, and from what.
@@ -263,9 +263,14 @@ fn check_executor(p: &Platform, a: &Airflow, ex: &Executor, tenant: Option<&Tena
             "list each tenant once",
             d,
         );
-        for t in &mn.tenants {
-            if tenant_ref(p, t, "strata::airflow::unknown-tenant", d).is_none() {
-                continue;
+        for (i, t) in mn.tenants.iter().enumerate() {
+            let Some(listed) = tenant_ref(p, t, "strata::airflow::unknown-tenant", d) else { continue };
+            let first = !mn.tenants[..i].iter().any(|o| o.value == t.value);
+            if let Some(home) = tenant
+                && first
+                && listed.name.value != home.name.value
+            {
+                check_cross_namespace_network(home, listed, t, d);
             }
             if t.value == a.tenant.value {
                 d.push(
@@ -280,6 +285,37 @@ fn check_executor(p: &Platform, a: &Airflow, ex: &Executor, tenant: Option<&Tena
             }
         }
     }
+}
+
+/// Task pods in another tenant's namespace still talk to the Airflow deployment at home (the API server in
+/// Airflow 3, the metadata database in Airflow 2); isolated tenants block that unless a rule allows it.
+fn check_cross_namespace_network(home: &Tenant, listed: &Tenant, at: &Spanned<String>, d: &mut Diagnostics) {
+    let allows = |t: &Tenant, dir: Direction, peer: &str| {
+        t.network.value == NetworkMode::Open
+            || t.network_rules
+                .iter()
+                .any(|r| r.direction == dir && r.namespace.as_ref().is_some_and(|n| n.value == peer))
+    };
+    let (home_ns, listed_ns) = (home.namespace.value.as_str(), listed.namespace.value.as_str());
+    let mut missing = Vec::new();
+    if !allows(listed, Direction::Egress, home_ns) {
+        missing.push(format!("`egress namespace=\"{home_ns}\"` in tenant `{}`'s network", listed.name.value));
+    }
+    if !allows(home, Direction::Ingress, listed_ns) {
+        missing.push(format!("`ingress namespace=\"{listed_ns}\"` in tenant `{}`'s network", home.name.value));
+    }
+    if missing.is_empty() {
+        return;
+    }
+    d.push(
+        Diagnostic::warning(
+            "strata::airflow::multi-namespace-network",
+            format!("task pods in `{listed_ns}` cannot reach the Airflow deployment in `{home_ns}`"),
+        )
+        .at(at.span, format!("tenant `{}` is network-isolated from `{}`", listed.name.value, home.name.value))
+        .help(format!("add {}", missing.join(" and ")))
+        .note_line("task pods report to the API server (Airflow 3) or the metadata database (Airflow 2)"),
+    );
 }
 
 /// A namespace with a ResourceQuota refuses pods over it with 403 "exceeded quota"; the executor retries
@@ -339,8 +375,13 @@ mod tests {
     }
 
     const TENANTS: &str = r#"
-tenant "t" namespace="team-t" { quota cpu=10 memory="40Gi"; }
-tenant "free"
+tenant "t" namespace="team-t" {
+    quota cpu=10 memory="40Gi"
+    network "isolated" { ingress namespace="free"; }
+}
+tenant "free" {
+    network "isolated" { egress 8080 namespace="team-t"; }
+}
 "#;
 
     #[test]
@@ -445,6 +486,38 @@ airflow "lost" tenant="analytcs" {{
                 "strata::airflow::multi-namespace",
                 "strata::airflow::publish-retries",
                 "strata::airflow::unknown-tenant",
+            ]
+        );
+    }
+
+    #[test]
+    fn isolated_tenants_in_a_namespace_list_need_a_path_home() {
+        let body = r#"
+tenant "home"
+tenant "open" { network "open"; }
+tenant "closed"
+tenant "half" { network "isolated" { egress namespace="home"; }; }
+airflow "af" tenant="home" {
+    executor "kubernetes" image="apache/airflow:3.1.3" {
+        worker-template "default" size="s"
+        multi-namespace "open" "closed" "half"
+    }
+}
+"#;
+        let c = compile(body);
+        let warnings: Vec<String> = c
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "strata::airflow::multi-namespace-network")
+            .map(|d| format!("{} | {}", d.message, d.help.clone().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                // `open` sends anywhere, but `home` (isolated) does not admit it.
+                "task pods in `open` cannot reach the Airflow deployment in `home` | add `ingress namespace=\"open\"` in tenant `home`'s network",
+                "task pods in `closed` cannot reach the Airflow deployment in `home` | add `egress namespace=\"home\"` in tenant `closed`'s network and `ingress namespace=\"closed\"` in tenant `home`'s network",
+                "task pods in `half` cannot reach the Airflow deployment in `home` | add `ingress namespace=\"half\"` in tenant `home`'s network",
             ]
         );
     }

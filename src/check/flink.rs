@@ -8,11 +8,12 @@ use crate::check::workload::{check_env, check_image, check_literal};
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::model::Platform;
 use crate::model::flink::{
-    FORBIDDEN_CONFIG, FlinkJob, FlinkVersion, MAX_NAME_LEN, OWNED_CONFIG, Role, SUPPORTED_VERSIONS, UpgradeMode,
-    parse_major_minor,
+    FORBIDDEN_CONFIG, FlinkJob, FlinkVersion, MAX_NAME_LEN, MIN_JOBMANAGER_MEMORY, MIN_TASKMANAGER_MEMORY,
+    OWNED_CONFIG, Role, SUPPORTED_VERSIONS, UpgradeMode, parse_major_minor,
 };
 use crate::source::{Span, Spanned};
 use crate::spec::reader::Scalar;
+use crate::units::Bytes;
 
 pub fn check(p: &Platform, d: &mut Diagnostics) {
     for t in &p.tenants {
@@ -195,7 +196,18 @@ fn check_parallelism(job: &FlinkJob, d: &mut Diagnostics) {
                     .help(format!(
                         "raise `replicas` to {needed}, raise `slots`, or remove `replicas` so the operator derives it from parallelism"
                     ))
-                    .note_line("the job cannot be scheduled: it waits for slots that never come"),
+                    .note_line(format!("with `replicas` set the operator ignores `parallelism` and runs the job at {capacity}")),
+                );
+            } else if u64::from(par.value) < capacity {
+                d.push(
+                    Diagnostic::warning(
+                        "strata::flink::parallelism-ignored",
+                        format!("parallelism {} is ignored: the job runs at {capacity}", par.value),
+                    )
+                    .at(par.span, "ignored by the operator")
+                    .also(r.span, format!("{} TaskManagers × {slots} slots = {capacity} slots", r.value))
+                    .help("remove `parallelism` (the operator uses every slot when `replicas` is set), or remove `replicas` so TaskManagers follow parallelism")
+                    .note_line("operator: \"Job parallelism setting is ignored as TaskManager replicas are set\""),
                 );
             }
         }
@@ -251,20 +263,40 @@ fn check_resources(p: &Platform, job: &FlinkJob, role: Role, d: &mut Diagnostics
             )),
         );
     }
-    for (v, what) in
-        [(c.memory.as_ref().map(|m| m.value.0 == 0), "memory"), (c.cpu.as_ref().map(|m| m.value.0 == 0), "cpu")]
+    let zero_memory = c.memory.as_ref().filter(|m| m.value.0 == 0).map(|m| (m.span, "memory"));
+    let zero_cpu = c.cpu.as_ref().filter(|m| m.value.0 == 0).map(|m| (m.span, "cpu"));
+    for (span, what) in zero_memory.into_iter().chain(zero_cpu) {
+        d.push(
+            Diagnostic::error("strata::flink::resources", format!("`{node}` {what} is zero"))
+                .at(span, "nothing to run on")
+                .help(format!("give the {what} each {node} pod gets, or use `size=`")),
+        );
+    }
+    // Flink's memory model with its default settings; a spec that tunes it through `config` knows better.
+    let (minimum, prefix) = match role {
+        Role::JobManager => (MIN_JOBMANAGER_MEMORY, "jobmanager.memory."),
+        Role::TaskManager => (MIN_TASKMANAGER_MEMORY, "taskmanager.memory."),
+    };
+    let tuned = job.config.iter().any(|(k, _)| k.value.starts_with(prefix));
+    if let Some(shape) = job.resources(role, p)
+        && !tuned
+        && shape.memory_request.0 > 0
+        && shape.memory_request.0 < minimum
     {
-        if v == Some(true) {
-            let span =
-                if what == "memory" { c.memory.as_ref().map(|m| m.span) } else { c.cpu.as_ref().map(|m| m.span) };
-            if let Some(span) = span {
-                d.push(
-                    Diagnostic::error("strata::flink::resources", format!("`{node}` {what} is zero"))
-                        .at(span, "nothing to run on")
-                        .help(format!("give the {what} each {node} pod gets, or use `size=`")),
-                );
-            }
-        }
+        let span = c.memory.as_ref().map(|m| m.span).or(c.size.as_ref().map(|s| s.span)).unwrap_or(c.span);
+        d.push(
+            Diagnostic::warning(
+                "strata::flink::memory-too-small",
+                format!("a {node} with {} cannot start with Flink's default memory settings", shape.memory_request),
+            )
+            .at(span, format!("{} for the whole process", shape.memory_request))
+            .help(format!("give it at least {} (e.g. `size=\"s\"` or larger)", Bytes(minimum)))
+            .note_line(if role == Role::JobManager {
+                "Flink reserves 576Mi of a JobManager: metaspace 256Mi, JVM overhead 192Mi, off-heap 128Mi"
+            } else {
+                "Flink reserves metaspace 256Mi, JVM overhead 192Mi, framework heap and off-heap 128Mi each, network 64Mi, and 40% of the rest as managed memory"
+            }),
+        );
     }
 }
 
@@ -563,6 +595,35 @@ mod job_tests {
                 "strata::flink::version",
             ]
         );
+    }
+
+    #[test]
+    fn ignored_parallelism_and_small_processes() {
+        let body = job(r#"
+    jar "local:///j.jar" version="1.20"
+    parallelism 4
+    jobmanager size="xs"
+    taskmanager memory="900Mi" slots=4 replicas=2
+"#) + &job(r#"
+    jar "local:///j.jar" version="1.20"
+    parallelism 8
+    jobmanager memory="512Mi"
+    taskmanager memory="900Mi" slots=4 replicas=2
+    config "jobmanager.memory.jvm-metaspace.size" "128m"
+    config "taskmanager.memory.managed.fraction" "0.1"
+"#)
+        .replace("\"j\"", "\"k\"");
+        // The second job tunes Flink's memory model itself: no size warnings.
+        assert_eq!(
+            check(&body),
+            [
+                "strata::flink::parallelism-ignored",
+                "strata::flink::memory-too-small",
+                "strata::flink::memory-too-small"
+            ]
+        );
+        let c = compile(&format!("tenant \"t\"\n{body}"));
+        assert_eq!(c.platform.flink.jobs[0].effective_parallelism(), Some(8), "replicas × slots wins");
     }
 
     #[test]

@@ -336,3 +336,165 @@ pub fn pod_template(p: &Platform, a: &Airflow, ex: &Executor, t: &WorkerTemplate
 fn pod_template_json(p: &Platform, a: &Airflow, ex: &Executor, t: &WorkerTemplate, home: &Tenant) -> serde_json::Value {
     serde_json::to_value(pod_template(p, a, ex, t, home)).unwrap_or(serde_json::Value::Null)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use crate::check::workload::test_support::compile;
+    use crate::manifest::ManifestSet;
+
+    const SPEC: &str = r#"
+tenant "t" namespace="team-t" priority-class="batch" { quota cpu=20 memory="80Gi"; }
+tenant "u"
+tenant "v" namespace="team-v"
+airflow "af" tenant="t" {
+    executor "kubernetes" image="apache/airflow:3.1.3" max-parallel-tasks=4 pod-operator=#true {
+        worker-template "default" size="s" {
+            env "LOG_LEVEL" "debug"
+        }
+        worker-template "gpu" size="l" gpu=2 priority-class="critical" image="registry.acme.io/airflow-gpu:3.1.3"
+        multi-namespace "u" "v"
+    }
+    metadata-db secret="airflow-metadata"
+    fernet-key secret="airflow-fernet-key" key="key"
+    env "LOG_LEVEL" "info"
+}
+airflow "wide" tenant="u" {
+    executor "kubernetes" image="apache/airflow:3.1.3" {
+        worker-template "default" size="s"
+        multi-namespace cluster-wide=#true
+    }
+}
+"#;
+
+    fn manifests() -> ManifestSet {
+        let c = compile(SPEC);
+        assert!(c.ok(), "{:?}", c.diagnostics);
+        c.manifests.expect("compiled")
+    }
+
+    fn find<'m>(set: &'m ManifestSet, kind: &str, ns: Option<&str>, name: &str) -> &'m Value {
+        set.items
+            .iter()
+            .find(|m| m.kind == kind && m.namespace.as_deref() == ns && m.name == name)
+            .map(|m| &m.object)
+            .unwrap_or_else(|| panic!("no {kind} {ns:?}/{name}"))
+    }
+
+    /// The worker template `name` as built, after checking the ConfigMap holds exactly its rendering.
+    fn template(set: &ManifestSet, name: &str) -> Value {
+        let c = compile(SPEC);
+        let p = &c.platform;
+        let a = &p.airflow.deployments[0];
+        let ex = a.executor.as_ref().expect("executor");
+        let t = ex.templates.iter().find(|t| t.name.value == name).expect("template");
+        let pod = serde_json::to_value(super::pod_template(p, a, ex, t, p.tenant("t").expect("tenant"))).expect("json");
+        let cm = find(set, "ConfigMap", Some("team-t"), "af-pod-templates");
+        assert_eq!(cm["data"][format!("{name}.yaml")].as_str(), Some(crate::render::to_yaml(&pod).as_str()));
+        pod
+    }
+
+    #[test]
+    fn pod_templates_follow_the_executor_rules() {
+        let set = manifests();
+        let pod = template(&set, "default");
+        assert_eq!(pod["apiVersion"], "v1");
+        assert_eq!(pod["kind"], "Pod");
+        assert_eq!(pod["metadata"]["name"], "af-default");
+        assert_eq!(pod["metadata"]["namespace"], "team-t");
+        let spec = &pod["spec"];
+        assert_eq!(spec["restartPolicy"], "Never");
+        assert_eq!(spec["serviceAccountName"], "af-worker");
+        assert_eq!(spec["priorityClassName"], "batch", "the tenant's class by default");
+        assert_eq!(spec["securityContext"]["runAsNonRoot"], true);
+        assert_eq!(spec["securityContext"]["runAsUser"], 50000);
+        assert_eq!(spec["securityContext"]["seccompProfile"]["type"], "RuntimeDefault");
+        let base = &spec["containers"][0];
+        assert_eq!(base["name"], "base");
+        assert_eq!(base["image"], "apache/airflow:3.1.3");
+        assert_eq!(base["securityContext"]["allowPrivilegeEscalation"], false);
+        assert_eq!(base["securityContext"]["capabilities"]["drop"][0], "ALL");
+        assert_eq!(base["resources"]["requests"]["cpu"], "500m");
+        assert_eq!(base["resources"]["limits"]["cpu"], "1");
+        assert_eq!(base["resources"]["limits"]["memory"], "1Gi");
+        let env = base["env"].as_array().expect("env");
+        let get = |n: &str| env.iter().find(|e| e["name"] == n).cloned().unwrap_or(Value::Null);
+        assert_eq!(get("AIRFLOW__CORE__EXECUTOR")["value"], "LocalExecutor");
+        assert_eq!(get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")["valueFrom"]["secretKeyRef"]["name"], "airflow-metadata");
+        assert_eq!(get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")["valueFrom"]["secretKeyRef"]["key"], "connection");
+        assert_eq!(get("AIRFLOW__CORE__FERNET_KEY")["valueFrom"]["secretKeyRef"]["key"], "key");
+        assert_eq!(get("LOG_LEVEL")["value"], "debug", "the template's env wins");
+        assert_eq!(env.iter().filter(|e| e["name"] == "LOG_LEVEL").count(), 1);
+        assert!(env.iter().all(|e| e.get("value").is_none() || !e["name"].as_str().unwrap_or("").contains("CONN")));
+
+        let gpu = template(&set, "gpu");
+        let base = &gpu["spec"]["containers"][0];
+        assert_eq!(base["image"], "registry.acme.io/airflow-gpu:3.1.3");
+        assert_eq!(base["resources"]["requests"]["nvidia.com/gpu"], "2");
+        assert_eq!(base["resources"]["limits"]["nvidia.com/gpu"], "2");
+        assert_eq!(gpu["spec"]["priorityClassName"], "critical");
+    }
+
+    #[test]
+    fn executor_settings_match_the_template_namespace() {
+        let set = manifests();
+        let env = &find(&set, "ConfigMap", Some("team-t"), "af-executor-env")["data"];
+        assert_eq!(env["AIRFLOW__CORE__EXECUTOR"], "KubernetesExecutor");
+        assert_eq!(env["AIRFLOW__CORE__PARALLELISM"], "4");
+        assert_eq!(env["AIRFLOW__KUBERNETES_EXECUTOR__NAMESPACE"], "team-t");
+        assert_eq!(env["AIRFLOW__KUBERNETES_EXECUTOR__POD_TEMPLATE_FILE"], "/opt/airflow/pod_templates/default.yaml");
+        assert_eq!(env["AIRFLOW__KUBERNETES_EXECUTOR__TASK_PUBLISH_MAX_RETRIES"], "-1", "the tenant has a quota");
+        assert_eq!(env["AIRFLOW__KUBERNETES_EXECUTOR__MULTI_NAMESPACE_MODE"], "True");
+        assert_eq!(env["AIRFLOW__KUBERNETES_EXECUTOR__MULTI_NAMESPACE_MODE_NAMESPACE_LIST"], "team-t,u,team-v");
+        let cfg = find(&set, "ConfigMap", Some("team-t"), "af-executor-config")["data"]["airflow.cfg"]
+            .as_str()
+            .expect("cfg")
+            .to_string();
+        assert!(cfg.contains("[kubernetes_executor]\nnamespace = team-t\n"), "{cfg}");
+        assert!(cfg.contains("multi_namespace_mode_namespace_list = team-t,u,team-v\n"), "{cfg}");
+        assert!(cfg.contains("[core]\nexecutor = KubernetesExecutor\nparallelism = 4\n"), "{cfg}");
+        // Without a quota the executor keeps Airflow's default.
+        let wide = &find(&set, "ConfigMap", Some("u"), "wide-executor-env")["data"];
+        assert_eq!(wide["AIRFLOW__KUBERNETES_EXECUTOR__TASK_PUBLISH_MAX_RETRIES"], "0");
+        assert!(wide.get("AIRFLOW__KUBERNETES_EXECUTOR__MULTI_NAMESPACE_MODE_NAMESPACE_LIST").is_none());
+    }
+
+    #[test]
+    fn a_namespace_list_gets_a_role_per_namespace_and_no_cluster_role() {
+        let set = manifests();
+        for ns in ["team-t", "u", "team-v"] {
+            let role = find(&set, "Role", Some(ns), "af-pod-launcher");
+            assert_eq!(
+                role["rules"][0]["verbs"],
+                serde_json::json!(["create", "list", "get", "patch", "watch", "delete"])
+            );
+            assert_eq!(role["rules"].as_array().map(Vec::len), Some(4));
+            let binding = find(&set, "RoleBinding", Some(ns), "af-pod-launcher");
+            assert_eq!(binding["subjects"][0]["name"], "af-scheduler");
+            assert_eq!(binding["subjects"][0]["namespace"], "team-t");
+            // pod-operator=#true: the worker ServiceAccount of that namespace may launch pods too.
+            assert_eq!(binding["subjects"][1]["name"], "af-worker");
+            assert_eq!(binding["subjects"][1]["namespace"], ns);
+            find(&set, "ServiceAccount", Some(ns), "af-worker");
+        }
+        assert!(!set.items.iter().any(|m| m.kind == "ClusterRole" && m.name.contains("af-")));
+        find(&set, "ServiceAccount", Some("team-t"), "af-scheduler");
+        assert!(!set.items.iter().any(|m| m.kind == "ServiceAccount"
+            && m.name == "af-scheduler"
+            && m.namespace.as_deref() != Some("team-t")));
+    }
+
+    #[test]
+    fn cluster_wide_mode_is_the_only_cluster_role() {
+        let set = manifests();
+        let role = find(&set, "ClusterRole", None, "u-wide-pod-launcher");
+        assert_eq!(role["rules"][3]["resources"][0], "events");
+        let binding = find(&set, "ClusterRoleBinding", None, "u-wide-pod-launcher");
+        assert_eq!(binding["roleRef"]["kind"], "ClusterRole");
+        assert_eq!(binding["subjects"].as_array().map(Vec::len), Some(1), "workers are not bound without pod-operator");
+        assert!(!set.items.iter().any(|m| m.kind == "Role" && m.name == "wide-pod-launcher"));
+        let env = &find(&set, "ConfigMap", Some("u"), "wide-executor-env")["data"];
+        assert_eq!(env["AIRFLOW__KUBERNETES_EXECUTOR__MULTI_NAMESPACE_MODE"], "True");
+    }
+}

@@ -222,3 +222,150 @@ pub fn flink_deployment(p: &Platform, job: &FlinkJob, t: &Tenant) -> Option<Valu
         },
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+    use crate::check::workload::test_support::compile;
+
+    fn deployment(body: &str) -> Value {
+        let c = compile(&format!("tenant \"t\" namespace=\"team-t\" priority-class=\"streaming\"\n{body}"));
+        assert!(c.ok(), "{:?}", c.diagnostics);
+        let set = c.manifests.expect("compiled");
+        set.items.iter().find(|m| m.kind == "FlinkDeployment").map(|m| m.object.clone()).expect("a FlinkDeployment")
+    }
+
+    #[test]
+    fn memory_and_cpu_notation() {
+        assert_eq!(flink_memory(Bytes(4 << 30)), "4g");
+        assert_eq!(flink_memory(Bytes(1536 << 20)), "1536m");
+        assert_eq!(flink_memory(Bytes(1000)), "1000b");
+        assert_eq!(cpu_number(Cpu(2000)), json!(2));
+        assert_eq!(cpu_number(Cpu(250)), json!(0.25));
+        assert_eq!(flink_duration(90_000), "90s");
+        assert_eq!(flink_duration(1500), "1500ms");
+    }
+
+    #[test]
+    fn a_job_becomes_an_application_mode_deployment() {
+        let d = deployment(
+            r#"
+flink-job "j" tenant="t" {
+    image "registry.acme.io/j:1.0.0"
+    jar "local:///opt/flink/usrlib/j.jar" version="1.20" entry-class="com.acme.J"
+    args "--in" "orders"
+    parallelism 6
+    jobmanager size="s" replicas=2
+    taskmanager size="m" slots=4
+    checkpoints every="30s" dir="s3://b/cp" savepoint-dir="s3://b/sp" upgrade="last-state"
+    high-availability dir="s3://b/ha"
+    config "state.backend.type" "rocksdb"
+    config "state.backend.incremental" #true
+    env "AWS_SECRET_ACCESS_KEY" secret="s3" key="secret"
+}
+"#,
+        );
+        assert_eq!(d["apiVersion"], "flink.apache.org/v1beta1");
+        assert_eq!(d["metadata"]["namespace"], "team-t");
+        let s = &d["spec"];
+        assert_eq!(s["flinkVersion"], "v1_20");
+        assert_eq!(s["mode"], "native");
+        assert_eq!(s["serviceAccount"], "flink");
+        assert_eq!(s["job"]["jarURI"], "local:///opt/flink/usrlib/j.jar");
+        assert_eq!(s["job"]["entryClass"], "com.acme.J");
+        assert_eq!(s["job"]["args"], json!(["--in", "orders"]));
+        assert_eq!(s["job"]["parallelism"], 6);
+        assert_eq!(s["job"]["upgradeMode"], "last-state");
+        assert_eq!(s["job"]["state"], "running");
+        assert_eq!(s["jobManager"], json!({"replicas": 2, "resource": {"cpu": 0.5, "memory": "1g"}}));
+        // Replicas are left to the operator (ceil(6 / 4) = 2) when the spec does not fix them.
+        assert_eq!(s["taskManager"], json!({"resource": {"cpu": 1, "memory": "4g"}}));
+        let c = &s["flinkConfiguration"];
+        assert_eq!(c["taskmanager.numberOfTaskSlots"], "4");
+        assert_eq!(c["execution.checkpointing.interval"], "30s");
+        assert_eq!(c["execution.checkpointing.dir"], "s3://b/cp");
+        assert_eq!(c["execution.checkpointing.savepoint-dir"], "s3://b/sp");
+        assert_eq!(c["high-availability.type"], "kubernetes");
+        assert_eq!(c["high-availability.storageDir"], "s3://b/ha");
+        assert_eq!(c["kubernetes.taskmanager.cpu.limit-factor"], "2.0");
+        assert_eq!(c["kubernetes.jobmanager.cpu.limit-factor"], "2.0");
+        assert!(c.get("kubernetes.taskmanager.memory.limit-factor").is_none(), "size m limits memory at its request");
+        assert_eq!(c["state.backend.incremental"], "true");
+        let pod = &s["podTemplate"]["spec"];
+        assert_eq!(pod["priorityClassName"], "streaming");
+        assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+        assert_eq!(pod["securityContext"]["runAsUser"], 9999);
+        assert_eq!(pod["securityContext"]["seccompProfile"]["type"], "RuntimeDefault");
+        let main = &pod["containers"][0];
+        assert_eq!(main["name"], "flink-main-container");
+        assert_eq!(main["securityContext"]["capabilities"]["drop"], json!(["ALL"]));
+        assert_eq!(main["env"][0]["valueFrom"]["secretKeyRef"]["name"], "s3");
+    }
+
+    #[test]
+    fn keys_follow_the_flink_version() {
+        let job = |v: &str| {
+            deployment(&format!(
+                r#"
+flink-job "j" tenant="t" priority-class="batch" {{
+    image "flink:{v}"
+    jar "local:///j.jar" version="{v}"
+    taskmanager size="m" replicas=3 slots=2
+    jobmanager memory="2Gi" cpu=1
+    checkpoints every="1m" dir="s3://b/cp" savepoint-dir="s3://b/sp" upgrade="savepoint"
+    high-availability dir="s3://b/ha"
+}}
+"#
+            ))
+        };
+        let old = job("1.16");
+        let c = &old["spec"]["flinkConfiguration"];
+        assert_eq!(c["state.checkpoints.dir"], "s3://b/cp");
+        assert_eq!(c["state.savepoints.dir"], "s3://b/sp");
+        assert_eq!(c["high-availability"], "kubernetes");
+        assert_eq!(c["execution.checkpointing.interval"], "60s");
+        assert_eq!(old["spec"]["taskManager"]["replicas"], 3);
+        assert!(old["spec"]["job"].get("parallelism").is_none());
+        assert_eq!(old["spec"]["jobManager"]["resource"], json!({"cpu": 1, "memory": "2g"}));
+        assert_eq!(old["spec"]["podTemplate"]["spec"]["priorityClassName"], "batch");
+
+        let c = &job("1.17")["spec"]["flinkConfiguration"];
+        assert_eq!(c["high-availability.type"], "kubernetes");
+        assert_eq!(c["state.checkpoints.dir"], "s3://b/cp");
+
+        let new = job("2.0");
+        let c = &new["spec"]["flinkConfiguration"];
+        assert_eq!(c["execution.checkpointing.dir"], "s3://b/cp");
+        assert!(c.get("state.checkpoints.dir").is_none());
+        assert_eq!(new["spec"]["flinkVersion"], "v2_0");
+
+        // Flink 1.14 has no limit factors: no such keys, limits equal requests.
+        let c = &job("1.14")["spec"]["flinkConfiguration"];
+        assert!(c.as_object().is_some_and(|o| !o.keys().any(|k| k.contains("limit-factor"))));
+    }
+
+    #[test]
+    fn one_flink_role_per_tenant() {
+        let c = compile(
+            r#"
+tenant "t"
+tenant "quiet"
+flink-job "a" tenant="t" { image "flink:1.20.1"; jar "local:///j.jar" version="1.20"; parallelism 1; jobmanager size="s"; taskmanager size="s"; }
+flink-job "b" tenant="t" { image "flink:1.20.1"; jar "local:///j.jar" version="1.20"; parallelism 1; jobmanager size="s"; taskmanager size="s"; }
+"#,
+        );
+        let set = c.manifests.expect("compiled");
+        let count = |kind: &str| set.items.iter().filter(|m| m.kind == kind).count();
+        assert_eq!(
+            (count("ServiceAccount"), count("Role"), count("RoleBinding"), count("FlinkDeployment")),
+            (1, 1, 1, 2)
+        );
+        let role = set.items.iter().find(|m| m.kind == "Role").expect("role");
+        assert_eq!(role.namespace.as_deref(), Some("t"));
+        assert_eq!(role.object["rules"][0]["resources"], json!(["pods", "configmaps"]));
+        assert_eq!(role.object["rules"][1]["resources"], json!(["deployments", "deployments/finalizers"]));
+        assert_eq!(role.object["rules"][1]["apiGroups"], json!(["apps"]));
+    }
+}

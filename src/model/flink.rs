@@ -151,6 +151,13 @@ impl FlinkVersion {
     }
 }
 
+/// Memory Flink's default memory model reserves before anything is left for the job (metaspace 256m, JVM
+/// overhead at least 192m, and for a JobManager off-heap 128m): a smaller JobManager cannot start.
+pub const MIN_JOBMANAGER_MEMORY: u64 = 576 << 20;
+/// A TaskManager also needs framework heap and off-heap (128m each), network buffers (at least 64m) and managed
+/// memory (40% of Flink memory): below about 982Mi the task heap comes out negative and it cannot start.
+pub const MIN_TASKMANAGER_MEMORY: u64 = 982 << 20;
+
 /// `(major, minor)` of a version as written, whether supported or not.
 pub fn parse_major_minor(s: &str) -> Option<(u32, u32)> {
     let t = s.trim();
@@ -252,13 +259,14 @@ impl FlinkJob {
         (slots > 0).then(|| parallelism.div_ceil(slots))
     }
 
-    /// The job's parallelism as the operator runs it: as written, else every TaskManager slot.
+    /// The job's parallelism as the operator runs it: with `taskmanager replicas=` set the operator ignores
+    /// `parallelism` and uses every slot (`replicas × slots`, FlinkConfigBuilder.getParallelism); else as
+    /// written.
     pub fn effective_parallelism(&self) -> Option<u32> {
-        if let Some(p) = &self.parallelism {
-            return Some(p.value);
+        if let Some(r) = self.taskmanager.as_ref().and_then(|t| t.replicas.as_ref()) {
+            return r.value.checked_mul(self.slots());
         }
-        let r = self.taskmanager.as_ref()?.replicas.as_ref()?.value;
-        r.checked_mul(self.slots())
+        self.parallelism.as_ref().map(|p| p.value)
     }
 
     /// The container resources of one component, as the operator will set them (limits are requests times

@@ -24,12 +24,15 @@ pub fn lower_airflow(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Dia
     let priority_class = r.prop::<String>("priority-class", d);
     let run_as_user = r.prop::<u64>("run-as-user", d);
     let mut executor: Option<Executor> = None;
+    // An `executor` that failed to lower was reported already; only a missing one is reported below.
+    let mut saw_executor = false;
     let mut metadata_db = None;
     let mut fernet_key = None;
     let mut env = Vec::new();
     for child in r.children() {
         match child.name().value() {
             "executor" => {
+                saw_executor = true;
                 if let Some(first) = &executor {
                     duplicate_child(child, file, first.span, d);
                 } else {
@@ -44,7 +47,7 @@ pub fn lower_airflow(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Dia
     }
     r.finish(true, d);
     let (Some(name), Some(tenant)) = (name, tenant) else { return };
-    if executor.is_none() {
+    if !saw_executor {
         d.push(
             Diagnostic::error("strata::airflow::executor", format!("airflow `{}` has no `executor`", name.value))
                 .at(name.span, "which executor runs its tasks?")
