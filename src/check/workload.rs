@@ -123,12 +123,13 @@ pub fn secret_like_key(key: &str) -> bool {
     }
     // Airflow's `<option>_SECRET` form names a secrets-backend entry, not the value, when the option
     // itself is a secret one (`SQL_ALCHEMY_CONN_SECRET`, `FERNET_KEY_SECRET`).
-    if w.len() > 1 && w.last().is_some_and(|l| l == "secret") && w.first().is_some_and(|f| f == "airflow") {
-        if let Some(base) = key.get(..key.len() - "_secret".len())
-            && secret_like_key(base)
-        {
-            return false;
-        }
+    if w.len() > 1
+        && w.last().is_some_and(|l| l == "secret")
+        && w.first().is_some_and(|f| f == "airflow")
+        && let Some(base) = key.get(..key.len() - "_secret".len())
+        && secret_like_key(base)
+    {
+        return false;
     }
     if key.to_ascii_uppercase().starts_with("AIRFLOW_CONN_") {
         return true;

@@ -118,11 +118,7 @@ fn emit_deployment(p: &Platform, a: &Airflow, ex: &Executor, home: &Tenant, set:
                 let mn_span = ex.multi_namespace.as_ref().map_or(span, |m| m.span);
                 set.add_typed(&service_account(&worker, target), at(t, Stage::Tenancy, mn_span));
             }
-            let role = Role {
-                metadata: meta(&launcher, Some(target)),
-                rules: Some(pod_launcher_rules()),
-                ..Default::default()
-            };
+            let role = Role { metadata: meta(&launcher, Some(target)), rules: Some(pod_launcher_rules()) };
             set.add_typed(&role, at(t, Stage::Tenancy, span));
             let mut subjects = vec![sa_subject(&scheduler, ns)];
             if pod_operator {
