@@ -6,7 +6,7 @@ use kdl::KdlNode;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Platform;
 use crate::model::flink::{Checkpoints, Component, FlinkJob, HighAvailability, Jar, Role};
-use crate::source::{FileId, Span, Spanned};
+use crate::source::{FileId, Span};
 use crate::spec::pod::{duplicate_child, lower_env};
 use crate::spec::reader::{NodeReader, Scalar, one_of, unknown_node};
 
@@ -23,13 +23,20 @@ const JOB_CHILDREN: &[&str] = &[
     "env",
 ];
 
+/// A child that may appear once: where it was first written, and its value if it lowered cleanly.
+type Once<T> = Option<(Option<T>, Span)>;
+
 /// Keeps the first of a child that may appear once, reporting any repeat.
-fn once<T>(slot: &mut Option<(T, Span)>, value: Option<T>, child: &KdlNode, file: FileId, d: &mut Diagnostics) {
+fn once<T>(slot: &mut Once<T>, value: Option<T>, child: &KdlNode, file: FileId, d: &mut Diagnostics) {
     let span = Span::from_kdl(file, child.name().span());
     match slot {
         Some((_, first)) => duplicate_child(child, file, *first, d),
-        None => *slot = value.map(|v| (v, span)),
+        None => *slot = Some((value, span)),
     }
+}
+
+fn value<T>(slot: Once<T>) -> Option<T> {
+    slot.and_then(|(v, _)| v)
 }
 
 pub fn lower_flink_job(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Diagnostics) {
@@ -109,37 +116,32 @@ pub fn lower_flink_job(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut D
     }
     r.finish(true, d);
     let (Some(name), Some(tenant)) = (name, tenant) else { return };
-    let missing = |what: &str, example: &str, d: &mut Diagnostics| {
-        d.push(
-            Diagnostic::error(
-                if what == "image" { "strata::flink::image" } else { "strata::flink::jar" },
-                format!("flink-job `{}` has no `{what}`", name.value),
-            )
+    // A child that was written but did not lower was reported already; only absent ones are reported here.
+    let missing = |code: &'static str, what: &str, example: &str| {
+        Diagnostic::error(code, format!("flink-job `{}` has no `{what}`", name.value))
             .at(name.span, format!("`{what}` is missing"))
-            .help(format!("add `{example}`")),
-        );
+            .help(format!("add `{example}`"))
     };
     if image.is_none() {
-        missing("image", "image \"registry.acme.io/my-job:1.0.0\"", d);
+        d.push(missing("strata::flink::image", "image", "image \"registry.acme.io/my-job:1.0.0\""));
     }
     if jar.is_none() {
-        missing("jar", "jar \"local:///opt/flink/usrlib/job.jar\" version=\"1.20\"", d);
+        d.push(missing("strata::flink::jar", "jar", "jar \"local:///opt/flink/usrlib/job.jar\" version=\"1.20\""));
     }
-    let first = |o: Option<(Spanned<String>, Span)>| o.map(|(v, _)| v);
     p.flink.jobs.push(FlinkJob {
         name,
         tenant,
         state,
         priority_class,
         run_as_user,
-        image: first(image),
-        jar: jar.map(|(j, _)| j),
-        args: args.map(|(a, _)| a).unwrap_or_default(),
-        parallelism: parallelism.map(|(v, _)| v),
-        jobmanager: jobmanager.map(|(v, _)| v),
-        taskmanager: taskmanager.map(|(v, _)| v),
-        checkpoints: checkpoints.map(|(v, _)| v),
-        high_availability: high_availability.map(|(v, _)| v),
+        image: value(image),
+        jar: value(jar),
+        args: value(args).unwrap_or_default(),
+        parallelism: value(parallelism),
+        jobmanager: value(jobmanager),
+        taskmanager: value(taskmanager),
+        checkpoints: value(checkpoints),
+        high_availability: value(high_availability),
         config,
         env,
         span,
