@@ -627,6 +627,12 @@ mod job_tests {
     }
 
     #[test]
+    fn a_broken_jar_is_reported_once() {
+        let body = "flink-job \"j\" tenant=\"t\" { image \"flink:1.20.1\"; jar version=\"1.20\"; parallelism 1; jobmanager size=\"s\"; taskmanager size=\"s\"; }\n";
+        assert_eq!(check(body), ["strata::spec::missing-argument"]);
+    }
+
+    #[test]
     fn missing_pieces_and_tenants() {
         let body = "flink-job \"j\" tenant=\"nope\" { parallelism 1; jobmanager size=\"s\"; taskmanager size=\"s\"; }\nflink-job \"j\" tenant=\"t\" { image \"flink:1.20.1\"; jar \"local:///j.jar\" version=\"1.20\"; parallelism 1; jobmanager size=\"s\"; taskmanager size=\"s\"; }\nflink-job \"j\" tenant=\"t\" { image \"flink:1.20.1\"; jar \"local:///j.jar\" version=\"1.20\"; parallelism 1; jobmanager size=\"s\"; taskmanager size=\"s\"; }\n";
         assert_eq!(

@@ -251,6 +251,36 @@ airflow "af" tenant="t" {
     }
 
     #[test]
+    fn the_bundled_platform_reports_its_airflow_and_flink_demand() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("platform.kdl");
+        let c = crate::compile_path(&root);
+        assert!(c.ok(), "{:?}", c.diagnostics);
+        let demands = c.platform.demands();
+        let totals = |workload: &str| {
+            let d = demands.iter().find(|d| d.workload == workload).unwrap_or_else(|| panic!("no {workload}"));
+            (d.tenant.clone(), d.totals())
+        };
+        // 8 task pods of the larger template `l`: 2 cpu / 8Gi requested, 4 cpu limit each.
+        let (tenant, t) = totals("airflow `orchestration`");
+        assert_eq!(tenant, "analytics");
+        assert_eq!(
+            (t.cpu_request, t.cpu_limit, t.memory_request, t.pods),
+            (Cpu(16_000), Cpu(32_000), Bytes(64 * GI), 8)
+        );
+        // 2 JobManagers of size s and ceil(12 / 4) = 3 TaskManagers of size l.
+        let (tenant, t) = totals("flink-job `fraud-scoring`");
+        assert_eq!(tenant, "payments");
+        assert_eq!(
+            (t.cpu_request, t.cpu_limit, t.memory_request, t.pods),
+            (Cpu(7_000), Cpu(14_000), Bytes(26 * GI), 5)
+        );
+        // 1 JobManager of size s and ceil(4 / 2) = 2 TaskManagers of size m.
+        let (tenant, t) = totals("flink-job `clickstream-sessions`");
+        assert_eq!(tenant, "analytics");
+        assert_eq!((t.cpu_request, t.memory_request, t.pods), (Cpu(2_500), Bytes(9 * GI), 3));
+    }
+
+    #[test]
     fn demand_defaults_to_airflows_parallelism() {
         let c = compile(
             r#"
