@@ -2,12 +2,15 @@
 //! domain; each rule reports a spanned diagnostic with a stable code and a fix.
 
 mod kafka;
+mod airflow;
+mod flink;
 pub mod names;
 mod presets;
 pub mod quota_fit;
 pub mod schedule;
 mod spark;
 mod tenants;
+pub mod workload;
 
 pub use tenants::DERIVED_DEFAULT_SIZE;
 
@@ -23,5 +26,7 @@ pub fn run(p: &Platform) -> Diagnostics {
     kafka::check(p, &mut d);
     spark::check(p, &mut d);
     quota_fit::check(p, &mut d);
+    airflow::check(p, &mut d);
+    flink::check(p, &mut d);
     d
 }

@@ -2,6 +2,8 @@
 //! references; one file per domain, each adding its objects to the shared [`ManifestSet`].
 
 mod kafka;
+pub mod airflow;
+pub mod flink;
 mod priority_classes;
 mod spark;
 mod tenants;
@@ -18,6 +20,8 @@ pub fn emit(p: &Platform, sources: &SourceMap, d: &mut Diagnostics) -> ManifestS
     tenants::emit(p, &mut set);
     kafka::emit(p, &mut set);
     spark::emit(p, &mut set);
+    airflow::emit(p, &mut set);
+    flink::emit(p, &mut set);
     let applyset = applyset(p);
     set.finish(p.name(), &applyset, sources, d);
     set

@@ -1,8 +1,11 @@
 //! The typed platform model that lowering produces and checks and emitters consume. Every value keeps the
 //! span it was written at; nothing here knows about KDL syntax or Kubernetes JSON.
 
+pub mod airflow;
 pub mod demand;
 pub mod kafka;
+pub mod flink;
+pub mod pod;
 pub mod presets;
 pub mod spark;
 pub mod tenant;
@@ -22,6 +25,8 @@ pub struct Platform {
     pub tenants: Vec<Tenant>,
     pub kafka: kafka::KafkaModel,
     pub spark: spark::SparkModel,
+    pub airflow: airflow::AirflowModel,
+    pub flink: flink::FlinkModel,
 }
 
 /// The `platform` node: the platform's name and the cluster it belongs to.
@@ -74,15 +79,19 @@ impl Platform {
             }
         }
         refs.extend(self.spark.jobs.iter().filter_map(|j| j.priority_class.as_ref()));
+        refs.extend(self.airflow.priority_class_refs());
+        refs.extend(self.flink.jobs.iter().filter_map(|j| j.priority_class.as_ref()));
         refs
     }
 
     /// Every workload's peak demand on its tenant's quota; each workload domain adds its own.
     pub fn demands(&self) -> Vec<demand::Demand> {
         // Kafka adds none: its objects live in the cluster's namespace (see `model::kafka`).
-        let mut d = Vec::new();
-        d.extend(spark::demands(self));
-        d
+        let mut demands = Vec::new();
+        demands.extend(spark::demands(self));
+        demands.extend(self.airflow.demands(self));
+        demands.extend(self.flink.demands(self));
+        demands
     }
 
     /// Tenant namespace by tenant name, for emitters of every domain.

@@ -2,10 +2,13 @@
 //! lowering (KDL nodes to the model) both collect every problem instead of stopping at the first.
 
 pub mod format;
+mod airflow;
+mod flink;
 pub mod fs;
 mod kafka;
 pub mod load;
 mod lower;
+mod pod;
 mod presets;
 pub mod reader;
 mod spark;
