@@ -1,9 +1,9 @@
 //! Semantic checks over the lowered model: the rules that make a spec valid beyond its syntax. One file per
 //! domain; each rule reports a spanned diagnostic with a stable code and a fix.
 
-mod kafka;
 mod airflow;
 mod flink;
+mod kafka;
 pub mod names;
 mod presets;
 pub mod quota_fit;

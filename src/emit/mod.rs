@@ -1,9 +1,9 @@
 //! Model to manifests. Runs only on a spec that passed every check, so emitters may rely on resolved
 //! references; one file per domain, each adding its objects to the shared [`ManifestSet`].
 
-mod kafka;
 pub mod airflow;
 pub mod flink;
+mod kafka;
 mod priority_classes;
 mod spark;
 mod tenants;

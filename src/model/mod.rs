@@ -3,8 +3,8 @@
 
 pub mod airflow;
 pub mod demand;
-pub mod kafka;
 pub mod flink;
+pub mod kafka;
 pub mod pod;
 pub mod presets;
 pub mod spark;

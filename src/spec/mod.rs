@@ -1,9 +1,9 @@
 //! The front end: spec files in, typed [`Platform`] out. Loading (files, includes, KDL parsing) and
 //! lowering (KDL nodes to the model) both collect every problem instead of stopping at the first.
 
-pub mod format;
 mod airflow;
 mod flink;
+pub mod format;
 pub mod fs;
 mod kafka;
 pub mod load;
