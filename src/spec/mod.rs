@@ -2,6 +2,7 @@
 //! lowering (KDL nodes to the model) both collect every problem instead of stopping at the first.
 
 pub mod fs;
+pub mod git;
 pub mod load;
 mod lower;
 mod presets;
