@@ -108,7 +108,7 @@ fn from_git(cwd: &Path, rev: &str, side: &str, spec: &Path) -> Result<Labelled, 
     let label = format!("{side} ({rev})");
     match GitFs::open(cwd, rev) {
         Ok(fs) => Ok((label, compile(&fs, spec))),
-        Err(d) => Err((label, std::iter::once(d).collect())),
+        Err(d) => Err((label, std::iter::once(*d).collect())),
     }
 }
 

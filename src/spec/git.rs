@@ -32,15 +32,15 @@ pub struct GitFs {
 impl GitFs {
     /// Opens revision `rev` of the repository that contains `cwd`. Errors are ready-to-print diagnostics
     /// (not a repository, unknown revision, git missing).
-    pub fn open(cwd: &Path, rev: &str) -> Result<GitFs, Diagnostic> {
+    pub fn open(cwd: &Path, rev: &str) -> Result<GitFs, Box<Diagnostic>> {
         let out = git(cwd, &["rev-parse", "--show-toplevel", "--show-prefix"]).map_err(git_missing)?;
         if !out.status.success() {
-            return Err(Diagnostic::error(
+            return Err(Box::new(Diagnostic::error(
                 "strata::git::not-a-repository",
                 format!("`{}` is not inside a git repository", cwd.display()),
             )
             .help("run `strata diff` from inside the repository, or compare two files on disk with `--base-spec PATH`")
-            .note_line(format!("git: {}", first_line(&out.stderr))));
+            .note_line(format!("git: {}", first_line(&out.stderr)))));
         }
         let stdout = String::from_utf8_lossy(&out.stdout);
         let mut lines = stdout.lines();
@@ -257,18 +257,22 @@ fn git(dir: &Path, args: &[&str]) -> io::Result<std::process::Output> {
         .output()
 }
 
-fn git_missing(e: io::Error) -> Diagnostic {
-    Diagnostic::error("strata::git::unavailable", format!("cannot run `git`: {e}"))
-        .help("install git and make sure it is on PATH, or compare two files on disk with `--base-spec PATH`")
+fn git_missing(e: io::Error) -> Box<Diagnostic> {
+    Box::new(
+        Diagnostic::error("strata::git::unavailable", format!("cannot run `git`: {e}"))
+            .help("install git and make sure it is on PATH, or compare two files on disk with `--base-spec PATH`"),
+    )
 }
 
-fn unknown_revision(rev: &str, detail: &str) -> Diagnostic {
-    Diagnostic::error("strata::git::unknown-revision", format!("unknown revision `{rev}`"))
-        .help(
-            "name a branch, tag or commit that exists locally; in CI fetch the base first \
+fn unknown_revision(rev: &str, detail: &str) -> Box<Diagnostic> {
+    Box::new(
+        Diagnostic::error("strata::git::unknown-revision", format!("unknown revision `{rev}`"))
+            .help(
+                "name a branch, tag or commit that exists locally; in CI fetch the base first \
              (`git fetch origin main`, or `fetch-depth: 0` with actions/checkout)",
-        )
-        .note_line(format!("git: {detail}"))
+            )
+            .note_line(format!("git: {detail}")),
+    )
 }
 
 fn outside(path: &Path) -> io::Error {

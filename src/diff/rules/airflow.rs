@@ -50,19 +50,17 @@ impl PodResources {
 
     /// What grew, as `requests.cpu 500m → 2`.
     pub fn grown(&self, new: &PodResources) -> Vec<String> {
-        let cpu = |v| Cpu(v).to_string();
-        let mem = |v| Bytes(v).to_string();
-        let fields: [(&str, u64, u64, &dyn Fn(u64) -> String); 4] = [
-            ("requests.cpu", self.cpu_request, new.cpu_request, &cpu),
-            ("limits.cpu", self.cpu_limit, new.cpu_limit, &cpu),
-            ("requests.memory", self.memory_request, new.memory_request, &mem),
-            ("limits.memory", self.memory_limit, new.memory_limit, &mem),
-        ];
-        fields
-            .into_iter()
-            .filter(|(_, o, n, _)| n > o)
-            .map(|(name, o, n, show)| format!("worker {name} {} → {}", show(o), show(n)))
-            .collect()
+        let show = |cpu: bool, v: u64| if cpu { Cpu(v).to_string() } else { Bytes(v).to_string() };
+        [
+            ("requests.cpu", self.cpu_request, new.cpu_request, true),
+            ("limits.cpu", self.cpu_limit, new.cpu_limit, true),
+            ("requests.memory", self.memory_request, new.memory_request, false),
+            ("limits.memory", self.memory_limit, new.memory_limit, false),
+        ]
+        .into_iter()
+        .filter(|(_, o, n, _)| n > o)
+        .map(|(name, o, n, cpu)| format!("worker {name} {} → {}", show(cpu, o), show(cpu, n)))
+        .collect()
     }
 }
 

@@ -108,8 +108,10 @@ fn changed(c: &ObjectChange, old: &Value, new: &Value, out: &mut Vec<Finding>) {
 
     let config = |v: &Value, key: &str| at(v, &["spec", "config", key]).cloned();
     let policy = |v: &Value| {
-        config(v, "cleanup.policy")
-            .map_or_else(|| format!("{DEFAULT_CLEANUP_POLICY} (Kafka's default)"), |p| show(Some(&p)))
+        config(v, "cleanup.policy").map_or_else(
+            || format!("`{DEFAULT_CLEANUP_POLICY}` (Kafka's default)"),
+            |p| format!("`{}`", show(Some(&p))),
+        )
     };
     let policy_value =
         |v: &Value| config(v, "cleanup.policy").map_or(DEFAULT_CLEANUP_POLICY.to_string(), |p| show(Some(&p)));
@@ -143,24 +145,35 @@ fn changed(c: &ObjectChange, old: &Value, new: &Value, out: &mut Vec<Finding>) {
         let (Some((o, o_default)), Some((n, n_default))) = (read(old), read(new)) else { continue };
         // -1 (and any negative value) means unlimited.
         let reduced = n >= 0 && (o < 0 || n < o);
-        if reduced {
-            let label = |v: i64, d: bool| {
-                if d { format!("Kafka's default {}", show_value(v)) } else { show_value(v) }
-            };
-            out.push(
-                Finding::warning(
-                    RETENTION_REDUCED,
-                    c,
-                    format!("topic `{name}` reduces `{key}` from {} to {}", label(o, o_default), label(n, n_default)),
-                    format!(
-                        "records beyond the new limit ({}) are deleted at the next log cleanup: consumers that lag \
-                         behind or replay from the start lose them",
-                        show_value(n)
-                    ),
-                )
-                .help("check the slowest consumer's lag and any replay needs; keep a copy (e.g. a sink to object storage) if the old records matter"),
-            );
+        if !reduced {
+            continue;
         }
+        let label = |v: i64, d: bool| if d { format!("Kafka's default {}", show_value(v)) } else { show_value(v) };
+        let why = if key == "retention.ms" {
+            format!(
+                "records older than {} are deleted at the next log cleanup: consumers that lag behind or replay from \
+                 the start lose them",
+                human_ms(n)
+            )
+        } else {
+            format!(
+                "each partition keeps at most {} (`retention.bytes` is per partition); older segments are deleted at \
+                 the next log cleanup, and consumers that lag behind or replay lose them",
+                show_bytes(n)
+            )
+        };
+        out.push(
+            Finding::warning(
+                RETENTION_REDUCED,
+                c,
+                format!("topic `{name}` reduces `{key}` from {} to {}", label(o, o_default), label(n, n_default)),
+                why,
+            )
+            .help(
+                "check the slowest consumer's lag and any replay needs; keep a copy (e.g. a sink to object storage) \
+                 if the old records matter",
+            ),
+        );
     }
 }
 
@@ -179,7 +192,17 @@ fn normalize_policy(p: &str) -> String {
 }
 
 fn show_ms(v: i64) -> String {
-    if v < 0 { "unlimited".to_string() } else { format!("{} ({v} ms)", Duration(v as u64)) }
+    if v < 0 { "unlimited".to_string() } else { format!("{} ({v} ms)", human_ms(v)) }
+}
+
+/// Retention reads best in days or hours (`7 days`), whatever unit the spec used.
+fn human_ms(v: i64) -> String {
+    let unit = |n: i64, w: &str| if n == 1 { format!("1 {w}") } else { format!("{n} {w}s") };
+    match v {
+        v if v > 0 && v % 86_400_000 == 0 => unit(v / 86_400_000, "day"),
+        v if v > 0 && v % 3_600_000 == 0 => unit(v / 3_600_000, "hour"),
+        v => Duration(v.max(0) as u64).to_string(),
+    }
 }
 
 fn show_bytes(v: i64) -> String {
@@ -338,7 +361,8 @@ mod tests {
             vec![(topic("orders", json!({"config": {"retention.ms": "86400000"}})), "k.kdl:3")],
         );
         assert_eq!(codes(&f), vec![RETENTION_REDUCED]);
-        assert!(f[0].message.contains("from 30d (2592000000 ms) to 1d (86400000 ms)"), "{}", f[0].message);
+        assert!(f[0].message.contains("from 30 days (2592000000 ms) to 1 day (86400000 ms)"), "{}", f[0].message);
+        assert!(f[0].why.starts_with("records older than 1 day are deleted"), "{}", f[0].why);
         // Unlimited to limited, and unset (Kafka's 7 days) to 1 day.
         let f = findings(
             vec![(topic("orders", json!({"config": {"retention.bytes": -1, "retention.ms": -1}})), "k.kdl:3")],
@@ -349,7 +373,7 @@ mod tests {
             vec![(topic("orders", json!({})), "k.kdl:3")],
             vec![(topic("orders", json!({"config": {"retention.ms": 86_400_000}})), "k.kdl:3")],
         );
-        assert!(f[0].message.contains("from Kafka's default 1w (604800000 ms) to 1d"), "{}", f[0].message);
+        assert!(f[0].message.contains("from Kafka's default 7 days (604800000 ms) to 1 day"), "{}", f[0].message);
         // Longer retention is fine.
         let f = findings(
             vec![(topic("orders", json!({"config": {"retention.ms": 1000}})), "k.kdl:3")],

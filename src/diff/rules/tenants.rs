@@ -41,22 +41,23 @@ pub fn check(changes: &[ObjectChange], cx: &Context, out: &mut Vec<Finding>) {
 
 fn namespace_removed(c: &ObjectChange, head: &Side) -> Finding {
     let ns = &c.key.name;
-    let why = format!(
-        "deleting a namespace deletes every object in it, including those strata does not manage: \
-         PersistentVolumeClaims and their data, Secrets, running Spark, Flink and Airflow pods, checkpoints \
-         kept in the cluster; nothing can be recovered from the cluster afterwards"
-    );
+    let why = "deleting a namespace deletes every object in it, including those strata does not manage: \
+               PersistentVolumeClaims and their data, Secrets, running Spark, Flink and Airflow pods, checkpoints \
+               kept in the cluster; nothing can be recovered from the cluster afterwards";
     let moved_to = c.tenant().and_then(|t| {
         head.manifests
             .items
             .iter()
             .find(|m| m.kind == "Namespace" && m.group().is_empty() && m.tenant.as_deref() == Some(t))
     });
-    let f = match (c.tenant(), moved_to) {
+    match (c.tenant(), moved_to) {
         (Some(t), Some(new)) => Finding::error(
             TENANT_REMOVED,
             c,
-            format!("tenant `{t}` moves from namespace `{ns}` to `{}`: namespace `{ns}` and everything in it is deleted", new.name),
+            format!(
+                "tenant `{t}` moves from namespace `{ns}` to `{}`: namespace `{ns}` and everything in it is deleted",
+                new.name
+            ),
             why,
         )
         .head_at(new)
@@ -81,8 +82,7 @@ fn namespace_removed(c: &ObjectChange, head: &Side) -> Finding {
             why,
         )
         .help("restore the node that created the namespace, or back up what is in it before applying"),
-    };
-    f
+    }
 }
 
 fn quota_below_demand(c: &ObjectChange, tenant: &str, short: &[Shortfall], need: &Peak, base: &Side) -> Finding {
@@ -107,7 +107,7 @@ fn quota_below_demand(c: &ObjectChange, tenant: &str, short: &[Shortfall], need:
         who.truncate(SHOWN);
         who.push(format!("{more} more"));
     }
-    let min: Vec<String> = short.iter().map(|s| format!("{} >= {}", s.resource, s.need)).collect();
+    let min: Vec<String> = short.iter().map(|s| format!("{} {}", s.resource, s.need)).collect();
     Finding::error(
         QUOTA_BELOW_DEMAND,
         c,
@@ -120,8 +120,8 @@ fn quota_below_demand(c: &ObjectChange, tenant: &str, short: &[Shortfall], need:
         ),
     )
     .help(format!(
-        "keep the quota at {} or more; if this change also shrinks the workloads, apply that first and lower the quota \
-         in a later change, once the bigger runs are gone",
+        "keep at least {} in the quota; if this change also shrinks the workloads, apply that first and lower the \
+         quota in a later change, once the bigger runs are gone",
         min.join(", ")
     ))
 }
