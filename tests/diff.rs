@@ -310,3 +310,23 @@ fn diff_of_15000_objects_is_fast() {
     assert!(took < bound, "diffing 15,000 objects took {took:?}");
     eprintln!("diff of 15,000 objects: {took:?}");
 }
+
+#[test]
+fn recursive_globs_and_symlinks_are_read_from_the_revision() {
+    let r = Repo::new();
+    r.write("platform.kdl", "platform \"acme-data\" {\n    cluster context=\"prod-eks\"\n}\ninclude \"teams/**/*.kdl\"\n");
+    r.write("teams/data/analytics.kdl", "tenant \"analytics\" tier=\"small\"\n");
+    r.write("teams/web/shop.kdl", "tenant \"shop\" tier=\"small\"\n");
+    r.write("shared/ops.kdl", "tenant \"ops\" tier=\"small\"\n");
+    std::os::unix::fs::symlink("../../shared/ops.kdl", r.path().join("teams/web/ops.kdl")).expect("symlink");
+    r.commit("first");
+    // In the working tree, drop the link and change the target: the base must still see the committed one.
+    r.remove("teams/web/ops.kdl");
+    r.write("shared/ops.kdl", "tenant \"ops\" tier=\"large\"\n");
+    let o = r.strata(&["diff", "--base", "HEAD", "--format", "stat"]);
+    assert_eq!(code(&o), 4, "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("- Namespace      ops "), "{out}");
+    assert!(out.contains("teams/web/ops.kdl:1"), "{out}");
+    assert!(out.ends_with("4 objects: 4 removed; 8 unchanged; 1 error\n"), "{out}");
+}

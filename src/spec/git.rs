@@ -6,9 +6,12 @@
 //! to paths inside the repository; the git CLI rather than a library keeps every repository layout git
 //! itself understands (worktrees, `GIT_DIR`, alternates, partial clones) working.
 
-use std::io;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Component, Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::rc::Rc;
 
 use crate::diagnostic::Diagnostic;
 use crate::spec::fs::{ReadError, SpecFs, normalize};
@@ -17,7 +20,7 @@ use crate::spec::fs::{ReadError, SpecFs, normalize};
 const MAX_SYMLINK_HOPS: usize = 8;
 
 /// One revision of the repository that contains the current directory.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct GitFs {
     /// The working tree's top level; absolute spec paths are taken relative to it.
     toplevel: PathBuf,
@@ -27,6 +30,11 @@ pub struct GitFs {
     rev: String,
     /// The commit `rev` resolved to when it was opened, so every file comes from the same commit.
     commit: String,
+    /// Folder listings already read: the files of one folder (a glob's matches) cost one `git ls-tree`.
+    listings: RefCell<HashMap<String, Rc<Vec<TreeEntry>>>>,
+    /// One `git cat-file --batch` for every file, started on first use: a platform split over hundreds
+    /// of files must not cost hundreds of processes.
+    blobs: RefCell<Option<Batch>>,
 }
 
 impl GitFs {
@@ -57,7 +65,14 @@ impl GitFs {
             let detail = first_line(&out.stderr);
             return Err(unknown_revision(rev, if detail.is_empty() { "git does not know it" } else { &detail }));
         }
-        Ok(GitFs { toplevel, prefix, rev: rev.to_string(), commit })
+        Ok(GitFs {
+            toplevel,
+            prefix,
+            rev: rev.to_string(),
+            commit,
+            listings: RefCell::default(),
+            blobs: RefCell::default(),
+        })
     }
 
     /// The revision as given (`origin/main`).
@@ -133,8 +148,9 @@ impl GitFs {
         if repo_path.is_empty() {
             return Err(ReadError::IsDirectory);
         }
-        let entries = self.ls_tree(repo_path, false).map_err(ReadError::Io)?;
-        let Some(entry) = entries.into_iter().find(|e| e.path == repo_path) else { return Err(ReadError::NotFound) };
+        let dir = repo_path.rsplit_once('/').map_or("", |(d, _)| d);
+        let listing = self.listing(dir).map_err(ReadError::Io)?;
+        let Some(entry) = listing.iter().find(|e| e.path == repo_path) else { return Err(ReadError::NotFound) };
         match entry.kind.as_str() {
             "tree" => return Err(ReadError::IsDirectory),
             "blob" => {}
@@ -173,15 +189,86 @@ impl GitFs {
         Ok(bytes)
     }
 
-    fn cat_file(&self, object: &str, limit: u64) -> io::Result<Vec<u8>> {
-        let out = git(&self.toplevel, &["cat-file", "blob", object])?;
-        if !out.status.success() {
-            return Err(io::Error::other(format!("git cat-file failed: {}", first_line(&out.stderr))));
+    /// The entries of one folder of the revision (`""` is the top level), read once.
+    fn listing(&self, dir: &str) -> io::Result<Rc<Vec<TreeEntry>>> {
+        if let Some(l) = self.listings.borrow().get(dir) {
+            return Ok(l.clone());
         }
-        let mut bytes = out.stdout;
-        // ls-tree gave the size already; this only guards a blob that is not what the tree said.
-        bytes.truncate((limit + 1) as usize);
+        // `dir/` lists the folder's contents; without a pathspec, the top level.
+        let entries =
+            Rc::new(if dir.is_empty() { self.ls_tree("", false)? } else { self.ls_tree(&format!("{dir}/"), false)? });
+        self.listings.borrow_mut().insert(dir.to_string(), entries.clone());
+        Ok(entries)
+    }
+
+    fn cat_file(&self, object: &str, limit: u64) -> io::Result<Vec<u8>> {
+        let mut slot = self.blobs.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(Batch::start(&self.toplevel)?);
+        }
+        let batch = slot.as_mut().expect("just started");
+        let result = batch.read(object, limit);
+        if result.is_err() {
+            // A broken batch process is not reused; the next read starts a fresh one.
+            *slot = None;
+        }
+        result
+    }
+}
+
+/// A running `git cat-file --batch`: object ids in, `<oid> <type> <size>` + contents out.
+#[derive(Debug)]
+struct Batch {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Batch {
+    fn start(dir: &Path) -> io::Result<Batch> {
+        let mut child = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["cat-file", "--batch"])
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().ok_or_else(|| io::Error::other("git cat-file has no stdout"))?;
+        Ok(Batch { child, stdin, stdout: BufReader::new(stdout) })
+    }
+
+    fn read(&mut self, object: &str, limit: u64) -> io::Result<Vec<u8>> {
+        let stdin = self.stdin.as_mut().ok_or_else(|| io::Error::other("git cat-file is closed"))?;
+        writeln!(stdin, "{object}")?;
+        stdin.flush()?;
+        let mut header = String::new();
+        self.stdout.read_line(&mut header)?;
+        let mut f = header.split_whitespace();
+        let (_, kind, size) = (f.next(), f.next(), f.next().and_then(|s| s.parse::<u64>().ok()));
+        let (Some("blob"), Some(size)) = (kind, size) else {
+            return Err(io::Error::other(format!("git cat-file: unexpected answer `{}`", header.trim())));
+        };
+        if size > limit {
+            // Callers check the size with ls-tree first; this only guards the stream's memory. The batch
+            // is dropped after an error, so the unread answer does not matter.
+            return Err(io::Error::other(format!("`{object}` is {size} bytes, over the {limit}-byte limit")));
+        }
+        let mut bytes = vec![0; size as usize];
+        self.stdout.read_exact(&mut bytes)?;
+        let mut newline = [0u8; 1];
+        self.stdout.read_exact(&mut newline)?;
         Ok(bytes)
+    }
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        // Closing stdin ends git's batch loop; wait so no zombie is left behind.
+        drop(self.stdin.take());
+        let _ = self.child.wait();
     }
 }
 
@@ -309,6 +396,8 @@ mod tests {
             prefix: PathBuf::from(prefix),
             rev: "main".into(),
             commit: "0".repeat(40),
+            listings: RefCell::default(),
+            blobs: RefCell::default(),
         }
     }
 
