@@ -314,7 +314,10 @@ fn diff_of_15000_objects_is_fast() {
 #[test]
 fn recursive_globs_and_symlinks_are_read_from_the_revision() {
     let r = Repo::new();
-    r.write("platform.kdl", "platform \"acme-data\" {\n    cluster context=\"prod-eks\"\n}\ninclude \"teams/**/*.kdl\"\n");
+    r.write(
+        "platform.kdl",
+        "platform \"acme-data\" {\n    cluster context=\"prod-eks\"\n}\ninclude \"teams/**/*.kdl\"\n",
+    );
     r.write("teams/data/analytics.kdl", "tenant \"analytics\" tier=\"small\"\n");
     r.write("teams/web/shop.kdl", "tenant \"shop\" tier=\"small\"\n");
     r.write("shared/ops.kdl", "tenant \"ops\" tier=\"small\"\n");
