@@ -2,10 +2,13 @@
 //! partitions, a removed or renamed topic takes its records with it, and replication, cleanup policy and
 //! retention changes either need Cruise Control or drop old records.
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use crate::diff::rules::{at, int, show, str_at};
 use crate::diff::{ChangeKind, Finding, ObjectChange};
+use crate::manifest::Manifest;
 use crate::units::{Bytes, Duration};
 
 pub const PARTITIONS_DECREASED: &str = "strata::diff::topic-partitions-decreased";
@@ -26,15 +29,32 @@ const DEFAULT_RETENTION_BYTES: i64 = -1;
 const DEFAULT_CLEANUP_POLICY: &str = "delete";
 
 pub fn check(changes: &[ObjectChange], out: &mut Vec<Finding>) {
-    let added: Vec<&ObjectChange> =
-        changes.iter().filter(|c| c.kind == ChangeKind::Added && c.is(GROUP, KIND)).collect();
+    // Added topics by what makes one the successor of a removed topic, so pairing is a lookup even when
+    // a change removes and adds thousands of topics.
+    let mut added = Successors::default();
+    for h in changes.iter().filter(|c| c.kind == ChangeKind::Added && c.is(GROUP, KIND)).filter_map(|c| c.head) {
+        let place = (h.namespace.as_deref(), cluster(&h.object));
+        added.by_name.entry((place, topic_name(&h.object))).or_insert(h);
+        added.by_origin.entry((place, h.origin.as_str())).or_insert(h);
+    }
     for c in changes.iter().filter(|c| c.is(GROUP, KIND)) {
         match (c.kind, c.base, c.head) {
             (ChangeKind::Changed, Some(b), Some(h)) => changed(c, &b.object, &h.object, out),
-            (ChangeKind::Removed, Some(b), None) => out.push(removed(c, &b.object, &added)),
+            (ChangeKind::Removed, Some(b), None) => out.push(removed(c, b, &added)),
             _ => {}
         }
     }
+}
+
+/// Where a topic lives: its namespace and Kafka cluster.
+type Place<'a> = (Option<&'a str>, Option<&'a str>);
+
+#[derive(Default)]
+struct Successors<'a> {
+    /// Same place, same Kafka topic name: the object was renamed, the topic was not.
+    by_name: HashMap<(Place<'a>, &'a str), &'a Manifest>,
+    /// Same place, same spec line: the node was renamed in place.
+    by_origin: HashMap<(Place<'a>, &'a str), &'a Manifest>,
 }
 
 /// The topic's name in Kafka: `spec.topicName`, else the object's name.
@@ -212,14 +232,12 @@ fn show_bytes(v: i64) -> String {
 /// A removed KafkaTopic: the topic and its records are deleted. When an added topic is its successor (the
 /// same Kafka name under a new object name, or a new name written on the same spec line) it is reported as
 /// a rename, pointing at both.
-fn removed(c: &ObjectChange, old: &Value, added: &[&ObjectChange]) -> Finding {
+fn removed(c: &ObjectChange, base: &Manifest, added: &Successors) -> Finding {
+    let old = &base.object;
     let name = topic_name(old);
-    let b = c.base.map(|m| m.origin.as_str());
-    let successor = added.iter().filter_map(|a| a.head).find(|h| {
-        h.namespace == c.key.namespace
-            && cluster(&h.object) == cluster(old)
-            && (topic_name(&h.object) == name || Some(h.origin.as_str()) == b)
-    });
+    let place = (base.namespace.as_deref(), cluster(old));
+    let successor =
+        added.by_name.get(&(place, name)).or_else(|| added.by_origin.get(&(place, base.origin.as_str()))).copied();
     let why = "deleting a KafkaTopic makes the Topic Operator delete the topic in Kafka with all its records \
                (Kafka's `delete.topic.enable` is true by default); consumers' committed offsets go with it";
     match successor {

@@ -22,21 +22,31 @@ pub struct Context<'s, 'a> {
     pub head: &'s Side<'a>,
     /// Each tenant's ResourceQuotas in the head revision.
     head_quotas: HashMap<&'a str, Vec<&'a Manifest>>,
+    /// Each tenant's Namespace in the head revision.
+    head_namespaces: HashMap<&'a str, &'a Manifest>,
 }
 
 impl<'s, 'a> Context<'s, 'a> {
     pub fn new(base: &'s Side<'a>, head: &'s Side<'a>) -> Self {
         let mut head_quotas: HashMap<&'a str, Vec<&'a Manifest>> = HashMap::new();
+        let mut head_namespaces = HashMap::new();
         let items: &'a [Manifest] = &head.manifests.items;
         for m in items {
-            if m.kind == "ResourceQuota"
-                && m.group().is_empty()
-                && let Some(t) = m.tenant.as_deref()
-            {
-                head_quotas.entry(t).or_default().push(m);
+            let Some(t) = m.tenant.as_deref() else { continue };
+            match (m.group(), m.kind.as_str()) {
+                ("", "ResourceQuota") => head_quotas.entry(t).or_default().push(m),
+                ("", "Namespace") => {
+                    head_namespaces.entry(t).or_insert(m);
+                }
+                _ => {}
             }
         }
-        Context { base, head, head_quotas }
+        Context { base, head, head_quotas, head_namespaces }
+    }
+
+    /// The tenant's Namespace in the head revision.
+    pub fn head_namespace(&self, tenant: &str) -> Option<&'a Manifest> {
+        self.head_namespaces.get(tenant).copied()
     }
 
     pub fn head_quotas(&self, tenant: &str) -> &[&'a Manifest] {

@@ -23,7 +23,7 @@ pub const NEAR_QUOTA_PERCENT: u64 = 90;
 pub fn check(changes: &[ObjectChange], cx: &Context, out: &mut Vec<Finding>) {
     for c in changes {
         if c.key.group.is_empty() && c.key.kind == "Namespace" && c.kind == ChangeKind::Removed {
-            out.push(namespace_removed(c, cx.head));
+            out.push(namespace_removed(c, cx));
         }
         if c.key.group.is_empty()
             && c.key.kind == "ResourceQuota"
@@ -39,17 +39,12 @@ pub fn check(changes: &[ObjectChange], cx: &Context, out: &mut Vec<Finding>) {
     }
 }
 
-fn namespace_removed(c: &ObjectChange, head: &Side) -> Finding {
+fn namespace_removed(c: &ObjectChange, cx: &Context) -> Finding {
     let ns = &c.key.name;
     let why = "deleting a namespace deletes every object in it, including those strata does not manage: \
                PersistentVolumeClaims and their data, Secrets, running Spark, Flink and Airflow pods, checkpoints \
                kept in the cluster; nothing can be recovered from the cluster afterwards";
-    let moved_to = c.tenant().and_then(|t| {
-        head.manifests
-            .items
-            .iter()
-            .find(|m| m.kind == "Namespace" && m.group().is_empty() && m.tenant.as_deref() == Some(t))
-    });
+    let moved_to = c.tenant().and_then(|t| cx.head_namespace(t));
     match (c.tenant(), moved_to) {
         (Some(t), Some(new)) => Finding::error(
             TENANT_REMOVED,
