@@ -14,7 +14,7 @@ use crate::diff::{Side, compare};
 use crate::exit;
 use crate::source::SourceMap;
 use crate::spec::git::GitFs;
-use crate::spec::{DiskFs, SpecFs};
+use crate::spec::DiskFs;
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -107,13 +107,9 @@ type Labelled = (String, Compilation);
 fn from_git(cwd: &Path, rev: &str, side: &str, spec: &Path) -> Result<Labelled, (String, Diagnostics)> {
     let label = format!("{side} ({rev})");
     match GitFs::open(cwd, rev) {
-        Ok(fs) => Ok((label, compile(&fs, spec))),
+        Ok(fs) => Ok((label, crate::compile(&fs, spec))),
         Err(d) => Err((label, std::iter::once(*d).collect())),
     }
-}
-
-fn compile(fs: &dyn SpecFs, spec: &Path) -> Compilation {
-    crate::compile(fs, spec)
 }
 
 /// The compile if it produced manifests; otherwise its diagnostics are printed under the side's label
