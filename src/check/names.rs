@@ -7,11 +7,16 @@ use crate::source::{Span, Spanned};
 
 /// Why `name` is not a DNS-1123 label (namespaces, most object names), or `None` if it is.
 pub fn dns1123_label(name: &str) -> Option<String> {
-    if name.is_empty() {
-        return Some("is empty".into());
-    }
     if name.len() > 63 {
         return Some(format!("is {} characters long; the limit is 63", name.len()));
+    }
+    label_pattern(name)
+}
+
+/// The character rules of a DNS-1123 label, without its length limit.
+fn label_pattern(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("is empty".into());
     }
     if let Some(c) = name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
         return Some(if c.is_ascii_uppercase() {
@@ -45,9 +50,14 @@ pub fn dns1123_subdomain(name: &str) -> Option<String> {
     if name.len() > 253 {
         return Some(format!("is {} characters long; the limit is 253", name.len()));
     }
+    // Unlike a label, a subdomain's dot-separated parts have no length limit of their own (apimachinery's
+    // IsDNS1123Subdomain checks only the total and the character pattern).
     for part in name.split('.') {
-        if let Some(why) = dns1123_label(part) {
-            return Some(if part.is_empty() { "has an empty part between dots".into() } else { why });
+        if part.is_empty() {
+            return Some("has an empty part between dots".into());
+        }
+        if let Some(why) = label_pattern(part) {
+            return Some(why);
         }
     }
     None
@@ -138,6 +148,7 @@ mod tests {
         assert!(dns1035_label("1abc").is_some());
         assert!(dns1123_subdomain("orders.v1").is_none());
         assert!(dns1123_subdomain("orders..v1").is_some());
+        assert!(dns1123_subdomain(&format!("{}.v1", "a".repeat(100))).is_none());
         assert_eq!(suggest_label("Team_Data!"), "team-data");
     }
 }

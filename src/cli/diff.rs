@@ -13,8 +13,8 @@ use crate::diff::render::{Format, render};
 use crate::diff::{Side, compare};
 use crate::exit;
 use crate::source::SourceMap;
-use crate::spec::git::GitFs;
 use crate::spec::DiskFs;
+use crate::spec::git::GitFs;
 
 const AFTER_HELP: &str = "\
 Examples:

@@ -1,11 +1,12 @@
-//! `strata fmt`: canonical KDL layout for spec files, keeping comments, so reviews show content changes
-//! rather than whitespace.
+//! `strata fmt`: canonical layout for spec files, keeping every comment and quote as written, so reviews
+//! show content changes rather than whitespace.
 
 use std::path::PathBuf;
 
 use crate::cli::report;
 use crate::diagnostic::{DiagnosticFormat, Diagnostics};
 use crate::exit;
+use crate::spec::format::{FormatError, format_checked};
 use crate::spec::{DiskFs, load};
 
 const EXAMPLES: &str = "\
@@ -14,7 +15,7 @@ Examples:
   strata fmt tenants/analytics.kdl      # just these files
   strata fmt --check                    # CI: exit 1 and list files that are not formatted";
 
-/// Format spec files in place (comments are kept).
+/// Format spec files in place (comments and quoting are kept).
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
@@ -26,33 +27,42 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> i32 {
-    let mut diags = Diagnostics::new();
-    // Loading through the spec loader gives the same limits and diagnostics as `check`, and finds includes.
-    let roots = if a.files.is_empty() { vec![PathBuf::from("platform.kdl")] } else { a.files.clone() };
+    let explicit = !a.files.is_empty();
+    let roots = if explicit { a.files.clone() } else { vec![PathBuf::from("platform.kdl")] };
     let mut files = Vec::new();
-    let mut sources = crate::source::SourceMap::new();
     for root in &roots {
+        // The spec loader gives the same limits and diagnostics as `check`, and finds the includes.
+        let mut diags = Diagnostics::new();
         let loaded = load::load(&DiskFs, root, &mut diags);
-        for (id, doc) in loaded.documents {
-            let f = loaded.sources.get(id);
-            // Explicit files are formatted alone; the default also covers includes.
-            if !a.files.is_empty() && id.0 != 0 {
-                continue;
-            }
-            files.push((f.path.clone(), f.text.clone(), doc));
-        }
-        // Keep the sources for rendering; later roots get fresh ids, so render per root.
         if diags.has_errors() {
             report(&loaded.sources, &diags, DiagnosticFormat::Human);
             return exit::INVALID;
         }
-        sources = loaded.sources;
+        for (id, _) in &loaded.documents {
+            // Explicit files are formatted alone; the default also covers includes.
+            if explicit && id.0 != 0 {
+                continue;
+            }
+            let f = loaded.sources.get(*id);
+            files.push((f.path.clone(), f.text.clone()));
+        }
     }
-    let _ = sources;
     let mut changed = 0;
-    for (path, text, mut doc) in files {
-        doc.autoformat();
-        let formatted = doc.to_string();
+    for (path, text) in files {
+        let formatted = match format_checked(&text) {
+            Ok(f) => f,
+            Err(FormatError::Invalid) => {
+                eprintln!("error: `{}` does not parse; run `strata check` to see why", path.display());
+                return exit::INVALID;
+            }
+            Err(FormatError::WouldChangeMeaning) => {
+                eprintln!(
+                    "error: formatting `{}` would change its meaning, so it was left as is; please report this file",
+                    path.display()
+                );
+                return exit::INVALID;
+            }
+        };
         if formatted == *text {
             continue;
         }

@@ -14,7 +14,7 @@ Examples:
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// Print only this stdlib file (e.g. `sizes`, `tiers`, `priority-classes`).
+    /// Print only this stdlib file (e.g. `sizes`, `tiers`, `priority-classes`, `topics`).
     pub name: Option<String>,
     /// List the stdlib's files instead of printing them.
     #[arg(long)]

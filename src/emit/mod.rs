@@ -1,7 +1,11 @@
 //! Model to manifests. Runs only on a spec that passed every check, so emitters may rely on resolved
 //! references; one file per domain, each adding its objects to the shared [`ManifestSet`].
 
+pub mod airflow;
+pub mod flink;
+mod kafka;
 mod priority_classes;
+mod spark;
 mod tenants;
 
 use crate::diagnostic::Diagnostics;
@@ -14,6 +18,10 @@ pub fn emit(p: &Platform, sources: &SourceMap, d: &mut Diagnostics) -> ManifestS
     let mut set = ManifestSet::default();
     priority_classes::emit(p, &mut set);
     tenants::emit(p, &mut set);
+    kafka::emit(p, &mut set);
+    spark::emit(p, &mut set);
+    airflow::emit(p, &mut set);
+    flink::emit(p, &mut set);
     let applyset = applyset(p);
     set.finish(p.name(), &applyset, sources, d);
     set

@@ -38,7 +38,7 @@ pub fn emit(p: &Platform, set: &mut ManifestSet) {
             set.add_typed(&lr, at(Stage::Tenancy));
         }
         if t.network.value == NetworkMode::Isolated {
-            set.add_typed(&network_policy(t), at(Stage::Tenancy));
+            set.add_typed(&network_policy(p, t), at(Stage::Tenancy));
         }
     }
 }
@@ -181,8 +181,9 @@ fn peer(rule: &NetworkRule) -> NetworkPolicyPeer {
     }
 }
 
-/// Default deny both ways, then allow: the tenant's own namespace, DNS, and the declared peers.
-fn network_policy(t: &Tenant) -> NetworkPolicy {
+/// Default deny both ways, then allow: the tenant's own namespace, DNS, the declared peers, and the Kafka
+/// clusters the tenant has users on.
+fn network_policy(p: &Platform, t: &Tenant) -> NetworkPolicy {
     let same_namespace = NetworkPolicyPeer { pod_selector: Some(select_all()), ..Default::default() };
     let mut ingress = vec![NetworkPolicyIngressRule { from: Some(vec![same_namespace.clone()]), ports: None }];
     let dns_peer = NetworkPolicyPeer {
@@ -218,6 +219,7 @@ fn network_policy(t: &Tenant) -> NetworkPolicy {
             }
         }
     }
+    egress.extend(super::kafka::client_egress(p, t));
     NetworkPolicy {
         metadata: meta(NETWORK_POLICY_NAME, Some(&t.namespace.value)),
         spec: Some(NetworkPolicySpec {

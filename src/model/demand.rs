@@ -43,12 +43,13 @@ pub struct Totals {
 }
 
 impl Totals {
+    /// Saturating: absurd inputs (a billion executors) must produce a diagnostic, never an overflow.
     pub fn add(&mut self, o: Totals) {
-        self.cpu_request.0 += o.cpu_request.0;
-        self.cpu_limit.0 += o.cpu_limit.0;
-        self.memory_request.0 += o.memory_request.0;
-        self.memory_limit.0 += o.memory_limit.0;
-        self.pods += o.pods;
+        self.cpu_request.0 = self.cpu_request.0.saturating_add(o.cpu_request.0);
+        self.cpu_limit.0 = self.cpu_limit.0.saturating_add(o.cpu_limit.0);
+        self.memory_request.0 = self.memory_request.0.saturating_add(o.memory_request.0);
+        self.memory_limit.0 = self.memory_limit.0.saturating_add(o.memory_limit.0);
+        self.pods = self.pods.saturating_add(o.pods);
     }
 }
 
@@ -57,10 +58,10 @@ impl Demand {
         let mut t = Totals::default();
         for p in &self.pods {
             t.add(Totals {
-                cpu_request: Cpu(p.cpu_request.0 * p.count),
-                cpu_limit: Cpu(p.cpu_limit.0 * p.count),
-                memory_request: Bytes(p.memory_request.0 * p.count),
-                memory_limit: Bytes(p.memory_limit.0 * p.count),
+                cpu_request: Cpu(p.cpu_request.0.saturating_mul(p.count)),
+                cpu_limit: Cpu(p.cpu_limit.0.saturating_mul(p.count)),
+                memory_request: Bytes(p.memory_request.0.saturating_mul(p.count)),
+                memory_limit: Bytes(p.memory_limit.0.saturating_mul(p.count)),
                 pods: p.count,
             });
         }

@@ -1,8 +1,13 @@
 //! The typed platform model that lowering produces and checks and emitters consume. Every value keeps the
 //! span it was written at; nothing here knows about KDL syntax or Kubernetes JSON.
 
+pub mod airflow;
 pub mod demand;
+pub mod flink;
+pub mod kafka;
+pub mod pod;
 pub mod presets;
+pub mod spark;
 pub mod tenant;
 
 use std::collections::BTreeMap;
@@ -18,6 +23,10 @@ pub struct Platform {
     pub header: Option<PlatformHeader>,
     pub presets: Presets,
     pub tenants: Vec<Tenant>,
+    pub kafka: kafka::KafkaModel,
+    pub spark: spark::SparkModel,
+    pub airflow: airflow::AirflowModel,
+    pub flink: flink::FlinkModel,
 }
 
 /// The `platform` node: the platform's name and the cluster it belongs to.
@@ -69,12 +78,20 @@ impl Platform {
                 refs.extend(q.priority_classes.iter());
             }
         }
+        refs.extend(self.spark.jobs.iter().filter_map(|j| j.priority_class.as_ref()));
+        refs.extend(self.airflow.priority_class_refs());
+        refs.extend(self.flink.jobs.iter().filter_map(|j| j.priority_class.as_ref()));
         refs
     }
 
     /// Every workload's peak demand on its tenant's quota; each workload domain adds its own.
     pub fn demands(&self) -> Vec<demand::Demand> {
-        Vec::new()
+        // Kafka adds none: its objects live in the cluster's namespace (see `model::kafka`).
+        let mut demands = Vec::new();
+        demands.extend(spark::demands(self));
+        demands.extend(self.airflow.demands(self));
+        demands.extend(self.flink.demands(self));
+        demands
     }
 
     /// Tenant namespace by tenant name, for emitters of every domain.

@@ -4,7 +4,8 @@
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-pub trait SpecFs {
+/// `Sync` because the files of a glob are read and parsed in parallel.
+pub trait SpecFs: Sync {
     /// The file's bytes, or an error; must refuse files over `limit` bytes without reading them whole.
     fn read(&self, path: &Path, limit: u64) -> Result<Vec<u8>, ReadError>;
     /// Files matching a glob pattern (`*`, `?`, `[...]`, `**`), sorted so includes are deterministic.
@@ -85,4 +86,43 @@ pub fn display_name(base: &Path, path: &Path) -> String {
 
 pub fn is_glob(s: &str) -> bool {
     s.contains(['*', '?', '['])
+}
+
+/// An in-memory file system: for tests, fuzzing and embedding strata where specs do not live on disk.
+#[derive(Debug, Default, Clone)]
+pub struct MemFs {
+    files: std::collections::BTreeMap<PathBuf, Vec<u8>>,
+}
+
+impl MemFs {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    #[must_use]
+    pub fn with(mut self, path: impl Into<PathBuf>, contents: impl Into<Vec<u8>>) -> Self {
+        self.insert(path, contents);
+        self
+    }
+
+    pub fn insert(&mut self, path: impl Into<PathBuf>, contents: impl Into<Vec<u8>>) {
+        self.files.insert(normalize(&path.into()), contents.into());
+    }
+}
+
+impl SpecFs for MemFs {
+    fn read(&self, path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+        let bytes = self.files.get(&normalize(path)).ok_or(ReadError::NotFound)?;
+        if bytes.len() as u64 > limit {
+            return Err(ReadError::TooLarge(bytes.len() as u64));
+        }
+        Ok(bytes.clone())
+    }
+
+    fn glob(&self, pattern: &Path) -> io::Result<Vec<PathBuf>> {
+        let pat = glob::Pattern::new(&normalize(pattern).to_string_lossy())
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        let opts = glob::MatchOptions { require_literal_separator: true, ..Default::default() };
+        Ok(self.files.keys().filter(|p| pat.matches_path_with(p, opts)).cloned().collect())
+    }
 }

@@ -6,12 +6,11 @@
 //! to paths inside the repository; the git CLI rather than a library keeps every repository layout git
 //! itself understands (worktrees, `GIT_DIR`, alternates, partial clones) working.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::diagnostic::Diagnostic;
 use crate::spec::fs::{ReadError, SpecFs, normalize};
@@ -31,10 +30,10 @@ pub struct GitFs {
     /// The commit `rev` resolved to when it was opened, so every file comes from the same commit.
     commit: String,
     /// Folder listings already read: the files of one folder (a glob's matches) cost one `git ls-tree`.
-    listings: RefCell<HashMap<String, Rc<Vec<TreeEntry>>>>,
+    listings: Mutex<HashMap<String, Arc<Vec<TreeEntry>>>>,
     /// One `git cat-file --batch` for every file, started on first use: a platform split over hundreds
     /// of files must not cost hundreds of processes.
-    blobs: RefCell<Option<Batch>>,
+    blobs: Mutex<Option<Batch>>,
 }
 
 impl GitFs {
@@ -70,8 +69,8 @@ impl GitFs {
             prefix,
             rev: rev.to_string(),
             commit,
-            listings: RefCell::default(),
-            blobs: RefCell::default(),
+            listings: Mutex::default(),
+            blobs: Mutex::default(),
         })
     }
 
@@ -190,19 +189,19 @@ impl GitFs {
     }
 
     /// The entries of one folder of the revision (`""` is the top level), read once.
-    fn listing(&self, dir: &str) -> io::Result<Rc<Vec<TreeEntry>>> {
-        if let Some(l) = self.listings.borrow().get(dir) {
+    fn listing(&self, dir: &str) -> io::Result<Arc<Vec<TreeEntry>>> {
+        if let Some(l) = self.listings.lock().unwrap_or_else(PoisonError::into_inner).get(dir) {
             return Ok(l.clone());
         }
         // `dir/` lists the folder's contents; without a pathspec, the top level.
         let entries =
-            Rc::new(if dir.is_empty() { self.ls_tree("", false)? } else { self.ls_tree(&format!("{dir}/"), false)? });
-        self.listings.borrow_mut().insert(dir.to_string(), entries.clone());
+            Arc::new(if dir.is_empty() { self.ls_tree("", false)? } else { self.ls_tree(&format!("{dir}/"), false)? });
+        self.listings.lock().unwrap_or_else(PoisonError::into_inner).insert(dir.to_string(), entries.clone());
         Ok(entries)
     }
 
     fn cat_file(&self, object: &str, limit: u64) -> io::Result<Vec<u8>> {
-        let mut slot = self.blobs.borrow_mut();
+        let mut slot = self.blobs.lock().unwrap_or_else(PoisonError::into_inner);
         if slot.is_none() {
             *slot = Some(Batch::start(&self.toplevel)?);
         }
@@ -396,8 +395,8 @@ mod tests {
             prefix: PathBuf::from(prefix),
             rev: "main".into(),
             commit: "0".repeat(40),
-            listings: RefCell::default(),
-            blobs: RefCell::default(),
+            listings: Mutex::default(),
+            blobs: Mutex::default(),
         }
     }
 

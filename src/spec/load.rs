@@ -1,11 +1,13 @@
 //! Reads the root spec and everything it includes, parses each file as KDL 2.0, and keeps every file's text
 //! for diagnostics. Guards the parser against hostile input (huge files, deep nesting) before it runs.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use kdl::{KdlDocument, KdlNode};
+use kdl::{KdlDocument, KdlError, KdlNode};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
@@ -31,7 +33,14 @@ pub struct LoadedSpec {
 pub fn load(fs: &dyn SpecFs, root: &Path, diags: &mut Diagnostics) -> LoadedSpec {
     let root = normalize(root);
     let base = root.parent().map(Path::to_path_buf).unwrap_or_default();
-    let mut loader = Loader { fs, base, spec: LoadedSpec::default(), seen: HashSet::new(), stack: Vec::new() };
+    let mut loader = Loader {
+        fs,
+        base,
+        spec: LoadedSpec::default(),
+        seen: HashSet::new(),
+        stack: Vec::new(),
+        prefetched: HashMap::new(),
+    };
     loader.load_file(&root, None, diags);
     loader.spec
 }
@@ -43,6 +52,24 @@ struct Loader<'a> {
     seen: HashSet<PathBuf>,
     /// Files being loaded, outermost first, for cycle detection and messages.
     stack: Vec<PathBuf>,
+    /// Files a glob matched, already read and parsed in parallel, waiting for their turn.
+    prefetched: HashMap<PathBuf, Prefetched>,
+}
+
+/// A file read and parsed ahead of time. Parsing dominates the cost of a compile, so the files of a glob
+/// are parsed on all cores; everything that depends on order (ids, diagnostics, includes) stays sequential.
+struct Prefetched {
+    bytes: Result<Vec<u8>, ReadError>,
+    doc: Option<Result<KdlDocument, KdlError>>,
+}
+
+fn prefetch(fs: &dyn SpecFs, path: &Path) -> Prefetched {
+    let bytes = fs.read(path, MAX_FILE_BYTES);
+    let doc = match &bytes {
+        Ok(b) => std::str::from_utf8(b).ok().filter(|t| too_deep(t).is_none()).map(KdlDocument::parse_v2),
+        Err(_) => None,
+    };
+    Prefetched { bytes, doc }
 }
 
 impl Loader<'_> {
@@ -79,7 +106,8 @@ impl Loader<'_> {
             return;
         }
         let name = display_name(&self.base, &path);
-        let Some(text) = self.read_text(&path, &name, included_at, diags) else { return };
+        let pre = self.prefetched.remove(&path).unwrap_or_else(|| prefetch(self.fs, &path));
+        let Some(text) = self.read_text(pre.bytes, &path, &name, included_at, diags) else { return };
         let file = self.spec.sources.add(SourceFile::new(name, path.clone(), text.clone()));
 
         if let Some((offset, depth)) = too_deep(&text) {
@@ -94,7 +122,7 @@ impl Loader<'_> {
             return;
         }
 
-        let doc = match KdlDocument::parse_v2(&text) {
+        let doc = match pre.doc.unwrap_or_else(|| KdlDocument::parse_v2(&text)) {
             Ok(doc) => doc,
             Err(err) => {
                 let mut last_start: Option<usize> = None;
@@ -132,7 +160,15 @@ impl Loader<'_> {
                             .help("check the pattern; it is relative to the file that includes it"),
                     ),
                     Ok(matches) => {
-                        for m in matches {
+                        // A glob never includes the file that contains it or a file that (transitively)
+                        // includes it: `include "*.kdl"` in an index file means "everything else here".
+                        let todo: Vec<PathBuf> = matches
+                            .iter()
+                            .map(|m| normalize(m))
+                            .filter(|m| !self.stack.contains(m) && !self.seen.contains(m))
+                            .collect();
+                        self.prefetch_all(&todo);
+                        for m in todo {
                             self.load_file(&m, Some(span), diags);
                         }
                     }
@@ -149,12 +185,50 @@ impl Loader<'_> {
         self.stack.pop();
     }
 
-    fn read_text(&mut self, path: &Path, name: &str, at: Option<Span>, diags: &mut Diagnostics) -> Option<Arc<str>> {
+    fn prefetch_all(&mut self, paths: &[PathBuf]) {
+        let budget = MAX_FILES.saturating_sub(self.spec.documents.len());
+        let paths = &paths[..paths.len().min(budget)];
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(paths.len()).min(16);
+        if threads < 2 {
+            return;
+        }
+        let next = AtomicUsize::new(0);
+        let results: Vec<Mutex<Option<Prefetched>>> = paths.iter().map(|_| Mutex::new(None)).collect();
+        let fs = self.fs;
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(path) = paths.get(i) else { break };
+                        let done = prefetch(fs, path);
+                        if let Ok(mut slot) = results[i].lock() {
+                            *slot = Some(done);
+                        }
+                    }
+                });
+            }
+        });
+        for (path, slot) in paths.iter().zip(results) {
+            if let Some(done) = slot.into_inner().ok().flatten() {
+                self.prefetched.insert(path.clone(), done);
+            }
+        }
+    }
+
+    fn read_text(
+        &mut self,
+        read: Result<Vec<u8>, ReadError>,
+        path: &Path,
+        name: &str,
+        at: Option<Span>,
+        diags: &mut Diagnostics,
+    ) -> Option<Arc<str>> {
         let located = |d: Diagnostic, label: &str| match at {
             Some(span) => d.at(span, label.to_string()),
             None => d,
         };
-        let bytes = match self.fs.read(path, MAX_FILE_BYTES) {
+        let bytes = match read {
             Ok(b) => b,
             Err(ReadError::NotFound) => {
                 diags.push(located(

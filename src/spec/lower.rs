@@ -7,10 +7,24 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{DEFAULT_INVENTORY_NAMESPACE, Platform, PlatformHeader};
 use crate::source::{FileId, Span, Spanned};
 use crate::spec::reader::{NodeReader, unknown_node};
-use crate::spec::{presets, tenant};
+use crate::spec::{airflow, flink, kafka, presets, spark, tenant};
 
 /// Every node allowed at the top level of a platform spec (for "did you mean").
-pub const TOP_LEVEL: &[&str] = &["platform", "include", "size", "tier", "priority-class", "tenant"];
+pub const TOP_LEVEL: &[&str] = &[
+    "platform",
+    "include",
+    "size",
+    "tier",
+    "priority-class",
+    "tenant",
+    "kafka",
+    "topic",
+    "topic-preset",
+    "kafka-user",
+    "spark-job",
+    "airflow",
+    "flink-job",
+];
 
 pub fn lower_document(doc: &KdlDocument, file: FileId, is_root: bool, p: &mut Platform, d: &mut Diagnostics) {
     for node in doc.nodes() {
@@ -26,6 +40,13 @@ fn lower_top(node: &KdlNode, file: FileId, is_root: bool, p: &mut Platform, d: &
         "tier" => presets::lower_tier(node, file, false, p, d),
         "priority-class" => presets::lower_priority_class(node, file, false, p, d),
         "tenant" => tenant::lower_tenant(node, file, p, d),
+        "kafka" => kafka::lower_cluster(node, file, p, d),
+        "topic" => kafka::lower_topic(node, file, p, d),
+        "topic-preset" => kafka::lower_topic_preset(node, file, false, p, d),
+        "kafka-user" => kafka::lower_user(node, file, p, d),
+        "spark-job" => spark::lower_spark_job(node, file, p, d),
+        "airflow" => airflow::lower_airflow(node, file, p, d),
+        "flink-job" => flink::lower_flink_job(node, file, p, d),
         _ => unknown_node(node, file, "the top level of a spec", TOP_LEVEL, d),
     }
 }

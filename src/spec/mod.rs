@@ -1,12 +1,18 @@
 //! The front end: spec files in, typed [`Platform`] out. Loading (files, includes, KDL parsing) and
 //! lowering (KDL nodes to the model) both collect every problem instead of stopping at the first.
 
+mod airflow;
+mod flink;
+pub mod format;
 pub mod fs;
 pub mod git;
+mod kafka;
 pub mod load;
 mod lower;
+mod pod;
 mod presets;
 pub mod reader;
+mod spark;
 pub mod stdlib;
 mod tenant;
 
@@ -16,7 +22,7 @@ use crate::diagnostic::Diagnostics;
 use crate::model::Platform;
 use crate::source::SourceMap;
 
-pub use fs::{DiskFs, SpecFs};
+pub use fs::{DiskFs, MemFs, SpecFs};
 
 /// The result of reading a spec: the model (as complete as the input allowed), every file read (for
 /// rendering diagnostics), and the diagnostics themselves.

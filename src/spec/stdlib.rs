@@ -8,14 +8,15 @@ use kdl::KdlDocument;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Platform;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
-use crate::spec::presets;
 use crate::spec::reader::unknown_node;
+use crate::spec::{kafka, presets};
 
 /// `(file name, text)` of every stdlib file, in load order.
 pub const FILES: &[(&str, &str)] = &[
     ("sizes.kdl", include_str!("../../stdlib/sizes.kdl")),
     ("tiers.kdl", include_str!("../../stdlib/tiers.kdl")),
     ("priority-classes.kdl", include_str!("../../stdlib/priority-classes.kdl")),
+    ("topics.kdl", include_str!("../../stdlib/topics.kdl")),
 ];
 
 pub const STDLIB_PREFIX: &str = "<stdlib>/";
@@ -49,7 +50,8 @@ fn lower_file(text: &str, file: FileId, p: &mut Platform, d: &mut Diagnostics) {
             "size" => presets::lower_size(node, file, true, p, d),
             "tier" => presets::lower_tier(node, file, true, p, d),
             "priority-class" => presets::lower_priority_class(node, file, true, p, d),
-            _ => unknown_node(node, file, "the stdlib", &["size", "tier", "priority-class"], d),
+            "topic-preset" => kafka::lower_topic_preset(node, file, true, p, d),
+            _ => unknown_node(node, file, "the stdlib", &["size", "tier", "priority-class", "topic-preset"], d),
         }
     }
 }
@@ -72,5 +74,8 @@ mod tests {
             assert!(p.presets.priority_class(class).is_some(), "priority class {class}");
         }
         assert!(p.presets.tier("medium").is_some());
+        for preset in ["events", "compacted", "changelog", "dead-letter"] {
+            assert!(p.kafka.preset(preset).is_some(), "topic preset {preset}");
+        }
     }
 }

@@ -1,0 +1,371 @@
+//! A `flink-job` becomes a FlinkDeployment (`flink.apache.org/v1beta1`) in application mode; every tenant with
+//! Flink jobs gets the job ServiceAccount, Role and RoleBinding the operator chart would create in a watched
+//! namespace. Configuration keys follow the job's Flink version (1.20 renamed the checkpoint keys, 2.0 removed
+//! the old ones).
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::ServiceAccount;
+use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
+use serde_json::{Map, Value, json};
+
+use crate::emit::meta;
+use crate::manifest::{ManifestSet, Placement, Stage};
+use crate::model::flink::{FlinkJob, FlinkVersion, Role as FlinkRole, SERVICE_ACCOUNT, limit_factor};
+use crate::model::pod::PodShape;
+use crate::model::{Platform, Tenant};
+use crate::units::{Bytes, Cpu};
+
+pub const API_VERSION: &str = "flink.apache.org/v1beta1";
+
+pub fn emit(p: &Platform, set: &mut ManifestSet) {
+    for t in &p.tenants {
+        let jobs: Vec<&FlinkJob> = p.flink.jobs.iter().filter(|j| j.tenant.value == t.name.value).collect();
+        let Some(first) = jobs.first() else { continue };
+        emit_rbac(t, first, set);
+        for job in jobs {
+            if let Some(object) = flink_deployment(p, job, t) {
+                set.add_value(
+                    object,
+                    Placement { stage: Stage::Workloads, tenant: Some(t.name.value.clone()), span: job.name.span },
+                );
+            }
+        }
+    }
+}
+
+/// The operator chart's job role (`flink-operator` chart, `template.flink.rules`): JobManagers create and
+/// watch TaskManager pods and HA ConfigMaps, and own their Deployment.
+fn flink_rules() -> Vec<PolicyRule> {
+    vec![
+        PolicyRule {
+            api_groups: Some(vec![String::new()]),
+            resources: Some(vec!["pods".into(), "configmaps".into()]),
+            verbs: vec!["*".into()],
+            ..Default::default()
+        },
+        PolicyRule {
+            api_groups: Some(vec!["apps".into()]),
+            resources: Some(vec!["deployments".into(), "deployments/finalizers".into()]),
+            verbs: vec!["*".into()],
+            ..Default::default()
+        },
+    ]
+}
+
+fn emit_rbac(t: &Tenant, first: &FlinkJob, set: &mut ManifestSet) {
+    let ns = t.namespace.value.as_str();
+    let at = || Placement { stage: Stage::Tenancy, tenant: Some(t.name.value.clone()), span: first.name.span };
+    set.add_typed(&ServiceAccount { metadata: meta(SERVICE_ACCOUNT, Some(ns)), ..Default::default() }, at());
+    set.add_typed(&Role { metadata: meta(SERVICE_ACCOUNT, Some(ns)), rules: Some(flink_rules()) }, at());
+    set.add_typed(
+        &RoleBinding {
+            metadata: meta(SERVICE_ACCOUNT, Some(ns)),
+            role_ref: RoleRef {
+                api_group: "rbac.authorization.k8s.io".into(),
+                kind: "Role".into(),
+                name: SERVICE_ACCOUNT.into(),
+            },
+            subjects: Some(vec![Subject {
+                kind: "ServiceAccount".into(),
+                name: SERVICE_ACCOUNT.into(),
+                namespace: Some(ns.into()),
+                api_group: None,
+            }]),
+        },
+        at(),
+    );
+}
+
+/// `resource.cpu` is a number in the CRD: whole cores as integers, else a decimal.
+fn cpu_number(c: Cpu) -> Value {
+    if c.0.is_multiple_of(1000) { json!(c.0 / 1000) } else { json!(c.0 as f64 / 1000.0) }
+}
+
+/// `resource.memory` in Flink's own notation (`4g`, `1536m`: binary units), which every operator version
+/// parses; Kubernetes' `4Gi` is only understood by newer ones.
+pub fn flink_memory(b: Bytes) -> String {
+    for (unit, mult) in [("g", 1u64 << 30), ("m", 1 << 20), ("k", 1 << 10)] {
+        if b.0 >= mult && b.0.is_multiple_of(mult) {
+            return format!("{}{unit}", b.0 / mult);
+        }
+    }
+    format!("{}b", b.0)
+}
+
+/// Flink durations: seconds when whole, else milliseconds (units every Flink version parses).
+fn flink_duration(ms: u64) -> String {
+    if ms.is_multiple_of(1000) { format!("{}s", ms / 1000) } else { format!("{ms}ms") }
+}
+
+fn resource(shape: PodShape) -> Value {
+    json!({"cpu": cpu_number(shape.cpu_request), "memory": flink_memory(shape.memory_request)})
+}
+
+/// `flinkConfiguration`: what strata derives from the job's settings, then the spec's own `config` entries
+/// (checks keep the two apart).
+pub fn flink_configuration(
+    job: &FlinkJob,
+    version: FlinkVersion,
+    jm: PodShape,
+    tm: PodShape,
+) -> BTreeMap<String, String> {
+    let mut c = BTreeMap::new();
+    c.insert("taskmanager.numberOfTaskSlots".to_string(), job.slots().to_string());
+    if let Some(cp) = &job.checkpoints {
+        if let Some(every) = &cp.every {
+            c.insert("execution.checkpointing.interval".to_string(), flink_duration(every.value.0));
+        }
+        if let Some(dir) = &cp.dir {
+            c.insert(version.checkpoint_dir_key().to_string(), dir.value.clone());
+        }
+        if let Some(dir) = &cp.savepoint_dir {
+            c.insert(version.savepoint_dir_key().to_string(), dir.value.clone());
+        }
+    }
+    if let Some(ha) = &job.high_availability {
+        c.insert(version.ha_type_key().to_string(), "kubernetes".to_string());
+        if let Some(dir) = &ha.dir {
+            c.insert("high-availability.storageDir".to_string(), dir.value.clone());
+        }
+    }
+    if version.has_limit_factors() {
+        for (role, shape) in [("jobmanager", jm), ("taskmanager", tm)] {
+            if let Some(f) = limit_factor(shape.cpu_request.0, shape.cpu_limit.0) {
+                c.insert(format!("kubernetes.{role}.cpu.limit-factor"), f);
+            }
+            if let Some(f) = limit_factor(shape.memory_request.0, shape.memory_limit.0) {
+                c.insert(format!("kubernetes.{role}.memory.limit-factor"), f);
+            }
+        }
+    }
+    for (k, v) in &job.config {
+        c.insert(k.value.clone(), v.value.to_string());
+    }
+    c
+}
+
+/// The pod template every JobManager and TaskManager pod starts from: the priority class, a restricted
+/// security context (the image's `flink` user), and environment, merged by the operator into
+/// `flink-main-container`.
+fn pod_template(job: &FlinkJob, t: &Tenant) -> Value {
+    let uid = job.run_as_user();
+    let mut spec = Map::new();
+    if let Some(pc) = job.priority_class.as_ref().or(t.priority_class.as_ref()) {
+        spec.insert("priorityClassName".into(), json!(pc.value));
+    }
+    spec.insert(
+        "securityContext".into(),
+        json!({
+            "runAsNonRoot": true,
+            "runAsUser": uid,
+            "runAsGroup": uid,
+            "fsGroup": uid,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        }),
+    );
+    let mut container = Map::new();
+    container.insert("name".into(), json!("flink-main-container"));
+    container.insert(
+        "securityContext".into(),
+        json!({"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}}),
+    );
+    if !job.env.is_empty() {
+        container.insert("env".into(), Value::Array(job.env.iter().map(|e| e.to_json()).collect()));
+    }
+    spec.insert("containers".into(), json!([container]));
+    json!({"apiVersion": "v1", "kind": "Pod", "spec": spec})
+}
+
+/// The FlinkDeployment of one job; `None` only for a job the checks would have rejected.
+pub fn flink_deployment(p: &Platform, job: &FlinkJob, t: &Tenant) -> Option<Value> {
+    let version = job.version()?;
+    let jar = job.jar.as_ref()?;
+    let jm = job.resources(FlinkRole::JobManager, p)?;
+    let tm = job.resources(FlinkRole::TaskManager, p)?;
+
+    let mut job_spec = Map::new();
+    job_spec.insert("jarURI".into(), json!(jar.uri.value));
+    if let Some(e) = &jar.entry_class {
+        job_spec.insert("entryClass".into(), json!(e.value));
+    }
+    if !job.args.is_empty() {
+        job_spec.insert("args".into(), json!(job.args.iter().map(|a| a.value.as_str()).collect::<Vec<_>>()));
+    }
+    if let Some(par) = &job.parallelism {
+        job_spec.insert("parallelism".into(), json!(par.value));
+    }
+    job_spec.insert("upgradeMode".into(), json!(job.upgrade_mode().as_str()));
+    job_spec.insert("state".into(), json!(job.state.as_ref().map_or("running", |s| s.value.as_str())));
+
+    let mut task_manager = Map::new();
+    task_manager.insert("resource".into(), resource(tm));
+    if let Some(r) = job.taskmanager.as_ref().and_then(|c| c.replicas.as_ref()) {
+        task_manager.insert("replicas".into(), json!(r.value));
+    }
+
+    Some(json!({
+        "apiVersion": API_VERSION,
+        "kind": "FlinkDeployment",
+        "metadata": {"name": job.name.value, "namespace": t.namespace.value},
+        "spec": {
+            "image": job.image.as_ref().map(|i| i.value.clone()),
+            "imagePullPolicy": "IfNotPresent",
+            "flinkVersion": version.crd_value(),
+            "mode": "native",
+            "serviceAccount": SERVICE_ACCOUNT,
+            "flinkConfiguration": flink_configuration(job, version, jm, tm),
+            "jobManager": {"replicas": job.jobmanager_replicas(), "resource": resource(jm)},
+            "taskManager": task_manager,
+            "podTemplate": pod_template(job, t),
+            "job": job_spec,
+        },
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+    use crate::check::workload::test_support::compile;
+
+    fn deployment(body: &str) -> Value {
+        let c = compile(&format!("tenant \"t\" namespace=\"team-t\" priority-class=\"streaming\"\n{body}"));
+        assert!(c.ok(), "{:?}", c.diagnostics);
+        let set = c.manifests.expect("compiled");
+        set.items.iter().find(|m| m.kind == "FlinkDeployment").map(|m| m.object.clone()).expect("a FlinkDeployment")
+    }
+
+    #[test]
+    fn memory_and_cpu_notation() {
+        assert_eq!(flink_memory(Bytes(4 << 30)), "4g");
+        assert_eq!(flink_memory(Bytes(1536 << 20)), "1536m");
+        assert_eq!(flink_memory(Bytes(1000)), "1000b");
+        assert_eq!(cpu_number(Cpu(2000)), json!(2));
+        assert_eq!(cpu_number(Cpu(250)), json!(0.25));
+        assert_eq!(flink_duration(90_000), "90s");
+        assert_eq!(flink_duration(1500), "1500ms");
+    }
+
+    #[test]
+    fn a_job_becomes_an_application_mode_deployment() {
+        let d = deployment(
+            r#"
+flink-job "j" tenant="t" {
+    image "registry.acme.io/j:1.0.0"
+    jar "local:///opt/flink/usrlib/j.jar" version="1.20" entry-class="com.acme.J"
+    args "--in" "orders"
+    parallelism 6
+    jobmanager size="s" replicas=2
+    taskmanager size="m" slots=4
+    checkpoints every="30s" dir="s3://b/cp" savepoint-dir="s3://b/sp" upgrade="last-state"
+    high-availability dir="s3://b/ha"
+    config "state.backend.type" "rocksdb"
+    config "state.backend.incremental" #true
+    env "AWS_SECRET_ACCESS_KEY" secret="s3" key="secret"
+}
+"#,
+        );
+        assert_eq!(d["apiVersion"], "flink.apache.org/v1beta1");
+        assert_eq!(d["metadata"]["namespace"], "team-t");
+        let s = &d["spec"];
+        assert_eq!(s["flinkVersion"], "v1_20");
+        assert_eq!(s["mode"], "native");
+        assert_eq!(s["serviceAccount"], "flink");
+        assert_eq!(s["job"]["jarURI"], "local:///opt/flink/usrlib/j.jar");
+        assert_eq!(s["job"]["entryClass"], "com.acme.J");
+        assert_eq!(s["job"]["args"], json!(["--in", "orders"]));
+        assert_eq!(s["job"]["parallelism"], 6);
+        assert_eq!(s["job"]["upgradeMode"], "last-state");
+        assert_eq!(s["job"]["state"], "running");
+        assert_eq!(s["jobManager"], json!({"replicas": 2, "resource": {"cpu": 0.5, "memory": "1g"}}));
+        // Replicas are left to the operator (ceil(6 / 4) = 2) when the spec does not fix them.
+        assert_eq!(s["taskManager"], json!({"resource": {"cpu": 1, "memory": "4g"}}));
+        let c = &s["flinkConfiguration"];
+        assert_eq!(c["taskmanager.numberOfTaskSlots"], "4");
+        assert_eq!(c["execution.checkpointing.interval"], "30s");
+        assert_eq!(c["execution.checkpointing.dir"], "s3://b/cp");
+        assert_eq!(c["execution.checkpointing.savepoint-dir"], "s3://b/sp");
+        assert_eq!(c["high-availability.type"], "kubernetes");
+        assert_eq!(c["high-availability.storageDir"], "s3://b/ha");
+        assert_eq!(c["kubernetes.taskmanager.cpu.limit-factor"], "2.0");
+        assert_eq!(c["kubernetes.jobmanager.cpu.limit-factor"], "2.0");
+        assert!(c.get("kubernetes.taskmanager.memory.limit-factor").is_none(), "size m limits memory at its request");
+        assert_eq!(c["state.backend.incremental"], "true");
+        let pod = &s["podTemplate"]["spec"];
+        assert_eq!(pod["priorityClassName"], "streaming");
+        assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+        assert_eq!(pod["securityContext"]["runAsUser"], 9999);
+        assert_eq!(pod["securityContext"]["seccompProfile"]["type"], "RuntimeDefault");
+        let main = &pod["containers"][0];
+        assert_eq!(main["name"], "flink-main-container");
+        assert_eq!(main["securityContext"]["capabilities"]["drop"], json!(["ALL"]));
+        assert_eq!(main["env"][0]["valueFrom"]["secretKeyRef"]["name"], "s3");
+    }
+
+    #[test]
+    fn keys_follow_the_flink_version() {
+        let job = |v: &str| {
+            deployment(&format!(
+                r#"
+flink-job "j" tenant="t" priority-class="batch" {{
+    image "flink:{v}"
+    jar "local:///j.jar" version="{v}"
+    taskmanager size="m" replicas=3 slots=2
+    jobmanager memory="2Gi" cpu=1
+    checkpoints every="1m" dir="s3://b/cp" savepoint-dir="s3://b/sp" upgrade="savepoint"
+    high-availability dir="s3://b/ha"
+}}
+"#
+            ))
+        };
+        let old = job("1.16");
+        let c = &old["spec"]["flinkConfiguration"];
+        assert_eq!(c["state.checkpoints.dir"], "s3://b/cp");
+        assert_eq!(c["state.savepoints.dir"], "s3://b/sp");
+        assert_eq!(c["high-availability"], "kubernetes");
+        assert_eq!(c["execution.checkpointing.interval"], "60s");
+        assert_eq!(old["spec"]["taskManager"]["replicas"], 3);
+        assert!(old["spec"]["job"].get("parallelism").is_none());
+        assert_eq!(old["spec"]["jobManager"]["resource"], json!({"cpu": 1, "memory": "2g"}));
+        assert_eq!(old["spec"]["podTemplate"]["spec"]["priorityClassName"], "batch");
+
+        let c = &job("1.17")["spec"]["flinkConfiguration"];
+        assert_eq!(c["high-availability.type"], "kubernetes");
+        assert_eq!(c["state.checkpoints.dir"], "s3://b/cp");
+
+        let new = job("2.0");
+        let c = &new["spec"]["flinkConfiguration"];
+        assert_eq!(c["execution.checkpointing.dir"], "s3://b/cp");
+        assert!(c.get("state.checkpoints.dir").is_none());
+        assert_eq!(new["spec"]["flinkVersion"], "v2_0");
+
+        // Flink 1.14 has no limit factors: no such keys, limits equal requests.
+        let c = &job("1.14")["spec"]["flinkConfiguration"];
+        assert!(c.as_object().is_some_and(|o| !o.keys().any(|k| k.contains("limit-factor"))));
+    }
+
+    #[test]
+    fn one_flink_role_per_tenant() {
+        let c = compile(
+            r#"
+tenant "t"
+tenant "quiet"
+flink-job "a" tenant="t" { image "flink:1.20.1"; jar "local:///j.jar" version="1.20"; parallelism 1; jobmanager size="s"; taskmanager size="s"; }
+flink-job "b" tenant="t" { image "flink:1.20.1"; jar "local:///j.jar" version="1.20"; parallelism 1; jobmanager size="s"; taskmanager size="s"; }
+"#,
+        );
+        let set = c.manifests.expect("compiled");
+        let count = |kind: &str| set.items.iter().filter(|m| m.kind == kind).count();
+        assert_eq!(
+            (count("ServiceAccount"), count("Role"), count("RoleBinding"), count("FlinkDeployment")),
+            (1, 1, 1, 2)
+        );
+        let role = set.items.iter().find(|m| m.kind == "Role").expect("role");
+        assert_eq!(role.namespace.as_deref(), Some("t"));
+        assert_eq!(role.object["rules"][0]["resources"], json!(["pods", "configmaps"]));
+        assert_eq!(role.object["rules"][1]["resources"], json!(["deployments", "deployments/finalizers"]));
+        assert_eq!(role.object["rules"][1]["apiGroups"], json!(["apps"]));
+    }
+}

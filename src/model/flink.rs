@@ -1,0 +1,464 @@
+//! Flink jobs: a `flink-job` becomes one FlinkDeployment in application mode (Flink Kubernetes Operator,
+//! `flink.apache.org/v1beta1`). The model keeps what was written; the resolution rules the emitter, the checks
+//! and the quota demand must agree on (versions, resources, TaskManager count) live here once.
+
+use crate::model::Platform;
+use crate::model::demand::Demand;
+use crate::model::pod::{EnvVar, PodShape};
+use crate::source::{Span, Spanned};
+use crate::spec::reader::Scalar;
+use crate::units::{Bytes, Cpu, Duration};
+
+/// The ServiceAccount (and Role, RoleBinding) every tenant with Flink jobs gets; the operator chart's
+/// default job ServiceAccount name.
+pub const SERVICE_ACCOUNT: &str = "flink";
+/// The official image's `flink` user (uid and gid 9999). The image starts as root and drops privileges in its
+/// entrypoint; pinning the user lets it run under `runAsNonRoot`.
+pub const DEFAULT_RUN_AS_USER: u64 = 9999;
+/// Flink's `kubernetes.jobmanager.cpu` default.
+pub const DEFAULT_JOBMANAGER_CPU: Cpu = Cpu(1000);
+/// The operator's name pattern for FlinkDeployments (apache/flink-kubernetes-operator PR #270, FLINK-28087):
+/// the name becomes the cluster id and Service names, hence at most 45 characters.
+pub const MAX_NAME_LEN: usize = 45;
+/// `spec.flinkVersion` values the operator 1.15 CRD accepts, as (major, minor).
+pub const SUPPORTED_VERSIONS: &[(u32, u32)] =
+    &[(1, 13), (1, 14), (1, 15), (1, 16), (1, 17), (1, 18), (1, 19), (1, 20), (2, 0), (2, 1), (2, 2)];
+
+#[derive(Debug, Default)]
+pub struct FlinkModel {
+    pub jobs: Vec<FlinkJob>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpgradeMode {
+    Stateless,
+    LastState,
+    Savepoint,
+}
+
+impl UpgradeMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpgradeMode::Stateless => "stateless",
+            UpgradeMode::LastState => "last-state",
+            UpgradeMode::Savepoint => "savepoint",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct FlinkJob {
+    pub name: Spanned<String>,
+    pub tenant: Spanned<String>,
+    /// `running` (default) or `suspended`.
+    pub state: Option<Spanned<String>>,
+    pub priority_class: Option<Spanned<String>>,
+    pub run_as_user: Option<Spanned<u64>>,
+    pub image: Option<Spanned<String>>,
+    pub jar: Option<Jar>,
+    /// `args "--input" "orders"`: the job's main arguments.
+    pub args: Vec<Spanned<String>>,
+    pub parallelism: Option<Spanned<u32>>,
+    pub jobmanager: Option<Component>,
+    pub taskmanager: Option<Component>,
+    pub checkpoints: Option<Checkpoints>,
+    pub high_availability: Option<HighAvailability>,
+    /// `config "key" value`: free-form `flinkConfiguration` entries.
+    pub config: Vec<(Spanned<String>, Spanned<Scalar>)>,
+    pub env: Vec<EnvVar>,
+    pub span: Span,
+}
+
+/// `jar "local:///opt/flink/usrlib/job.jar" version="1.20" entry-class="com.acme.Main"`.
+#[derive(Debug, Clone)]
+pub struct Jar {
+    pub uri: Spanned<String>,
+    /// As written: `1.20`, `1.20.1` or the operator's `v1_20`.
+    pub version: Option<Spanned<String>>,
+    pub entry_class: Option<Spanned<String>>,
+    pub span: Span,
+}
+
+/// `jobmanager ...` / `taskmanager ...`: a size preset and/or explicit cpu and memory, replicas, and (task
+/// managers only) slots.
+#[derive(Debug, Clone)]
+pub struct Component {
+    pub size: Option<Spanned<String>>,
+    pub cpu: Option<Spanned<Cpu>>,
+    pub memory: Option<Spanned<Bytes>>,
+    pub replicas: Option<Spanned<u32>>,
+    pub slots: Option<Spanned<u32>>,
+    pub span: Span,
+}
+
+/// `checkpoints every="60s" dir="s3://..." savepoint-dir="s3://..." upgrade="savepoint"`.
+#[derive(Debug, Clone)]
+pub struct Checkpoints {
+    pub every: Option<Spanned<Duration>>,
+    pub dir: Option<Spanned<String>>,
+    pub savepoint_dir: Option<Spanned<String>>,
+    pub upgrade: Option<Spanned<String>>,
+    pub span: Span,
+}
+
+/// `high-availability dir="s3://..."`: Kubernetes HA services with their storage directory.
+#[derive(Debug, Clone)]
+pub struct HighAvailability {
+    pub dir: Option<Spanned<String>>,
+    pub span: Span,
+}
+
+/// A Flink version the operator knows, e.g. `v1_20`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FlinkVersion {
+    pub major: u32,
+    pub minor: u32,
+}
+
+impl FlinkVersion {
+    /// `1.20`, `1.20.1`, `v1_20` or `1_20` → `v1_20`; `None` when unparsable or not supported.
+    pub fn parse(s: &str) -> Option<FlinkVersion> {
+        let (major, minor) = parse_major_minor(s)?;
+        SUPPORTED_VERSIONS.contains(&(major, minor)).then_some(FlinkVersion { major, minor })
+    }
+
+    /// The CRD's enum value.
+    pub fn crd_value(self) -> String {
+        format!("v{}_{}", self.major, self.minor)
+    }
+
+    fn at_least(self, major: u32, minor: u32) -> bool {
+        (self.major, self.minor) >= (major, minor)
+    }
+
+    /// Flink 1.20 renamed the checkpoint and savepoint directory keys; 2.0 removed the old names.
+    pub fn checkpoint_dir_key(self) -> &'static str {
+        if self.at_least(1, 20) { "execution.checkpointing.dir" } else { "state.checkpoints.dir" }
+    }
+
+    pub fn savepoint_dir_key(self) -> &'static str {
+        if self.at_least(1, 20) { "execution.checkpointing.savepoint-dir" } else { "state.savepoints.dir" }
+    }
+
+    /// `high-availability.type` since 1.17; the bare `high-availability` before (removed in 2.0).
+    pub fn ha_type_key(self) -> &'static str {
+        if self.at_least(1, 17) { "high-availability.type" } else { "high-availability" }
+    }
+
+    /// The cpu/memory limit factors exist since Flink 1.15; older versions set limits equal to requests.
+    pub fn has_limit_factors(self) -> bool {
+        self.at_least(1, 15)
+    }
+}
+
+/// Memory Flink's default memory model reserves before anything is left for the job (metaspace 256m, JVM
+/// overhead at least 192m, and for a JobManager off-heap 128m): a smaller JobManager cannot start.
+pub const MIN_JOBMANAGER_MEMORY: u64 = 576 << 20;
+/// A TaskManager also needs framework heap and off-heap (128m each), network buffers (at least 64m) and managed
+/// memory (40% of Flink memory): below about 982Mi the task heap comes out negative and it cannot start.
+pub const MIN_TASKMANAGER_MEMORY: u64 = 982 << 20;
+
+/// `(major, minor)` of a version as written, whether supported or not.
+pub fn parse_major_minor(s: &str) -> Option<(u32, u32)> {
+    let t = s.trim();
+    let t = t.strip_prefix('v').unwrap_or(t);
+    let mut parts = t.split(['.', '_']);
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    // A patch level (`1.20.1`) is allowed; anything after it is not a version.
+    if let Some(patch) = parts.next()
+        && patch.parse::<u32>().is_err()
+    {
+        return None;
+    }
+    if parts.next().is_some() {
+        return None;
+    }
+    Some((major, minor))
+}
+
+/// `flinkConfiguration` keys the operator refuses (DefaultValidator `FORBIDDEN_CONF_KEYS`): it sets them itself
+/// from the resource's namespace and name.
+pub const FORBIDDEN_CONFIG: &[&str] =
+    &["kubernetes.namespace", "kubernetes.cluster-id", "high-availability.cluster-id"];
+
+/// Configuration keys strata writes from dedicated properties, and the property to use instead.
+pub const OWNED_CONFIG: &[(&str, &str)] = &[
+    ("taskmanager.numberOfTaskSlots", "`taskmanager slots=`"),
+    ("execution.checkpointing.interval", "`checkpoints every=`"),
+    ("execution.checkpointing.dir", "`checkpoints dir=`"),
+    ("state.checkpoints.dir", "`checkpoints dir=`"),
+    ("execution.checkpointing.savepoint-dir", "`checkpoints savepoint-dir=`"),
+    ("state.savepoints.dir", "`checkpoints savepoint-dir=`"),
+    ("high-availability", "the `high-availability` node"),
+    ("high-availability.type", "the `high-availability` node"),
+    ("high-availability.storageDir", "`high-availability dir=`"),
+    ("kubernetes.jobmanager.cpu.limit-factor", "`jobmanager size=`"),
+    ("kubernetes.jobmanager.memory.limit-factor", "`jobmanager size=`"),
+    ("kubernetes.taskmanager.cpu.limit-factor", "`taskmanager size=`"),
+    ("kubernetes.taskmanager.memory.limit-factor", "`taskmanager size=`"),
+];
+
+/// Which of the two Flink processes a resource question is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    JobManager,
+    TaskManager,
+}
+
+impl Role {
+    pub fn node(self) -> &'static str {
+        match self {
+            Role::JobManager => "jobmanager",
+            Role::TaskManager => "taskmanager",
+        }
+    }
+}
+
+impl FlinkJob {
+    pub fn run_as_user(&self) -> u64 {
+        self.run_as_user.as_ref().map_or(DEFAULT_RUN_AS_USER, |u| u.value)
+    }
+
+    pub fn version(&self) -> Option<FlinkVersion> {
+        self.jar.as_ref().and_then(|j| j.version.as_ref()).and_then(|v| FlinkVersion::parse(&v.value))
+    }
+
+    pub fn upgrade_mode(&self) -> UpgradeMode {
+        match self.checkpoints.as_ref().and_then(|c| c.upgrade.as_ref()).map(|u| u.value.as_str()) {
+            Some("last-state") => UpgradeMode::LastState,
+            Some("savepoint") => UpgradeMode::Savepoint,
+            _ => UpgradeMode::Stateless,
+        }
+    }
+
+    pub fn component(&self, role: Role) -> Option<&Component> {
+        match role {
+            Role::JobManager => self.jobmanager.as_ref(),
+            Role::TaskManager => self.taskmanager.as_ref(),
+        }
+    }
+
+    /// `taskmanager.numberOfTaskSlots`: Flink's default is 1.
+    pub fn slots(&self) -> u32 {
+        self.taskmanager.as_ref().and_then(|t| t.slots.as_ref()).map_or(1, |s| s.value)
+    }
+
+    pub fn jobmanager_replicas(&self) -> u32 {
+        self.jobmanager.as_ref().and_then(|j| j.replicas.as_ref()).map_or(1, |r| r.value)
+    }
+
+    /// TaskManagers at peak: the explicit `replicas`, else what the operator derives,
+    /// `ceil(parallelism / slots)`. `None` when neither can be known (a check reports it).
+    pub fn taskmanager_replicas(&self) -> Option<u32> {
+        if let Some(r) = self.taskmanager.as_ref().and_then(|t| t.replicas.as_ref()) {
+            return Some(r.value);
+        }
+        let slots = self.slots();
+        let parallelism = self.parallelism.as_ref()?.value;
+        (slots > 0).then(|| parallelism.div_ceil(slots))
+    }
+
+    /// The job's parallelism as the operator runs it: with `taskmanager replicas=` set the operator ignores
+    /// `parallelism` and uses every slot (`replicas × slots`, FlinkConfigBuilder.getParallelism); else as
+    /// written.
+    pub fn effective_parallelism(&self) -> Option<u32> {
+        if let Some(r) = self.taskmanager.as_ref().and_then(|t| t.replicas.as_ref()) {
+            return r.value.checked_mul(self.slots());
+        }
+        self.parallelism.as_ref().map(|p| p.value)
+    }
+
+    /// The container resources of one component, as the operator will set them (limits are requests times
+    /// Flink's limit factors, which strata derives from the size preset). Explicit `cpu=`/`memory=` are guaranteed (limit = request);
+    /// a size preset brings its own limits. Without cpu, Flink's defaults apply: 1 core for the JobManager,
+    /// one core per slot for a TaskManager. `None` without memory (the operator requires it).
+    pub fn resources(&self, role: Role, p: &Platform) -> Option<PodShape> {
+        let c = self.component(role)?;
+        let size = c.size.as_ref().and_then(|s| p.presets.size(&s.value));
+        if c.size.is_some() && size.is_none() {
+            return None;
+        }
+        let (memory_request, memory_limit) = match (&c.memory, size) {
+            (Some(m), _) => (m.value, m.value),
+            (None, Some(s)) => (s.memory.value, s.memory_limit()),
+            (None, None) => return None,
+        };
+        let (cpu_request, cpu_limit) = match (&c.cpu, size) {
+            (Some(cpu), _) => (cpu.value, cpu.value),
+            (None, Some(s)) => (s.cpu.value, s.cpu_limit()),
+            (None, None) => {
+                let cpu = match role {
+                    Role::JobManager => DEFAULT_JOBMANAGER_CPU,
+                    Role::TaskManager => Cpu(u64::from(self.slots()) * 1000),
+                };
+                (cpu, cpu)
+            }
+        };
+        let mut shape = PodShape { cpu_request, cpu_limit, memory_request, memory_limit };
+        // Before 1.15 Flink had no limit factors: limits always equal requests.
+        if !self.version().is_some_and(FlinkVersion::has_limit_factors) {
+            shape.cpu_limit = shape.cpu_request;
+            shape.memory_limit = shape.memory_request;
+        }
+        Some(shape)
+    }
+}
+
+/// `limit / request` as Flink's limit-factor string, rounded down to 4 decimals so the limit the operator
+/// computes never exceeds the preset's (quota fit counts the preset's). `None` when it is 1.
+pub fn limit_factor(request: u64, limit: u64) -> Option<String> {
+    if request == 0 || limit <= request {
+        return None;
+    }
+    let scaled = (u128::from(limit) * 10_000) / u128::from(request);
+    let whole = scaled / 10_000;
+    let frac = scaled % 10_000;
+    if frac == 0 {
+        return Some(format!("{whole}.0"));
+    }
+    let frac = format!("{frac:04}");
+    Some(format!("{whole}.{}", frac.trim_end_matches('0')))
+}
+
+impl FlinkModel {
+    /// Peak demand of each job: its JobManagers and TaskManagers (`ceil(parallelism / slots)` unless set),
+    /// each with the resources the operator gives it, plus the FlinkDeployment object itself.
+    pub fn demands(&self, p: &Platform) -> Vec<Demand> {
+        let mut out = Vec::new();
+        for job in &self.jobs {
+            let (Some(jm), Some(tm)) = (job.resources(Role::JobManager, p), job.resources(Role::TaskManager, p)) else {
+                continue;
+            };
+            let Some(tm_replicas) = job.taskmanager_replicas() else { continue };
+            let tm_role = match (&job.taskmanager.as_ref().and_then(|t| t.replicas.as_ref()), &job.parallelism) {
+                (None, Some(par)) => format!("taskmanager (parallelism {} / {} slots)", par.value, job.slots()),
+                _ => "taskmanager".to_string(),
+            };
+            out.push(Demand {
+                tenant: job.tenant.value.clone(),
+                workload: format!("flink-job `{}`", job.name.value),
+                span: job.name.span,
+                exclusive_group: None,
+                pods: vec![
+                    jm.pods("jobmanager".to_string(), u64::from(job.jobmanager_replicas())),
+                    tm.pods(tm_role, u64::from(tm_replicas)),
+                ],
+                objects: vec![("flinkdeployments.flink.apache.org".to_string(), 1)],
+            });
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::workload::test_support::compile;
+
+    const GI: u64 = 1 << 30;
+
+    #[test]
+    fn versions() {
+        assert_eq!(FlinkVersion::parse("1.20").map(FlinkVersion::crd_value).as_deref(), Some("v1_20"));
+        assert_eq!(FlinkVersion::parse("1.20.1").map(FlinkVersion::crd_value).as_deref(), Some("v1_20"));
+        assert_eq!(FlinkVersion::parse("v2_2").map(FlinkVersion::crd_value).as_deref(), Some("v2_2"));
+        assert_eq!(FlinkVersion::parse("1_13").map(FlinkVersion::crd_value).as_deref(), Some("v1_13"));
+        assert_eq!(FlinkVersion::parse("1.12"), None);
+        assert_eq!(FlinkVersion::parse("2.3"), None);
+        assert_eq!(FlinkVersion::parse("latest"), None);
+        assert_eq!(FlinkVersion::parse("1.20.x"), None);
+        assert_eq!(parse_major_minor("1.12"), Some((1, 12)));
+        let v = |s| FlinkVersion::parse(s).expect("supported");
+        assert_eq!(v("1.19").checkpoint_dir_key(), "state.checkpoints.dir");
+        assert_eq!(v("1.20").checkpoint_dir_key(), "execution.checkpointing.dir");
+        assert_eq!(v("2.0").savepoint_dir_key(), "execution.checkpointing.savepoint-dir");
+        assert_eq!(v("1.16").ha_type_key(), "high-availability");
+        assert_eq!(v("1.17").ha_type_key(), "high-availability.type");
+        assert!(!v("1.14").has_limit_factors() && v("1.15").has_limit_factors());
+    }
+
+    #[test]
+    fn limit_factors_round_down() {
+        assert_eq!(limit_factor(1000, 2000).as_deref(), Some("2.0"));
+        assert_eq!(limit_factor(1000, 1500).as_deref(), Some("1.5"));
+        assert_eq!(limit_factor(300, 1000).as_deref(), Some("3.3333"));
+        assert_eq!(limit_factor(1000, 1000), None);
+        assert_eq!(limit_factor(0, 1000), None);
+    }
+
+    #[test]
+    fn demand_counts_jobmanagers_and_derived_taskmanagers() {
+        let c = compile(
+            r#"
+tenant "t"
+flink-job "j" tenant="t" {
+    image "flink:1.20.1"
+    jar "local:///opt/flink/usrlib/j.jar" version="1.20"
+    parallelism 10
+    jobmanager size="s" replicas=2
+    taskmanager size="m" slots=4
+    high-availability dir="s3://b/ha"
+}
+"#,
+        );
+        assert!(c.ok(), "{:?}", c.diagnostics);
+        let demands = c.platform.demands();
+        assert_eq!(demands.len(), 1);
+        let d = &demands[0];
+        assert_eq!(d.workload, "flink-job `j`");
+        assert_eq!(d.objects, vec![("flinkdeployments.flink.apache.org".to_string(), 1)]);
+        let jm = &d.pods[0];
+        assert_eq!((jm.role.as_str(), jm.count), ("jobmanager", 2));
+        assert_eq!((jm.cpu_request, jm.cpu_limit, jm.memory_request), (Cpu(500), Cpu(1000), Bytes(GI)));
+        // ceil(10 / 4) = 3 TaskManagers of size m (1 cpu, 2 limit, 4Gi).
+        let tm = &d.pods[1];
+        assert_eq!(tm.count, 3);
+        assert_eq!(tm.role, "taskmanager (parallelism 10 / 4 slots)");
+        assert_eq!((tm.cpu_request, tm.cpu_limit, tm.memory_limit), (Cpu(1000), Cpu(2000), Bytes(4 * GI)));
+        let t = d.totals();
+        assert_eq!((t.cpu_request, t.memory_request, t.pods), (Cpu(4000), Bytes(14 * GI), 5));
+    }
+
+    #[test]
+    fn demand_uses_explicit_replicas_and_flink_defaults() {
+        // Explicit memory without cpu: Flink's defaults, 1 core per JobManager and one per slot per
+        // TaskManager; explicit values are guaranteed (limit = request).
+        let c = compile(
+            r#"
+tenant "t"
+flink-job "j" tenant="t" {
+    image "flink:1.20.1"
+    jar "local:///opt/flink/usrlib/j.jar" version="1.20"
+    jobmanager memory="2Gi"
+    taskmanager memory="3Gi" slots=2 replicas=5
+}
+"#,
+        );
+        assert!(c.ok(), "{:?}", c.diagnostics);
+        let d = &c.platform.demands()[0];
+        assert_eq!((d.pods[0].count, d.pods[0].cpu_request, d.pods[0].cpu_limit), (1, Cpu(1000), Cpu(1000)));
+        assert_eq!((d.pods[1].count, d.pods[1].cpu_request, d.pods[1].role.as_str()), (5, Cpu(2000), "taskmanager"));
+        assert_eq!(d.pods[1].memory_limit, Bytes(3 * GI));
+        assert_eq!(c.platform.flink.jobs[0].effective_parallelism(), Some(10));
+    }
+
+    #[test]
+    fn versions_before_limit_factors_get_limits_equal_to_requests() {
+        let c = compile(
+            r#"
+tenant "t"
+flink-job "j" tenant="t" {
+    image "flink:1.14.6"
+    jar "local:///opt/flink/usrlib/j.jar" version="1.14"
+    parallelism 1
+    jobmanager size="s"
+    taskmanager size="m"
+}
+"#,
+        );
+        assert!(c.ok(), "{:?}", c.diagnostics);
+        let d = &c.platform.demands()[0];
+        assert_eq!((d.pods[1].cpu_request, d.pods[1].cpu_limit), (Cpu(1000), Cpu(1000)));
+    }
+}

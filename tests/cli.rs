@@ -1,0 +1,208 @@
+//! The CLI as a user meets it: run the binary, check exit codes, stdout and stderr.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn strata(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run strata")
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn write(dir: &Path, rel: &str, contents: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, contents).unwrap();
+}
+
+const SMALL: &str = "platform \"p\"\ntenant \"team-a\" {\n    quota cpu=2 memory=\"4Gi\"\n}\n";
+
+#[test]
+fn check_accepts_the_bundled_platform() {
+    let out = strata(&repo(), &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("is valid"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn compile_of_the_bundled_platform_is_byte_identical_across_runs() {
+    let a = strata(&repo(), &["compile"]);
+    let b = strata(&repo(), &["compile"]);
+    assert_eq!(a.status.code(), Some(0), "{}", text(&a.stderr));
+    assert!(text(&a.stdout).starts_with("---\napiVersion: "));
+    assert_eq!(a.stdout, b.stdout);
+    let json = strata(&repo(), &["compile", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("compile --format json is JSON");
+    assert_eq!(v["kind"], "List");
+    assert_eq!(v["items"].as_array().unwrap().len(), text(&a.stdout).matches("---\n").count());
+}
+
+#[test]
+fn missing_spec_is_exit_2_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = strata(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("strata::io::not-found") && err.contains("platform.kdl"), "{err}");
+}
+
+#[test]
+fn errors_render_with_file_line_and_help() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "platform.kdl", "platform \"p\"\ntenant \"a\" {\n    quota cpu=2 memory=\"4GB\"\n}\n");
+    let out = strata(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("[platform.kdl:3:17]"), "{err}");
+    assert!(err.contains("did you mean `4Gi`?"), "{err}");
+    assert!(err.contains("strata: 1 error"), "{err}");
+}
+
+#[test]
+fn check_formats_json_and_github() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "platform.kdl", "platform \"p\"\ntennant \"a\"\n");
+    let out = strata(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["errors"], 1);
+    assert_eq!(v["diagnostics"][0]["code"], "strata::spec::unknown-node");
+    assert_eq!(v["diagnostics"][0]["primary"]["file"], "platform.kdl");
+    assert_eq!(v["diagnostics"][0]["primary"]["line"], 2);
+    let out = strata(dir.path(), &["check", "--format", "github"]);
+    let gh = text(&out.stdout);
+    assert!(gh.starts_with("::error file=platform.kdl,line=2,col=1,"), "{gh}");
+    assert!(gh.contains("did you mean `tenant`?"), "{gh}");
+}
+
+#[test]
+fn warnings_pass_unless_denied() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "platform.kdl", "platform \"p\"\ninclude \"none/*.kdl\"\n");
+    assert_eq!(strata(dir.path(), &["check"]).status.code(), Some(0));
+    assert_eq!(strata(dir.path(), &["check", "--deny-warnings"]).status.code(), Some(2));
+}
+
+#[test]
+fn explain_shows_derived_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "platform.kdl", SMALL);
+    let plain = text(&strata(dir.path(), &["check"]).stderr);
+    assert!(!plain.contains("derived-limits"), "{plain}");
+    let explained = text(&strata(dir.path(), &["check", "--explain"]).stderr);
+    assert!(explained.contains("strata::tenant::derived-limits"), "{explained}");
+}
+
+#[test]
+fn compile_out_writes_one_file_per_object_and_replaces_stale_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "platform.kdl", SMALL);
+    let out = strata(dir.path(), &["compile", "--out", "build"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let quota = dir.path().join("build/team-a/resourcequota-tenant-quota.yaml");
+    assert!(quota.is_file());
+    assert!(dir.path().join("build/_cluster/namespace-team-a.yaml").is_file());
+    assert!(dir.path().join("build/.strata-output").is_file());
+
+    // Rename the tenant: the old tenant's files must disappear.
+    write(dir.path(), "platform.kdl", &SMALL.replace("team-a", "team-b"));
+    assert_eq!(strata(dir.path(), &["compile", "--out", "build"]).status.code(), Some(0));
+    assert!(!quota.exists(), "stale file survived");
+    assert!(dir.path().join("build/team-b/resourcequota-tenant-quota.yaml").is_file());
+}
+
+#[test]
+fn a_failed_compile_leaves_the_previous_output_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "platform.kdl", SMALL);
+    assert_eq!(strata(dir.path(), &["compile", "--out", "build"]).status.code(), Some(0));
+    let before = std::fs::read(dir.path().join("build/team-a/resourcequota-tenant-quota.yaml")).unwrap();
+    write(dir.path(), "platform.kdl", &SMALL.replace("cpu=2", "cpu=-2"));
+    assert_eq!(strata(dir.path(), &["compile", "--out", "build"]).status.code(), Some(2));
+    let after = std::fs::read(dir.path().join("build/team-a/resourcequota-tenant-quota.yaml")).unwrap();
+    assert_eq!(before, after);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().contains("strata-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary directories left behind: {leftovers:?}");
+}
+
+#[test]
+fn compile_out_refuses_a_directory_it_did_not_write() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "platform.kdl", SMALL);
+    write(dir.path(), "precious/notes.txt", "do not delete");
+    let out = strata(dir.path(), &["compile", "--out", "precious"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("was not written by strata"), "{}", text(&out.stderr));
+    assert!(dir.path().join("precious/notes.txt").is_file());
+}
+
+#[test]
+fn non_utf8_and_oversized_files_are_clean_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("platform.kdl"), b"platform \"p\"\n\xff\xfe\n").unwrap();
+    let out = strata(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("strata::io::not-utf8"), "{}", text(&out.stderr));
+
+    let big = vec![b'/'; 9 * 1024 * 1024];
+    std::fs::write(dir.path().join("platform.kdl"), big).unwrap();
+    let out = strata(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("strata::io::too-large"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn fmt_check_reports_and_fmt_fixes_keeping_comments() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "platform.kdl", "platform  \"p\" // the platform\ninclude \"t/*.kdl\"\n");
+    write(dir.path(), "t/a.kdl", "tenant \"a\"{\n  network   \"open\" // wide open\n}\n");
+    let out = strata(dir.path(), &["fmt", "--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let listed = text(&out.stdout);
+    assert!(listed.contains("platform.kdl") && listed.contains("t/a.kdl"), "{listed}");
+    assert_eq!(strata(dir.path(), &["fmt"]).status.code(), Some(0));
+    let a = std::fs::read_to_string(dir.path().join("t/a.kdl")).unwrap();
+    assert_eq!(a, "tenant \"a\" {\n    network \"open\" // wide open\n}\n");
+    assert_eq!(strata(dir.path(), &["fmt", "--check"]).status.code(), Some(0));
+}
+
+#[test]
+fn every_subcommand_has_examples_in_help() {
+    for sub in ["check", "compile", "fmt", "stdlib", "completions"] {
+        let out = strata(&repo(), &[sub, "--help"]);
+        assert_eq!(out.status.code(), Some(0));
+        assert!(text(&out.stdout).contains("Examples:"), "{sub} --help lacks examples");
+    }
+    let top = text(&strata(&repo(), &["--help"]).stdout);
+    assert!(top.contains("Exit codes"), "{top}");
+}
+
+#[test]
+fn bad_flags_are_exit_2() {
+    assert_eq!(strata(&repo(), &["compile", "--format", "toml"]).status.code(), Some(2));
+    assert_eq!(strata(&repo(), &["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn stdlib_and_completions_print() {
+    let out = strata(&repo(), &["stdlib", "sizes"]);
+    assert!(text(&out.stdout).contains("size \"m\""));
+    assert_eq!(strata(&repo(), &["stdlib", "nope"]).status.code(), Some(2));
+    let out = strata(&repo(), &["completions", "bash"]);
+    assert!(text(&out.stdout).contains("strata"));
+}
