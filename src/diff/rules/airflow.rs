@@ -231,11 +231,11 @@ spec:
                    "data": {"pod_template_file.yaml": t, "airflow.cfg": "[core]\n"}})
         };
         let quota = json!({"apiVersion": "v1", "kind": "ResourceQuota",
-            "metadata": {"name": "tenant-quota", "namespace": "analytics"}, "spec": {"hard": {"requests.memory": "40Gi"}}});
+            "metadata": {"name": "tenant-quota", "namespace": "analytics"}, "spec": {"hard": {"requests.memory": "39Gi"}}});
         let bigger = TEMPLATE.replacen("memory: 4Gi", "memory: 8Gi", 2);
         let base = set(vec![(quota.clone(), Some("analytics"), "t:1"), (cm(TEMPLATE), Some("analytics"), "a:1")]);
         let head = set(vec![(quota, Some("analytics"), "t:1"), (cm(&bigger), Some("analytics"), "a:1")]);
-        // Four concurrent workers of 9Gi: 36 of 40Gi.
+        // Four concurrent workers of 9Gi: 36 of 39Gi.
         let demands = vec![Demand {
             tenant: "analytics".into(),
             workload: "airflow `orchestration`".into(),
@@ -256,6 +256,6 @@ spec:
         let f = &d.findings[0];
         assert_eq!(f.code, NEAR_QUOTA);
         assert!(f.message.contains("worker limits.memory 4Gi → 8Gi"), "{}", f.message);
-        assert!(f.message.contains("requests.memory 36Gi of 40Gi (90%)"), "{}", f.message);
+        assert!(f.message.contains("requests.memory 36Gi of 39Gi (92%)"), "{}", f.message);
     }
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::check::quota_fit;
 use crate::diff::rules::{Context, at};
 use crate::diff::{ChangeKind, Finding, ObjectChange, Side};
 use crate::manifest::Manifest;
@@ -16,9 +17,10 @@ pub const TENANT_REMOVED: &str = "strata::diff::tenant-removed";
 pub const QUOTA_BELOW_DEMAND: &str = "strata::diff::quota-below-demand";
 pub const NEAR_QUOTA: &str = "strata::diff::near-quota";
 
-/// A workload that grows so its tenant uses at least this share of a quota limit is reported: under 10%
-/// headroom, a retry, a second concurrent run or another job's growth is refused pods.
-pub const NEAR_QUOTA_PERCENT: u64 = 90;
+/// A workload that grows so its tenant uses more than this share of a quota limit is reported: under 10%
+/// headroom, a retry, a second concurrent run or another job's growth is refused pods. The same threshold
+/// as the compile's near-quota warning.
+pub use crate::check::quota_fit::NEAR_QUOTA_PERCENT;
 
 pub fn check(changes: &[ObjectChange], cx: &Context, out: &mut Vec<Finding>) {
     for c in changes {
@@ -121,7 +123,7 @@ fn quota_below_demand(c: &ObjectChange, tenant: &str, short: &[Shortfall], need:
     ))
 }
 
-/// A workload grew: if its tenant now uses at least [`NEAR_QUOTA_PERCENT`] of a quota limit, a warning
+/// A workload grew: if its tenant now uses more than [`NEAR_QUOTA_PERCENT`] of a quota limit, a warning
 /// naming what grew and the fullest limits. `what` names the workload (`SparkApplication analytics/agg`),
 /// `grew` the size fields that increased.
 pub fn near_quota(c: &ObjectChange, workload: &str, grew: &[String], cx: &Context) -> Option<Finding> {
@@ -244,42 +246,16 @@ impl Peak {
     }
 }
 
-/// The tenant's peak: every workload adds up, except that workloads of one exclusive group never run
-/// together, so a group counts as its largest member (per resource, which is never less than the truth).
+/// The tenant's peak, exactly as the compile's quota-fit check computes it ([`quota_fit::peaks`]): every
+/// workload adds up, an exclusive group counts as its largest member per dimension, objects always add up.
 pub fn peak(demands: &[Demand], tenant: &str) -> Peak {
-    let mut p = Peak::default();
-    let mut groups: BTreeMap<&str, (Totals, BTreeMap<String, u64>)> = BTreeMap::new();
-    for d in demands.iter().filter(|d| d.tenant == tenant) {
-        p.workloads.push((d.workload.clone(), Some(d.span)));
-        let t = d.totals();
-        match &d.exclusive_group {
-            None => {
-                p.totals.add(t);
-                for (res, n) in &d.objects {
-                    *p.objects.entry(res.clone()).or_default() += n;
-                }
-            }
-            Some(g) => {
-                let (gt, go) = groups.entry(g).or_default();
-                gt.cpu_request = gt.cpu_request.max(t.cpu_request);
-                gt.cpu_limit = gt.cpu_limit.max(t.cpu_limit);
-                gt.memory_request = gt.memory_request.max(t.memory_request);
-                gt.memory_limit = gt.memory_limit.max(t.memory_limit);
-                gt.pods = gt.pods.max(t.pods);
-                for (res, n) in &d.objects {
-                    let e = go.entry(res.clone()).or_default();
-                    *e = (*e).max(*n);
-                }
-            }
-        }
+    let all = quota_fit::peaks(demands);
+    let Some(p) = all.get(tenant) else { return Peak::default() };
+    Peak {
+        totals: p.totals,
+        objects: p.objects.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        workloads: demands.iter().filter(|d| d.tenant == tenant).map(|d| (d.workload.clone(), Some(d.span))).collect(),
     }
-    for (t, objects) in groups.into_values() {
-        p.totals.add(t);
-        for (res, n) in objects {
-            *p.objects.entry(res).or_default() += n;
-        }
-    }
-    p
 }
 
 /// A quota limit that the change lowers below the current peak.
@@ -330,9 +306,9 @@ impl Usage {
         if self.hard_raw == 0 { 1000 } else { (self.need_raw as u128 * 1000 / self.hard_raw as u128) as u64 }
     }
 
-    /// At or above [`NEAR_QUOTA_PERCENT`].
+    /// Above [`NEAR_QUOTA_PERCENT`] (and still within the quota), as the compile's quota-fit decides it.
     pub fn near(&self) -> bool {
-        self.need_raw > 0 && self.need_raw as u128 * 100 >= self.hard_raw as u128 * NEAR_QUOTA_PERCENT as u128
+        quota_fit::near_quota(self.need_raw, self.hard_raw)
     }
 }
 
@@ -393,11 +369,11 @@ mod tests {
             demand("payments", "p", None, 100, 1, 1),
         ];
         let p = peak(&d, "analytics");
-        // a: 10 pods x 2 cpu; group: max(4x1, 2x3) cpu, max(4, 2) pods.
+        // a: 10 pods x 2 cpu; group: max(4x1, 2x3) cpu, max(4, 2) pods; objects exist whether running or not.
         assert_eq!(p.need("requests.cpu"), Some(20_000 + 6_000));
         assert_eq!(p.need("pods"), Some(10 + 4));
         assert_eq!(p.need("requests.memory"), Some((80 + 16) << 30));
-        assert_eq!(p.need("count/sparkapplications.sparkoperator.k8s.io"), Some(2));
+        assert_eq!(p.need("count/sparkapplications.sparkoperator.k8s.io"), Some(3));
         assert_eq!(p.need("requests.storage"), None);
         assert_eq!(p.workloads.len(), 3);
     }
@@ -427,14 +403,14 @@ mod tests {
     }
 
     #[test]
-    fn usage_is_near_from_ninety_percent() {
+    fn usage_is_near_above_ninety_percent() {
         let need = peak(&[demand("analytics", "agg", None, 9, 4, 1)], "analytics");
-        let q =
-            Quota::from_object(&quota(json!({"requests.cpu": "40", "requests.memory": "100Gi", "limits.cpu": "100"})));
-        let u = usage(&q, &need);
+        let hard = json!({"requests.cpu": "39", "requests.memory": "100Gi", "limits.cpu": "100", "pods": "10"});
+        let u = usage(&Quota::from_object(&quota(hard)), &need);
         let near: Vec<_> = u.iter().filter(|u| u.near()).map(|u| (u.resource.as_str(), u.permille())).collect();
-        // 36 of 40 cpu = 90% (near); 72 of 100 cpu limit = 72%; 9Gi of 100Gi = 9%.
-        assert_eq!(near, vec![("requests.cpu", 900)]);
+        // 36 of 39 cpu = 92% (near); 72 of 100 cpu limit = 72%; 9Gi of 100Gi = 9%; 9 of 10 pods is exactly
+        // 90%, not above, as the compile's quota-fit check decides it.
+        assert_eq!(near, vec![("requests.cpu", 923)]);
     }
 
     #[test]
