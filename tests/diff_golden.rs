@@ -4,9 +4,10 @@
 //! expectations, then review them as a diff.
 //!
 //! A revision is either a spec (`base/platform.kdl` plus what it includes) or compiled manifests
-//! (`base.json`, as `strata compile --format json` prints them) for domains whose spec nodes live on other
-//! branches. `demands.json` (`{"base": [...], "head": [...]}`) adds workload demands to a side, so the
-//! quota rules can be exercised before every workload domain reports its own.
+//! (`base.json`, as `strata compile --format json` prints them), which pin a rule to the exact operator
+//! fields it reads, independent of how today's emitters fill them. `demands.json`
+//! (`{"base": [...], "head": [...]}`) adds workload demands to a side, for manifest cases (which have no
+//! model to take demands from) and for quota corner cases.
 
 use std::path::{Path, PathBuf};
 

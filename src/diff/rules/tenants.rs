@@ -104,7 +104,7 @@ fn quota_below_demand(c: &ObjectChange, tenant: &str, short: &[Shortfall], need:
         who.truncate(SHOWN);
         who.push(format!("{more} more"));
     }
-    let min: Vec<String> = short.iter().map(|s| format!("{} {}", s.resource, s.need)).collect();
+    let min: Vec<String> = short.iter().map(|s| format!("{} {}", s.resource, s.enough)).collect();
     Finding::error(
         QUOTA_BELOW_DEMAND,
         c,
@@ -210,11 +210,34 @@ impl Dim {
         }
     }
 
+    /// As Kubernetes writes it (`40`, `160Gi`).
     fn show(self, v: u64) -> String {
         match self {
             Dim::Cpu => Cpu(v).to_string(),
             Dim::Bytes => Bytes(v).to_string(),
             Dim::Count => v.to_string(),
+        }
+    }
+
+    /// A sum of demands, readable next to a quota: `≈221.6Gi`, `25.5` cores, like the quota-fit messages.
+    fn show_sum(self, v: u64) -> String {
+        match self {
+            Dim::Bytes if v >= 1 << 30 && !v.is_multiple_of(1 << 30) => {
+                format!("≈{:.1}Gi", v as f64 / (1u64 << 30) as f64)
+            }
+            Dim::Cpu if v > 1000 && !v.is_multiple_of(1000) => {
+                format!("{}.{}", v / 1000, format!("{:03}", v % 1000).trim_end_matches('0'))
+            }
+            _ => self.show(v),
+        }
+    }
+
+    /// The smallest round quota value that holds `v`: whole cores, whole GiB.
+    fn round_up(self, v: u64) -> u64 {
+        match self {
+            Dim::Cpu => v.div_ceil(1000).saturating_mul(1000),
+            Dim::Bytes if v >= 1 << 30 => v.div_ceil(1 << 30).saturating_mul(1 << 30),
+            _ => v,
         }
     }
 }
@@ -266,6 +289,8 @@ pub struct Shortfall {
     pub before: Option<String>,
     pub after: String,
     pub need: String,
+    /// The smallest round limit that holds the need.
+    pub enough: String,
 }
 
 /// The limits of `head` that are lower than in `base` (or new) and lower than what `need` uses. A quota
@@ -283,7 +308,8 @@ pub fn shortfalls(base: Option<&Quota>, head: &Quota, need: &Peak) -> Vec<Shortf
                     resource: res.clone(),
                     before: before.map(|b| d.show(b)),
                     after: d.show(after),
-                    need: d.show(n),
+                    need: d.show_sum(n),
+                    enough: d.show(d.round_up(n)),
                 }
             })
         })
@@ -323,7 +349,7 @@ pub fn usage(quota: &Quota, need: &Peak) -> Vec<Usage> {
         .filter_map(|(res, &hard)| {
             let n = need.need(res)?;
             let d = Dim::of(res);
-            Some(Usage { resource: res.clone(), need: d.show(n), hard: d.show(hard), need_raw: n, hard_raw: hard })
+            Some(Usage { resource: res.clone(), need: d.show_sum(n), hard: d.show(hard), need_raw: n, hard_raw: hard })
         })
         .collect()
 }
@@ -391,7 +417,8 @@ mod tests {
                 resource: "requests.cpu".into(),
                 before: Some("40".into()),
                 after: "24".into(),
-                need: "30".into()
+                need: "30".into(),
+                enough: "30".into(),
             }]
         );
         // A new quota (none before) that is too small counts as lowered from unlimited.
