@@ -7,6 +7,7 @@
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
+pub mod diff;
 pub mod emit;
 pub mod manifest;
 pub mod model;
@@ -79,4 +80,7 @@ pub mod exit {
     pub const INVALID: i32 = 2;
     /// The cluster refused or failed.
     pub const CLUSTER: i32 = 3;
+    /// `diff`: a change-safety error (data loss, a change an operator refuses, a quota below demand), so CI
+    /// can fail a pull request on the exit code alone.
+    pub const UNSAFE: i32 = 4;
 }

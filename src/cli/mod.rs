@@ -4,6 +4,7 @@
 mod check;
 mod compile;
 mod completions;
+mod diff;
 mod fmt;
 mod stdlib;
 
@@ -22,7 +23,8 @@ Exit codes (the same for every command):
   0  success, no changes
   1  changes found (diff, plan, fmt --check)
   2  invalid input: spec errors, bad flags, unreadable files
-  3  cluster or apply failure";
+  3  cluster or apply failure
+  4  diff: a change-safety error (data loss, a change an operator refuses, a quota below demand)";
 
 #[derive(Debug, Parser)]
 #[command(name = "strata", version, about = ABOUT, after_help = EXIT_CODES, propagate_version = true)]
@@ -35,6 +37,7 @@ pub struct Cli {
 pub enum Command {
     Check(check::Args),
     Compile(compile::Args),
+    Diff(diff::Args),
     Fmt(fmt::Args),
     Stdlib(stdlib::Args),
     Completions(completions::Args),
@@ -45,6 +48,7 @@ pub fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Check(a) => check::run(a),
         Command::Compile(a) => compile::run(a),
+        Command::Diff(a) => diff::run(a),
         Command::Fmt(a) => fmt::run(a),
         Command::Stdlib(a) => stdlib::run(a),
         Command::Completions(a) => completions::run(a),

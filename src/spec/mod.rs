@@ -5,6 +5,7 @@ mod airflow;
 mod flink;
 pub mod format;
 pub mod fs;
+pub mod git;
 mod kafka;
 pub mod load;
 mod lower;

@@ -1,0 +1,133 @@
+//! `strata diff`: compiles the spec at two revisions offline (a git revision, the working tree, or a file on
+//! disk) and shows what changes and what is unsafe, with an exit code CI can gate a pull request on.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::ArgGroup;
+
+use crate::Compilation;
+use crate::cli::{SpecArg, report};
+use crate::diagnostic::{DiagnosticFormat, Diagnostics, Renderer};
+use crate::diff::render::{Format, render};
+use crate::diff::{Side, compare};
+use crate::exit;
+use crate::source::SourceMap;
+use crate::spec::DiskFs;
+use crate::spec::git::GitFs;
+
+const AFTER_HELP: &str = "\
+Examples:
+  strata diff --base origin/main                   # the working tree against the base branch
+  strata diff --base origin/main --format markdown > comment.md
+  strata diff --base v1.4.0 --head v1.5.0 --format stat
+  strata diff platforms/prod.kdl --base HEAD~1 --format json | jq '.findings[].code'
+  strata diff --base-spec ../old/platform.kdl      # two specs on disk, no git needed
+
+With --base, the spec and every file it includes are read from that git revision (paths relative to
+the current directory, as for the working tree); uncommitted changes count only on the head side.
+
+Exit codes:
+  0  no changes
+  1  changes, and no safety errors (warnings allowed)
+  2  the spec is invalid at either revision (the message says which), an unknown revision, not a git
+     repository, or bad flags
+  4  a change-safety error: data loss or a change an operator refuses; fail the pull request on it";
+
+/// Compare the compiled platform of two revisions and flag unsafe changes.
+#[derive(Debug, clap::Args)]
+#[command(after_help = AFTER_HELP)]
+#[command(group(ArgGroup::new("base_side").required(true).args(["base", "base_spec"])))]
+pub struct Args {
+    #[command(flatten)]
+    pub spec: SpecArg,
+    /// The git revision to compare against (branch, tag or commit), e.g. `origin/main`.
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// The git revision to compare; without it, the working tree.
+    #[arg(long, value_name = "REV")]
+    pub head: Option<String>,
+    /// Compare against a spec file on disk instead of a git revision.
+    #[arg(long, value_name = "PATH")]
+    pub base_spec: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Unified)]
+    pub format: Format,
+}
+
+pub fn run(a: Args) -> i32 {
+    let cwd = match std::env::current_dir() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: cannot read the current directory: {e}");
+            return exit::INVALID;
+        }
+    };
+    let spec = &a.spec.spec;
+    let base = match (&a.base, &a.base_spec) {
+        (Some(rev), _) => from_git(&cwd, rev, "base", spec),
+        (None, Some(path)) => Ok((format!("base ({})", path.display()), crate::compile(&DiskFs, path))),
+        // clap's required group makes this unreachable; say so rather than panic.
+        (None, None) => {
+            eprintln!("error: pass --base REV or --base-spec PATH");
+            return exit::INVALID;
+        }
+    };
+    let head = match &a.head {
+        Some(rev) => from_git(&cwd, rev, "head", spec),
+        None => Ok(("head (working tree)".to_string(), crate::compile(&DiskFs, spec))),
+    };
+    // Compile both before reporting, so one run shows the problems of both revisions.
+    let base = usable(base);
+    let head = usable(head);
+    let (Some((base_label, base)), Some((head_label, head))) = (base, head) else { return exit::INVALID };
+    let (Some(b), Some(h)) = (Side::of(base_label, &base), Side::of(head_label, &head)) else {
+        return exit::INVALID;
+    };
+    let d = compare(&b, &h);
+    let color =
+        a.format == Format::Unified && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let text = render(&d, a.format, color);
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => {}
+        // A closed pipe (`strata diff | head`) is the reader's choice; the exit code still tells the result.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => {
+            eprintln!("error: cannot write to stdout: {e}");
+            return exit::INVALID;
+        }
+    }
+    d.exit_code()
+}
+
+type Labelled = (String, Compilation);
+
+/// Compiles `spec` as of git revision `rev`; a revision that cannot be opened is reported as a diagnostic.
+fn from_git(cwd: &Path, rev: &str, side: &str, spec: &Path) -> Result<Labelled, (String, Diagnostics)> {
+    let label = format!("{side} ({rev})");
+    match GitFs::open(cwd, rev) {
+        Ok(fs) => Ok((label, crate::compile(&fs, spec))),
+        Err(d) => Err((label, std::iter::once(*d).collect())),
+    }
+}
+
+/// The compile if it produced manifests; otherwise its diagnostics are printed under the side's label
+/// and `None` is returned.
+fn usable(side: Result<Labelled, (String, Diagnostics)>) -> Option<Labelled> {
+    match side {
+        Ok((label, mut c)) if !c.ok() || c.manifests.is_none() => {
+            eprintln!("error: {label}: the spec does not compile");
+            c.diagnostics.retain_notes(false);
+            report(&c.sources, &c.diagnostics, DiagnosticFormat::Human);
+            None
+        }
+        Ok(ok) => Some(ok),
+        Err((label, diags)) => {
+            eprintln!("error: {label}: cannot read the spec");
+            let sources = SourceMap::new();
+            eprint!("{}", Renderer::plain(&sources).human(&diags));
+            None
+        }
+    }
+}
