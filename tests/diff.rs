@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use strata::diff::render::{Format, render};
@@ -290,25 +289,19 @@ fn big_set(n: usize, every: Option<usize>) -> ManifestSet {
     set
 }
 
+/// Correctness at benchmark scale; the speed itself is measured by the benchmarks, not asserted here.
 #[test]
-fn diff_of_15000_objects_is_fast() {
+fn diff_of_15000_objects_finds_exactly_the_changes() {
     let base = big_set(15_000, None);
     // Every 100th object changes (150 objects): config maps, quotas and topics, so every rule runs.
     let head = big_set(15_000, Some(100));
-    let start = Instant::now();
     let d = compare(&Side::new("base", &base), &Side::new("head", &head));
     let md = render(&d, Format::Markdown, false);
     let stat = render(&d, Format::Stat, false);
-    let took = start.elapsed();
     assert_eq!(d.changes.len(), 150);
     assert_eq!(d.unchanged, 14_850);
     assert!(md.len() <= strata::diff::render::MARKDOWN_LIMIT);
     assert_eq!(stat.lines().count(), 151);
-    // Well under a second in a release build; the bound leaves room for unoptimised test builds on a
-    // loaded CI machine while still catching quadratic work (which takes minutes at this size).
-    let bound = if cfg!(debug_assertions) { Duration::from_secs(5) } else { Duration::from_millis(500) };
-    assert!(took < bound, "diffing 15,000 objects took {took:?}");
-    eprintln!("diff of 15,000 objects: {took:?}");
 }
 
 #[test]
