@@ -1,10 +1,13 @@
 //! The command line: one file per subcommand, each with its own clap arguments and `run`. This layer
 //! parses flags, calls the library, renders results and picks the exit code; it holds no compiler logic.
 
+mod apply;
 mod check;
+mod cluster;
 mod compile;
 mod completions;
 mod fmt;
+mod plan;
 mod stdlib;
 
 use std::io::IsTerminal;
@@ -36,6 +39,8 @@ pub enum Command {
     Check(check::Args),
     Compile(compile::Args),
     Fmt(fmt::Args),
+    Plan(plan::Args),
+    Apply(apply::Args),
     Stdlib(stdlib::Args),
     Completions(completions::Args),
 }
@@ -46,6 +51,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Check(a) => check::run(a),
         Command::Compile(a) => compile::run(a),
         Command::Fmt(a) => fmt::run(a),
+        Command::Plan(a) => plan::run(a),
+        Command::Apply(a) => apply::run(a),
         Command::Stdlib(a) => stdlib::run(a),
         Command::Completions(a) => completions::run(a),
     }
