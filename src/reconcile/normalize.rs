@@ -35,23 +35,106 @@ pub fn with_hash(object: &Value) -> Value {
 /// `live` (server defaults, other managers' fields); lists must have the same length and match item by
 /// item (strata's lists are atomic or keyed in the order it sends them; a reordered list reads as a
 /// change and costs one apply that the server then reports as a no-op). Numbers compare by value.
+///
+/// Two server habits are allowed for: a field sent with its zero value (`false`, `0`, `""`, `[]`, `{}`)
+/// may be absent from the live object (Go's `omitempty` drops it; the stored value is still the zero
+/// value, and a different value set by someone else would show up and fail the test); and quantity
+/// strings compare by amount, since the server stores them canonically (`pods: "1000"` reads back as
+/// `"1k"`, `"0.5"` as `"500m"`).
 pub fn contains(live: &Value, desired: &Value) -> bool {
     match (live, desired) {
-        (Value::Object(l), Value::Object(d)) => d.iter().all(|(k, dv)| l.get(k).is_some_and(|lv| contains(lv, dv))),
+        (Value::Object(l), Value::Object(d)) => {
+            d.iter().all(|(k, dv)| l.get(k).map_or_else(|| is_zero(dv), |lv| contains(lv, dv)))
+        }
         (Value::Array(l), Value::Array(d)) => l.len() == d.len() && l.iter().zip(d).all(|(lv, dv)| contains(lv, dv)),
         (Value::Number(l), Value::Number(d)) => l == d || l.as_f64() == d.as_f64(),
+        (Value::String(l), Value::String(d)) => l == d || quantity_eq(l, d),
         (l, d) => l == d,
     }
+}
+
+fn is_zero(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(m) => m.is_empty(),
+    }
+}
+
+/// Two Kubernetes quantities with the same amount (`1000` = `1k`, `1024Mi` = `1Gi`, `0.5` = `500m`).
+/// Strings that are not both quantities are never equal here.
+pub fn quantity_eq(a: &str, b: &str) -> bool {
+    matches!((quantity_nanos(a), quantity_nanos(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// A quantity in billionths of its unit, exactly (None when not a quantity or too large).
+fn quantity_nanos(s: &str) -> Option<i128> {
+    let s = s.trim();
+    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-')).unwrap_or(s.len());
+    let (num, suffix) = s.split_at(split);
+    if num.is_empty() || num == "." {
+        return None;
+    }
+    let (neg, num) = match num.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, num.strip_prefix('+').unwrap_or(num)),
+    };
+    let (int, frac) = num.split_once('.').unwrap_or((num, ""));
+    if !int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit()) || frac.len() > 9 {
+        return None;
+    }
+    let mantissa: i128 = format!("{int}{frac}").parse().ok()?;
+    let scale = i32::try_from(frac.len()).ok()?;
+    let (binary_pow, dec_exp): (u32, i32) = match suffix {
+        "" => (0, 0),
+        "n" => (0, -9),
+        "u" => (0, -6),
+        "m" => (0, -3),
+        "k" => (0, 3),
+        "M" => (0, 6),
+        "G" => (0, 9),
+        "T" => (0, 12),
+        "P" => (0, 15),
+        "E" => (0, 18),
+        "Ki" => (10, 0),
+        "Mi" => (20, 0),
+        "Gi" => (30, 0),
+        "Ti" => (40, 0),
+        "Pi" => (50, 0),
+        "Ei" => (60, 0),
+        e if e.starts_with(['e', 'E']) => (0, e[1..].parse().ok()?),
+        _ => return None,
+    };
+    let exp = 9 + dec_exp - scale;
+    let mut v = mantissa.checked_mul(1i128.checked_shl(binary_pow)?)?;
+    if exp >= 0 {
+        v = v.checked_mul(10i128.checked_pow(u32::try_from(exp).ok()?)?)?;
+    } else {
+        let d = 10i128.checked_pow(u32::try_from(-exp).ok()?)?;
+        if v % d != 0 {
+            return None;
+        }
+        v /= d;
+    }
+    Some(if neg { -v } else { v })
 }
 
 /// `contains` for whole objects: ignores top-level apiVersion and kind (list items may lack them, and
 /// the same object can be read through another served version).
 pub fn object_contains(live: &Value, desired: &Value) -> bool {
     match (live, desired) {
-        (Value::Object(l), Value::Object(d)) => d
-            .iter()
-            .filter(|(k, _)| *k != "apiVersion" && *k != "kind")
-            .all(|(k, dv)| l.get(k).is_some_and(|lv| contains(lv, dv))),
+        (Value::Object(l), Value::Object(d)) => {
+            let strip = |m: &Map<String, Value>| -> Map<String, Value> {
+                m.iter()
+                    .filter(|(k, _)| *k != "apiVersion" && *k != "kind")
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            };
+            contains(&Value::Object(strip(l)), &Value::Object(strip(d)))
+        }
         _ => false,
     }
 }
@@ -157,6 +240,31 @@ mod tests {
         assert!(!contains(&json!({"ports": [{"port": 53, "protocol": "UDP"}, {"port": 54}]}), &desired));
         assert!(!contains(&json!({"ports": [{"port": 54, "protocol": "UDP"}]}), &desired));
         assert!(contains(&json!({"n": 1.0}), &json!({"n": 1})));
+    }
+
+    #[test]
+    fn quantities_compare_by_amount() {
+        assert!(quantity_eq("1000", "1k"));
+        assert!(quantity_eq("1024Mi", "1Gi"));
+        assert!(quantity_eq("0.5", "500m"));
+        assert!(quantity_eq("4Ti", "4398046511104"));
+        assert!(!quantity_eq("1k", "1Ki"));
+        assert!(!quantity_eq("10", "11"));
+        assert!(!quantity_eq("batch", "batch2"));
+        assert!(!quantity_eq("v1", "v1.0"));
+        assert!(contains(&json!({"hard": {"pods": "1k"}}), &json!({"hard": {"pods": "1000"}})));
+    }
+
+    #[test]
+    fn zero_values_match_an_omitted_field() {
+        assert!(contains(&json!({"value": 1000}), &json!({"value": 1000, "globalDefault": false})));
+        assert!(!contains(
+            &json!({"value": 1000, "globalDefault": true}),
+            &json!({"value": 1000, "globalDefault": false})
+        ));
+        assert!(!contains(&json!({}), &json!({"globalDefault": true})));
+        let pc = json!({"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "value": 1000, "globalDefault": false});
+        assert!(object_contains(&json!({"value": 1000}), &pc));
     }
 
     #[test]
