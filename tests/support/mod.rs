@@ -26,7 +26,10 @@ pub fn cluster(test: &str) -> Option<PathBuf> {
             None
         }
         None => {
-            assert!(!ci, "no test cluster: STRATA_TEST_KUBECONFIG is not set (CI=true: cluster tests must run; use scripts/test)");
+            assert!(
+                !ci,
+                "no test cluster: STRATA_TEST_KUBECONFIG is not set (CI=true: cluster tests must run; use scripts/test)"
+            );
             eprintln!("SKIPPED {test}: no test cluster (STRATA_TEST_KUBECONFIG unset); run scripts/test to run it");
             None
         }
@@ -124,7 +127,9 @@ pub fn actions(report: &Value) -> std::collections::BTreeMap<String, String> {
             objs.iter()
                 .map(|o| {
                     let key = match o["namespace"].as_str() {
-                        Some(ns) => format!("{}/{ns}/{}", o["kind"].as_str().unwrap_or(""), o["name"].as_str().unwrap_or("")),
+                        Some(ns) => {
+                            format!("{}/{ns}/{}", o["kind"].as_str().unwrap_or(""), o["name"].as_str().unwrap_or(""))
+                        }
                         None => format!("{}/{}", o["kind"].as_str().unwrap_or(""), o["name"].as_str().unwrap_or("")),
                     };
                     (key, o["action"].as_str().unwrap_or("").to_string())
