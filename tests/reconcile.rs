@@ -571,3 +571,23 @@ fn missing_crd_is_reported_with_the_operator_before_anything_is_written() {
     });
     assert!(!exists(&kc, &["namespace", &format!("{p}-alpha")]));
 }
+
+#[test]
+fn server_dry_run_validates_everything_and_persists_nothing() {
+    let Some(kc) = cluster("server_dry_run_validates_everything_and_persists_nothing") else { return };
+    let p = unique("rt-dry");
+    let dir = spec_dir(&spec(&p, &[("alpha", 10), ("beta", 5)]));
+    let k = kc_arg(&kc);
+    let (code, r, err) = run_json(dir.path(), &["apply", "--kubeconfig", &k, "--dry-run=server", "--prune"]);
+    assert_eq!(code, 0, "{err}\n{r}");
+    assert_eq!(r["dry_run"], true);
+    assert_eq!(count(&r, "created"), 6, "{r}");
+    assert_eq!(r["requests"]["writes"], 0, "{}", r["requests"]);
+    assert!(!exists(&kc, &["namespace", &format!("{p}-alpha")]), "nothing persisted");
+    assert!(!exists(&kc, &["configmap", &format!("strata-{p}"), "-n", "strata-system"]), "no inventory written");
+    // The same on a fresh platform through `plan`: every object would be created, exit 1.
+    let o = strata(dir.path(), &["plan", "--kubeconfig", &k]);
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains(&format!("created Namespace/{p}-alpha")) && out.contains("--- /dev/null"), "{out}");
+}
