@@ -559,7 +559,7 @@ fn missing_crd_is_reported_with_the_operator_before_anything_is_written() {
             Placement { stage: Stage::Workloads, tenant: None, span: t.name.span },
         );
         let kube = connect(&kc).await;
-        let e = apply(kube.clone(), &c.platform, &set, &ApplyOptions::default(), &Silent).await.err().expect("refused");
+        let e = apply(kube.clone(), &c.platform, &set, &ApplyOptions::default(), &Silent).await.expect_err("refused");
         assert!(matches!(e, ReconcileError::MissingApis(_)));
         let msg = e.to_string();
         assert!(msg.contains("kafka.strimzi.io/v1beta2 KafkaTopic"), "{msg}");

@@ -177,6 +177,8 @@ impl Kube {
     }
 
     /// Server-side apply of `body` as `manager`. A dry run is counted as a read: it persists nothing.
+    // The arguments are the request's own: path (resource, namespace, name), body and query parameters.
+    #[allow(clippy::too_many_arguments)]
     pub async fn apply(
         &self,
         ar: &ApiResource,

@@ -121,9 +121,10 @@ pub enum ReconcileError {
     Forbidden { user: String, verb: String, resource: String, scope: String, message: String },
     /// Another apply of the same platform holds the lock.
     #[error(
-        "platform `{platform}` is being applied by `{holder}` since {since} (lease {lease}, last renewed {renewed})\n  help: wait for it to finish, or rerun with --lock-timeout 5m to wait for the lock; a crashed holder's lease expires {expires}"
+        "platform `{}` is being applied by `{}` since {} (lease {}, last renewed {})\n  help: wait for it to finish, or rerun with --lock-timeout 5m to wait for the lock; a crashed holder's lease expires {}",
+        .0.platform, .0.holder, .0.since, .0.lease, .0.renewed, .0.expires
     )]
-    LockHeld { platform: String, holder: String, since: String, renewed: String, lease: String, expires: String },
+    LockHeld(Box<LockHolder>),
     /// The ApplySet parent exists but belongs to another tool or another set.
     #[error("{0}")]
     ForeignParent(String),
@@ -163,6 +164,17 @@ impl ReconcileError {
         }
         ReconcileError::Api { what: what.into(), failure: f }
     }
+}
+
+/// Who holds the platform lock, for the message of a blocked apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockHolder {
+    pub platform: String,
+    pub holder: String,
+    pub since: String,
+    pub renewed: String,
+    pub lease: String,
+    pub expires: String,
 }
 
 /// An apiVersion/kind the spec emits that the cluster does not serve.

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::manifest::{LABEL_MANAGED_BY, LABEL_PART_OF};
 use crate::reconcile::Kube;
-use crate::reconcile::error::{ApiFailure, ReconcileError};
+use crate::reconcile::error::{ApiFailure, LockHolder, ReconcileError};
 
 /// How long a lease stays valid without renewal. Renewed every third of it.
 pub const DEFAULT_LEASE_DURATION: Duration = Duration::from_secs(30);
@@ -173,14 +173,14 @@ pub async fn acquire(
                     }
                     LeaseState::HeldBy { holder, since, renewed, expires } => {
                         if tokio::time::Instant::now() >= deadline {
-                            return Err(ReconcileError::LockHeld {
+                            return Err(ReconcileError::LockHeld(Box::new(LockHolder {
                                 platform: platform.to_string(),
                                 holder,
                                 since: fmt_time(since),
                                 renewed: ago(renewed, now),
                                 lease: format!("{namespace}/{name}"),
                                 expires: format!("at {} if not renewed", fmt_time(Some(expires))),
-                            });
+                            })));
                         }
                         tokio::time::sleep(Duration::from_millis(500)).await;
                         continue;
