@@ -80,6 +80,11 @@ async fn dry_run_all(kube: &Kube, catalog: &Catalog, objects: &[Value]) -> Vec<S
     for o in objects.iter().filter(|o| o["kind"] == "Namespace") {
         let ar = strata::reconcile::inventory::namespace_resource();
         let mut body = o.clone();
+        // Created for real, so it must not join the platform's ApplySet (a later `apply --prune` of the
+        // same platform would then see it as its own).
+        if let Some(labels) = body["metadata"]["labels"].as_object_mut() {
+            labels.retain(|k, _| !k.starts_with("applyset.kubernetes.io/") && !k.starts_with("app.kubernetes.io/"));
+        }
         body["metadata"]["labels"]["strata.dev/test"] = json!("dry-run");
         let name = body["metadata"]["name"].as_str().unwrap().to_string();
         if let Err(f) = kube.apply(&ar, None, &name, &body, "strata-cluster-test", true, false).await {
