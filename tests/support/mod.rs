@@ -22,7 +22,7 @@ pub fn cluster(test: &str) -> Option<PathBuf> {
         Some(p) if p.is_file() => Some(p),
         Some(p) => {
             assert!(!ci, "STRATA_TEST_KUBECONFIG={} does not exist (CI=true: cluster tests must run)", p.display());
-            eprintln!("SKIPPED {test}: STRATA_TEST_KUBECONFIG={} does not exist; run scripts/test", p.display());
+            skipped(&format!("{test}: STRATA_TEST_KUBECONFIG={} does not exist; run scripts/test", p.display()));
             None
         }
         None => {
@@ -30,10 +30,17 @@ pub fn cluster(test: &str) -> Option<PathBuf> {
                 !ci,
                 "no test cluster: STRATA_TEST_KUBECONFIG is not set (CI=true: cluster tests must run; use scripts/test)"
             );
-            eprintln!("SKIPPED {test}: no test cluster (STRATA_TEST_KUBECONFIG unset); run scripts/test to run it");
+            skipped(&format!("{test}: no test cluster (STRATA_TEST_KUBECONFIG unset); run scripts/test to run it"));
             None
         }
     }
+}
+
+/// Written straight to the process's stderr: libtest captures `eprintln!` of passing tests, and a skip
+/// must be visible in a plain `cargo test`.
+fn skipped(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {message}");
 }
 
 pub fn repo() -> PathBuf {
