@@ -268,7 +268,7 @@ fn conflict_with_another_field_manager_is_reported_then_forced() {
     assert!(out.contains(&format!("failed  ResourceQuota/{ns}/tenant-quota")), "{out}");
     assert!(out.contains("conflict: .spec.hard.pods is owned by field manager `ops-team`"), "{out}");
     assert!(out.contains("--force-conflicts"), "{out}");
-    assert!(out.contains("prune skipped"), "nothing is pruned after a failure: {out}");
+    assert!(out.contains("prune: skipped: 1 object(s) failed to apply"), "nothing is pruned after a failure: {out}");
     let (code, r, _) = run_json(dir.path(), &["apply", "--kubeconfig", &k]);
     assert_eq!(code, 3);
     let failed = r["objects"].as_array().unwrap().iter().find(|o| o["action"] == "failed").unwrap();

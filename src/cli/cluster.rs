@@ -176,23 +176,18 @@ pub fn print_report(r: &Report, output: OutputKind, verb: &str, show_diffs: bool
                 }
             }
             for o in r.objects.iter().filter(|o| o.action == Action::Failed) {
-                out.push_str(&format!(
-                    "failed  {}{}\n",
-                    o.key(),
-                    o.source.as_ref().map(|s| format!(" ({s})")).unwrap_or_default()
-                ));
-                for c in o.conflicts() {
-                    out.push_str(&format!("    conflict: {} is owned by field manager `{}`\n", c.field, c.manager));
-                }
-                if let Some(d) = &o.detail {
-                    out.push_str(&format!("    {d}\n"));
-                }
-                if let Some(e) = o.error.as_ref().filter(|_| o.conflicts().is_empty()) {
-                    if o.detail.as_deref() != Some(&e.to_string()) {
-                        out.push_str(&format!("    server: {e}\n"));
+                out.push_str(&format!("failed  {}{}\n", o.key(), o.source.as_ref().map(|s| format!(" ({s})")).unwrap_or_default()));
+                if o.conflicts().is_empty() {
+                    if let Some(d) = &o.detail {
+                        out.push_str(&format!("    {d}\n"));
                     }
-                } else if let Some(e) = &o.error {
-                    out.push_str(&format!("    server: {}\n", e.message));
+                } else {
+                    for c in o.conflicts() {
+                        out.push_str(&format!("    conflict: {} is owned by field manager `{}`\n", c.field, c.manager));
+                    }
+                    if !r.dry_run || verb == "plan" {
+                        out.push_str("    help: rerun with --force-conflicts to take these fields over\n");
+                    }
                 }
             }
             for o in r.objects.iter().filter(|o| o.action == Action::Kept) {
@@ -207,7 +202,7 @@ pub fn print_report(r: &Report, output: OutputKind, verb: &str, show_diffs: bool
                 }
             }
             out.push_str(&format!(
-                "strata: {verb} `{}` on context `{}`{}: {}; prune {}; {} requests ({} reads, {} writes) in {:.1} s\n",
+                "strata: {verb} `{}` on context `{}`{}: {}\n        prune: {}; {} requests ({} reads, {} writes) in {:.1} s\n",
                 r.platform,
                 r.context,
                 if r.dry_run && verb == "apply" { " (server dry run)" } else { "" },
