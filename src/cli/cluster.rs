@@ -176,7 +176,11 @@ pub fn print_report(r: &Report, output: OutputKind, verb: &str, show_diffs: bool
                 }
             }
             for o in r.objects.iter().filter(|o| o.action == Action::Failed) {
-                out.push_str(&format!("failed  {}{}\n", o.key(), o.source.as_ref().map(|s| format!(" ({s})")).unwrap_or_default()));
+                out.push_str(&format!(
+                    "failed  {}{}\n",
+                    o.key(),
+                    o.source.as_ref().map(|s| format!(" ({s})")).unwrap_or_default()
+                ));
                 if o.conflicts().is_empty() {
                     if let Some(d) = &o.detail {
                         out.push_str(&format!("    {d}\n"));

@@ -318,6 +318,9 @@ pub async fn apply(
             )
             .await?,
         );
+        // Everything read before the lock may be stale: read the record and the members again.
+        prepared.recorded = inventory::read_parent(&kube, &prepared.aset).await?;
+        let widened = prepared.recorded.clone().unwrap_or_default().union(&prepared.desired_record);
         prepared.relist(&kube, concurrency).await?;
         plan = decisions(&prepared);
         let fresh = prepared.recorded.clone();
@@ -525,7 +528,14 @@ async fn run_locked(
             objects.push(r);
         }
         if prune_failed == 0 {
-            prune_status = "done".to_string();
+            prune_status = if prepared.live.unserved.is_empty() {
+                "done".to_string()
+            } else {
+                format!(
+                    "done, except for kinds the cluster no longer serves ({}): their objects cannot be listed",
+                    prepared.live.unserved.join(", ")
+                )
+            };
             if !opts.dry_run {
                 let keep = prepared.narrowed(&candidates);
                 let current = prepared.recorded.clone().unwrap_or_default().union(&prepared.desired_record);
