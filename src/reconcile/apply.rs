@@ -150,6 +150,14 @@ impl Prepared {
     /// guard kept, so kept objects stay findable by later runs.
     pub fn narrowed(&self, candidates: &[Candidate]) -> Record {
         let mut keep = self.desired_record.clone();
+        // Kinds the cluster stopped serving (an operator uninstalled) could not be listed: keep them and
+        // their possible namespaces recorded, so their objects are found once the CRDs are back.
+        if !self.live.unserved.is_empty() {
+            keep.group_kinds.extend(self.live.unserved.iter().cloned());
+            if let Some(r) = &self.recorded {
+                keep.namespaces.extend(r.namespaces.iter().cloned());
+            }
+        }
         for c in candidates.iter().filter(|c| c.kept.is_some()) {
             keep.group_kinds.insert(c.key.group_kind.clone());
             if let Some(ns) = &c.key.namespace
