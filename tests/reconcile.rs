@@ -591,3 +591,44 @@ fn server_dry_run_validates_everything_and_persists_nothing() {
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains(&format!("created Namespace/{p}-alpha")) && out.contains("--- /dev/null"), "{out}");
 }
+
+#[test]
+fn an_identity_with_rights_only_in_the_platforms_namespaces_can_apply() {
+    let Some(kc) = cluster("an_identity_with_rights_only_in_the_platforms_namespaces_can_apply") else { return };
+    let p = unique("rt-ns");
+    let (sys, alpha) = (format!("{p}-sys"), format!("{p}-alpha"));
+    // `limited` may manage namespaces, and quotas, network policies, the inventory and the lock only in
+    // the platform's own namespaces: no cluster-wide LIST of namespaced kinds.
+    for ns in [&sys, &alpha] {
+        kubectl(&kc, &["create", "namespace", ns]);
+        kubectl(
+            &kc,
+            &[
+                "create",
+                "role",
+                "strata",
+                "-n",
+                ns,
+                "--verb=get,list,patch,delete,create,update",
+                "--resource=resourcequotas,networkpolicies.networking.k8s.io,configmaps,leases.coordination.k8s.io",
+            ],
+        );
+        kubectl(&kc, &["create", "rolebinding", "strata", "-n", ns, "--role=strata", "--user=limited"]);
+    }
+    kubectl(&kc, &["create", "clusterrole", &p, "--verb=get,list,patch", "--resource=namespaces"]);
+    kubectl(&kc, &["create", "clusterrolebinding", &p, &format!("--clusterrole={p}"), "--user=limited"]);
+    let dir = spec_dir(
+        &spec(&p, &[("alpha", 10)])
+            .replace("inventory namespace=\"strata-system\"", &format!("inventory namespace=\"{sys}\"")),
+    );
+    let k = kc_arg(&kc);
+    let args = ["apply", "--kubeconfig", &k, "--context", "strata-test-limited", "--prune"];
+    let (code, r, err) = run_json(dir.path(), &args);
+    assert_eq!(code, 0, "{err}\n{r}");
+    assert_eq!(count(&r, "created"), 2, "{r}");
+    assert_eq!(actions(&r)[&format!("Namespace/{alpha}")], "configured", "the existing namespace is adopted: {r}");
+    let (code, r, err) = run_json(dir.path(), &args);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(count(&r, "unchanged"), 3, "{r}");
+    assert_eq!(r["requests"]["writes"], 0, "{}", r["requests"]);
+}

@@ -2,7 +2,8 @@
 //!
 //! 1. read the ApplySet parent and discover the kinds the spec and the record need; a missing CRD stops
 //!    the run here, before any write;
-//! 2. LIST the set's members once per (kind, namespace) and decide per object whether it needs an apply
+//! 2. LIST the set's members once per kind (per kind and namespace when the identity may not list across
+//!    namespaces) and decide per object whether it needs an apply
 //!    ([`decide`]); when nothing does (and nothing needs pruning or recording), the run ends with zero
 //!    writes — no lock, no parent update;
 //! 3. otherwise take the platform's Lease, list again (the first read was unlocked), widen the parent's
@@ -456,6 +457,12 @@ async fn run_locked(
                 match send(kube, d, opts.force_conflicts, opts.dry_run, absent).await {
                     Ok(out) => {
                         r.action = match prepared.live_of(d) {
+                            // Not listed (no member label yet) but other managers own fields: it existed
+                            // and is now adopted into the set.
+                            None if other_managers(&out) => {
+                                r.detail = Some("existed without this platform's label; adopted".into());
+                                Action::Configured
+                            }
                             None => Action::Created,
                             Some(live) if !opts.dry_run && rv(live) == rv(&out) => Action::Unchanged,
                             Some(live) if opts.dry_run && same_content(live, &out) => Action::Unchanged,
@@ -554,6 +561,12 @@ async fn run_locked(
         }
     }
     Ok((objects, prune_status))
+}
+
+fn other_managers(v: &Value) -> bool {
+    v.pointer("/metadata/managedFields")
+        .and_then(Value::as_array)
+        .is_some_and(|m| m.iter().any(|e| e.get("manager").and_then(Value::as_str) != Some(FIELD_MANAGER)))
 }
 
 /// Dry run: compare content, since a dry run never changes the resourceVersion.

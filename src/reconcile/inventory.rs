@@ -207,8 +207,8 @@ pub struct ObjectKey {
     pub name: String,
 }
 
-/// Every object of the set that the cluster holds, found with one LIST per (kind, namespace) using the
-/// member label: the data behind no-op detection and prune.
+/// Every object of the set that the cluster holds, found with LISTs by the member label (one per kind,
+/// see [`list_members`]): the data behind no-op detection and prune.
 #[derive(Debug, Default)]
 pub struct LiveSet {
     pub objects: BTreeMap<ObjectKey, (Resource, Value)>,
@@ -216,8 +216,26 @@ pub struct LiveSet {
     pub unserved: Vec<String>,
 }
 
+/// Where one LIST looks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Scope {
+    Cluster,
+    AllNamespaces,
+    Namespace(String),
+}
+
+impl Scope {
+    fn namespace(&self) -> Option<&str> {
+        match self {
+            Scope::Namespace(n) => Some(n),
+            Scope::Cluster | Scope::AllNamespaces => None,
+        }
+    }
+}
+
 /// Lists the set's members of every group-kind in `record`, in the parent's namespace and every
-/// recorded namespace (cluster-scoped kinds: once). Lists run `concurrency` at a time.
+/// recorded namespace: one LIST per kind (across namespaces, filtered to the recorded ones), or one per
+/// kind and namespace when the identity may not list across namespaces. Lists run `concurrency` at a time.
 pub async fn list_members(
     kube: &Kube,
     catalog: &Catalog,
@@ -229,7 +247,10 @@ pub async fn list_members(
     let mut namespaces: BTreeSet<String> = record.namespaces.clone();
     namespaces.insert(aset.parent_namespace.clone());
     let mut live = LiveSet::default();
-    let mut jobs: Vec<(Resource, Option<String>)> = Vec::new();
+    // Phase 1: one LIST per kind across all namespaces (namespaced kinds with more than one recorded
+    // namespace), else per namespace. Phase 2: kinds whose cluster-wide LIST is forbidden (an identity
+    // with rights in the platform's namespaces only) are listed namespace by namespace.
+    let mut jobs: Vec<(Resource, Scope)> = Vec::new();
     for gk in &record.group_kinds {
         let Some(res) = catalog.resolve_group_kind(gk) else {
             live.unserved.push(gk.clone());
@@ -238,42 +259,68 @@ pub async fn list_members(
         if !res.verbs.iter().any(|v| v == "list") {
             continue;
         }
-        if res.namespaced {
-            jobs.extend(namespaces.iter().map(|ns| (res.clone(), Some(ns.clone()))));
+        if !res.namespaced {
+            jobs.push((res.clone(), Scope::Cluster));
+        } else if namespaces.len() > 1 {
+            jobs.push((res.clone(), Scope::AllNamespaces));
         } else {
-            jobs.push((res.clone(), None));
+            jobs.extend(namespaces.iter().map(|ns| (res.clone(), Scope::Namespace(ns.clone()))));
         }
     }
-    let results: Vec<_> = futures::stream::iter(jobs)
-        .map(|(res, ns)| {
-            let selector = &selector;
-            async move {
-                let r = kube.list(&res.ar, ns.as_deref(), selector).await;
-                (res, ns, r)
-            }
-        })
-        .buffer_unordered(concurrency.max(1))
-        .collect()
-        .await;
-    for (res, ns, r) in results {
-        let items = r.map_err(|f| {
-            let scope = ns.as_deref().map(|n| format!(" in {n}")).unwrap_or_default();
-            ReconcileError::api(format!("listing {}{scope}", res.ar.plural), "list", &res.ar.plural, ns.as_deref(), f)
-        })?;
-        for item in items {
-            // The selector did this already; checking again costs nothing and is the guard that matters.
-            let label = item
-                .pointer(&format!("/metadata/labels/{}", LABEL_APPLYSET_PART_OF.replace('/', "~1")))
-                .and_then(Value::as_str);
-            if label != Some(aset.id.as_str()) {
-                continue;
-            }
-            let key = ObjectKey {
-                group_kind: group_kind(&res.ar.group, &res.ar.kind),
-                namespace: item.pointer("/metadata/namespace").and_then(Value::as_str).map(str::to_string),
-                name: item.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_string(),
+    let mut fallback: Vec<(Resource, Scope)> = Vec::new();
+    for phase in 0..2 {
+        let batch = if phase == 0 { std::mem::take(&mut jobs) } else { std::mem::take(&mut fallback) };
+        let results: Vec<_> = futures::stream::iter(batch)
+            .map(|(res, scope)| {
+                let selector = &selector;
+                async move {
+                    let r = kube.list(&res.ar, scope.namespace(), selector).await;
+                    (res, scope, r)
+                }
+            })
+            .buffer_unordered(concurrency.max(1))
+            .collect()
+            .await;
+        for (res, scope, r) in results {
+            let items = match r {
+                Ok(items) => items,
+                Err(f) if f.is_forbidden() && scope == Scope::AllNamespaces => {
+                    fallback.extend(namespaces.iter().map(|ns| (res.clone(), Scope::Namespace(ns.clone()))));
+                    continue;
+                }
+                Err(f) => {
+                    let ns = scope.namespace();
+                    let where_ = ns.map(|n| format!(" in {n}")).unwrap_or_default();
+                    return Err(ReconcileError::api(
+                        format!("listing {}{where_}", res.ar.plural),
+                        "list",
+                        &res.ar.plural,
+                        ns,
+                        f,
+                    ));
+                }
             };
-            live.objects.insert(key, (res.clone(), item));
+            for item in items {
+                // The selector did this already; checking again costs nothing and is the guard that matters.
+                let label = item
+                    .pointer(&format!("/metadata/labels/{}", LABEL_APPLYSET_PART_OF.replace('/', "~1")))
+                    .and_then(Value::as_str);
+                if label != Some(aset.id.as_str()) {
+                    continue;
+                }
+                let namespace = item.pointer("/metadata/namespace").and_then(Value::as_str).map(str::to_string);
+                // A cluster-wide list may find members outside the recorded namespaces (copied objects):
+                // like kubectl, the set is what the record covers.
+                if res.namespaced && !namespace.as_ref().is_some_and(|n| namespaces.contains(n)) {
+                    continue;
+                }
+                let key = ObjectKey {
+                    group_kind: group_kind(&res.ar.group, &res.ar.kind),
+                    namespace,
+                    name: item.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_string(),
+                };
+                live.objects.insert(key, (res.clone(), item));
+            }
         }
     }
     Ok(live)
