@@ -39,14 +39,25 @@ fn count(report: &Value, action: &str) -> u64 {
     report["summary"][action].as_u64().unwrap_or(u64::MAX)
 }
 
-const MEMBER_KINDS: &str = "namespaces,resourcequotas,limitranges,networkpolicies,priorityclasses";
-
 #[test]
 fn bundled_platform_applies_then_reapplies_with_zero_writes_and_plans_clean() {
     let Some(kc) = cluster("bundled_platform_applies_then_reapplies_with_zero_writes_and_plans_clean") else { return };
     let repo = repo();
     let k = kc_arg(&kc);
     let fresh = !exists(&kc, &["configmap", "strata-acme-data", "-n", "strata-system"]);
+    // Namespaces the platform uses but does not own (the Kafka clusters' namespaces, where Strimzi runs on
+    // a real cluster) exist before strata is applied; the bare test apiserver has none of them.
+    let c = strata::compile_path(&repo.join("platform.kdl"));
+    let set = c.manifests.expect("the bundled platform compiles");
+    let created: std::collections::BTreeSet<&str> =
+        set.items.iter().filter(|m| m.kind == "Namespace").map(|m| m.name.as_str()).collect();
+    let external: std::collections::BTreeSet<&str> =
+        set.items.iter().filter_map(|m| m.namespace.as_deref()).filter(|n| !created.contains(n)).collect();
+    for ns in external {
+        if !exists(&kc, &["namespace", ns]) {
+            kubectl(&kc, &["create", "namespace", ns]);
+        }
+    }
     // The spec belongs to `prod-eks`; naming the test context explicitly is the deliberate override.
     let args = ["apply", "--kubeconfig", &k, "--context", "strata-test"];
     let t0 = Instant::now();
@@ -60,7 +71,16 @@ fn bundled_platform_applies_then_reapplies_with_zero_writes_and_plans_clean() {
         assert_eq!(count(&first, "created"), total, "a fresh cluster gets every object created: {first}");
     }
     let id = applyset_id("acme-data");
-    let before = member_versions(&kc, &id, MEMBER_KINDS);
+    let kinds: std::collections::BTreeSet<String> = set
+        .items
+        .iter()
+        .map(|m| match m.group() {
+            "" => m.kind.to_lowercase(),
+            g => format!("{}.{g}", m.kind.to_lowercase()),
+        })
+        .collect();
+    let kinds = kinds.into_iter().collect::<Vec<_>>().join(",");
+    let before = member_versions(&kc, &id, &kinds);
     assert_eq!(before.len() as u64, total, "every object carries the ApplySet label: {before:?}");
     let parent_before = kubectl(
         &kc,
@@ -83,7 +103,7 @@ fn bundled_platform_applies_then_reapplies_with_zero_writes_and_plans_clean() {
     assert_eq!(count(&again, "unchanged"), total, "{again}");
     assert!(again["objects"].as_array().unwrap().iter().all(|o| o["action"] == "unchanged"));
     assert_eq!(again["requests"]["writes"], 0, "a no-op apply sends no write at all: {}", again["requests"]);
-    assert_eq!(member_versions(&kc, &id, MEMBER_KINDS), before, "re-apply persisted something");
+    assert_eq!(member_versions(&kc, &id, &kinds), before, "re-apply persisted something");
     let parent_after = kubectl(
         &kc,
         &[
@@ -631,4 +651,38 @@ fn an_identity_with_rights_only_in_the_platforms_namespaces_can_apply() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(count(&r, "unchanged"), 3, "{r}");
     assert_eq!(r["requests"]["writes"], 0, "{}", r["requests"]);
+}
+
+#[test]
+fn a_namespace_the_spec_uses_but_does_not_create_must_exist() {
+    let Some(kc) = cluster("a_namespace_the_spec_uses_but_does_not_create_must_exist") else { return };
+    let p = unique("rt-extns");
+    let dir = spec_dir(&spec(&p, &[("alpha", 10)]));
+    let kafka_ns = format!("{p}-kafka");
+    runtime().block_on(async {
+        let mut c = strata::compile_path(&dir.path().join("platform.kdl"));
+        let mut set = c.manifests.take().expect("compiles");
+        let t = &c.platform.tenants[0];
+        set.add_value(
+            json!({"apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaTopic",
+                   "metadata": {"name": "orders", "namespace": kafka_ns, "labels": {"strimzi.io/cluster": "main"}},
+                   "spec": {"partitions": 3, "replicas": 1}}),
+            Placement { stage: Stage::Workloads, tenant: None, span: t.name.span },
+        );
+        let kube = connect(&kc).await;
+        let e = apply(kube.clone(), &c.platform, &set, &ApplyOptions::default(), &Silent).await.expect_err("refused");
+        let msg = e.to_string();
+        assert!(
+            msg.contains(&format!("`{kafka_ns}`: KafkaTopic/{kafka_ns}/orders"))
+                || msg.contains(&format!("`{kafka_ns}`: {kafka_ns}/KafkaTopic/orders")),
+            "{msg}"
+        );
+        assert!(msg.contains("nothing was written") && msg.contains("must exist first"), "{msg}");
+        assert_eq!(kube.counts().writes, 0);
+        assert_eq!(e.exit_code(), 3);
+        // Once the namespace exists (Strimzi's installation), the same set applies.
+        kubectl(&kc, &["create", "namespace", &kafka_ns]);
+        let r = apply(connect(&kc).await, &c.platform, &set, &ApplyOptions::default(), &Silent).await.expect("applies");
+        assert_eq!(r.summary.created, 4, "{:?}", r.summary);
+    });
 }

@@ -204,6 +204,7 @@ pub async fn prepare(
         };
         desired.push(Desired { body: with_hash(&m.object), manifest: m.clone(), resource, key });
     }
+    missing_namespaces(kube, &desired).await?;
     let mut prepared = Prepared {
         platform: p.name().to_string(),
         aset,
@@ -215,6 +216,50 @@ pub async fn prepare(
     };
     prepared.relist(kube, concurrency).await?;
     Ok(prepared)
+}
+
+/// Namespaces the spec puts objects in without creating them (e.g. a Kafka cluster's namespace, which
+/// belongs to the Strimzi installation the spec refers to) must exist: checked with one GET each, before
+/// anything is written, so a run never half-applies and then fails on every object in them.
+pub(crate) fn external_namespaces(desired: &[Desired]) -> BTreeMap<String, Vec<String>> {
+    let created: BTreeSet<&str> = desired
+        .iter()
+        .filter(|d| d.manifest.kind == "Namespace" && d.manifest.group().is_empty())
+        .map(|d| d.manifest.name.as_str())
+        .collect();
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for d in desired {
+        if let Some(ns) = d.key.namespace.as_deref().filter(|ns| !created.contains(ns)) {
+            out.entry(ns.to_string()).or_default().push(d.manifest.key());
+        }
+    }
+    out
+}
+
+async fn missing_namespaces(kube: &Kube, desired: &[Desired]) -> Result<(), ReconcileError> {
+    let external = external_namespaces(desired);
+    let ar = inventory::namespace_resource();
+    let checks: Vec<_> = futures::stream::iter(external)
+        .map(|(ns, objects)| {
+            let ar = &ar;
+            async move { (kube.get(ar, None, &ns).await, ns, objects) }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    let mut missing = Vec::new();
+    for (r, ns, objects) in checks {
+        match r {
+            Ok(Some(_)) => {}
+            Ok(None) => missing.push((ns, objects)),
+            Err(f) => return Err(ReconcileError::api(format!("reading namespace {ns}"), "get", "namespaces", None, f)),
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    missing.sort();
+    Err(ReconcileError::MissingNamespaces(missing))
 }
 
 pub(crate) fn object_report(m: &Manifest, action: Action) -> ObjectReport {

@@ -114,6 +114,9 @@ pub enum ReconcileError {
     /// The cluster does not serve API kinds the spec uses (an operator's CRDs are missing).
     #[error("{}", missing_message(.0))]
     MissingApis(Vec<MissingApi>),
+    /// Namespaces the spec uses but does not create are missing: (namespace, objects in it).
+    #[error("{}", missing_namespaces_message(.0))]
+    MissingNamespaces(Vec<(String, Vec<String>)>),
     /// The identity in the kubeconfig may not do something strata must do.
     #[error(
         "forbidden: {user} may not {verb} {resource}{scope}\n  the server said: {message}\n  help: grant `{verb}` on `{resource}` to that identity (strata needs get, list, patch and, with --prune, delete on every kind it manages), or use a context with more rights"
@@ -187,6 +190,25 @@ pub struct MissingApi {
     /// Objects that need it, e.g. `analytics/KafkaTopic/orders` (the first few).
     pub examples: Vec<String>,
     pub count: usize,
+}
+
+fn missing_namespaces_message(m: &[(String, Vec<String>)]) -> String {
+    let mut s = format!(
+        "the spec puts objects in {} namespace{} that do{} not exist and that it does not create; nothing was written",
+        m.len(),
+        if m.len() == 1 { "" } else { "s" },
+        if m.len() == 1 { "es" } else { "" }
+    );
+    for (ns, objects) in m {
+        let shown: Vec<&str> = objects.iter().take(3).map(String::as_str).collect();
+        let more = if objects.len() > 3 { format!(" and {} more", objects.len() - 3) } else { String::new() };
+        s.push_str(&format!("\n  - `{ns}`: {}{more}", shown.join(", ")));
+    }
+    s.push_str(
+        "\n  help: strata creates tenant namespaces only; namespaces of what the spec refers to (a Kafka cluster's \
+         namespace, where its Strimzi installation runs) must exist first. Create them, or fix the namespace in the spec",
+    );
+    s
 }
 
 fn missing_message(m: &[MissingApi]) -> String {
