@@ -9,13 +9,13 @@ use crate::reconcile::lock::DEFAULT_LEASE_DURATION;
 
 const EXAMPLES: &str = "\
 Examples:
-  strata apply                                   # ./platform.kdl to the spec's kube context
-  strata apply --prune                           # also delete what the spec dropped (data kept, see --allow-data-loss)
-  strata apply --prune --allow-data-loss         # ... including topics, volumes and namespaces
-  strata apply --dry-run=server                  # everything validated by the server, nothing persisted
-  strata apply --wait --timeout 10m              # wait until topics, users, Spark and Flink jobs are ready
-  strata apply --output json | jq '.summary'
-Exit codes: 0 applied (or nothing to do), 2 invalid spec or wrong context, 3 the cluster refused something.";
+  strata apply                             # ./platform.kdl to the spec's kube context
+  strata apply --prune                     # also delete what the spec dropped (data kept)
+  strata apply --prune --allow-data-loss   # ... topics, volumes and namespaces too
+  strata apply --dry-run=server            # validated by the server, nothing persisted
+  strata apply --wait --timeout 10m        # until topics, Spark and Flink jobs are ready
+  strata apply --output json | jq .summary
+Exit codes: 0 applied or nothing to do, 2 invalid spec or wrong context, 3 cluster refused something";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DryRun {

@@ -6,11 +6,11 @@ use crate::reconcile::apply::ApplyOptions;
 
 const EXAMPLES: &str = "\
 Examples:
-  strata plan                                    # diff ./platform.kdl against the spec's kube context
-  strata plan --allow-data-loss                  # preview a prune that may delete topics and namespaces
-  strata plan --output json | jq '.objects[] | select(.action != \"unchanged\")'
-Exit codes: 0 no changes, 1 changes, 2 invalid spec or wrong context, 3 cluster error (or an object the
-server would reject).";
+  strata plan                              # diff ./platform.kdl against the spec's context
+  strata plan --allow-data-loss            # preview a prune that may delete topics, namespaces
+  strata plan -o json | jq '.objects[] | select(.action != \"unchanged\")'
+Exit codes: 0 no changes, 1 changes, 2 invalid spec or wrong context, 3 cluster error or an object
+the server would reject";
 
 /// Show what `apply --prune` would change, without changing anything.
 #[derive(Debug, clap::Args)]
