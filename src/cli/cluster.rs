@@ -66,6 +66,12 @@ pub fn prepare(a: &ClusterArgs) -> Result<(Platform, ManifestSet, kube::config::
     if let Some(d) = client::guard(&c.platform, &context, a.context.is_some()) {
         return Err(fail(&client::guard_error(d, &c.sources)));
     }
+    if c.platform.header.as_ref().and_then(|h| h.context.as_ref()).is_none() && a.context.is_none() {
+        eprintln!(
+            "strata: warning: the spec names no `cluster context=...` in its `platform` node, so nothing stops it \
+             from being applied to the wrong cluster; using the current context `{context}`"
+        );
+    }
     Ok((c.platform, set, kc, context))
 }
 
