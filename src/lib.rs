@@ -2,7 +2,8 @@
 //!
 //! The pipeline: [`spec`] reads `platform.kdl` and its includes into a typed [`model::Platform`];
 //! [`check`] applies the semantic rules; [`emit`] turns the model into a [`manifest::ManifestSet`];
-//! [`render`] prints it. Everything here is pure (no cluster, no output); the binary renders results.
+//! [`render`] prints it. Everything up to there is pure (no cluster, no output); [`reconcile`] is the one
+//! part that talks to Kubernetes (`apply`, `plan`). The binary renders results.
 
 pub mod check;
 pub mod cli;
@@ -12,6 +13,7 @@ pub mod emit;
 pub mod manifest;
 pub mod model;
 pub mod output;
+pub mod reconcile;
 pub mod render;
 pub mod source;
 pub mod spec;

@@ -1,11 +1,14 @@
 //! The command line: one file per subcommand, each with its own clap arguments and `run`. This layer
 //! parses flags, calls the library, renders results and picks the exit code; it holds no compiler logic.
 
+mod apply;
 mod check;
+mod cluster;
 mod compile;
 mod completions;
 mod diff;
 mod fmt;
+mod plan;
 mod stdlib;
 
 use std::io::IsTerminal;
@@ -39,6 +42,8 @@ pub enum Command {
     Compile(compile::Args),
     Diff(diff::Args),
     Fmt(fmt::Args),
+    Plan(plan::Args),
+    Apply(apply::Args),
     Stdlib(stdlib::Args),
     Completions(completions::Args),
 }
@@ -50,6 +55,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Compile(a) => compile::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Fmt(a) => fmt::run(a),
+        Command::Plan(a) => plan::run(a),
+        Command::Apply(a) => apply::run(a),
         Command::Stdlib(a) => stdlib::run(a),
         Command::Completions(a) => completions::run(a),
     }

@@ -1,0 +1,80 @@
+//! `strata apply`: converge the cluster on the spec (server-side apply, ApplySet inventory, guarded
+//! prune, one apply at a time per platform). See docs/apply.md.
+
+use std::time::Duration;
+
+use crate::cli::cluster::{ClusterArgs, StderrProgress, connect, fail, parse_duration, prepare, print_report, runtime};
+use crate::reconcile::apply::ApplyOptions;
+use crate::reconcile::lock::DEFAULT_LEASE_DURATION;
+
+const EXAMPLES: &str = "\
+Examples:
+  strata apply                             # ./platform.kdl to the spec's kube context
+  strata apply --prune                     # also delete what the spec dropped (data kept)
+  strata apply --prune --allow-data-loss   # ... topics, volumes and namespaces too
+  strata apply --dry-run=server            # validated by the server, nothing persisted
+  strata apply --wait --timeout 10m        # until topics, Spark and Flink jobs are ready
+  strata apply --output json | jq .summary
+Exit codes: 0 applied or nothing to do, 2 invalid spec or wrong context, 3 cluster refused something";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DryRun {
+    /// Every request is sent with dryRun=All: validated and admitted by the server, never persisted.
+    Server,
+}
+
+/// Apply the spec to the cluster with server-side apply.
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Delete objects of this platform that the spec no longer produces (guards apply).
+    #[arg(long)]
+    pub prune: bool,
+    /// Validate everything on the server without persisting anything.
+    #[arg(long, value_enum, value_name = "MODE", num_args = 0..=1, require_equals = true, default_missing_value = "server")]
+    pub dry_run: Option<DryRun>,
+    /// After applying, wait until operator-managed objects report ready.
+    #[arg(long)]
+    pub wait: bool,
+    /// How long --wait waits in total.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration, requires = "wait")]
+    pub timeout: Duration,
+    /// Wait up to this long for another apply of the same platform to finish (default: fail at once).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub lock_timeout: Option<Duration>,
+    /// Validity of the platform lock without renewal (a crashed apply blocks others this long).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, hide = true)]
+    pub lease_duration: Option<Duration>,
+}
+
+pub fn run(a: Args) -> i32 {
+    let (platform, set, kc, context) = match prepare(&a.cluster) {
+        Ok(v) => v,
+        Err(code) => return code,
+    };
+    let opts = ApplyOptions {
+        prune: a.prune,
+        dry_run: a.dry_run.is_some(),
+        force_conflicts: a.cluster.force_conflicts,
+        allow_data_loss: a.cluster.allow_data_loss,
+        wait: a.wait.then_some(a.timeout),
+        concurrency: usize::from(a.cluster.concurrency),
+        lock_timeout: a.lock_timeout.unwrap_or(Duration::ZERO),
+        lease_duration: a.lease_duration.unwrap_or(DEFAULT_LEASE_DURATION),
+    };
+    let progress = StderrProgress::new();
+    let result = runtime().block_on(async {
+        let kube = connect(kc, &context).await?;
+        crate::reconcile::apply::apply(kube, &platform, &set, &opts, &progress).await
+    });
+    drop(progress);
+    match result {
+        Ok(report) => {
+            print_report(&report, a.cluster.output, "apply", false);
+            crate::reconcile::exit_of(&report, false)
+        }
+        Err(e) => fail(&e),
+    }
+}

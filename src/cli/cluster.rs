@@ -1,0 +1,229 @@
+//! What `apply` and `plan` share on the command line: cluster flags, compiling and guarding the spec,
+//! the tokio runtime, progress on stderr (a bar on a terminal, plain lines in CI logs) and the report.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::cli::{SpecArg, report};
+use crate::diagnostic::DiagnosticFormat;
+use crate::exit;
+use crate::manifest::ManifestSet;
+use crate::model::Platform;
+use crate::reconcile::apply::Progress;
+use crate::reconcile::report::WaitOutcome;
+use crate::reconcile::{Action, Kube, ObjectReport, ReconcileError, Report, Target, client};
+
+/// Flags every cluster command takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ClusterArgs {
+    #[command(flatten)]
+    pub spec: SpecArg,
+    /// Kube context to use instead of the kubeconfig's current one. Naming a context here also overrides
+    /// the spec's `cluster context=...` guard: it is a deliberate choice.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Take over fields another field manager owns (otherwise a conflict fails that object).
+    #[arg(long)]
+    pub force_conflicts: bool,
+    /// Let prune delete data-bearing objects (KafkaTopic, PersistentVolumeClaim, Namespace).
+    #[arg(long)]
+    pub allow_data_loss: bool,
+    /// Requests in flight at once within a stage.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Report format on stdout (progress always goes to stderr).
+    #[arg(long, short, value_enum, default_value_t = OutputKind::Human)]
+    pub output: OutputKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputKind {
+    Human,
+    Json,
+}
+
+/// Parses `30s`, `5m`, `1h` (strata's duration syntax).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    crate::units::Duration::parse(s)
+        .map(|d| Duration::from_millis(d.0))
+        .map_err(|e| format!("{} ({})", e.message, e.help))
+}
+
+/// Compiles the spec and resolves the kubeconfig context; applies the context guard. On failure prints
+/// what went wrong and returns the exit code.
+pub fn prepare(a: &ClusterArgs) -> Result<(Platform, ManifestSet, kube::config::Kubeconfig, String), i32> {
+    let mut c = crate::compile_path(&a.spec.spec);
+    c.diagnostics.retain_notes(false);
+    report(&c.sources, &c.diagnostics, DiagnosticFormat::Human);
+    let Some(set) = c.manifests.take() else { return Err(exit::INVALID) };
+    let target = Target { kubeconfig: a.kubeconfig.clone(), context: a.context.clone() };
+    let (kc, context) = client::load_kubeconfig(&target).map_err(|e| fail(&e))?;
+    if let Some(d) = client::guard(&c.platform, &context, a.context.is_some()) {
+        return Err(fail(&client::guard_error(d, &c.sources)));
+    }
+    if c.platform.header.as_ref().and_then(|h| h.context.as_ref()).is_none() && a.context.is_none() {
+        eprintln!(
+            "strata: warning: the spec names no `cluster context=...` in its `platform` node, so nothing stops it \
+             from being applied to the wrong cluster; using the current context `{context}`"
+        );
+    }
+    Ok((c.platform, set, kc, context))
+}
+
+pub fn fail(e: &ReconcileError) -> i32 {
+    let text = e.to_string();
+    if text.starts_with("error") {
+        eprint!("{text}");
+    } else {
+        eprintln!("error: {text}");
+    }
+    e.exit_code()
+}
+
+/// A runtime for one command (the CLI is otherwise synchronous).
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime can be built")
+}
+
+pub async fn connect(kc: kube::config::Kubeconfig, context: &str) -> Result<Arc<Kube>, ReconcileError> {
+    Ok(Arc::new(Kube::connect(kc, context).await?))
+}
+
+/// Progress on stderr: on a terminal one bar line redrawn in place (with changes printed above it);
+/// otherwise one line per changed, failed or kept object and per phase, for CI logs.
+pub struct StderrProgress {
+    tty: bool,
+    state: Mutex<bool>,
+}
+
+impl StderrProgress {
+    pub fn new() -> Self {
+        StderrProgress {
+            tty: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            state: Mutex::new(false),
+        }
+    }
+
+    fn clear_bar(&self, err: &mut impl Write, drawn: &mut bool) {
+        if *drawn {
+            let _ = write!(err, "\r\x1b[2K");
+            *drawn = false;
+        }
+    }
+}
+
+impl Default for StderrProgress {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Progress for StderrProgress {
+    fn phase(&self, message: &str) {
+        let mut drawn = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut err = std::io::stderr().lock();
+        self.clear_bar(&mut err, &mut drawn);
+        let _ = writeln!(err, "strata: {message}");
+    }
+
+    fn object(&self, r: &ObjectReport, done: usize, total: usize) {
+        let mut drawn = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut err = std::io::stderr().lock();
+        self.clear_bar(&mut err, &mut drawn);
+        if r.action != Action::Unchanged {
+            let _ = writeln!(
+                err,
+                "  {:<10} {}{}",
+                r.action.as_str(),
+                r.key(),
+                r.detail.as_ref().map(|d| format!(": {d}")).unwrap_or_default()
+            );
+        }
+        if self.tty && total > 0 && done <= total {
+            let width = 30;
+            let filled = done * width / total;
+            let _ = write!(err, "  [{}{}] {done}/{total}", "#".repeat(filled), "-".repeat(width - filled));
+            *drawn = true;
+        }
+        let _ = err.flush();
+    }
+}
+
+impl Drop for StderrProgress {
+    fn drop(&mut self) {
+        let mut drawn = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut err = std::io::stderr().lock();
+        self.clear_bar(&mut err, &mut drawn);
+    }
+}
+
+/// Prints the report: JSON on stdout, or the human summary (failures, kept objects, wait results, totals).
+pub fn print_report(r: &Report, output: OutputKind, verb: &str, show_diffs: bool) {
+    match output {
+        OutputKind::Json => {
+            println!("{}", serde_json::to_string_pretty(r).unwrap_or_default());
+        }
+        OutputKind::Human => {
+            let mut out = String::new();
+            if show_diffs {
+                for o in r.objects.iter().filter(|o| o.diff.is_some()) {
+                    out.push_str(&format!("{} {}\n", o.action.as_str(), o.key()));
+                    out.push_str(o.diff.as_deref().unwrap_or_default());
+                    out.push('\n');
+                }
+            }
+            for o in r.objects.iter().filter(|o| o.action == Action::Failed) {
+                out.push_str(&format!(
+                    "failed  {}{}\n",
+                    o.key(),
+                    o.source.as_ref().map(|s| format!(" ({s})")).unwrap_or_default()
+                ));
+                if o.conflicts().is_empty() {
+                    if let Some(d) = &o.detail {
+                        out.push_str(&format!("    {d}\n"));
+                    }
+                } else {
+                    for c in o.conflicts() {
+                        out.push_str(&format!("    conflict: {} is owned by field manager `{}`\n", c.field, c.manager));
+                    }
+                    if !r.dry_run || verb == "plan" {
+                        out.push_str("    help: rerun with --force-conflicts to take these fields over\n");
+                    }
+                }
+            }
+            for o in r.objects.iter().filter(|o| o.action == Action::Kept) {
+                out.push_str(&format!("kept    {}: {}\n", o.key(), o.detail.as_deref().unwrap_or("kept")));
+            }
+            for o in &r.objects {
+                match &o.wait {
+                    Some(WaitOutcome::Ready(m)) => out.push_str(&format!("ready   {} ({m})\n", o.key())),
+                    Some(WaitOutcome::Failed(m)) => out.push_str(&format!("NOT READY {}: {m}\n", o.key())),
+                    Some(WaitOutcome::TimedOut(m)) => out.push_str(&format!("TIMED OUT {}: {m}\n", o.key())),
+                    None => {}
+                }
+            }
+            out.push_str(&format!(
+                "strata: {verb} `{}` on context `{}`{}: {}\n        prune: {}; {} requests ({} reads, {} writes) in {:.1} s\n",
+                r.platform,
+                r.context,
+                if r.dry_run && verb == "apply" { " (server dry run)" } else { "" },
+                r.summary_line(),
+                r.prune,
+                r.requests.reads + r.requests.writes,
+                r.requests.reads,
+                r.requests.writes,
+                r.elapsed_ms as f64 / 1000.0
+            ));
+            print!("{out}");
+        }
+    }
+}

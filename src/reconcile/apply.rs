@@ -1,0 +1,748 @@
+//! Staged server-side apply. The run, in order:
+//!
+//! 1. read the ApplySet parent and discover the kinds the spec and the record need; a missing CRD stops
+//!    the run here, before any write;
+//! 2. LIST the set's members once per kind (per kind and namespace when the identity may not list across
+//!    namespaces) and decide per object whether it needs an apply
+//!    ([`decide`]); when nothing does (and nothing needs pruning or recording), the run ends with zero
+//!    writes — no lock, no parent update;
+//! 3. otherwise take the platform's Lease, list again (the first read was unlocked), widen the parent's
+//!    record, and apply stage by stage (namespaces and cluster classes, then tenancy, then custom
+//!    resources), `concurrency` objects at a time; a failed object does not stop its stage;
+//! 4. prune (only when every apply succeeded), narrow the record, release the lock, then `--wait`.
+//!
+//! # Why a skipped apply is safe ([`decide`])
+//!
+//! An object is skipped only when all three hold: the live object carries `strata.dev/applied-hash`
+//! equal to the sha256 of what strata would send now (so the spec did not change since the last apply,
+//! which is what releases fields that were removed from the spec); every field strata sends is present
+//! in the live object with the same value (so nobody edited a field strata owns since); and field
+//! manager `strata` holds an Apply entry in managedFields (so the object was applied by strata, not
+//! created by someone else with our labels). An edit by another manager to a field strata sets fails the
+//! second test and the object is applied again (a conflict then, reported as such). A server-side
+//! normalisation strata does not predict (e.g. a quantity written `1024Mi` stored as `1Gi`) fails the
+//! second test too: the apply is then sent, the server finds nothing to change and the resourceVersion
+//! stays, so the object is still reported `unchanged` — correct, at the price of one request.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use serde_json::Value;
+
+use crate::manifest::{ApplySetRef, Manifest, ManifestSet, Stage};
+use crate::model::Platform;
+use crate::reconcile::discovery::{self, Catalog, Resource, group_kind};
+use crate::reconcile::error::{ApiFailure, ReconcileError};
+use crate::reconcile::inventory::{self, LiveSet, ObjectKey, Record};
+use crate::reconcile::normalize::{applied_by, object_contains, with_hash};
+use crate::reconcile::prune::{self, Candidate};
+use crate::reconcile::report::{Action, ObjectReport, Report, WaitOutcome};
+use crate::reconcile::{ANNOTATION_APPLIED_HASH, FIELD_MANAGER, Kube, lock, wait};
+
+/// Flags of `strata apply`.
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    pub prune: bool,
+    pub dry_run: bool,
+    pub force_conflicts: bool,
+    pub allow_data_loss: bool,
+    /// `--wait` with its timeout.
+    pub wait: Option<Duration>,
+    pub concurrency: usize,
+    /// How long to wait for another apply's lock (zero: fail fast).
+    pub lock_timeout: Duration,
+    pub lease_duration: Duration,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            prune: false,
+            dry_run: false,
+            force_conflicts: false,
+            allow_data_loss: false,
+            wait: None,
+            concurrency: 8,
+            lock_timeout: Duration::ZERO,
+            lease_duration: lock::DEFAULT_LEASE_DURATION,
+        }
+    }
+}
+
+/// Where progress goes: the CLI prints lines or a bar; tests collect nothing.
+pub trait Progress: Send + Sync {
+    fn phase(&self, message: &str);
+    fn object(&self, report: &ObjectReport, done: usize, total: usize);
+}
+
+/// Progress that goes nowhere.
+pub struct Silent;
+impl Progress for Silent {
+    fn phase(&self, _: &str) {}
+    fn object(&self, _: &ObjectReport, _: usize, _: usize) {}
+}
+
+/// Whether an object needs an apply (see the module docs for why `Skip` is safe).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Create,
+    Apply,
+    Skip,
+}
+
+/// `body` is the object as strata sends it (with its applied-hash annotation).
+pub fn decide(body: &Value, live: Option<&Value>) -> Decision {
+    let Some(live) = live else { return Decision::Create };
+    let want = body.pointer(&format!("/metadata/annotations/{}", ANNOTATION_APPLIED_HASH.replace('/', "~1")));
+    let have = live.pointer(&format!("/metadata/annotations/{}", ANNOTATION_APPLIED_HASH.replace('/', "~1")));
+    if want.is_some() && want == have && object_contains(live, body) && applied_by(live, FIELD_MANAGER) {
+        Decision::Skip
+    } else {
+        Decision::Apply
+    }
+}
+
+/// Everything read before deciding: shared by `apply` and `plan`.
+pub struct Prepared {
+    pub aset: ApplySetRef,
+    pub platform: String,
+    pub catalog: Catalog,
+    /// What the parent records now (`None`: no parent yet).
+    pub recorded: Option<Record>,
+    pub desired_record: Record,
+    pub desired: Vec<Desired>,
+    pub live: LiveSet,
+}
+
+/// One object of the spec, ready to send.
+pub struct Desired {
+    pub manifest: Manifest,
+    pub resource: Resource,
+    pub key: ObjectKey,
+    pub body: Value,
+}
+
+impl Prepared {
+    pub fn live_of(&self, d: &Desired) -> Option<&Value> {
+        self.live.objects.get(&d.key).map(|(_, v)| v)
+    }
+
+    /// Members on the cluster the spec no longer produces, with the guard's verdict.
+    pub fn candidates(&self, allow_data_loss: bool) -> Vec<Candidate> {
+        let wanted: BTreeSet<&ObjectKey> = self.desired.iter().map(|d| &d.key).collect();
+        self.live
+            .objects
+            .iter()
+            .filter(|(k, _)| !wanted.contains(k))
+            .map(|(k, (res, live))| Candidate {
+                key: k.clone(),
+                resource: res.clone(),
+                live: live.clone(),
+                stage: prune::stage_of(&res.ar.group, res.namespaced),
+                kept: prune::guard(&res.ar.group, &res.ar.kind, live, &self.aset.id, allow_data_loss),
+            })
+            .collect()
+    }
+
+    /// The record after a successful prune: the spec's kinds and namespaces plus those of every object a
+    /// guard kept, so kept objects stay findable by later runs.
+    pub fn narrowed(&self, candidates: &[Candidate]) -> Record {
+        let mut keep = self.desired_record.clone();
+        // Kinds the cluster stopped serving (an operator uninstalled) could not be listed: keep them and
+        // their possible namespaces recorded, so their objects are found once the CRDs are back.
+        if !self.live.unserved.is_empty() {
+            keep.group_kinds.extend(self.live.unserved.iter().cloned());
+            if let Some(r) = &self.recorded {
+                keep.namespaces.extend(r.namespaces.iter().cloned());
+            }
+        }
+        for c in candidates.iter().filter(|c| c.kept.is_some()) {
+            keep.group_kinds.insert(c.key.group_kind.clone());
+            if let Some(ns) = &c.key.namespace
+                && *ns != self.aset.parent_namespace
+            {
+                keep.namespaces.insert(ns.clone());
+            }
+        }
+        keep
+    }
+
+    /// Re-reads the members (after taking the lock: the first read was not protected by it).
+    pub async fn relist(&mut self, kube: &Kube, concurrency: usize) -> Result<(), ReconcileError> {
+        let union = self.recorded.clone().unwrap_or_default().union(&self.desired_record);
+        self.live = inventory::list_members(kube, &self.catalog, &self.aset, &union, concurrency).await?;
+        Ok(())
+    }
+}
+
+/// Reads the parent, discovers kinds (failing on missing CRDs), lists the members.
+pub async fn prepare(
+    kube: &Kube,
+    p: &Platform,
+    set: &ManifestSet,
+    concurrency: usize,
+) -> Result<Prepared, ReconcileError> {
+    let aset = crate::emit::applyset(p);
+    let recorded = inventory::read_parent(kube, &aset).await?;
+    let desired_record = Record::of(set, &aset.parent_namespace);
+    let extra: BTreeSet<String> = recorded.as_ref().map(|r| r.group_kinds.clone()).unwrap_or_default();
+    let catalog = discovery::discover(kube, set, &extra).await?;
+    let missing = discovery::missing(&catalog, set);
+    if !missing.is_empty() {
+        return Err(ReconcileError::MissingApis(missing));
+    }
+    let mut desired = Vec::with_capacity(set.items.len());
+    for m in &set.items {
+        let Some(resource) = catalog.resolve(&m.api_version, &m.kind).cloned() else { continue };
+        let key = ObjectKey {
+            group_kind: group_kind(m.group(), &m.kind),
+            namespace: if resource.namespaced { m.namespace.clone() } else { None },
+            name: m.name.clone(),
+        };
+        desired.push(Desired { body: with_hash(&m.object), manifest: m.clone(), resource, key });
+    }
+    missing_namespaces(kube, &desired).await?;
+    let mut prepared = Prepared {
+        platform: p.name().to_string(),
+        aset,
+        catalog,
+        recorded,
+        desired_record,
+        desired,
+        live: LiveSet::default(),
+    };
+    prepared.relist(kube, concurrency).await?;
+    Ok(prepared)
+}
+
+/// Namespaces the spec puts objects in without creating them (e.g. a Kafka cluster's namespace, which
+/// belongs to the Strimzi installation the spec refers to) must exist: checked with one GET each, before
+/// anything is written, so a run never half-applies and then fails on every object in them.
+pub(crate) fn external_namespaces(desired: &[Desired]) -> BTreeMap<String, Vec<String>> {
+    let created: BTreeSet<&str> = desired
+        .iter()
+        .filter(|d| d.manifest.kind == "Namespace" && d.manifest.group().is_empty())
+        .map(|d| d.manifest.name.as_str())
+        .collect();
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for d in desired {
+        if let Some(ns) = d.key.namespace.as_deref().filter(|ns| !created.contains(ns)) {
+            out.entry(ns.to_string()).or_default().push(d.manifest.key());
+        }
+    }
+    out
+}
+
+async fn missing_namespaces(kube: &Kube, desired: &[Desired]) -> Result<(), ReconcileError> {
+    let external = external_namespaces(desired);
+    let ar = inventory::namespace_resource();
+    let checks: Vec<_> = futures::stream::iter(external)
+        .map(|(ns, objects)| {
+            let ar = &ar;
+            async move { (kube.get(ar, None, &ns).await, ns, objects) }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    let mut missing = Vec::new();
+    for (r, ns, objects) in checks {
+        match r {
+            Ok(Some(_)) => {}
+            Ok(None) => missing.push((ns, objects)),
+            Err(f) => return Err(ReconcileError::api(format!("reading namespace {ns}"), "get", "namespaces", None, f)),
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    missing.sort();
+    Err(ReconcileError::MissingNamespaces(missing))
+}
+
+pub(crate) fn object_report(m: &Manifest, action: Action) -> ObjectReport {
+    ObjectReport {
+        api_version: m.api_version.clone(),
+        kind: m.kind.clone(),
+        namespace: m.namespace.clone(),
+        name: m.name.clone(),
+        stage: m.stage,
+        action,
+        detail: None,
+        error: None,
+        source: (!m.origin.is_empty()).then(|| m.origin.clone()),
+        wait: None,
+        diff: None,
+    }
+}
+
+pub(crate) fn candidate_report(c: &Candidate, action: Action, detail: Option<String>) -> ObjectReport {
+    ObjectReport {
+        api_version: c.resource.ar.api_version.clone(),
+        kind: c.resource.ar.kind.clone(),
+        namespace: c.key.namespace.clone(),
+        name: c.key.name.clone(),
+        stage: c.stage,
+        action,
+        detail,
+        error: None,
+        source: None,
+        wait: None,
+        diff: None,
+    }
+}
+
+/// Namespaces a dry run cannot use yet: created by this very run. Objects inside them are validated in
+/// `default` instead (kluctl's approach), since a server-side dry run needs an existing namespace.
+pub(crate) fn namespaces_to_create(prepared: &Prepared) -> BTreeSet<String> {
+    prepared
+        .desired
+        .iter()
+        .filter(|d| d.manifest.kind == "Namespace" && d.manifest.group().is_empty() && prepared.live_of(d).is_none())
+        .map(|d| d.manifest.name.clone())
+        .collect()
+}
+
+/// Sends one object. For a dry run into a namespace that does not exist yet, validates it in `default`
+/// and maps the result back.
+pub(crate) async fn send(
+    kube: &Kube,
+    d: &Desired,
+    force: bool,
+    dry_run: bool,
+    absent_namespaces: &BTreeSet<String>,
+) -> Result<Value, ApiFailure> {
+    let ns = d.key.namespace.as_deref();
+    match ns {
+        Some(n) if dry_run && absent_namespaces.contains(n) => {
+            let mut body = d.body.clone();
+            body["metadata"]["namespace"] = Value::String("default".into());
+            let mut out =
+                kube.apply(&d.resource.ar, Some("default"), &d.key.name, &body, FIELD_MANAGER, force, true).await?;
+            if let Some(meta) = out.get_mut("metadata").and_then(Value::as_object_mut) {
+                meta.insert("namespace".into(), Value::String(n.to_string()));
+            }
+            Ok(out)
+        }
+        _ => kube.apply(&d.resource.ar, ns, &d.key.name, &d.body, FIELD_MANAGER, force, dry_run).await,
+    }
+}
+
+fn rv(v: &Value) -> Option<&str> {
+    v.pointer("/metadata/resourceVersion").and_then(Value::as_str)
+}
+
+/// Runs `strata apply`.
+pub async fn apply(
+    kube: Arc<Kube>,
+    p: &Platform,
+    set: &ManifestSet,
+    opts: &ApplyOptions,
+    progress: &dyn Progress,
+) -> Result<Report, ReconcileError> {
+    let started = Instant::now();
+    let concurrency = opts.concurrency.max(1);
+    progress.phase(&format!("reading the cluster ({} objects in the spec)", set.len()));
+    let mut prepared = prepare(&kube, p, set, concurrency).await?;
+    let recorded = prepared.recorded.clone().unwrap_or_default();
+    let widened = recorded.union(&prepared.desired_record);
+
+    let decisions =
+        |pr: &Prepared| -> Vec<Decision> { pr.desired.iter().map(|d| decide(&d.body, pr.live_of(d))).collect() };
+    let mut plan = decisions(&prepared);
+    let candidates = prepared.candidates(opts.allow_data_loss);
+    let deletable = candidates.iter().any(|c| c.kept.is_none() && !c.terminating());
+    let needs_write = plan.iter().any(|d| *d != Decision::Skip)
+        || prepared.recorded.as_ref() != Some(&widened)
+        || (opts.prune && (deletable || recorded != prepared.narrowed(&candidates)));
+
+    let mut guard = None;
+    if needs_write && !opts.dry_run {
+        inventory::ensure_namespace(&kube, &prepared.aset.parent_namespace, &prepared.platform, false).await?;
+        progress.phase("taking the platform lock");
+        guard = Some(
+            lock::acquire(
+                kube.clone(),
+                &prepared.aset.parent_namespace,
+                &prepared.platform,
+                opts.lease_duration,
+                opts.lock_timeout,
+            )
+            .await?,
+        );
+        // Everything read before the lock may be stale: read the record and the members again.
+        prepared.recorded = inventory::read_parent(&kube, &prepared.aset).await?;
+        let widened = prepared.recorded.clone().unwrap_or_default().union(&prepared.desired_record);
+        prepared.relist(&kube, concurrency).await?;
+        plan = decisions(&prepared);
+        let fresh = prepared.recorded.clone();
+        inventory::write_parent(&kube, &prepared.aset, &prepared.platform, fresh.as_ref(), &widened).await?;
+    }
+
+    let result = run_locked(&kube, &prepared, &plan, opts, progress, guard.as_ref()).await;
+    let (mut objects, prune_status) = match result {
+        Ok(r) => r,
+        Err(e) => {
+            if let Some(g) = guard {
+                let _ = g.release().await;
+            }
+            return Err(e);
+        }
+    };
+    if let Some(g) = guard
+        && let Err(f) = g.release().await
+    {
+        progress.phase(&format!("warning: could not release the lock ({f}); it expires on its own"));
+    }
+
+    let mut not_ready = 0;
+    if let Some(timeout) = opts.wait
+        && !opts.dry_run
+    {
+        let waitees: Vec<wait::Waitee> = prepared
+            .desired
+            .iter()
+            .enumerate()
+            .filter(|(i, d)| {
+                matches!(objects[*i].action, Action::Created | Action::Configured | Action::Unchanged)
+                    && wait::is_waitable(&d.resource.ar.group, &d.resource.ar.kind)
+            })
+            .map(|(i, d)| wait::Waitee {
+                index: i,
+                resource: d.resource.clone(),
+                namespace: d.key.namespace.clone(),
+                name: d.key.name.clone(),
+            })
+            .collect();
+        if !waitees.is_empty() {
+            progress.phase(&format!(
+                "waiting up to {} s for {} object(s) to become ready",
+                timeout.as_secs(),
+                waitees.len()
+            ));
+            for (i, outcome) in wait::wait_all(&kube, waitees, timeout, concurrency).await {
+                if !matches!(outcome, WaitOutcome::Ready(_)) {
+                    not_ready += 1;
+                }
+                objects[i].wait = Some(outcome);
+            }
+        }
+    }
+
+    Ok(Report {
+        platform: prepared.platform.clone(),
+        context: kube.context.clone(),
+        server: kube.server.clone(),
+        dry_run: opts.dry_run,
+        summary: Report::summarize(&objects),
+        objects,
+        prune: prune_status,
+        not_ready,
+        requests: kube.counts(),
+        elapsed_ms: started.elapsed().as_millis(),
+    })
+}
+
+/// Stages, prune and record narrowing: the part that runs under the lock.
+async fn run_locked(
+    kube: &Kube,
+    prepared: &Prepared,
+    plan: &[Decision],
+    opts: &ApplyOptions,
+    progress: &dyn Progress,
+    guard: Option<&lock::LockGuard>,
+) -> Result<(Vec<ObjectReport>, String), ReconcileError> {
+    let total = prepared.desired.len();
+    let mut objects: Vec<Option<ObjectReport>> = vec![None; total];
+    let unreachable = AtomicBool::new(false);
+    let absent = if opts.dry_run { namespaces_to_create(prepared) } else { BTreeSet::new() };
+    let mut failed_namespaces: BTreeSet<String> = BTreeSet::new();
+    let mut done = 0usize;
+    for stage in [Stage::Cluster, Stage::Tenancy, Stage::Workloads] {
+        if guard.is_some_and(lock::LockGuard::lost) {
+            return Err(ReconcileError::Api {
+                what: "the platform lock".into(),
+                failure: ApiFailure {
+                    code: 409,
+                    reason: "LockLost".into(),
+                    message:
+                        "another apply took over the lease while this one was running; stopped before the next stage"
+                            .into(),
+                    conflicts: vec![],
+                },
+            });
+        }
+        let indices: Vec<usize> = (0..total).filter(|i| prepared.desired[*i].manifest.stage == stage).collect();
+        if indices.is_empty() {
+            continue;
+        }
+        progress.phase(&format!("stage {}: {} object(s)", stage_name(stage), indices.len()));
+        let failed_ns = &failed_namespaces;
+        let absent = &absent;
+        let unreachable = &unreachable;
+        let mut stream = futures::stream::iter(indices)
+            .map(|i| async move {
+                let d = &prepared.desired[i];
+                let mut r = object_report(&d.manifest, Action::Unchanged);
+                if plan[i] == Decision::Skip {
+                    return (i, r);
+                }
+                if let Some(ns) = d.key.namespace.as_deref().filter(|ns| failed_ns.contains(*ns)) {
+                    r.action = Action::Failed;
+                    r.detail = Some(format!("not applied: its namespace `{ns}` failed to apply"));
+                    return (i, r);
+                }
+                if unreachable.load(Ordering::Relaxed) {
+                    r.action = Action::Failed;
+                    r.detail = Some("not applied: the API server stopped answering".into());
+                    return (i, r);
+                }
+                match send(kube, d, opts.force_conflicts, opts.dry_run, absent).await {
+                    Ok(out) => {
+                        r.action = match prepared.live_of(d) {
+                            // Not listed (no member label yet) but other managers own fields: it existed
+                            // and is now adopted into the set.
+                            None if other_managers(&out) => {
+                                r.detail = Some("existed without this platform's label; adopted".into());
+                                Action::Configured
+                            }
+                            None => Action::Created,
+                            Some(live) if !opts.dry_run && rv(live) == rv(&out) => Action::Unchanged,
+                            Some(live) if opts.dry_run && same_content(live, &out) => Action::Unchanged,
+                            Some(_) => Action::Configured,
+                        };
+                    }
+                    Err(f) => {
+                        if f.is_unreachable() {
+                            unreachable.store(true, Ordering::Relaxed);
+                        }
+                        r.action = Action::Failed;
+                        r.detail = Some(failure_detail(&f, opts.force_conflicts));
+                        r.error = Some(f);
+                    }
+                }
+                (i, r)
+            })
+            .buffer_unordered(opts.concurrency.max(1));
+        let mut stage_failed_ns = Vec::new();
+        while let Some((i, r)) = stream.next().await {
+            done += 1;
+            progress.object(&r, done, total);
+            if r.action == Action::Failed && r.kind == "Namespace" && r.api_version == "v1" {
+                stage_failed_ns.push(r.name.clone());
+            }
+            objects[i] = Some(r);
+        }
+        drop(stream);
+        failed_namespaces.extend(stage_failed_ns);
+    }
+    let mut objects: Vec<ObjectReport> = objects.into_iter().flatten().collect();
+    let failures = objects.iter().filter(|o| o.action == Action::Failed).count();
+
+    let candidates = prepared.candidates(opts.allow_data_loss);
+    let prune_status;
+    if !opts.prune {
+        prune_status = "not requested (--prune not given)".to_string();
+        for c in &candidates {
+            objects.push(candidate_report(
+                c,
+                Action::Kept,
+                Some("no longer in the spec; rerun with --prune to delete it".into()),
+            ));
+        }
+    } else if failures > 0 {
+        prune_status =
+            format!("skipped: {failures} object(s) failed to apply, and strata never prunes after a failed apply");
+        for c in &candidates {
+            objects.push(candidate_report(c, Action::Kept, Some("not pruned because the apply had failures".into())));
+        }
+    } else {
+        progress.phase(&format!("pruning: {} candidate(s)", candidates.len()));
+        let results = prune::delete_all(kube, &candidates, opts.dry_run, opts.concurrency).await;
+        let mut prune_failed = 0;
+        for (i, c) in candidates.iter().enumerate() {
+            let r = match (&c.kept, results.get(&i)) {
+                (Some(why), _) => candidate_report(c, Action::Kept, Some(why.clone())),
+                (None, Some(Ok(()))) => candidate_report(c, Action::Pruned, None),
+                (None, Some(Err(f))) => {
+                    prune_failed += 1;
+                    let mut r = candidate_report(c, Action::Failed, Some(format!("delete failed: {f}")));
+                    r.error = Some(f.clone());
+                    r
+                }
+                (None, None) if c.terminating() => {
+                    candidate_report(c, Action::Pruned, Some("already being deleted".into()))
+                }
+                (None, None) => {
+                    prune_failed += 1;
+                    candidate_report(
+                        c,
+                        Action::Failed,
+                        Some("not deleted: a delete in an earlier prune stage failed".into()),
+                    )
+                }
+            };
+            progress.object(&r, done, total);
+            objects.push(r);
+        }
+        if prune_failed == 0 {
+            prune_status = if prepared.live.unserved.is_empty() {
+                "done".to_string()
+            } else {
+                format!(
+                    "done, except for kinds the cluster no longer serves ({}): their objects cannot be listed",
+                    prepared.live.unserved.join(", ")
+                )
+            };
+            if !opts.dry_run {
+                let keep = prepared.narrowed(&candidates);
+                let current = prepared.recorded.clone().unwrap_or_default().union(&prepared.desired_record);
+                inventory::write_parent(kube, &prepared.aset, &prepared.platform, Some(&current), &keep).await?;
+            }
+        } else {
+            prune_status = format!("{prune_failed} delete(s) failed; the inventory record was not narrowed");
+        }
+    }
+    Ok((objects, prune_status))
+}
+
+fn other_managers(v: &Value) -> bool {
+    v.pointer("/metadata/managedFields")
+        .and_then(Value::as_array)
+        .is_some_and(|m| m.iter().any(|e| e.get("manager").and_then(Value::as_str) != Some(FIELD_MANAGER)))
+}
+
+/// Dry run: compare content, since a dry run never changes the resourceVersion.
+fn same_content(live: &Value, out: &Value) -> bool {
+    let strip = |v: &Value| crate::reconcile::normalize::for_diff(v);
+    strip(live) == strip(out)
+}
+
+fn stage_name(s: Stage) -> &'static str {
+    match s {
+        Stage::Cluster => "cluster (namespaces, cluster-scoped classes)",
+        Stage::Tenancy => "tenancy (quotas, limits, RBAC, config)",
+        Stage::Workloads => "workloads (custom resources)",
+    }
+}
+
+/// One line about a failed apply, with the conflicts field by field.
+pub fn failure_detail(f: &ApiFailure, forced: bool) -> String {
+    if f.is_conflict() && !f.conflicts.is_empty() {
+        let fields: Vec<String> =
+            f.conflicts.iter().map(|c| format!("{} (owned by `{}`)", c.field, c.manager)).collect();
+        let help = if forced { "" } else { "; rerun with --force-conflicts to take these fields over" };
+        return format!("conflict with another field manager on {}{help}", fields.join(", "));
+    }
+    f.to_string()
+}
+
+/// Group-kind counts of a set, for messages.
+pub fn kinds_summary(set: &ManifestSet) -> String {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for m in &set.items {
+        *counts.entry(m.kind.as_str()).or_default() += 1;
+    }
+    counts.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Index by key, for tests and plan.
+pub fn by_key(objects: &[ObjectReport]) -> HashMap<String, &ObjectReport> {
+    objects.iter().map(|o| (o.key(), o)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn desired() -> Value {
+        with_hash(&json!({
+            "apiVersion": "v1", "kind": "ResourceQuota",
+            "metadata": {"name": "q", "namespace": "t", "labels": {"a": "1"}},
+            "spec": {"hard": {"pods": "10"}}
+        }))
+    }
+
+    fn live_from(body: &Value) -> Value {
+        let mut live = body.clone();
+        live["metadata"]["resourceVersion"] = json!("42");
+        live["metadata"]["managedFields"] = json!([{"manager": "strata", "operation": "Apply"}]);
+        live["status"] = json!({"hard": {"pods": "10"}});
+        live
+    }
+
+    #[test]
+    fn absent_object_is_created() {
+        assert_eq!(decide(&desired(), None), Decision::Create);
+    }
+
+    #[test]
+    fn identical_object_applied_by_strata_is_skipped() {
+        let body = desired();
+        assert_eq!(decide(&body, Some(&live_from(&body))), Decision::Skip);
+    }
+
+    #[test]
+    fn an_edit_by_someone_else_to_a_field_we_own_reapplies() {
+        let body = desired();
+        let mut live = live_from(&body);
+        live["spec"]["hard"]["pods"] = json!("99");
+        assert_eq!(decide(&body, Some(&live)), Decision::Apply);
+    }
+
+    #[test]
+    fn a_spec_change_reapplies_even_when_live_is_a_superset() {
+        // The spec dropped a label: live still has every field we send, but the hash differs, and only
+        // an apply releases the dropped field.
+        let old = desired();
+        let live = live_from(&old);
+        let mut new = json!({
+            "apiVersion": "v1", "kind": "ResourceQuota",
+            "metadata": {"name": "q", "namespace": "t", "labels": {}},
+            "spec": {"hard": {"pods": "10"}}
+        });
+        new = with_hash(&new);
+        assert!(object_contains(&live, &{
+            let mut n = new.clone();
+            n["metadata"]["annotations"][ANNOTATION_APPLIED_HASH] =
+                live["metadata"]["annotations"][ANNOTATION_APPLIED_HASH].clone();
+            n
+        }));
+        assert_eq!(decide(&new, Some(&live)), Decision::Apply);
+    }
+
+    #[test]
+    fn an_object_not_applied_by_strata_is_applied() {
+        let body = desired();
+        let mut live = live_from(&body);
+        live["metadata"]["managedFields"] = json!([{"manager": "kubectl", "operation": "Apply"}]);
+        assert_eq!(decide(&body, Some(&live)), Decision::Apply);
+    }
+
+    #[test]
+    fn hash_is_stable_for_the_same_object() {
+        use crate::reconcile::normalize::applied_hash;
+        assert_eq!(applied_hash(&desired()), applied_hash(&desired()));
+    }
+
+    #[test]
+    fn conflicts_are_listed_field_by_field_with_the_manager() {
+        let f = ApiFailure {
+            code: 409,
+            reason: "Conflict".into(),
+            message: "Apply failed with 2 conflicts".into(),
+            conflicts: vec![
+                crate::reconcile::error::Conflict { field: ".spec.hard.pods".into(), manager: "kubectl-edit".into() },
+                crate::reconcile::error::Conflict { field: ".spec.hard.cpu".into(), manager: "ops".into() },
+            ],
+        };
+        let d = failure_detail(&f, false);
+        assert_eq!(
+            d,
+            "conflict with another field manager on .spec.hard.pods (owned by `kubectl-edit`), .spec.hard.cpu (owned by `ops`); rerun with --force-conflicts to take these fields over"
+        );
+    }
+}

@@ -1,0 +1,353 @@
+//! Connecting to the cluster the user means, and nothing else: kubeconfig and context resolution, the
+//! context guard (a spec names the context it belongs to), and thin request wrappers that classify
+//! errors and count reads and writes (the figures `apply` reports and tests assert on).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams, Preconditions};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::discovery::ApiResource;
+use serde_json::Value;
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Renderer};
+use crate::model::Platform;
+use crate::reconcile::error::{ApiFailure, ReconcileError};
+use crate::source::SourceMap;
+
+/// Which cluster to talk to: `--kubeconfig` (else `$KUBECONFIG`, else `~/.kube/config`) and `--context`
+/// (else the kubeconfig's current context).
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+}
+
+/// A connected client with the context it resolved and request counters.
+pub struct Kube {
+    pub client: kube::Client,
+    pub context: String,
+    pub server: String,
+    reads: AtomicUsize,
+    writes: AtomicUsize,
+}
+
+/// Reads and writes sent so far. A no-op apply must show `writes == 0`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RequestCounts {
+    pub reads: usize,
+    pub writes: usize,
+}
+
+/// Loads the kubeconfig and returns it with the context `apply` would use.
+pub fn load_kubeconfig(target: &Target) -> Result<(Kubeconfig, String), ReconcileError> {
+    let kc = match &target.kubeconfig {
+        Some(p) => Kubeconfig::read_from(p)
+            .map_err(|e| ReconcileError::Kubeconfig(format!("cannot read kubeconfig `{}`: {e}", p.display())))?,
+        None => Kubeconfig::read().map_err(|e| {
+            ReconcileError::Kubeconfig(format!(
+                "cannot read a kubeconfig ($KUBECONFIG or ~/.kube/config): {e}\n  help: pass --kubeconfig FILE"
+            ))
+        })?,
+    };
+    let context = match (&target.context, &kc.current_context) {
+        (Some(c), _) => c.clone(),
+        (None, Some(c)) if !c.is_empty() => c.clone(),
+        _ => {
+            return Err(ReconcileError::Kubeconfig(
+                "the kubeconfig has no current context\n  help: pass --context NAME".to_string(),
+            ));
+        }
+    };
+    if !kc.contexts.iter().any(|c| c.name == context) {
+        let known: Vec<&str> = kc.contexts.iter().map(|c| c.name.as_str()).collect();
+        let hint = crate::diagnostic::did_you_mean(&context, known.iter().copied())
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+        return Err(ReconcileError::Kubeconfig(format!(
+            "the kubeconfig has no context `{context}`{hint}; it has: {}",
+            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+        )));
+    }
+    Ok((kc, context))
+}
+
+/// The context guard: the spec's `platform { cluster context="..." }` must be the context in use, unless
+/// `--context` names the context explicitly (a deliberate choice, e.g. a staging cluster). Returns the
+/// diagnostic to show when it refuses.
+pub fn guard(p: &Platform, context: &str, explicit: bool) -> Option<Diagnostic> {
+    let want = p.header.as_ref()?.context.as_ref()?;
+    if want.value == context || explicit {
+        return None;
+    }
+    Some(
+        Diagnostic::error(
+            "strata::apply::wrong-context",
+            format!("this spec belongs to kube context `{}`, but the current context is `{context}`", want.value),
+        )
+        .at(want.span, "the context this platform is applied to")
+        .help(format!(
+            "switch with `kubectl config use-context {}`, or pass `--context {context}` to target `{context}` deliberately",
+            want.value
+        )),
+    )
+}
+
+/// Renders a guard diagnostic into the error the CLI prints.
+pub fn guard_error(d: Diagnostic, sources: &SourceMap) -> ReconcileError {
+    let mut ds = Diagnostics::new();
+    ds.push(d);
+    ReconcileError::WrongContext(Renderer::plain(sources).human(&ds))
+}
+
+impl Kube {
+    /// Builds a client for `context` of `kc`. No request is sent yet.
+    pub async fn connect(kc: Kubeconfig, context: &str) -> Result<Self, ReconcileError> {
+        let opts = KubeConfigOptions { context: Some(context.to_string()), ..Default::default() };
+        let mut config = kube::Config::from_custom_kubeconfig(kc, &opts)
+            .await
+            .map_err(|e| ReconcileError::Kubeconfig(format!("cannot use context `{context}`: {e}")))?;
+        // A dead server must fail the run in seconds, not hang a CI job.
+        config.connect_timeout = Some(Duration::from_secs(10));
+        config.read_timeout = Some(Duration::from_secs(60));
+        config.write_timeout = Some(Duration::from_secs(60));
+        config.reset_reader_on_write = true;
+        let server = config.cluster_url.to_string();
+        let client = kube::Client::try_from(config)
+            .map_err(|e| ReconcileError::Kubeconfig(format!("cannot build a client for `{context}`: {e}")))?;
+        Ok(Kube {
+            client,
+            context: context.to_string(),
+            server,
+            reads: AtomicUsize::new(0),
+            writes: AtomicUsize::new(0),
+        })
+    }
+
+    pub fn counts(&self) -> RequestCounts {
+        RequestCounts { reads: self.reads.load(Ordering::Relaxed), writes: self.writes.load(Ordering::Relaxed) }
+    }
+
+    pub(crate) fn count_read(&self) {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn count_write(&self) {
+        self.writes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn api(&self, ar: &ApiResource, namespace: Option<&str>) -> Api<DynamicObject> {
+        match namespace {
+            Some(ns) => Api::namespaced_with(self.client.clone(), ns, ar),
+            None => Api::all_with(self.client.clone(), ar),
+        }
+    }
+
+    /// GET one object; `Ok(None)` when it does not exist.
+    pub async fn get(&self, ar: &ApiResource, ns: Option<&str>, name: &str) -> Result<Option<Value>, ApiFailure> {
+        self.count_read();
+        match self.api(ar, ns).get(name).await {
+            Ok(o) => Ok(Some(to_value(o, ar))),
+            Err(e) => {
+                let f = ApiFailure::from_kube(&e);
+                if f.is_not_found() { Ok(None) } else { Err(f) }
+            }
+        }
+    }
+
+    /// LIST with a label selector, following continue tokens (pages of 500).
+    pub async fn list(&self, ar: &ApiResource, ns: Option<&str>, selector: &str) -> Result<Vec<Value>, ApiFailure> {
+        let api = self.api(ar, ns);
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut lp = ListParams::default().labels(selector).limit(500);
+            if let Some(t) = &token {
+                lp = lp.continue_token(t);
+            }
+            self.count_read();
+            let page = api.list(&lp).await.map_err(|e| ApiFailure::from_kube(&e))?;
+            token = page.metadata.continue_.clone().filter(|t| !t.is_empty());
+            out.extend(page.items.into_iter().map(|o| to_value(o, ar)));
+            if token.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Server-side apply of `body` as `manager`. A dry run is counted as a read: it persists nothing.
+    // The arguments are the request's own: path (resource, namespace, name), body and query parameters.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn apply(
+        &self,
+        ar: &ApiResource,
+        ns: Option<&str>,
+        name: &str,
+        body: &Value,
+        manager: &str,
+        force: bool,
+        dry_run: bool,
+    ) -> Result<Value, ApiFailure> {
+        if dry_run {
+            self.count_read()
+        } else {
+            self.count_write()
+        }
+        let pp = apply_params(manager, force, dry_run);
+        self.api(ar, ns)
+            .patch(name, &pp, &Patch::Apply(body))
+            .await
+            .map(|o| to_value(o, ar))
+            .map_err(|e| ApiFailure::from_kube(&e))
+    }
+
+    /// DELETE guarded by the uid strata listed (never deletes a same-named object created since).
+    pub async fn delete(
+        &self,
+        ar: &ApiResource,
+        ns: Option<&str>,
+        name: &str,
+        uid: Option<&str>,
+        dry_run: bool,
+    ) -> Result<(), ApiFailure> {
+        if dry_run {
+            self.count_read()
+        } else {
+            self.count_write()
+        }
+        let dp = delete_params(uid, dry_run);
+        match self.api(ar, ns).delete(name, &dp).await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let f = ApiFailure::from_kube(&e);
+                // Gone already: the outcome the delete wanted.
+                if f.is_not_found() { Ok(()) } else { Err(f) }
+            }
+        }
+    }
+
+    /// POST a new object (used for the Lease: create fails if someone else created it first).
+    pub async fn create(&self, ar: &ApiResource, ns: Option<&str>, body: &Value) -> Result<Value, ApiFailure> {
+        self.count_write();
+        let obj: DynamicObject = serde_json::from_value(body.clone()).map_err(|e| serde_failure(&e))?;
+        self.api(ar, ns)
+            .create(&PostParams::default(), &obj)
+            .await
+            .map(|o| to_value(o, ar))
+            .map_err(|e| ApiFailure::from_kube(&e))
+    }
+
+    /// PUT with the resourceVersion inside `body` (optimistic concurrency: 409 if it changed).
+    pub async fn replace(
+        &self,
+        ar: &ApiResource,
+        ns: Option<&str>,
+        name: &str,
+        body: &Value,
+    ) -> Result<Value, ApiFailure> {
+        self.count_write();
+        let obj: DynamicObject = serde_json::from_value(body.clone()).map_err(|e| serde_failure(&e))?;
+        self.api(ar, ns)
+            .replace(name, &PostParams::default(), &obj)
+            .await
+            .map(|o| to_value(o, ar))
+            .map_err(|e| ApiFailure::from_kube(&e))
+    }
+}
+
+fn serde_failure(e: &serde_json::Error) -> ApiFailure {
+    ApiFailure { code: 400, reason: "BadRequest".into(), message: e.to_string(), conflicts: Vec::new() }
+}
+
+/// The apply request's parameters: `fieldManager`, `force`, `dryRun=All`.
+#[must_use]
+pub fn apply_params(manager: &str, force: bool, dry_run: bool) -> PatchParams {
+    let mut pp = PatchParams::apply(manager);
+    if force {
+        pp = pp.force();
+    }
+    if dry_run {
+        pp = pp.dry_run();
+    }
+    pp
+}
+
+/// Background propagation (the API default for most kinds), a uid precondition, optional dry run.
+#[must_use]
+pub fn delete_params(uid: Option<&str>, dry_run: bool) -> DeleteParams {
+    let mut dp = DeleteParams::background();
+    if let Some(uid) = uid {
+        dp = dp.preconditions(Preconditions { uid: Some(uid.to_string()), resource_version: None });
+    }
+    if dry_run {
+        dp = dp.dry_run();
+    }
+    dp
+}
+
+/// A DynamicObject as plain JSON, with apiVersion and kind filled in (list items often lack them).
+fn to_value(o: DynamicObject, ar: &ApiResource) -> Value {
+    let mut v = serde_json::to_value(o).unwrap_or(Value::Null);
+    if let Some(m) = v.as_object_mut() {
+        m.entry("apiVersion").or_insert_with(|| Value::String(ar.api_version.clone()));
+        m.entry("kind").or_insert_with(|| Value::String(ar.kind.clone()));
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apply_request_carries_manager_force_and_dry_run() {
+        let ar = ApiResource::erase::<k8s_openapi::api::core::v1::ConfigMap>(&());
+        let req = kube::core::Request::new(<DynamicObject as kube::Resource>::url_path(&ar, Some("team")))
+            .patch("cfg", &apply_params("strata", true, true), &Patch::Apply(serde_json::json!({})))
+            .expect("request builds");
+        let uri = req.uri().to_string();
+        assert!(uri.starts_with("/api/v1/namespaces/team/configmaps/cfg?"), "{uri}");
+        assert!(
+            uri.contains("fieldManager=strata") && uri.contains("force=true") && uri.contains("dryRun=All"),
+            "{uri}"
+        );
+        assert_eq!(req.headers()["content-type"], "application/apply-patch+yaml");
+        let plain = kube::core::Request::new(<DynamicObject as kube::Resource>::url_path(&ar, None))
+            .patch("cfg", &apply_params("strata", false, false), &Patch::Apply(serde_json::json!({})))
+            .expect("request builds");
+        let uri = plain.uri().to_string();
+        assert!(!uri.contains("force") && !uri.contains("dryRun"), "{uri}");
+    }
+
+    #[test]
+    fn delete_request_has_uid_precondition_and_background_propagation() {
+        let ar = ApiResource::erase::<k8s_openapi::api::core::v1::Namespace>(&());
+        let req = kube::core::Request::new(<DynamicObject as kube::Resource>::url_path(&ar, None))
+            .delete("old", &delete_params(Some("u-1"), false))
+            .expect("request builds");
+        let body: Value = serde_json::from_slice(req.body()).expect("json body");
+        assert_eq!(body["preconditions"]["uid"], "u-1");
+        assert_eq!(body["propagationPolicy"], "Background");
+        assert!(body.get("dryRun").is_none());
+    }
+
+    fn platform_with_context(ctx: &str) -> (Platform, SourceMap) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let spec = dir.path().join("platform.kdl");
+        std::fs::write(&spec, format!("platform \"p\" {{\n    cluster context=\"{ctx}\"\n}}\n")).expect("write");
+        let c = crate::check(&crate::spec::DiskFs, &spec);
+        (c.platform, c.sources)
+    }
+
+    #[test]
+    fn guard_refuses_another_context_unless_named_explicitly() {
+        let (p, sources) = platform_with_context("prod-eks");
+        assert!(guard(&p, "prod-eks", false).is_none());
+        let d = guard(&p, "staging", false).expect("refused");
+        let text = guard_error(d, &sources).to_string();
+        assert!(text.contains("belongs to kube context `prod-eks`, but the current context is `staging`"), "{text}");
+        assert!(text.contains("--context staging"), "{text}");
+        assert!(guard(&p, "staging", true).is_none());
+    }
+}

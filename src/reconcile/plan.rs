@@ -1,0 +1,109 @@
+//! `strata plan`: what `apply --prune` would do, without doing it. Every object goes through a
+//! server-side dry run (so admission, defaults and CRD schemas are the server's), the result is diffed
+//! against the live object with bookkeeping stripped and Secret values masked, and the prune preview
+//! lists what would be deleted and what a guard would keep. Nothing is written: no lock, no parent.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures::StreamExt;
+
+use crate::manifest::ManifestSet;
+use crate::model::Platform;
+use crate::reconcile::apply::{
+    ApplyOptions, Progress, candidate_report, failure_detail, namespaces_to_create, object_report, prepare, send,
+};
+use crate::reconcile::error::ReconcileError;
+use crate::reconcile::normalize::{for_diff, yaml_diff};
+use crate::reconcile::report::{Action, Report};
+use crate::reconcile::{Kube, exit_of};
+
+/// Runs `strata plan`. Uses `force_conflicts`, `allow_data_loss` and `concurrency` of `opts`.
+pub async fn plan(
+    kube: Arc<Kube>,
+    p: &Platform,
+    set: &ManifestSet,
+    opts: &ApplyOptions,
+    progress: &dyn Progress,
+) -> Result<Report, ReconcileError> {
+    let started = Instant::now();
+    progress.phase(&format!("reading the cluster ({} objects in the spec)", set.len()));
+    let prepared = prepare(&kube, p, set, opts.concurrency.max(1)).await?;
+    let absent = namespaces_to_create(&prepared);
+    let total = prepared.desired.len();
+    progress.phase(&format!("server-side dry run of {total} object(s)"));
+    let prepared_ref = &prepared;
+    let absent_ref = &absent;
+    let kube_ref = &kube;
+    let mut results: Vec<(usize, crate::reconcile::ObjectReport)> = futures::stream::iter(0..total)
+        .map(|i| async move {
+            let d = &prepared_ref.desired[i];
+            let live = prepared_ref.live_of(d);
+            let mut r = object_report(&d.manifest, Action::Unchanged);
+            match send(kube_ref, d, opts.force_conflicts, true, absent_ref).await {
+                Ok(out) => {
+                    let before = live.map(for_diff);
+                    let after = for_diff(&out);
+                    let title = r.key();
+                    r.diff = yaml_diff(&title, before.as_ref(), Some(&after));
+                    r.action = match (live, &r.diff) {
+                        (None, _) => Action::Created,
+                        (Some(_), Some(_)) => Action::Configured,
+                        (Some(_), None) => Action::Unchanged,
+                    };
+                    if live.is_none() && d.key.namespace.as_ref().is_some_and(|n| absent_ref.contains(n)) {
+                        r.detail =
+                            Some("validated in namespace `default`: its namespace is created by this apply".into());
+                    }
+                }
+                Err(f) => {
+                    r.action = Action::Failed;
+                    r.detail = Some(failure_detail(&f, opts.force_conflicts));
+                    r.error = Some(f);
+                }
+            }
+            (i, r)
+        })
+        .buffer_unordered(opts.concurrency.max(1))
+        .collect()
+        .await;
+    results.sort_by_key(|(i, _)| *i);
+    let mut objects: Vec<_> = results.into_iter().map(|(_, r)| r).collect();
+    for (n, r) in objects.iter().enumerate() {
+        progress.object(r, n + 1, total);
+    }
+    for c in prepared.candidates(opts.allow_data_loss) {
+        let r = match &c.kept {
+            Some(why) => candidate_report(&c, Action::Kept, Some(why.clone())),
+            None if c.terminating() => candidate_report(&c, Action::Pruned, Some("already being deleted".into())),
+            None => {
+                let mut r = candidate_report(&c, Action::Pruned, Some("would be deleted by apply --prune".into()));
+                r.diff = yaml_diff(&r.key(), Some(&for_diff(&c.live)), None);
+                r
+            }
+        };
+        objects.push(r);
+    }
+    let failures = objects.iter().filter(|o| o.action == Action::Failed).count();
+    Ok(Report {
+        platform: prepared.platform.clone(),
+        context: kube.context.clone(),
+        server: kube.server.clone(),
+        dry_run: true,
+        summary: Report::summarize(&objects),
+        objects,
+        prune: if failures > 0 {
+            format!("preview only; apply --prune would skip it: {failures} object(s) would fail")
+        } else {
+            "preview".to_string()
+        },
+        not_ready: 0,
+        requests: kube.counts(),
+        elapsed_ms: started.elapsed().as_millis(),
+    })
+}
+
+/// Exit code of a plan: 3 when any object would fail, 1 when anything would change, else 0.
+pub fn exit_code(r: &Report) -> i32 {
+    exit_of(r, true)
+}

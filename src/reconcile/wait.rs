@@ -1,0 +1,205 @@
+//! `--wait`: follow the readiness each operator publishes until every object is ready, one fails, or the
+//! timeout passes. The rules per kind are pure ([`readiness`]) and tested on status documents shaped as
+//! Strimzi, the Kubeflow Spark operator and the Flink operator write them.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use serde_json::Value;
+
+use crate::reconcile::Kube;
+use crate::reconcile::discovery::Resource;
+use crate::reconcile::report::WaitOutcome;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Readiness {
+    Ready(String),
+    Pending(String),
+    Failed(String),
+}
+
+/// Kinds whose readiness strata knows how to read. Everything else is ready once applied.
+pub fn is_waitable(group: &str, kind: &str) -> bool {
+    matches!(
+        (group, kind),
+        ("kafka.strimzi.io", "KafkaTopic" | "KafkaUser" | "Kafka")
+            | ("sparkoperator.k8s.io", "SparkApplication" | "ScheduledSparkApplication")
+            | ("flink.apache.org", "FlinkDeployment" | "FlinkSessionJob")
+    )
+}
+
+fn s<'v>(v: &'v Value, pointer: &str) -> Option<&'v str> {
+    v.pointer(pointer).and_then(Value::as_str)
+}
+
+/// Reads an object's status the way its operator means it.
+pub fn readiness(group: &str, kind: &str, obj: &Value) -> Readiness {
+    match group {
+        // Strimzi: a `Ready` condition, valid only once `observedGeneration` caught up with the spec.
+        "kafka.strimzi.io" => {
+            let generation = obj.pointer("/metadata/generation").and_then(Value::as_i64);
+            let observed = obj.pointer("/status/observedGeneration").and_then(Value::as_i64);
+            if let (Some(g), Some(o)) = (generation, observed)
+                && o < g
+            {
+                return Readiness::Pending(format!("operator has seen generation {o} of {g}"));
+            }
+            let conditions = obj.pointer("/status/conditions").and_then(Value::as_array);
+            let ready =
+                conditions.and_then(|cs| cs.iter().find(|c| c.get("type").and_then(Value::as_str) == Some("Ready")));
+            match ready {
+                Some(c) if s(c, "/status") == Some("True") => Readiness::Ready("Ready".into()),
+                Some(c) => {
+                    let why = [s(c, "/reason"), s(c, "/message")].into_iter().flatten().collect::<Vec<_>>().join(": ");
+                    Readiness::Failed(if why.is_empty() { "Ready=False".into() } else { format!("Ready=False: {why}") })
+                }
+                None if observed.is_none() => {
+                    Readiness::Pending("no status yet (is the Strimzi operator running?)".into())
+                }
+                None => Readiness::Pending("no Ready condition yet".into()),
+            }
+        }
+        "sparkoperator.k8s.io" if kind == "ScheduledSparkApplication" => match s(obj, "/status/scheduleState") {
+            Some("Scheduled") => Readiness::Ready("Scheduled".into()),
+            Some("FailedValidation") => Readiness::Failed(format!(
+                "FailedValidation: {}",
+                s(obj, "/status/reason").unwrap_or("the operator rejected the schedule")
+            )),
+            Some(other) => Readiness::Pending(other.to_string()),
+            None => Readiness::Pending("no status yet (is the Spark operator running?)".into()),
+        },
+        // Kubeflow Spark operator: `status.applicationState.state`.
+        "sparkoperator.k8s.io" => match s(obj, "/status/applicationState/state") {
+            Some(st @ ("RUNNING" | "COMPLETED" | "SUCCEEDING")) => Readiness::Ready(st.into()),
+            Some(st @ ("FAILED" | "SUBMISSION_FAILED" | "FAILING" | "INVALIDATING" | "UNKNOWN")) => {
+                Readiness::Failed(match s(obj, "/status/applicationState/errorMessage") {
+                    Some(m) if !m.is_empty() => format!("{st}: {m}"),
+                    _ => st.to_string(),
+                })
+            }
+            Some(other) => Readiness::Pending(other.to_string()),
+            None => Readiness::Pending("no status yet (is the Spark operator running?)".into()),
+        },
+        // Flink operator: lifecycle STABLE, and for application deployments a RUNNING/FINISHED job.
+        "flink.apache.org" => {
+            let lifecycle = s(obj, "/status/lifecycleState");
+            let job = s(obj, "/status/jobStatus/state");
+            let error = s(obj, "/status/error").filter(|e| !e.is_empty());
+            match (lifecycle, job) {
+                (Some("FAILED"), _) | (_, Some("FAILED")) => Readiness::Failed(format!(
+                    "lifecycle {}, job {}{}",
+                    lifecycle.unwrap_or("?"),
+                    job.unwrap_or("?"),
+                    error.map(|e| format!(": {e}")).unwrap_or_default()
+                )),
+                (Some("STABLE"), None | Some("RUNNING" | "FINISHED")) => {
+                    Readiness::Ready(format!("STABLE{}", job.map(|j| format!(", job {j}")).unwrap_or_default()))
+                }
+                (Some(l), j) => {
+                    Readiness::Pending(format!("lifecycle {l}{}", j.map(|j| format!(", job {j}")).unwrap_or_default()))
+                }
+                (None, _) => Readiness::Pending("no status yet (is the Flink operator running?)".into()),
+            }
+        }
+        _ => Readiness::Ready("applied".into()),
+    }
+}
+
+/// One object to wait for.
+pub struct Waitee {
+    pub index: usize,
+    pub resource: Resource,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+/// Polls every object (every 2 s, `concurrency` at a time) until ready, failed or `timeout`.
+pub async fn wait_all(
+    kube: &Kube,
+    items: Vec<Waitee>,
+    timeout: Duration,
+    concurrency: usize,
+) -> Vec<(usize, WaitOutcome)> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    futures::stream::iter(items)
+        .map(|w| async move {
+            loop {
+                let last;
+                match kube.get(&w.resource.ar, w.namespace.as_deref(), &w.name).await {
+                    Ok(Some(obj)) => match readiness(&w.resource.ar.group, &w.resource.ar.kind, &obj) {
+                        Readiness::Ready(m) => return (w.index, WaitOutcome::Ready(m)),
+                        Readiness::Failed(m) => return (w.index, WaitOutcome::Failed(m)),
+                        Readiness::Pending(m) => last = m,
+                    },
+                    Ok(None) => last = "the object is gone".into(),
+                    Err(f) => last = f.to_string(),
+                }
+                if tokio::time::Instant::now() + Duration::from_secs(2) > deadline {
+                    return (
+                        w.index,
+                        WaitOutcome::TimedOut(format!("after {} s; last seen: {last}", timeout.as_secs())),
+                    );
+                }
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn strimzi_ready_condition_and_generation() {
+        let ready = json!({"metadata": {"generation": 2}, "status": {"observedGeneration": 2, "conditions": [{"type": "Ready", "status": "True"}]}});
+        assert_eq!(readiness("kafka.strimzi.io", "KafkaTopic", &ready), Readiness::Ready("Ready".into()));
+        let stale = json!({"metadata": {"generation": 3}, "status": {"observedGeneration": 2, "conditions": [{"type": "Ready", "status": "True"}]}});
+        assert!(matches!(readiness("kafka.strimzi.io", "KafkaTopic", &stale), Readiness::Pending(_)));
+        let bad = json!({"metadata": {"generation": 1}, "status": {"observedGeneration": 1, "conditions": [{"type": "Ready", "status": "False", "reason": "KafkaError", "message": "Number of partitions cannot be decreased"}]}});
+        assert_eq!(
+            readiness("kafka.strimzi.io", "KafkaTopic", &bad),
+            Readiness::Failed("Ready=False: KafkaError: Number of partitions cannot be decreased".into())
+        );
+        assert!(
+            matches!(readiness("kafka.strimzi.io", "KafkaUser", &json!({})), Readiness::Pending(m) if m.contains("Strimzi operator"))
+        );
+    }
+
+    #[test]
+    fn spark_application_states() {
+        let st = |s: &str| json!({"status": {"applicationState": {"state": s, "errorMessage": "driver OOM"}}});
+        assert!(matches!(readiness("sparkoperator.k8s.io", "SparkApplication", &st("RUNNING")), Readiness::Ready(_)));
+        assert!(matches!(
+            readiness("sparkoperator.k8s.io", "SparkApplication", &st("SUBMITTED")),
+            Readiness::Pending(_)
+        ));
+        assert_eq!(
+            readiness("sparkoperator.k8s.io", "SparkApplication", &st("FAILED")),
+            Readiness::Failed("FAILED: driver OOM".into())
+        );
+        let sched = json!({"status": {"scheduleState": "Scheduled"}});
+        assert!(matches!(readiness("sparkoperator.k8s.io", "ScheduledSparkApplication", &sched), Readiness::Ready(_)));
+    }
+
+    #[test]
+    fn flink_lifecycle_and_job() {
+        let f = |l: &str, j: &str| json!({"status": {"lifecycleState": l, "jobStatus": {"state": j}}});
+        assert!(matches!(
+            readiness("flink.apache.org", "FlinkDeployment", &f("STABLE", "RUNNING")),
+            Readiness::Ready(_)
+        ));
+        assert!(matches!(
+            readiness("flink.apache.org", "FlinkDeployment", &f("DEPLOYED", "RECONCILING")),
+            Readiness::Pending(_)
+        ));
+        assert!(matches!(
+            readiness("flink.apache.org", "FlinkDeployment", &f("STABLE", "FAILED")),
+            Readiness::Failed(_)
+        ));
+        assert!(is_waitable("flink.apache.org", "FlinkDeployment") && !is_waitable("", "Namespace"));
+    }
+}
