@@ -183,7 +183,7 @@ fn fmt_check_reports_and_fmt_fixes_keeping_comments() {
 
 #[test]
 fn every_subcommand_has_examples_in_help() {
-    for sub in ["check", "compile", "fmt", "stdlib", "completions"] {
+    for sub in ["check", "compile", "fmt", "diff", "plan", "apply", "stdlib", "completions"] {
         let out = strata(&repo(), &[sub, "--help"]);
         assert_eq!(out.status.code(), Some(0));
         assert!(text(&out.stdout).contains("Examples:"), "{sub} --help lacks examples");
