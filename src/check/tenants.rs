@@ -267,77 +267,36 @@ fn check_quota_consistency(t: &Tenant, q: &QuotaSpec, d: &mut Diagnostics) {
 /// but the quota constrains cpu or memory, strata derives them from size `xs` and says so.
 fn check_limits(p: &Platform, t: &Tenant, quota: Option<&QuotaSpec>, d: &mut Diagnostics) {
     if let Some(l) = &t.limits {
-        let pairs = [(&l.default_cpu_request, &l.default_cpu, "default-cpu-request", "default-cpu")];
-        for (req, lim, rn, ln) in pairs {
-            if let (Some(r), Some(li)) = (req, lim)
-                && r.value > li.value
-            {
-                d.push(
-                    Diagnostic::error("strata::tenant::limits-order", format!("{rn} is above {ln}"))
-                        .at(r.span, format!("{rn} {}", r.value))
-                        .also(li.span, format!("{ln} {}", li.value))
-                        .help("a container's request may not exceed its limit"),
-                );
-            }
-        }
-        if let (Some(r), Some(li)) = (&l.default_memory_request, &l.default_memory)
-            && r.value > li.value
-        {
-            d.push(
-                Diagnostic::error("strata::tenant::limits-order", "default-memory-request is above default-memory")
-                    .at(r.span, format!("default-memory-request {}", r.value))
-                    .also(li.span, format!("default-memory {}", li.value))
-                    .help("a container's request may not exceed its limit"),
-            );
-        }
-        if let (Some(def), Some(max)) = (&l.default_cpu, &l.max_cpu)
-            && def.value > max.value
-        {
-            d.push(
-                Diagnostic::error("strata::tenant::limits-order", "default-cpu is above max-cpu")
-                    .at(def.span, "default")
-                    .also(max.span, "max")
-                    .help("the default limit must be within the maximum"),
-            );
-        }
-        if let (Some(def), Some(max)) = (&l.default_memory, &l.max_memory)
-            && def.value > max.value
-        {
-            d.push(
-                Diagnostic::error("strata::tenant::limits-order", "default-memory is above max-memory")
-                    .at(def.span, "default")
-                    .also(max.span, "max")
-                    .help("the default limit must be within the maximum"),
-            );
-        }
-        if let (Some(q), Some(def)) = (quota, &l.default_cpu)
-            && let Some(qc) = q.cpu_limit.as_ref()
-            && def.value > qc.value
-        {
-            d.push(
-                Diagnostic::error(
-                    "strata::tenant::limits-over-quota",
-                    format!("tenant `{}`: default-cpu is above the whole quota", t.name.value),
-                )
-                .at(def.span, format!("default limit {}", def.value))
-                .also(qc.span, format!("quota limits.cpu {}", qc.value))
-                .help("no pod using the default could ever be admitted: lower default-cpu or raise the quota"),
-            );
-        }
-        if let (Some(q), Some(def)) = (quota, &l.default_memory)
-            && let Some(qm) = q.memory_limit.as_ref()
-            && def.value > qm.value
-        {
-            d.push(
-                Diagnostic::error(
-                    "strata::tenant::limits-over-quota",
-                    format!("tenant `{}`: default-memory is above the whole quota", t.name.value),
-                )
-                .at(def.span, format!("default limit {}", def.value))
-                .also(qm.span, format!("quota limits.memory {}", qm.value))
-                .help("no pod using the default could ever be admitted: lower default-memory or raise the quota"),
-            );
-        }
+        let (cpu_quota, memory_quota) =
+            (quota.and_then(|q| q.cpu_limit.as_ref()), quota.and_then(|q| q.memory_limit.as_ref()));
+        above(l.default_cpu_request.as_ref(), l.default_cpu.as_ref(), d, |r, li| {
+            order_error("default-cpu-request", "default-cpu", r, li, "a container's request may not exceed its limit")
+        });
+        above(l.default_memory_request.as_ref(), l.default_memory.as_ref(), d, |r, li| {
+            order_error(
+                "default-memory-request",
+                "default-memory",
+                r,
+                li,
+                "a container's request may not exceed its limit",
+            )
+        });
+        above(l.default_cpu.as_ref(), l.max_cpu.as_ref(), d, |def, max| {
+            Diagnostic::error("strata::tenant::limits-order", "default-cpu is above max-cpu")
+                .at(def.span, "default")
+                .also(max.span, "max")
+                .help("the default limit must be within the maximum")
+        });
+        above(l.default_memory.as_ref(), l.max_memory.as_ref(), d, |def, max| {
+            Diagnostic::error("strata::tenant::limits-order", "default-memory is above max-memory")
+                .at(def.span, "default")
+                .also(max.span, "max")
+                .help("the default limit must be within the maximum")
+        });
+        above(l.default_cpu.as_ref(), cpu_quota, d, |def, q| over_quota(t, "default-cpu", "limits.cpu", def, q));
+        above(l.default_memory.as_ref(), memory_quota, d, |def, q| {
+            over_quota(t, "default-memory", "limits.memory", def, q)
+        });
     }
     let needs_defaults = quota.is_some_and(QuotaSpec::constrains_compute);
     let has_defaults = t.limits.as_ref().is_some_and(|l| l.default_cpu.is_some() && l.default_memory.is_some());
@@ -361,6 +320,43 @@ fn check_limits(p: &Platform, t: &Tenant, quota: Option<&QuotaSpec>, d: &mut Dia
                 )),
         );
     }
+}
+
+/// Reports `low` when both are given and it is above `high`.
+fn above<T: PartialOrd>(
+    low: Option<&Spanned<T>>,
+    high: Option<&Spanned<T>>,
+    d: &mut Diagnostics,
+    report: impl FnOnce(&Spanned<T>, &Spanned<T>) -> Diagnostic,
+) {
+    if let (Some(low), Some(high)) = (low, high)
+        && low.value > high.value
+    {
+        d.push(report(low, high));
+    }
+}
+
+fn order_error<T: std::fmt::Display>(
+    low_name: &str,
+    high_name: &str,
+    low: &Spanned<T>,
+    high: &Spanned<T>,
+    help: &str,
+) -> Diagnostic {
+    Diagnostic::error("strata::tenant::limits-order", format!("{low_name} is above {high_name}"))
+        .at(low.span, format!("{low_name} {}", low.value))
+        .also(high.span, format!("{high_name} {}", high.value))
+        .help(help)
+}
+
+fn over_quota<T: std::fmt::Display>(t: &Tenant, name: &str, key: &str, def: &Spanned<T>, q: &Spanned<T>) -> Diagnostic {
+    Diagnostic::error(
+        "strata::tenant::limits-over-quota",
+        format!("tenant `{}`: {name} is above the whole quota", t.name.value),
+    )
+    .at(def.span, format!("default limit {}", def.value))
+    .also(q.span, format!("quota {key} {}", q.value))
+    .help(format!("no pod using the default could ever be admitted: lower {name} or raise the quota"))
 }
 
 /// The size whose requests and limits become a tenant's container defaults when its spec gives none.
