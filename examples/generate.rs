@@ -97,7 +97,7 @@ kafka \"logs\" namespace=\"kafka-logs\" brokers=5 authorization=\"simple\" versi
     eprintln!("generated {} tenants in {}", args.tenants, out.display());
 }
 
-fn tenant(name: &str) -> String {
+pub(crate) fn tenant(name: &str) -> String {
     format!(
         "tenant \"{name}\" tier=\"large\" priority-class=\"batch\" topic-prefix=\"{name}.\" {{
     quota cpu=400 memory=\"1600Gi\" cpu-limit=800 memory-limit=\"1600Gi\" pods=2000
@@ -112,7 +112,7 @@ fn tenant(name: &str) -> String {
     )
 }
 
-fn kafka(name: &str, t: usize, p: usize) -> String {
+pub(crate) fn kafka(name: &str, t: usize, p: usize) -> String {
     let mut s = String::new();
     for i in 0..TOPICS {
         let cluster = if i % 4 == 0 { "logs" } else { "events" };
@@ -134,7 +134,7 @@ fn kafka(name: &str, t: usize, p: usize) -> String {
     s
 }
 
-fn spark(name: &str, t: usize, p: usize) -> String {
+pub(crate) fn spark(name: &str, t: usize, p: usize) -> String {
     let mut s = String::new();
     for j in 0..SPARK_JOBS {
         let executors = if changed(t, 100 + j, p) { 6 } else { 4 };
@@ -157,7 +157,7 @@ fn spark(name: &str, t: usize, p: usize) -> String {
     s
 }
 
-fn airflow(name: &str, t: usize, p: usize) -> String {
+pub(crate) fn airflow(name: &str, t: usize, p: usize) -> String {
     let tasks = if changed(t, 200, p) { 12 } else { 8 };
     format!(
         "airflow \"{name}-af\" tenant=\"{name}\" {{
@@ -172,7 +172,7 @@ fn airflow(name: &str, t: usize, p: usize) -> String {
     )
 }
 
-fn flink(name: &str, t: usize, p: usize) -> String {
+pub(crate) fn flink(name: &str, t: usize, p: usize) -> String {
     let mut s = String::new();
     for j in 0..FLINK_JOBS {
         let parallelism = if changed(t, 300 + j, p) { 8 } else { 4 };

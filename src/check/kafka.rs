@@ -3,7 +3,7 @@
 //! cluster's brokers, topic configs typed against Kafka's own table, ACLs that name real topics on a cluster
 //! that can enforce them, and tenants' topic prefixes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::check::names::{dns1123_subdomain, require_label, suggest_label};
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
@@ -31,8 +31,9 @@ pub fn check(p: &Platform, d: &mut Diagnostics) {
         check_topic(p, r, d);
     }
     check_topic_sets(p, d);
+    let topics = TopicsByCluster::new(p);
     for u in &p.kafka.users {
-        check_user(p, u, d);
+        check_user(p, u, &topics, d);
     }
     check_user_sets(p, d);
     check_tenant_prefixes(p, d);
@@ -552,7 +553,33 @@ fn check_topic_sets(p: &Platform, d: &mut Diagnostics) {
     }
 }
 
-fn check_user(p: &Platform, u: &KafkaUser, d: &mut Diagnostics) {
+/// The topic names declared on each cluster, built once: every ACL of every user looks its topic up here,
+/// and scanning all topics per ACL made large platforms quadratic.
+struct TopicsByCluster<'a> {
+    /// Per cluster name: the names in declaration order (for suggestions) and as a set (for lookups).
+    names: HashMap<&'a str, (Vec<&'a str>, HashSet<&'a str>)>,
+}
+
+impl<'a> TopicsByCluster<'a> {
+    fn new(p: &'a Platform) -> Self {
+        let mut names: HashMap<&str, (Vec<&str>, HashSet<&str>)> = HashMap::new();
+        for t in &p.kafka.topics {
+            if let Some(c) = p.kafka.cluster_for(t.cluster.as_ref()) {
+                let (ordered, set) = names.entry(c.name.value.as_str()).or_default();
+                if set.insert(t.name.value.as_str()) {
+                    ordered.push(t.name.value.as_str());
+                }
+            }
+        }
+        TopicsByCluster { names }
+    }
+
+    fn on(&self, cluster: &KafkaCluster) -> Option<&(Vec<&'a str>, HashSet<&'a str>)> {
+        self.names.get(cluster.name.value.as_str())
+    }
+}
+
+fn check_user(p: &Platform, u: &KafkaUser, topics: &TopicsByCluster, d: &mut Diagnostics) {
     if !is_object_name(&u.name.value)
         && let Some(why) = dns1123_subdomain(&u.name.value)
     {
@@ -599,7 +626,7 @@ fn check_user(p: &Platform, u: &KafkaUser, d: &mut Diagnostics) {
         );
     }
     for acl in &u.acls {
-        check_acl(p, u, acl, cluster, d);
+        check_acl(u, acl, cluster, topics, d);
     }
     if let (Some(c), Some(first)) = (cluster, u.acls.first())
         && !c.authorization.value.manages_acls()
@@ -691,7 +718,7 @@ fn check_credentials(u: &KafkaUser, d: &mut Diagnostics) {
     }
 }
 
-fn check_acl(p: &Platform, u: &KafkaUser, acl: &Acl, cluster: Option<&KafkaCluster>, d: &mut Diagnostics) {
+fn check_acl(u: &KafkaUser, acl: &Acl, cluster: Option<&KafkaCluster>, topics: &TopicsByCluster, d: &mut Diagnostics) {
     for op in &acl.operations {
         if !OPERATIONS.contains(&op.value.as_str()) {
             d.push(
@@ -753,10 +780,11 @@ fn check_acl(p: &Platform, u: &KafkaUser, acl: &Acl, cluster: Option<&KafkaClust
         return;
     }
     let Some(cluster) = cluster else { return };
-    let topics: Vec<&str> = p.kafka.topics_on(cluster).map(|t| t.name.value.as_str()).collect();
-    if topics.contains(&written.as_str()) {
+    let declared = topics.on(cluster);
+    if declared.is_some_and(|(_, set)| set.contains(written.as_str())) {
         return;
     }
+    let topics: &[&str] = declared.map_or(&[], |(ordered, _)| ordered);
     let how = match acl.origin {
         AclOrigin::Produces => "produces to",
         AclOrigin::Consumes => "consumes",
@@ -843,6 +871,42 @@ fn with_prefix(prefix: &str, name: &str) -> String {
 
 /// A tenant with `topic-prefix` owns that part of the topic namespace: its topics must start with it, and no
 /// other tenant's topic may (a prefix ACL such as `analytics.*` would otherwise reach it).
+/// The tenants' topic prefixes, so that each topic looks up only the prefixes it starts with instead of
+/// comparing itself with every tenant (topics × tenants on a large platform).
+struct PrefixIndex<'a> {
+    tenants_by_prefix: HashMap<&'a str, Vec<usize>>,
+    lengths: Vec<usize>,
+}
+
+impl<'a> PrefixIndex<'a> {
+    fn new(p: &'a Platform) -> Self {
+        let mut tenants_by_prefix: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, t) in p.tenants.iter().enumerate() {
+            if let Some(prefix) = t.topic_prefix.as_ref().filter(|x| !x.value.is_empty()) {
+                tenants_by_prefix.entry(prefix.value.as_str()).or_default().push(i);
+            }
+        }
+        let mut lengths: Vec<usize> = tenants_by_prefix.keys().map(|k| k.len()).collect();
+        lengths.sort_unstable();
+        lengths.dedup();
+        PrefixIndex { tenants_by_prefix, lengths }
+    }
+
+    /// Indices of the tenants whose prefix starts `name`, in declaration order.
+    fn starting(&self, name: &str) -> impl Iterator<Item = usize> + use<> {
+        let mut found: Vec<usize> = self
+            .lengths
+            .iter()
+            .filter(|len| name.is_char_boundary(**len))
+            .filter_map(|len| self.tenants_by_prefix.get(&name[..*len]))
+            .flatten()
+            .copied()
+            .collect();
+        found.sort_unstable();
+        found.into_iter()
+    }
+}
+
 fn check_tenant_prefixes(p: &Platform, d: &mut Diagnostics) {
     for t in &p.tenants {
         if let Some(q) = p.effective_quota(t)
@@ -871,6 +935,7 @@ fn check_tenant_prefixes(p: &Platform, d: &mut Diagnostics) {
             );
         }
     }
+    let prefixes = PrefixIndex::new(p);
     for topic in &p.kafka.topics {
         let owner = match &topic.tenant {
             // An unknown tenant is reported as such; its prefix (if any) is unknown too.
@@ -898,7 +963,7 @@ fn check_tenant_prefixes(p: &Platform, d: &mut Diagnostics) {
             );
             continue;
         }
-        for other in &p.tenants {
+        for other in prefixes.starting(&topic.name.value).map(|i| &p.tenants[i]) {
             if owner.is_some_and(|o| o.name.value == other.name.value) {
                 continue;
             }

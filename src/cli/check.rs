@@ -50,5 +50,6 @@ pub fn run(a: Args) -> i32 {
         }
         eprintln!("{line}");
     }
+    crate::cli::leak(c);
     if failed { exit::INVALID } else { exit::OK }
 }

@@ -40,8 +40,8 @@ pub fn run(a: Args) -> i32 {
     let mut c = crate::compile_path(&a.spec.spec);
     c.diagnostics.retain_notes(a.explain);
     report(&c.sources, &c.diagnostics, a.diagnostics);
-    let Some(set) = c.manifests else { return exit::INVALID };
-    match a.out {
+    let Some(set) = c.manifests.take() else { return exit::INVALID };
+    let code = match a.out {
         Some(dir) => match crate::output::write_dir(&set, &dir, a.format) {
             Ok(n) => {
                 eprintln!("strata: wrote {n} objects to {}", dir.display());
@@ -65,5 +65,7 @@ pub fn run(a: Args) -> i32 {
                 }
             }
         }
-    }
+    };
+    crate::cli::leak((set, c));
+    code
 }

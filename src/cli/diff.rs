@@ -64,19 +64,29 @@ pub fn run(a: Args) -> i32 {
         }
     };
     let spec = &a.spec.spec;
-    let base = match (&a.base, &a.base_spec) {
-        (Some(rev), _) => from_git(&cwd, rev, "base", spec),
-        (None, Some(path)) => Ok((format!("base ({})", path.display()), crate::compile(&DiskFs, path))),
+    let base_from = match (&a.base, &a.base_spec) {
+        (Some(rev), _) => Ok(rev),
+        (None, Some(path)) => Err(path),
         // clap's required group makes this unreachable; say so rather than panic.
         (None, None) => {
             eprintln!("error: pass --base REV or --base-spec PATH");
             return exit::INVALID;
         }
     };
-    let head = match &a.head {
+    let compile_base = || match base_from {
+        Ok(rev) => from_git(&cwd, rev, "base", spec),
+        Err(path) => Ok((format!("base ({})", path.display()), crate::compile(&DiskFs, path))),
+    };
+    let compile_head = || match &a.head {
         Some(rev) => from_git(&cwd, rev, "head", spec),
         None => Ok(("head (working tree)".to_string(), crate::compile(&DiskFs, spec))),
     };
+    // The two revisions are independent: compile them side by side.
+    let (base, head) = std::thread::scope(|scope| {
+        let base = scope.spawn(compile_base);
+        let head = compile_head();
+        (base.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), head)
+    });
     // Compile both before reporting, so one run shows the problems of both revisions.
     let base = usable(base);
     let head = usable(head);
@@ -98,7 +108,10 @@ pub fn run(a: Args) -> i32 {
             return exit::INVALID;
         }
     }
-    d.exit_code()
+    let code = d.exit_code();
+    crate::cli::leak((d, b, h));
+    crate::cli::leak((base, head));
+    code
 }
 
 type Labelled = (String, Compilation);

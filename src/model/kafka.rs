@@ -395,13 +395,6 @@ impl KafkaModel {
         self.clusters.iter().map(|c| c.name.value.as_str()).collect()
     }
 
-    /// The topics declared on `cluster` (for ACL references).
-    pub fn topics_on<'a>(&'a self, cluster: &'a KafkaCluster) -> impl Iterator<Item = &'a Topic> + 'a {
-        self.topics
-            .iter()
-            .filter(move |t| self.cluster_for(t.cluster.as_ref()).is_some_and(|c| std::ptr::eq(c, cluster)))
-    }
-
     pub fn resolve<'a>(&'a self, topic: &'a Topic) -> ResolvedTopic<'a> {
         let cluster = self.cluster_for(topic.cluster.as_ref());
         let preset = topic.preset.as_ref().and_then(|p| self.preset(&p.value));

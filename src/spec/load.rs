@@ -66,7 +66,7 @@ struct Prefetched {
 fn prefetch(fs: &dyn SpecFs, path: &Path) -> Prefetched {
     let bytes = fs.read(path, MAX_FILE_BYTES);
     let doc = match &bytes {
-        Ok(b) => std::str::from_utf8(b).ok().filter(|t| too_deep(t).is_none()).map(KdlDocument::parse_v2),
+        Ok(b) => std::str::from_utf8(b).ok().filter(|t| too_deep(t).is_none()).map(crate::spec::parse::parse),
         Err(_) => None,
     };
     Prefetched { bytes, doc }
@@ -122,7 +122,7 @@ impl Loader<'_> {
             return;
         }
 
-        let doc = match pre.doc.unwrap_or_else(|| KdlDocument::parse_v2(&text)) {
+        let doc = match pre.doc.unwrap_or_else(|| crate::spec::parse::parse(&text)) {
             Ok(doc) => doc,
             Err(err) => {
                 let mut last_start: Option<usize> = None;

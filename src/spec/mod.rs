@@ -9,6 +9,7 @@ pub mod git;
 mod kafka;
 pub mod load;
 mod lower;
+pub mod parse;
 mod pod;
 mod presets;
 pub mod reader;

@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 
-use kdl::KdlDocument;
-
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Platform;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
@@ -34,7 +32,7 @@ pub fn lower_into(p: &mut Platform, sources: &mut SourceMap, d: &mut Diagnostics
 }
 
 fn lower_file(text: &str, file: FileId, p: &mut Platform, d: &mut Diagnostics) {
-    let doc = match KdlDocument::parse_v2(text) {
+    let doc = match crate::spec::parse::parse(text) {
         Ok(doc) => doc,
         Err(e) => {
             // Only reachable if a stdlib file is broken; a unit test keeps them parsing.
