@@ -13,6 +13,7 @@ pub mod emit;
 pub mod manifest;
 pub mod model;
 pub mod output;
+pub mod parallel;
 pub mod reconcile;
 pub mod render;
 pub mod source;

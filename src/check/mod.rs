@@ -19,14 +19,23 @@ use crate::model::Platform;
 
 /// Runs every check and returns what they found.
 pub fn run(p: &Platform) -> Diagnostics {
+    let checks: [fn(&Platform, &mut Diagnostics); 8] = [
+        names::check_platform,
+        presets::check,
+        tenants::check,
+        kafka::check,
+        spark::check,
+        quota_fit::check,
+        airflow::check,
+        flink::check,
+    ];
     let mut d = Diagnostics::new();
-    names::check_platform(p, &mut d);
-    presets::check(p, &mut d);
-    tenants::check(p, &mut d);
-    kafka::check(p, &mut d);
-    spark::check(p, &mut d);
-    quota_fit::check(p, &mut d);
-    airflow::check(p, &mut d);
-    flink::check(p, &mut d);
+    for part in crate::parallel::map(&checks, |check| {
+        let mut d = Diagnostics::new();
+        check(p, &mut d);
+        d
+    }) {
+        d.extend(part);
+    }
     d
 }

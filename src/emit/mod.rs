@@ -15,13 +15,16 @@ use crate::source::SourceMap;
 
 /// Emits every object of the platform, stamped and sorted.
 pub fn emit(p: &Platform, sources: &SourceMap, d: &mut Diagnostics) -> ManifestSet {
+    let emitters: [fn(&Platform, &mut ManifestSet); 6] =
+        [priority_classes::emit, tenants::emit, kafka::emit, spark::emit, airflow::emit, flink::emit];
     let mut set = ManifestSet::default();
-    priority_classes::emit(p, &mut set);
-    tenants::emit(p, &mut set);
-    kafka::emit(p, &mut set);
-    spark::emit(p, &mut set);
-    airflow::emit(p, &mut set);
-    flink::emit(p, &mut set);
+    for part in crate::parallel::map(&emitters, |emit| {
+        let mut part = ManifestSet::default();
+        emit(p, &mut part);
+        part
+    }) {
+        set.items.extend(part.items);
+    }
     let applyset = applyset(p);
     set.finish(p.name(), &applyset, sources, d);
     set
