@@ -74,7 +74,7 @@ pub fn write_dir(set: &ManifestSet, dir: &Path, format: OutputFormat) -> Result<
             let _ = fs::remove_dir_all(&staging);
             return Err(io_err(dir)(e));
         }
-        let _ = fs::remove_dir_all(&retired);
+        remove_tree(&retired);
     } else {
         fs::rename(&staging, dir).map_err(|e| {
             let _ = fs::remove_dir_all(&staging);
@@ -82,6 +82,16 @@ pub fn write_dir(set: &ManifestSet, dir: &Path, format: OutputFormat) -> Result<
         })?;
     }
     Ok(written)
+}
+
+/// Removes the previous output, best effort: its subdirectories on all cores (unlinking thousands of files
+/// costs about as much as writing them).
+fn remove_tree(dir: &Path) {
+    let subdirs: Vec<PathBuf> = fs::read_dir(dir)
+        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect())
+        .unwrap_or_default();
+    crate::parallel::map(&subdirs, |d| fs::remove_dir_all(d));
+    let _ = fs::remove_dir_all(dir);
 }
 
 fn fill(set: &ManifestSet, staging: &Path, format: OutputFormat) -> Result<usize, OutputError> {
@@ -100,15 +110,10 @@ fn fill(set: &ManifestSet, staging: &Path, format: OutputFormat) -> Result<usize
         }
     }
     // Rendering and creating fifteen thousand files is most of a large compile's time: spread it over
-    // the cores, in contiguous chunks.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-    let chunks: Vec<&[crate::manifest::Manifest]> =
-        set.items.chunks(set.items.len().div_ceil(threads).max(1)).collect();
-    for written in crate::parallel::map(&chunks, |chunk| {
-        chunk.iter().try_for_each(|m| {
-            let path = staging.join(file_path(m, format));
-            fs::write(&path, render_one(m, format)).map_err(io_err(&path))
-        })
+    // the cores.
+    for written in crate::parallel::map(&set.items, |m| {
+        let path = staging.join(file_path(m, format));
+        fs::write(&path, render_one(m, format)).map_err(io_err(&path))
     }) {
         written?;
     }

@@ -1,17 +1,37 @@
 //! Fork-join over independent pieces of work. The checks and emitters of each domain only read the model,
 //! so they run on all cores; results come back in input order, so output never depends on scheduling.
 
-/// `f` applied to every item, each on its own scoped thread; the results in the order of `items`.
-/// A panic in `f` is resumed on the calling thread, as if `f` had run there.
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
+
+/// `f` applied to every item, by one worker per core pulling the next item until none is left; the results
+/// in the order of `items`. A panic in `f` is resumed on the calling thread, as if `f` had run there.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    if items.len() < 2 || std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len());
+    if workers < 2 {
         return items.iter().map(f).collect();
     }
-    let f = &f;
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    let work = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(i) else { break };
+            let result = f(item);
+            *slots[i].lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
+        }
+    };
     std::thread::scope(|scope| {
-        let running: Vec<_> = items.iter().map(|item| scope.spawn(move || f(item))).collect();
-        running.into_iter().map(|t| t.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
-    })
+        let running: Vec<_> = (0..workers).map(|_| scope.spawn(work)).collect();
+        for worker in running {
+            if let Err(panic) = worker.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+    });
+    // Every index below `items.len()` was taken by a worker that stored its result before taking another,
+    // and every worker has finished without panicking.
+    slots.into_iter().filter_map(|slot| slot.into_inner().unwrap_or_else(PoisonError::into_inner)).collect()
 }
 
 #[cfg(test)]

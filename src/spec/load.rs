@@ -4,8 +4,6 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use kdl::{KdlDocument, KdlError, KdlNode};
 
@@ -188,32 +186,12 @@ impl Loader<'_> {
     fn prefetch_all(&mut self, paths: &[PathBuf]) {
         let budget = MAX_FILES.saturating_sub(self.spec.documents.len());
         let paths = &paths[..paths.len().min(budget)];
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(paths.len()).min(16);
-        if threads < 2 {
+        if paths.len() < 2 {
             return;
         }
-        let next = AtomicUsize::new(0);
-        let results: Vec<Mutex<Option<Prefetched>>> = paths.iter().map(|_| Mutex::new(None)).collect();
         let fs = self.fs;
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                scope.spawn(|| {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(path) = paths.get(i) else { break };
-                        let done = prefetch(fs, path);
-                        if let Ok(mut slot) = results[i].lock() {
-                            *slot = Some(done);
-                        }
-                    }
-                });
-            }
-        });
-        for (path, slot) in paths.iter().zip(results) {
-            if let Some(done) = slot.into_inner().ok().flatten() {
-                self.prefetched.insert(path.clone(), done);
-            }
-        }
+        let done = crate::parallel::map(paths, |path| prefetch(fs, path));
+        self.prefetched.extend(paths.iter().cloned().zip(done));
     }
 
     fn read_text(
