@@ -17,13 +17,10 @@ const OWNED_ENV: &[(&str, &str)] = &[
 ];
 
 pub fn check(p: &Platform, d: &mut Diagnostics) {
+    let by_tenant = crate::check::names::by_tenant(&p.airflow.deployments, |a| a.tenant.value.as_str());
     for t in &p.tenants {
         duplicates(
-            p.airflow
-                .deployments
-                .iter()
-                .filter(|a| a.tenant.value == t.name.value)
-                .map(|a| (a.name.value.as_str(), a.name.span)),
+            by_tenant.get(t.name.value.as_str()).into_iter().flatten().map(|a| (a.name.value.as_str(), a.name.span)),
             "strata::airflow::duplicate",
             "airflow",
             "airflow deployments of one tenant share its namespace: give each its own name",

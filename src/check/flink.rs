@@ -16,13 +16,10 @@ use crate::spec::reader::Scalar;
 use crate::units::Bytes;
 
 pub fn check(p: &Platform, d: &mut Diagnostics) {
+    let by_tenant = crate::check::names::by_tenant(&p.flink.jobs, |j| j.tenant.value.as_str());
     for t in &p.tenants {
         crate::check::names::duplicates(
-            p.flink
-                .jobs
-                .iter()
-                .filter(|j| j.tenant.value == t.name.value)
-                .map(|j| (j.name.value.as_str(), j.name.span)),
+            by_tenant.get(t.name.value.as_str()).into_iter().flatten().map(|j| (j.name.value.as_str(), j.name.span)),
             "strata::flink::duplicate",
             "flink-job",
             "a tenant's Flink jobs share its namespace: give each its own name",

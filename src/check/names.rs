@@ -1,6 +1,8 @@
 //! Kubernetes naming rules (DNS-1123 labels and subdomains, DNS-1035 labels, reserved prefixes) and the
 //! duplicate-name check every domain uses.
 
+use std::collections::HashMap;
+
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Platform;
 use crate::source::{Span, Spanned};
@@ -119,6 +121,16 @@ pub fn duplicates<'a>(
             }
         }
     }
+}
+
+/// `items` grouped by the name of their tenant, in one pass: per-tenant duplicate checks used to scan
+/// every item once per tenant, which grows with tenants × items on a large platform.
+pub fn by_tenant<'a, T>(items: &'a [T], tenant: impl Fn(&'a T) -> &'a str) -> HashMap<&'a str, Vec<&'a T>> {
+    let mut groups: HashMap<&str, Vec<&T>> = HashMap::new();
+    for item in items {
+        groups.entry(tenant(item)).or_default().push(item);
+    }
+    groups
 }
 
 pub fn check_platform(p: &Platform, d: &mut Diagnostics) {
