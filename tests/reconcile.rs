@@ -128,6 +128,8 @@ fn bundled_platform_applies_then_reapplies_with_zero_writes_and_plans_clean() {
     let (code, report, err) = run_json(&repo, &plan);
     assert_eq!(code, 0, "plan right after apply shows no changes: {err}\n{report}");
     assert_eq!(count(&report, "unchanged"), total);
+    // Objects apply would skip get no dry run: the plan reads what the no-op apply read, nothing more.
+    assert_eq!(report["requests"], again["requests"], "plan of an unchanged platform sends no dry run per object");
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams, Preconditions};
+use kube::api::{DeleteParams, DynamicObject, GetParams, ListParams, Patch, PatchParams, PostParams, Preconditions};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::discovery::ApiResource;
 use serde_json::Value;
@@ -137,28 +137,30 @@ impl Kube {
         self.writes.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn api(&self, ar: &ApiResource, namespace: Option<&str>) -> Api<DynamicObject> {
-        match namespace {
-            Some(ns) => Api::namespaced_with(self.client.clone(), ns, ar),
-            None => Api::all_with(self.client.clone(), ar),
-        }
+    /// Sends one request and returns its body as plain JSON. Objects are parsed straight into a
+    /// `Value` (what every caller works with), not into a typed object first.
+    async fn call(&self, req: Result<http::Request<Vec<u8>>, kube::core::request::Error>) -> Result<Value, ApiFailure> {
+        let req = req.map_err(|e| ApiFailure {
+            code: 400,
+            reason: "BadRequest".into(),
+            message: e.to_string(),
+            conflicts: Vec::new(),
+        })?;
+        self.client.request::<Value>(req).await.map_err(|e| ApiFailure::from_kube(&e))
     }
 
     /// GET one object; `Ok(None)` when it does not exist.
     pub async fn get(&self, ar: &ApiResource, ns: Option<&str>, name: &str) -> Result<Option<Value>, ApiFailure> {
         self.count_read();
-        match self.api(ar, ns).get(name).await {
-            Ok(o) => Ok(Some(to_value(o, ar))),
-            Err(e) => {
-                let f = ApiFailure::from_kube(&e);
-                if f.is_not_found() { Ok(None) } else { Err(f) }
-            }
+        match self.call(request(ar, ns).get(name, &GetParams::default())).await {
+            Ok(o) => Ok(Some(typed(o, ar))),
+            Err(f) if f.is_not_found() => Ok(None),
+            Err(f) => Err(f),
         }
     }
 
     /// LIST with a label selector, following continue tokens (pages of 500).
     pub async fn list(&self, ar: &ApiResource, ns: Option<&str>, selector: &str) -> Result<Vec<Value>, ApiFailure> {
-        let api = self.api(ar, ns);
         let mut out = Vec::new();
         let mut token: Option<String> = None;
         loop {
@@ -167,9 +169,15 @@ impl Kube {
                 lp = lp.continue_token(t);
             }
             self.count_read();
-            let page = api.list(&lp).await.map_err(|e| ApiFailure::from_kube(&e))?;
-            token = page.metadata.continue_.clone().filter(|t| !t.is_empty());
-            out.extend(page.items.into_iter().map(|o| to_value(o, ar)));
+            let mut page = self.call(request(ar, ns).list(&lp)).await?;
+            token = page
+                .pointer("/metadata/continue")
+                .and_then(Value::as_str)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
+            if let Some(Value::Array(items)) = page.get_mut("items").map(Value::take) {
+                out.extend(items.into_iter().map(|o| typed(o, ar)));
+            }
             if token.is_none() {
                 return Ok(out);
             }
@@ -195,11 +203,7 @@ impl Kube {
             self.count_write()
         }
         let pp = apply_params(manager, force, dry_run);
-        self.api(ar, ns)
-            .patch(name, &pp, &Patch::Apply(body))
-            .await
-            .map(|o| to_value(o, ar))
-            .map_err(|e| ApiFailure::from_kube(&e))
+        self.call(request(ar, ns).patch(name, &pp, &Patch::Apply(body))).await.map(|o| typed(o, ar))
     }
 
     /// DELETE guarded by the uid strata listed (never deletes a same-named object created since).
@@ -217,25 +221,19 @@ impl Kube {
             self.count_write()
         }
         let dp = delete_params(uid, dry_run);
-        match self.api(ar, ns).delete(name, &dp).await {
+        match self.call(request(ar, ns).delete(name, &dp)).await {
+            // Gone already: the outcome the delete wanted.
             Ok(_) => Ok(()),
-            Err(e) => {
-                let f = ApiFailure::from_kube(&e);
-                // Gone already: the outcome the delete wanted.
-                if f.is_not_found() { Ok(()) } else { Err(f) }
-            }
+            Err(f) if f.is_not_found() => Ok(()),
+            Err(f) => Err(f),
         }
     }
 
     /// POST a new object (used for the Lease: create fails if someone else created it first).
     pub async fn create(&self, ar: &ApiResource, ns: Option<&str>, body: &Value) -> Result<Value, ApiFailure> {
         self.count_write();
-        let obj: DynamicObject = serde_json::from_value(body.clone()).map_err(|e| serde_failure(&e))?;
-        self.api(ar, ns)
-            .create(&PostParams::default(), &obj)
-            .await
-            .map(|o| to_value(o, ar))
-            .map_err(|e| ApiFailure::from_kube(&e))
+        let data = serde_json::to_vec(body).map_err(|e| serde_failure(&e))?;
+        self.call(request(ar, ns).create(&PostParams::default(), data)).await.map(|o| typed(o, ar))
     }
 
     /// PUT with the resourceVersion inside `body` (optimistic concurrency: 409 if it changed).
@@ -247,13 +245,14 @@ impl Kube {
         body: &Value,
     ) -> Result<Value, ApiFailure> {
         self.count_write();
-        let obj: DynamicObject = serde_json::from_value(body.clone()).map_err(|e| serde_failure(&e))?;
-        self.api(ar, ns)
-            .replace(name, &PostParams::default(), &obj)
-            .await
-            .map(|o| to_value(o, ar))
-            .map_err(|e| ApiFailure::from_kube(&e))
+        let data = serde_json::to_vec(body).map_err(|e| serde_failure(&e))?;
+        self.call(request(ar, ns).replace(name, &PostParams::default(), data)).await.map(|o| typed(o, ar))
     }
+}
+
+/// The request builder for a resource, cluster-wide or in one namespace.
+fn request(ar: &ApiResource, namespace: Option<&str>) -> kube::core::Request {
+    kube::core::Request::new(<DynamicObject as kube::Resource>::url_path(ar, namespace))
 }
 
 fn serde_failure(e: &serde_json::Error) -> ApiFailure {
@@ -286,9 +285,8 @@ pub fn delete_params(uid: Option<&str>, dry_run: bool) -> DeleteParams {
     dp
 }
 
-/// A DynamicObject as plain JSON, with apiVersion and kind filled in (list items often lack them).
-fn to_value(o: DynamicObject, ar: &ApiResource) -> Value {
-    let mut v = serde_json::to_value(o).unwrap_or(Value::Null);
+/// An object with apiVersion and kind filled in (list items often lack them).
+fn typed(mut v: Value, ar: &ApiResource) -> Value {
     if let Some(m) = v.as_object_mut() {
         m.entry("apiVersion").or_insert_with(|| Value::String(ar.api_version.clone()));
         m.entry("kind").or_insert_with(|| Value::String(ar.kind.clone()));

@@ -1,7 +1,13 @@
-//! `strata plan`: what `apply --prune` would do, without doing it. Every object goes through a
-//! server-side dry run (so admission, defaults and CRD schemas are the server's), the result is diffed
-//! against the live object with bookkeeping stripped and Secret values masked, and the prune preview
-//! lists what would be deleted and what a guard would keep. Nothing is written: no lock, no parent.
+//! `strata plan`: what `apply --prune` would do, without doing it. Every object that `apply` would send
+//! goes through a server-side dry run (so admission, defaults and CRD schemas are the server's), the
+//! result is diffed against the live object with bookkeeping stripped and Secret values masked, and the
+//! prune preview lists what would be deleted and what a guard would keep. Nothing is written: no lock,
+//! no parent.
+//!
+//! An object that `apply` would skip ([`decide`] says the live object already holds what strata would
+//! send, applied by strata) is reported unchanged without a request: `apply` would not send it either,
+//! so a dry run could not show anything `apply` would do. This is what makes `plan` on an unchanged
+//! platform as cheap as a no-op `apply`, instead of one dry run per object.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -11,7 +17,8 @@ use futures::StreamExt;
 use crate::manifest::ManifestSet;
 use crate::model::Platform;
 use crate::reconcile::apply::{
-    ApplyOptions, Progress, candidate_report, failure_detail, namespaces_to_create, object_report, prepare, send,
+    ApplyOptions, Decision, Progress, candidate_report, decide, failure_detail, namespaces_to_create, object_report,
+    prepare, send,
 };
 use crate::reconcile::error::ReconcileError;
 use crate::reconcile::normalize::{for_diff, yaml_diff};
@@ -31,7 +38,14 @@ pub async fn plan(
     let prepared = prepare(&kube, p, set, opts.concurrency.max(1)).await?;
     let absent = namespaces_to_create(&prepared);
     let total = prepared.desired.len();
-    progress.phase(&format!("server-side dry run of {total} object(s)"));
+    let skip: Vec<bool> =
+        prepared.desired.iter().map(|d| decide(&d.body, prepared.live_of(d)) == Decision::Skip).collect();
+    let sent = skip.iter().filter(|s| !**s).count();
+    progress.phase(&format!(
+        "server-side dry run of {sent} object(s); {} unchanged since strata applied them",
+        total - sent
+    ));
+    let skip = &skip;
     let prepared_ref = &prepared;
     let absent_ref = &absent;
     let kube_ref = &kube;
@@ -40,6 +54,9 @@ pub async fn plan(
             let d = &prepared_ref.desired[i];
             let live = prepared_ref.live_of(d);
             let mut r = object_report(&d.manifest, Action::Unchanged);
+            if skip[i] {
+                return (i, r);
+            }
             match send(kube_ref, d, opts.force_conflicts, true, absent_ref).await {
                 Ok(out) => {
                     let before = live.map(for_diff);
