@@ -28,12 +28,17 @@ impl OutputFormat {
 pub fn render_set(set: &ManifestSet, format: OutputFormat) -> String {
     match format {
         OutputFormat::Yaml => {
-            let mut out = String::with_capacity(set.len() * 512);
-            for m in &set.items {
-                out.push_str("---\n");
-                out.push_str(&to_yaml(&m.object));
-            }
-            out
+            // Objects render independently: on all cores, in chunks, joined in order.
+            let chunks: Vec<&[Manifest]> = set.items.chunks(256).collect();
+            let parts = crate::parallel::map(&chunks, |chunk| {
+                let mut out = String::with_capacity(chunk.len() * 1024);
+                for m in *chunk {
+                    out.push_str("---\n");
+                    out.push_str(&to_yaml(&m.object));
+                }
+                out
+            });
+            parts.concat()
         }
         OutputFormat::Json => {
             let list = serde_json::json!({
