@@ -26,19 +26,23 @@ impl OutputFormat {
 
 /// The whole set as one stream: `---`-separated YAML documents, or a JSON `v1/List`.
 pub fn render_set(set: &ManifestSet, format: OutputFormat) -> String {
+    render_set_parts(set, format).concat()
+}
+
+/// [`render_set`] in consecutive pieces, for writers that need not hold the whole text at once.
+pub fn render_set_parts(set: &ManifestSet, format: OutputFormat) -> Vec<String> {
     match format {
         OutputFormat::Yaml => {
-            // Objects render independently: on all cores, in chunks, joined in order.
+            // Objects render independently: on all cores, in chunks, kept in order.
             let chunks: Vec<&[Manifest]> = set.items.chunks(256).collect();
-            let parts = crate::parallel::map(&chunks, |chunk| {
+            crate::parallel::map(&chunks, |chunk| {
                 let mut out = String::with_capacity(chunk.len() * 1024);
                 for m in *chunk {
                     out.push_str("---\n");
                     out.push_str(&to_yaml(&m.object));
                 }
                 out
-            });
-            parts.concat()
+            })
         }
         OutputFormat::Json => {
             let list = serde_json::json!({
@@ -48,7 +52,7 @@ pub fn render_set(set: &ManifestSet, format: OutputFormat) -> String {
             });
             let mut s = serde_json::to_string_pretty(&list).unwrap_or_default();
             s.push('\n');
-            s
+            vec![s]
         }
     }
 }

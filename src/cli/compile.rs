@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use crate::cli::{SpecArg, report};
 use crate::diagnostic::DiagnosticFormat;
 use crate::exit;
-use crate::render::{OutputFormat, render_set};
+use crate::render::{OutputFormat, render_set_parts};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -53,9 +53,9 @@ pub fn run(a: Args) -> i32 {
             }
         },
         None => {
-            let text = render_set(&set, a.format);
+            let parts = render_set_parts(&set, a.format);
             let mut out = std::io::stdout().lock();
-            match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            match parts.iter().try_for_each(|part| out.write_all(part.as_bytes())).and_then(|()| out.flush()) {
                 Ok(()) => exit::OK,
                 // A closed pipe (`strata compile | head`) is the reader's choice, not a failure.
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::OK,

@@ -41,11 +41,15 @@ pub fn read(fs: &dyn SpecFs, root: &Path) -> Frontend {
     let mut sources = loaded.sources;
     let mut platform = Platform::default();
     stdlib::lower_into(&mut platform, &mut sources, &mut diagnostics);
-    for (file, doc) in &loaded.documents {
-        lower::lower_document(doc, *file, file.0 == 0, &mut platform, &mut diagnostics);
+    let first = loaded.documents.first().map(|(file, _)| *file);
+    // Each syntax tree is dropped as soon as it is lowered, so the trees and the model never all coexist.
+    for (file, doc) in loaded.documents {
+        lower::lower_document(&doc, file, file.0 == 0, &mut platform, &mut diagnostics);
     }
-    if platform.header.is_none() && !diagnostics.has_errors() && !loaded.documents.is_empty() {
-        let (first, _) = &loaded.documents[0];
+    if platform.header.is_none()
+        && !diagnostics.has_errors()
+        && let Some(first) = &first
+    {
         diagnostics.push(
             crate::diagnostic::Diagnostic::error("strata::platform::missing", "the spec has no `platform` node")
                 .at(crate::source::Span::new(*first, 0, 0), "expected `platform \"<name>\"` in this file")
