@@ -3,6 +3,7 @@
 //! Airflow treats as "unlimited" or "never", quota-aware publish retries, and no secrets in the spec.
 
 use crate::check::names::{duplicates, require_label};
+use crate::check::presets::unknown_size;
 use crate::check::workload::{check_env, check_image};
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::model::airflow::{Airflow, Executor, QUOTA_PUBLISH_RETRIES};
@@ -172,22 +173,8 @@ fn check_executor(p: &Platform, a: &Airflow, ex: &Executor, tenant: Option<&Tena
 
     for t in &ex.templates {
         require_label(&t.name, "worker template name", "strata::airflow::template-name", d);
-        if let Some(size) = &t.size
-            && p.presets.size(&size.value).is_none()
-        {
-            let sizes = p.presets.size_names();
-            d.push(
-                Diagnostic::error("strata::airflow::unknown-size", format!("unknown size `{}`", size.value))
-                    .at(size.span, "no size preset with this name")
-                    .help(match did_you_mean(&size.value, sizes.iter().copied()) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => format!(
-                            "define it with `size \"{}\" cpu=... memory=...`, or use one of: {}",
-                            size.value,
-                            sizes.join(", ")
-                        ),
-                    }),
-            );
+        if let Some(diag) = t.size.as_ref().and_then(|size| unknown_size(p, size, "strata::airflow::unknown-size")) {
+            d.push(diag);
         }
         // Pod template rule: containers[0] is `base` and has an image (kubernetes_executor.rst, "Base image").
         match (&t.image, &ex.image) {

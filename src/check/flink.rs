@@ -5,7 +5,7 @@
 use crate::check::airflow::tenant_ref;
 use crate::check::names::suggest_label;
 use crate::check::workload::{check_env, check_image, check_literal};
-use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Platform;
 use crate::model::flink::{
     FORBIDDEN_CONFIG, FlinkJob, FlinkVersion, MAX_NAME_LEN, MIN_JOBMANAGER_MEMORY, MIN_TASKMANAGER_MEMORY,
@@ -229,22 +229,10 @@ fn check_resources(p: &Platform, job: &FlinkJob, role: Role, d: &mut Diagnostics
         );
         return;
     };
-    if let Some(size) = &c.size
-        && p.presets.size(&size.value).is_none()
+    if let Some(diag) =
+        c.size.as_ref().and_then(|size| crate::check::presets::unknown_size(p, size, "strata::flink::unknown-size"))
     {
-        let sizes = p.presets.size_names();
-        d.push(
-            Diagnostic::error("strata::flink::unknown-size", format!("unknown size `{}`", size.value))
-                .at(size.span, "no size preset with this name")
-                .help(match did_you_mean(&size.value, sizes.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!(
-                        "define it with `size \"{}\" cpu=... memory=...`, or use one of: {}",
-                        size.value,
-                        sizes.join(", ")
-                    ),
-                }),
-        );
+        d.push(diag);
     }
     if c.size.is_none() && c.memory.is_none() {
         d.push(

@@ -2,8 +2,9 @@
 //! values in the range Kubernetes accepts.
 
 use crate::check::names::{dns1123_subdomain, duplicates, reserved_prefix};
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::model::Platform;
+use crate::source::Spanned;
 
 /// User PriorityClass values above this are refused by the apiserver (higher is reserved for system-*).
 const MAX_USER_PRIORITY: i64 = 1_000_000_000;
@@ -97,4 +98,25 @@ pub fn check(p: &Platform, d: &mut Diagnostics) {
             );
         }
     }
+}
+
+/// The error for a workload's `size` that names no size preset, or `None` when the preset exists. Shared by
+/// the domains whose pods take a size, so the wording and the suggestion are the same everywhere.
+pub fn unknown_size(p: &Platform, size: &Spanned<String>, code: &'static str) -> Option<Diagnostic> {
+    if p.presets.size(&size.value).is_some() {
+        return None;
+    }
+    let sizes = p.presets.size_names();
+    Some(
+        Diagnostic::error(code, format!("unknown size `{}`", size.value))
+            .at(size.span, "no size preset with this name")
+            .help(match did_you_mean(&size.value, sizes.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!(
+                    "define it with `size \"{}\" cpu=... memory=...`, or use one of: {}",
+                    size.value,
+                    sizes.join(", ")
+                ),
+            }),
+    )
 }
