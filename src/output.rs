@@ -100,21 +100,21 @@ fn fill(set: &ManifestSet, staging: &Path, format: OutputFormat) -> Result<usize
     }
     fs::create_dir_all(staging).map_err(io_err(staging))?;
     fs::write(staging.join(MARKER), MARKER_TEXT).map_err(io_err(staging))?;
+    let files: Vec<(PathBuf, &crate::manifest::Manifest)> =
+        set.items.iter().map(|m| (staging.join(file_path(m, format)), m)).collect();
     let mut dirs_made = std::collections::HashSet::new();
-    for m in &set.items {
-        let path = staging.join(file_path(m, format));
+    for (path, _) in &files {
         if let Some(p) = path.parent()
-            && dirs_made.insert(p.to_path_buf())
+            && dirs_made.insert(p)
         {
             fs::create_dir_all(p).map_err(io_err(p))?;
         }
     }
     // Rendering and creating fifteen thousand files is most of a large compile's time: spread it over
     // the cores.
-    for written in crate::parallel::map(&set.items, |m| {
-        let path = staging.join(file_path(m, format));
-        fs::write(&path, render_one(m, format)).map_err(io_err(&path))
-    }) {
+    for written in
+        crate::parallel::map(&files, |(path, m)| fs::write(path, render_one(m, format)).map_err(io_err(path)))
+    {
         written?;
     }
     Ok(set.items.len())

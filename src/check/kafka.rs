@@ -869,8 +869,6 @@ fn with_prefix(prefix: &str, name: &str) -> String {
     format!("{prefix}{name}")
 }
 
-/// A tenant with `topic-prefix` owns that part of the topic namespace: its topics must start with it, and no
-/// other tenant's topic may (a prefix ACL such as `analytics.*` would otherwise reach it).
 /// The tenants' topic prefixes, so that each topic looks up only the prefixes it starts with instead of
 /// comparing itself with every tenant (topics × tenants on a large platform).
 struct PrefixIndex<'a> {
@@ -907,6 +905,8 @@ impl<'a> PrefixIndex<'a> {
     }
 }
 
+/// A tenant with `topic-prefix` owns that part of the topic namespace: its topics must start with it, and no
+/// other tenant's topic may (a prefix ACL such as `analytics.*` would otherwise reach it).
 fn check_tenant_prefixes(p: &Platform, d: &mut Diagnostics) {
     for t in &p.tenants {
         if let Some(q) = p.effective_quota(t)
