@@ -782,3 +782,15 @@ fn strata_drift_reports_edits_read_only_in_every_format() {
     );
     assert_eq!(o.status.code(), Some(3), "{:?}", text(&o));
 }
+
+#[test]
+fn an_unknown_drift_policy_is_an_invalid_value() {
+    let dir = spec_dir("platform \"p\" {\n    drift \"fix\"\n}\n");
+    let o = strata(dir.path(), &["check"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("strata::spec::invalid-value") && err.contains("`fix` is not a valid drift policy"), "{err}");
+    assert!(err.contains("did you mean") || err.contains("`correct`, `report`"), "{err}");
+    let dir = spec_dir("platform \"p\" {\n    drift \"report\"\n}\n");
+    assert_eq!(strata(dir.path(), &["check"]).status.code(), Some(0));
+}
