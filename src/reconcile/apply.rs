@@ -920,16 +920,15 @@ pub fn failure_detail(f: &ApiFailure, forced: bool) -> String {
         return format!("conflict with another field manager on {}{help}", fields.join(", "));
     }
     // Name the verb the server checked: an apply that creates an object needs `create`, not `patch`.
-    if f.is_forbidden()
-        && let Some((verb, resource)) = crate::reconcile::error::forbidden_verb(&f.message)
-    {
-        return format!(
-            "{f}\n    help: grant `{verb}` on `{resource}` to this identity (see docs/apply.md, Permissions)"
-        );
-    }
     if f.is_forbidden() && f.message.contains("attempting to grant RBAC permissions not currently held") {
         return format!(
             "{f}\n    help: grant `escalate` on roles and `bind` on roles/clusterroles to this identity, or every permission the Role grants (see docs/apply.md, Permissions)"
+        );
+    }
+    if f.is_forbidden() {
+        let (verb, resource) = crate::reconcile::error::forbidden_apply_verb(&f.message);
+        return format!(
+            "{f}\n    help: grant `{verb}` on `{resource}` to this identity (see docs/apply.md, Permissions)"
         );
     }
     f.to_string()

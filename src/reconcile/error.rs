@@ -183,13 +183,29 @@ impl ReconcileError {
                 // binding `bind`, unless the identity holds every permission it grants.
                 let v = if resource.contains("binding") { "bind" } else { "escalate" };
                 (v.to_string(), resource.to_string())
+            } else if let Some(named) = forbidden_verb(&f.message) {
+                named
+            } else if verb == "patch" {
+                // The `patch` itself passed the authorization filter (which would have said "cannot
+                // patch"); what failed is the `create` check of an apply that creates the object, and
+                // its message names no verb (`configmaps "x" is forbidden: `).
+                ("create".to_string(), resource.to_string())
             } else {
-                forbidden_verb(&f.message).unwrap_or_else(|| (verb.to_string(), resource.to_string()))
+                (verb.to_string(), resource.to_string())
             };
             return ReconcileError::Forbidden { user, verb, resource, scope, message: f.message };
         }
         ReconcileError::Api { what: what.into(), failure: f }
     }
+}
+
+/// The verb an apply's 403 was about: the one the server names, else `create` (see [`ReconcileError::api`]),
+/// with the resource from the message (`resourcequotas "q" is forbidden: ...`).
+pub fn forbidden_apply_verb(message: &str) -> (String, String) {
+    forbidden_verb(message).unwrap_or_else(|| {
+        let resource = message.split_whitespace().next().unwrap_or("the resource").to_string();
+        ("create".to_string(), resource)
+    })
 }
 
 /// `... cannot create resource "resourcequotas" in API group "" ...` -> (`create`, `resourcequotas`, with
