@@ -67,8 +67,14 @@ fn bundled_platform_applies_then_reapplies_with_zero_writes_and_plans_clean() {
     let total = first["objects"].as_array().map_or(0, Vec::len) as u64;
     assert!(total >= 17, "{first}");
     assert_eq!(count(&first, "failed"), 0);
+    // Cluster-scoped classes another platform on the cluster applied first stay that platform's (see
+    // docs/apply.md, shared cluster-scoped objects): left alone, without this platform's label.
+    let shared = first["objects"]
+        .as_array()
+        .map_or(0, |o| o.iter().filter(|o| o["detail"].as_str().is_some_and(|d| d.starts_with("shared with"))).count())
+        as u64;
     if fresh {
-        assert_eq!(count(&first, "created"), total, "a fresh cluster gets every object created: {first}");
+        assert_eq!(count(&first, "created"), total - shared, "a fresh cluster gets every object created: {first}");
     }
     let id = applyset_id("acme-data");
     let kinds: std::collections::BTreeSet<String> = set
@@ -81,7 +87,7 @@ fn bundled_platform_applies_then_reapplies_with_zero_writes_and_plans_clean() {
         .collect();
     let kinds = kinds.into_iter().collect::<Vec<_>>().join(",");
     let before = member_versions(&kc, &id, &kinds);
-    assert_eq!(before.len() as u64, total, "every object carries the ApplySet label: {before:?}");
+    assert_eq!(before.len() as u64, total - shared, "every object carries the ApplySet label: {before:?}");
     let parent_before = kubectl(
         &kc,
         &[
@@ -167,8 +173,8 @@ fn one_field_changed_configures_one_object_and_plan_shows_it() {
 }
 
 #[test]
-fn removed_tenant_prunes_its_objects_but_keeps_the_namespace_without_allow_data_loss() {
-    let Some(kc) = cluster("removed_tenant_prunes_its_objects_but_keeps_the_namespace_without_allow_data_loss") else {
+fn removed_tenant_keeps_its_namespace_and_its_guards_without_allow_data_loss() {
+    let Some(kc) = cluster("removed_tenant_keeps_its_namespace_and_its_guards_without_allow_data_loss") else {
         return;
     };
     let p = unique("rt-prune");
@@ -188,8 +194,9 @@ fn removed_tenant_prunes_its_objects_but_keeps_the_namespace_without_allow_data_
     let (code, r, err) = run_json(dir.path(), &["apply", "--kubeconfig", &k, "--prune"]);
     assert_eq!(code, 0, "{err}\n{r}");
     let acts = actions(&r);
-    assert_eq!(acts[&format!("ResourceQuota/{beta}/tenant-quota")], "pruned");
-    assert_eq!(acts[&format!("NetworkPolicy/{beta}/tenant-isolation")], "pruned");
+    // A kept namespace keeps its quota and network policy: pruning them would leave it unlimited and open.
+    assert_eq!(acts[&format!("ResourceQuota/{beta}/tenant-quota")], "kept");
+    assert_eq!(acts[&format!("NetworkPolicy/{beta}/tenant-isolation")], "kept");
     assert_eq!(acts[&format!("Namespace/{beta}")], "kept");
     let ns_report = r["objects"]
         .as_array()
@@ -199,12 +206,13 @@ fn removed_tenant_prunes_its_objects_but_keeps_the_namespace_without_allow_data_
         .unwrap();
     let reason = ns_report["detail"].as_str().unwrap_or("");
     assert!(reason.contains("deletes everything in it") && reason.contains("--allow-data-loss"), "{reason}");
-    assert!(!exists(&kc, &["resourcequota", "tenant-quota", "-n", &beta]), "the quota is gone");
+    assert!(exists(&kc, &["resourcequota", "tenant-quota", "-n", &beta]), "the quota stays with its namespace");
     assert!(exists(&kc, &["namespace", &beta]), "the namespace is kept");
     // The kept namespace is still a member, so this later run finds it.
     let (code, r, err) = run_json(dir.path(), &["apply", "--kubeconfig", &k, "--prune", "--allow-data-loss"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(actions(&r)[&format!("Namespace/{beta}")], "pruned");
+    assert_eq!(actions(&r)[&format!("ResourceQuota/{beta}/tenant-quota")], "pruned");
     assert!(!exists(&kc, &["namespace", &beta]), "the namespace is deleted (terminating)");
     assert!(exists(&kc, &["namespace", &format!("{p}-alpha")]));
 }
@@ -386,7 +394,9 @@ fn apiserver_killed_mid_apply_exits_3_prunes_nothing_and_the_next_apply_converge
     drop(proxy);
 
     // The dead run could not release its lease; it expires (3 s here) and the next apply takes over.
-    let (code, r, err) = run_json(dir.path(), &["apply", "--kubeconfig", &k, "--prune", "--lock-timeout", "30s"]);
+    // --allow-data-loss: beta's namespace goes, and its quota with it (a kept namespace keeps its quota).
+    let (code, r, err) =
+        run_json(dir.path(), &["apply", "--kubeconfig", &k, "--prune", "--allow-data-loss", "--lock-timeout", "30s"]);
     assert_eq!(code, 0, "{err}\n{r}");
     assert_eq!(count(&r, "failed"), 0);
     assert!(!exists(&kc, &["resourcequota", "tenant-quota", "-n", &beta]), "pruned now");

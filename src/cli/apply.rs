@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use crate::cli::cluster::{ClusterArgs, StderrProgress, connect, fail, parse_duration, prepare, print_report, runtime};
+use crate::cli::cluster::{
+    ClusterArgs, StderrProgress, connect, fail, parse_duration, prepare, print_report, run_cluster,
+};
 use crate::reconcile::apply::ApplyOptions;
 use crate::reconcile::lock::DEFAULT_LEASE_DURATION;
 
@@ -14,6 +16,7 @@ Examples:
   strata apply --prune --allow-data-loss   # ... topics, volumes and namespaces too
   strata apply --dry-run=server            # validated by the server, nothing persisted
   strata apply --wait --timeout 10m        # until topics, Spark and Flink jobs are ready
+  strata apply --recreate                  # delete and re-apply objects whose immutable fields changed
   strata apply --output json | jq .summary
 Exit codes: 0 applied or nothing to do, 2 invalid spec or wrong context, 3 cluster refused something";
 
@@ -63,10 +66,13 @@ pub fn run(a: Args) -> i32 {
         concurrency: usize::from(a.cluster.concurrency),
         lock_timeout: a.lock_timeout.unwrap_or(Duration::ZERO),
         lease_duration: a.lease_duration.unwrap_or(DEFAULT_LEASE_DURATION),
+        allow_mass_prune: a.cluster.allow_mass_prune,
+        recreate: a.cluster.recreate,
     };
     let progress = StderrProgress::new();
-    let result = runtime().block_on(async {
-        let kube = connect(kc, &context).await?;
+    let timeout = a.cluster.request_timeout;
+    let result = run_cluster(async {
+        let kube = connect(kc, &context, timeout).await?;
         crate::reconcile::apply::apply(kube, &platform, &set, &opts, &progress).await
     });
     drop(progress);

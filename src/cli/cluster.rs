@@ -30,9 +30,21 @@ pub struct ClusterArgs {
     /// Take over fields another field manager owns (otherwise a conflict fails that object).
     #[arg(long)]
     pub force_conflicts: bool,
-    /// Let prune delete data-bearing objects (KafkaTopic, PersistentVolumeClaim, Namespace).
+    /// Let prune (and --recreate) delete data-bearing objects (KafkaTopic, KafkaUser, FlinkDeployment,
+    /// FlinkSessionJob, PersistentVolumeClaim, Namespace).
     #[arg(long)]
     pub allow_data_loss: bool,
+    /// Let prune delete more than half of the platform's objects (and more than 5), or everything when
+    /// the spec produces nothing (the empty-set guard refuses that otherwise).
+    #[arg(long)]
+    pub allow_mass_prune: bool,
+    /// Recreate (delete, then apply) an object whose change the server refuses because a field is
+    /// immutable. Data-bearing kinds also need --allow-data-loss.
+    #[arg(long)]
+    pub recreate: bool,
+    /// Give up on any request, and on the kubeconfig's credential plugin, after this long.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
     /// Requests in flight at once within a stage.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
@@ -45,6 +57,8 @@ pub struct ClusterArgs {
 pub enum OutputKind {
     Human,
     Json,
+    /// The human report in a fenced block (`drift`: a table), for a job summary or a pull request.
+    Markdown,
 }
 
 /// Parses `30s`, `5m`, `1h` (strata's duration syntax).
@@ -94,8 +108,49 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .expect("a tokio runtime can be built")
 }
 
-pub async fn connect(kc: kube::config::Kubeconfig, context: &str) -> Result<Arc<Kube>, ReconcileError> {
-    Ok(Arc::new(Kube::connect(kc, context).await?))
+pub async fn connect(
+    kc: kube::config::Kubeconfig,
+    context: &str,
+    request_timeout: Duration,
+) -> Result<Arc<Kube>, ReconcileError> {
+    Ok(Arc::new(Kube::connect_with(kc, context, request_timeout).await?))
+}
+
+/// Runs a cluster command to its end or until SIGINT/SIGTERM. On a signal, every lease this process
+/// holds is released before it exits (exit 3), so the next apply does not wait for the lease to expire.
+/// The runtime is shut down without waiting: a credential plugin that never answered may still occupy
+/// a blocking thread, and must not keep the process alive.
+pub fn run_cluster<T>(fut: impl std::future::Future<Output = Result<T, ReconcileError>>) -> Result<T, ReconcileError> {
+    let rt = runtime();
+    let result = rt.block_on(async {
+        tokio::select! {
+            r = fut => r,
+            signal = interrupted() => {
+                crate::reconcile::lock::release_held().await;
+                Err(ReconcileError::Interrupted(signal))
+            }
+        }
+    });
+    rt.shutdown_background();
+    result
+}
+
+#[cfg(unix)]
+async fn interrupted() -> String {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = int.recv() => "SIGINT".to_string(),
+        _ = term.recv() => "SIGTERM".to_string(),
+    }
+}
+
+#[cfg(not(unix))]
+async fn interrupted() -> String {
+    let _ = tokio::signal::ctrl_c().await;
+    "Ctrl-C".to_string()
 }
 
 /// Progress on stderr: on a terminal one bar line redrawn in place (with changes printed above it);
@@ -172,8 +227,11 @@ pub fn print_report(r: &Report, output: OutputKind, verb: &str, show_diffs: bool
         OutputKind::Json => {
             println!("{}", serde_json::to_string_pretty(r).unwrap_or_default());
         }
-        OutputKind::Human => {
+        OutputKind::Human | OutputKind::Markdown => {
             let mut out = String::new();
+            if output == OutputKind::Markdown {
+                out.push_str(&format!("### strata {verb}\n\n```\n"));
+            }
             if show_diffs {
                 for o in r.objects.iter().filter(|o| o.diff.is_some()) {
                     out.push_str(&format!("{} {}\n", o.action.as_str(), o.key()));
@@ -223,6 +281,14 @@ pub fn print_report(r: &Report, output: OutputKind, verb: &str, show_diffs: bool
                 r.requests.writes,
                 r.elapsed_ms as f64 / 1000.0
             ));
+            if let Some(why) = &r.prune_refused {
+                out.push_str(&format!(
+                    "error: the prune was refused: {why}\n  help: check that the spec is the one you mean (a wrong path or a broken include empties it); rerun with --allow-mass-prune if that many deletions are intended\n"
+                ));
+            }
+            if output == OutputKind::Markdown {
+                out.push_str("```\n");
+            }
             print!("{out}");
         }
     }

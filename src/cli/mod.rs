@@ -7,6 +7,7 @@ mod cluster;
 mod compile;
 mod completions;
 mod diff;
+mod drift;
 mod fmt;
 mod plan;
 mod stdlib;
@@ -44,6 +45,7 @@ pub enum Command {
     Fmt(fmt::Args),
     Plan(plan::Args),
     Apply(apply::Args),
+    Drift(drift::Args),
     Stdlib(stdlib::Args),
     Completions(completions::Args),
 }
@@ -64,6 +66,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Fmt(a) => fmt::run(a),
         Command::Plan(a) => plan::run(a),
         Command::Apply(a) => apply::run(a),
+        Command::Drift(a) => drift::run(a),
         Command::Stdlib(a) => stdlib::run(a),
         Command::Completions(a) => completions::run(a),
     }

@@ -1,7 +1,7 @@
 //! `strata plan`: what `apply --prune` would do, as a server-side dry run diffed against the live
 //! objects, plus the prune preview. Exit 0 no changes, 1 changes, 2 invalid spec, 3 cluster error.
 
-use crate::cli::cluster::{ClusterArgs, StderrProgress, connect, fail, prepare, print_report, runtime};
+use crate::cli::cluster::{ClusterArgs, StderrProgress, connect, fail, prepare, print_report, run_cluster};
 use crate::reconcile::apply::ApplyOptions;
 
 const EXAMPLES: &str = "\
@@ -31,11 +31,14 @@ pub fn run(a: Args) -> i32 {
         force_conflicts: a.cluster.force_conflicts,
         allow_data_loss: a.cluster.allow_data_loss,
         concurrency: usize::from(a.cluster.concurrency),
+        allow_mass_prune: a.cluster.allow_mass_prune,
+        recreate: a.cluster.recreate,
         ..ApplyOptions::default()
     };
     let progress = StderrProgress::new();
-    let result = runtime().block_on(async {
-        let kube = connect(kc, &context).await?;
+    let timeout = a.cluster.request_timeout;
+    let result = run_cluster(async {
+        let kube = connect(kc, &context, timeout).await?;
         crate::reconcile::plan::plan(kube, &platform, &set, &opts, &progress).await
     });
     drop(progress);

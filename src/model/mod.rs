@@ -38,7 +38,22 @@ pub struct PlatformHeader {
     pub kubernetes_version: Option<Spanned<String>>,
     /// Where the ApplySet parent (the inventory of what strata applied) lives.
     pub inventory_namespace: Spanned<String>,
+    /// `drift "correct" | "report"`: what `apply` does about fields another manager changed.
+    pub drift: DriftPolicy,
     pub span: Span,
+}
+
+/// What `apply` does when another field manager (a `kubectl edit`, a controller) changed a field the
+/// spec sets: the server then refuses strata's apply of that object with a conflict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DriftPolicy {
+    /// No `drift` node: the conflict fails the object (exit 3) until it is resolved or forced.
+    #[default]
+    Fail,
+    /// Take the fields back (force only the fields the spec sets) and report each one.
+    Correct,
+    /// Leave the object as it is and report the drift; the rest of the apply goes on.
+    Report,
 }
 
 /// Where the ApplySet parent lives when the spec does not say: present on every cluster, and only

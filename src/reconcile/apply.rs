@@ -11,6 +11,15 @@
 //!    resources), `concurrency` objects at a time; a failed object does not stop its stage;
 //! 4. prune (only when every apply succeeded), narrow the record, release the lock, then `--wait`.
 //!
+//! The lease is re-read before every stage and before the prune ([`lock::LockGuard::ensure_held`]): a
+//! run that lost it stops before writing again. It is released on every error after it was taken.
+//!
+//! A conflict with another field manager is drift: the platform's `drift` policy decides whether it
+//! fails the object (the default), is taken back (`correct`: a forced apply of the spec's own fields)
+//! or only reported (`report`). A change the server refuses because a field is immutable is recreated
+//! (delete, then apply) only with `--recreate`, and for data-bearing kinds only with
+//! `--allow-data-loss` too.
+//!
 //! # Why a skipped apply is safe ([`decide`])
 //!
 //! An object is skipped only when all three hold: the live object carries `strata.dev/applied-hash`
@@ -33,13 +42,14 @@ use futures::StreamExt;
 use serde_json::Value;
 
 use crate::manifest::{ApplySetRef, Manifest, ManifestSet, Stage};
-use crate::model::Platform;
+use crate::model::{DriftPolicy, Platform};
 use crate::reconcile::discovery::{self, Catalog, Resource, group_kind};
 use crate::reconcile::error::{ApiFailure, ReconcileError};
 use crate::reconcile::inventory::{self, LiveSet, ObjectKey, Record};
 use crate::reconcile::normalize::{applied_by, object_contains, with_hash};
 use crate::reconcile::prune::{self, Candidate};
 use crate::reconcile::report::{Action, ObjectReport, Report, WaitOutcome};
+use crate::reconcile::shared::{self, Shared};
 use crate::reconcile::{ANNOTATION_APPLIED_HASH, FIELD_MANAGER, Kube, lock, wait};
 
 /// Flags of `strata apply`.
@@ -55,6 +65,10 @@ pub struct ApplyOptions {
     /// How long to wait for another apply's lock (zero: fail fast).
     pub lock_timeout: Duration,
     pub lease_duration: Duration,
+    /// `--allow-mass-prune`: lift the empty-set guard ([`prune::mass_prune`]).
+    pub allow_mass_prune: bool,
+    /// `--recreate`: delete and re-apply an object whose change the server refuses as immutable.
+    pub recreate: bool,
 }
 
 impl Default for ApplyOptions {
@@ -68,6 +82,8 @@ impl Default for ApplyOptions {
             concurrency: 8,
             lock_timeout: Duration::ZERO,
             lease_duration: lock::DEFAULT_LEASE_DURATION,
+            allow_mass_prune: false,
+            recreate: false,
         }
     }
 }
@@ -115,6 +131,9 @@ pub struct Prepared {
     pub desired_record: Record,
     pub desired: Vec<Desired>,
     pub live: LiveSet,
+    /// Desired cluster-scoped objects another platform's set holds (by index into `desired`).
+    pub shared: BTreeMap<usize, Shared>,
+    pub drift: DriftPolicy,
 }
 
 /// One object of the spec, ready to send.
@@ -130,10 +149,12 @@ impl Prepared {
         self.live.objects.get(&d.key).map(|(_, v)| v)
     }
 
-    /// Members on the cluster the spec no longer produces, with the guard's verdict.
+    /// Members on the cluster the spec no longer produces, with the guards' verdicts that need no
+    /// request (see [`Prepared::prune_candidates`] for all of them).
     pub fn candidates(&self, allow_data_loss: bool) -> Vec<Candidate> {
         let wanted: BTreeSet<&ObjectKey> = self.desired.iter().map(|d| &d.key).collect();
-        self.live
+        let mut out: Vec<Candidate> = self
+            .live
             .objects
             .iter()
             .filter(|(k, _)| !wanted.contains(k))
@@ -142,9 +163,57 @@ impl Prepared {
                 resource: res.clone(),
                 live: live.clone(),
                 stage: prune::stage_of(&res.ar.group, res.namespaced),
-                kept: prune::guard(&res.ar.group, &res.ar.kind, live, &self.aset.id, allow_data_loss),
+                kept: prune::guard(&res.ar.group, &res.ar.kind, live, &self.aset.id, allow_data_loss)
+                    .or_else(|| self.unrecorded(k)),
             })
-            .collect()
+            .collect();
+        prune::keep_guards_of_kept_namespaces(&mut out);
+        out
+    }
+
+    /// Prune deletes only what the inventory recorded: an object whose kind or namespace the parent
+    /// never named was not put there by an apply of this platform (the record is widened before every
+    /// apply), whatever its label says.
+    fn unrecorded(&self, k: &ObjectKey) -> Option<String> {
+        let record = self.recorded.as_ref();
+        let parent = format!("{}/{}", self.aset.parent_namespace, self.aset.parent_name);
+        if !record.is_some_and(|r| r.group_kinds.contains(&k.group_kind)) {
+            return Some(format!(
+                "the inventory ({parent}) never recorded its kind; strata deletes only what it recorded"
+            ));
+        }
+        match &k.namespace {
+            Some(ns) if *ns != self.aset.parent_namespace && !record.is_some_and(|r| r.namespaces.contains(ns)) => {
+                Some(format!(
+                    "the inventory ({parent}) never recorded its namespace; strata deletes only what it recorded"
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    /// Every guard's verdict: [`candidates`](Self::candidates), then cluster-scoped objects another
+    /// platform still uses, then the empty-set guard. Returns the candidates and, when the empty-set
+    /// guard refused the prune, why.
+    pub async fn prune_candidates(
+        &self,
+        kube: &Kube,
+        opts: &ApplyOptions,
+    ) -> Result<(Vec<Candidate>, Option<String>), ReconcileError> {
+        let mut candidates = self.candidates(opts.allow_data_loss);
+        shared::keep_used_elsewhere(kube, &self.aset, &mut candidates).await?;
+        let deletions = candidates.iter().filter(|c| c.kept.is_none() && !c.terminating()).count();
+        let refused = if opts.allow_mass_prune {
+            None
+        } else {
+            prune::mass_prune(deletions, self.live.objects.len(), self.desired.len())
+        };
+        if let Some(why) = &refused {
+            for c in candidates.iter_mut().filter(|c| c.kept.is_none() && !c.terminating()) {
+                c.kept = Some(format!("not pruned: {why}; rerun with --allow-mass-prune if that is intended"));
+            }
+        }
+        Ok((candidates, refused))
     }
 
     /// The record after a successful prune: the spec's kinds and namespaces plus those of every object a
@@ -159,7 +228,14 @@ impl Prepared {
                 keep.namespaces.extend(r.namespaces.iter().cloned());
             }
         }
-        for c in candidates.iter().filter(|c| c.kept.is_some()) {
+        // A kept shared object stays findable (its kind stays recorded) but is no longer claimed in
+        // `cluster_objects`: the platform that still uses it adopts it at its next apply.
+        // Objects kept because strata never applied or never recorded them stay out of the record:
+        // recording them would make them look like members to a later run.
+        for c in candidates
+            .iter()
+            .filter(|c| c.kept.is_some() && self.unrecorded(&c.key).is_none() && applied_by(&c.live, FIELD_MANAGER))
+        {
             keep.group_kinds.insert(c.key.group_kind.clone());
             if let Some(ns) = &c.key.namespace
                 && *ns != self.aset.parent_namespace
@@ -174,7 +250,23 @@ impl Prepared {
     pub async fn relist(&mut self, kube: &Kube, concurrency: usize) -> Result<(), ReconcileError> {
         let union = self.recorded.clone().unwrap_or_default().union(&self.desired_record);
         self.live = inventory::list_members(kube, &self.catalog, &self.aset, &union, concurrency).await?;
+        self.shared = shared::classify(kube, &self.aset, &self.desired, &self.live).await?;
         Ok(())
+    }
+
+    /// The decision per desired object: a shared object another platform owns is never sent.
+    pub fn decisions(&self) -> Vec<Decision> {
+        self.desired
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                if self.shared.get(&i).is_some_and(Shared::leaves_alone) {
+                    Decision::Skip
+                } else {
+                    decide(&d.body, self.live_of(d))
+                }
+            })
+            .collect()
     }
 }
 
@@ -213,6 +305,8 @@ pub async fn prepare(
         desired_record,
         desired,
         live: LiveSet::default(),
+        shared: BTreeMap::new(),
+        drift: p.header.as_ref().map(|h| h.drift).unwrap_or_default(),
     };
     prepared.relist(kube, concurrency).await?;
     Ok(prepared)
@@ -349,9 +443,7 @@ pub async fn apply(
     let recorded = prepared.recorded.clone().unwrap_or_default();
     let widened = recorded.union(&prepared.desired_record);
 
-    let decisions =
-        |pr: &Prepared| -> Vec<Decision> { pr.desired.iter().map(|d| decide(&d.body, pr.live_of(d))).collect() };
-    let mut plan = decisions(&prepared);
+    let mut plan = prepared.decisions();
     let candidates = prepared.candidates(opts.allow_data_loss);
     let deletable = candidates.iter().any(|c| c.kept.is_none() && !c.terminating());
     let needs_write = plan.iter().any(|d| *d != Decision::Skip)
@@ -362,27 +454,28 @@ pub async fn apply(
     if needs_write && !opts.dry_run {
         inventory::ensure_namespace(&kube, &prepared.aset.parent_namespace, &prepared.platform, false).await?;
         progress.phase("taking the platform lock");
-        guard = Some(
-            lock::acquire(
-                kube.clone(),
-                &prepared.aset.parent_namespace,
-                &prepared.platform,
-                opts.lease_duration,
-                opts.lock_timeout,
-            )
-            .await?,
-        );
-        // Everything read before the lock may be stale: read the record and the members again.
-        prepared.recorded = inventory::read_parent(&kube, &prepared.aset).await?;
-        let widened = prepared.recorded.clone().unwrap_or_default().union(&prepared.desired_record);
-        prepared.relist(&kube, concurrency).await?;
-        plan = decisions(&prepared);
-        let fresh = prepared.recorded.clone();
-        inventory::write_parent(&kube, &prepared.aset, &prepared.platform, fresh.as_ref(), &widened).await?;
+        let g = lock::acquire(
+            kube.clone(),
+            &prepared.aset.parent_namespace,
+            &prepared.platform,
+            opts.lease_duration,
+            opts.lock_timeout,
+        )
+        .await?;
+        // Everything read before the lock may be stale: read the record and the members again. Any
+        // error from here on releases the lock first.
+        match reread_and_widen(&kube, &mut prepared, concurrency, &g).await {
+            Ok(p) => plan = p,
+            Err(e) => {
+                let _ = g.release().await;
+                return Err(e);
+            }
+        }
+        guard = Some(g);
     }
 
     let result = run_locked(&kube, &prepared, &plan, opts, progress, guard.as_ref()).await;
-    let (mut objects, prune_status) = match result {
+    let (mut objects, prune_status, refused) = match result {
         Ok(r) => r,
         Err(e) => {
             if let Some(g) = guard {
@@ -439,11 +532,33 @@ pub async fn apply(
         summary: Report::summarize(&objects),
         objects,
         prune: prune_status,
+        prune_refused: refused,
         not_ready,
         requests: kube.counts(),
         elapsed_ms: started.elapsed().as_millis(),
     })
 }
+
+/// After taking the lock: read the record and the members again, decide again, widen the record.
+async fn reread_and_widen(
+    kube: &Kube,
+    prepared: &mut Prepared,
+    concurrency: usize,
+    guard: &lock::LockGuard,
+) -> Result<Vec<Decision>, ReconcileError> {
+    prepared.recorded = inventory::read_parent(kube, &prepared.aset).await?;
+    let widened = prepared.recorded.clone().unwrap_or_default().union(&prepared.desired_record);
+    prepared.relist(kube, concurrency).await?;
+    let plan = prepared.decisions();
+    guard.ensure_held("widening the inventory").await?;
+    let fresh = prepared.recorded.clone();
+    inventory::write_parent(kube, &prepared.aset, &prepared.platform, fresh.as_ref(), &widened).await?;
+    Ok(plan)
+}
+
+/// What `run_locked` returns: per-object reports, the prune status, and why the empty-set guard refused
+/// the prune (if it did).
+type Locked = (Vec<ObjectReport>, String, Option<String>);
 
 /// Stages, prune and record narrowing: the part that runs under the lock.
 async fn run_locked(
@@ -453,7 +568,7 @@ async fn run_locked(
     opts: &ApplyOptions,
     progress: &dyn Progress,
     guard: Option<&lock::LockGuard>,
-) -> Result<(Vec<ObjectReport>, String), ReconcileError> {
+) -> Result<Locked, ReconcileError> {
     let total = prepared.desired.len();
     let mut objects: Vec<Option<ObjectReport>> = vec![None; total];
     let unreachable = AtomicBool::new(false);
@@ -461,22 +576,14 @@ async fn run_locked(
     let mut failed_namespaces: BTreeSet<String> = BTreeSet::new();
     let mut done = 0usize;
     for stage in [Stage::Cluster, Stage::Tenancy, Stage::Workloads] {
-        if guard.is_some_and(lock::LockGuard::lost) {
-            return Err(ReconcileError::Api {
-                what: "the platform lock".into(),
-                failure: ApiFailure {
-                    code: 409,
-                    reason: "LockLost".into(),
-                    message:
-                        "another apply took over the lease while this one was running; stopped before the next stage"
-                            .into(),
-                    conflicts: vec![],
-                },
-            });
-        }
         let indices: Vec<usize> = (0..total).filter(|i| prepared.desired[*i].manifest.stage == stage).collect();
         if indices.is_empty() {
             continue;
+        }
+        if let Some(g) = guard
+            && indices.iter().any(|i| plan[*i] != Decision::Skip)
+        {
+            g.ensure_held(&format!("stage {}", stage_name(stage))).await?;
         }
         progress.phase(&format!("stage {}: {} object(s)", stage_name(stage), indices.len()));
         let failed_ns = &failed_namespaces;
@@ -486,6 +593,21 @@ async fn run_locked(
             .map(|i| async move {
                 let d = &prepared.desired[i];
                 let mut r = object_report(&d.manifest, Action::Unchanged);
+                match prepared.shared.get(&i) {
+                    Some(Shared::Identical { owner }) => {
+                        r.detail = Some(format!("shared with {owner}, which applied it; identical, left as it is"));
+                        return (i, r);
+                    }
+                    Some(Shared::Differs { owner }) => {
+                        r.action = Action::Failed;
+                        r.detail = Some(format!(
+                            "{owner} applied this cluster-scoped object and still uses it, with other content; strata \
+                             does not take it over: make the two specs agree, or give it another name in one of them"
+                        ));
+                        return (i, r);
+                    }
+                    Some(Shared::Adopt { .. }) | None => {}
+                }
                 if plan[i] == Decision::Skip {
                     return (i, r);
                 }
@@ -499,27 +621,47 @@ async fn run_locked(
                     r.detail = Some("not applied: the API server stopped answering".into());
                     return (i, r);
                 }
-                match send(kube, d, opts.force_conflicts, opts.dry_run, absent).await {
-                    Ok(out) => {
+                if guard.is_some_and(lock::LockGuard::lost) {
+                    r.action = Action::Failed;
+                    r.detail = Some("not applied: this run lost the platform lock".into());
+                    return (i, r);
+                }
+                let sent = send_one(kube, prepared, d, opts, absent).await;
+                match sent {
+                    Ok((out, note)) => {
                         r.action = match prepared.live_of(d) {
                             // Not listed (no member label yet) but other managers own fields: it existed
                             // and is now adopted into the set.
-                            None if other_managers(&out) => {
+                            // Another platform's, which no longer lists it (both apply as `strata`).
+                            None if let Some(Shared::Adopt { from }) = prepared.shared.get(&i) => {
+                                r.detail = Some(format!("adopted from {from}, which no longer uses it"));
+                                Action::Configured
+                            }
+                            None if other_managers(&out) && note.is_none() => {
                                 r.detail = Some("existed without this platform's label; adopted".into());
                                 Action::Configured
                             }
-                            None => Action::Created,
+                            None if note.is_none() => Action::Created,
                             Some(live) if !opts.dry_run && rv(live) == rv(&out) => Action::Unchanged,
-                            Some(live) if opts.dry_run && same_content(live, &out) => Action::Unchanged,
-                            Some(_) => Action::Configured,
+                            Some(live) if opts.dry_run && same_content(live, &out) && note.is_none() => {
+                                Action::Unchanged
+                            }
+                            _ => Action::Configured,
                         };
+                        if note.is_some() {
+                            r.detail = note;
+                        }
                     }
-                    Err(f) => {
+                    Err(Outcome::Drifted(detail)) => {
+                        r.action = Action::Drifted;
+                        r.detail = Some(detail);
+                    }
+                    Err(Outcome::Failed(f, detail)) => {
                         if f.is_unreachable() {
                             unreachable.store(true, Ordering::Relaxed);
                         }
                         r.action = Action::Failed;
-                        r.detail = Some(failure_detail(&f, opts.force_conflicts));
+                        r.detail = Some(detail);
                         r.error = Some(f);
                     }
                 }
@@ -538,10 +680,19 @@ async fn run_locked(
         drop(stream);
         failed_namespaces.extend(stage_failed_ns);
     }
+    if let Some(g) = guard
+        && g.lost()
+    {
+        g.ensure_held("the next write").await?;
+    }
     let mut objects: Vec<ObjectReport> = objects.into_iter().flatten().collect();
     let failures = objects.iter().filter(|o| o.action == Action::Failed).count();
 
-    let candidates = prepared.candidates(opts.allow_data_loss);
+    let (candidates, refused) = if opts.prune && failures == 0 {
+        prepared.prune_candidates(kube, opts).await?
+    } else {
+        (prepared.candidates(opts.allow_data_loss), None)
+    };
     let prune_status;
     if !opts.prune {
         prune_status = "not requested (--prune not given)".to_string();
@@ -558,7 +709,17 @@ async fn run_locked(
         for c in &candidates {
             objects.push(candidate_report(c, Action::Kept, Some("not pruned because the apply had failures".into())));
         }
+    } else if let Some(why) = &refused {
+        prune_status = format!("refused: {why}; rerun with --allow-mass-prune if that is intended");
+        for c in &candidates {
+            objects.push(candidate_report(c, Action::Kept, c.kept.clone()));
+        }
     } else {
+        if let Some(g) = guard
+            && candidates.iter().any(|c| c.kept.is_none() && !c.terminating())
+        {
+            g.ensure_held("pruning").await?;
+        }
         progress.phase(&format!("pruning: {} candidate(s)", candidates.len()));
         let results = prune::delete_all(kube, &candidates, opts.dry_run, opts.concurrency).await;
         let mut prune_failed = 0;
@@ -605,7 +766,129 @@ async fn run_locked(
             prune_status = format!("{prune_failed} delete(s) failed; the inventory record was not narrowed");
         }
     }
-    Ok((objects, prune_status))
+    Ok((objects, prune_status, refused))
+}
+
+/// Why an object was not applied as sent.
+enum Outcome {
+    /// Drift under `drift "report"`: left as it is.
+    Drifted(String),
+    Failed(ApiFailure, String),
+}
+
+/// Is this a manager of another strata platform? All platforms share the field manager `strata`, so
+/// only strata's own helpers could show up here; their fields are never forced away.
+fn strata_manager(m: &str) -> bool {
+    m == FIELD_MANAGER || m.starts_with("strata-") || m.starts_with("strata/")
+}
+
+/// The server refused a change to a field that cannot change after creation (422 Invalid, "field is
+/// immutable" or "is immutable after creation"): the classification of Flux `ssa/errors/immutable.go`.
+pub fn is_immutable(f: &ApiFailure) -> bool {
+    f.code == 422 && f.message.contains("immutable")
+}
+
+/// Why an immutable change was not done, and how to do it.
+pub fn immutable_detail(f: &ApiFailure, group: &str, kind: &str, recreate: bool, allow_data_loss: bool) -> String {
+    let base = format!("{f}; the change needs the object recreated (deleted, then applied)");
+    match prune::data_loss(group, kind) {
+        Some(why) if !(recreate && allow_data_loss) => {
+            format!(
+                "{base}, and {}: rerun with --recreate --allow-data-loss to do it",
+                why.replacen("deleting", "deleting it", 1)
+            )
+        }
+        _ => format!("{base}: rerun with --recreate to do it"),
+    }
+}
+
+/// Sends one object under the platform's drift policy and `--recreate`. `Ok` carries a note for the
+/// report when the object was sent more than once (drift corrected, recreated).
+async fn send_one(
+    kube: &Kube,
+    prepared: &Prepared,
+    d: &Desired,
+    opts: &ApplyOptions,
+    absent: &BTreeSet<String>,
+) -> Result<(Value, Option<String>), Outcome> {
+    let f = match send(kube, d, opts.force_conflicts, opts.dry_run, absent).await {
+        Ok(out) => return Ok((out, None)),
+        Err(f) => f,
+    };
+    let (group, kind) = (d.resource.ar.group.as_str(), d.resource.ar.kind.as_str());
+    if f.is_conflict() && !f.conflicts.is_empty() && !opts.force_conflicts {
+        let fields = drift_fields(&f);
+        match prepared.drift {
+            DriftPolicy::Correct if !f.conflicts.iter().any(|c| strata_manager(&c.manager)) => {
+                // A forced apply of this body takes over exactly the fields the spec sets, nothing else.
+                return match send(kube, d, true, opts.dry_run, absent).await {
+                    Ok(out) => Ok((out, Some(format!("drift corrected (drift \"correct\"): took back {fields}")))),
+                    Err(f) => {
+                        let detail = failure_detail(&f, true);
+                        Err(Outcome::Failed(f, detail))
+                    }
+                };
+            }
+            DriftPolicy::Report => {
+                return Err(Outcome::Drifted(format!(
+                    "drift: {fields}; left as it is (drift \"report\"), so this object's spec changes wait too"
+                )));
+            }
+            _ => {}
+        }
+    }
+    if is_immutable(&f) {
+        let data = prune::data_loss(group, kind).is_some();
+        if !opts.recreate || (data && !opts.allow_data_loss) {
+            let detail = immutable_detail(&f, group, kind, opts.recreate, opts.allow_data_loss);
+            return Err(Outcome::Failed(f, detail));
+        }
+        if opts.dry_run {
+            return Ok((d.body.clone(), Some("would be recreated (an immutable field changed)".into())));
+        }
+        return recreate(kube, prepared, d, opts, absent).await.map_err(|f| {
+            let detail = format!("recreate failed: {f}");
+            Outcome::Failed(f, detail)
+        });
+    }
+    let detail = failure_detail(&f, opts.force_conflicts);
+    Err(Outcome::Failed(f, detail))
+}
+
+/// Deletes the live object (guarded by the uid strata listed), waits until it is gone, applies again.
+async fn recreate(
+    kube: &Kube,
+    prepared: &Prepared,
+    d: &Desired,
+    opts: &ApplyOptions,
+    absent: &BTreeSet<String>,
+) -> Result<(Value, Option<String>), ApiFailure> {
+    let ns = d.key.namespace.as_deref();
+    let uid = prepared.live_of(d).and_then(|l| l.pointer("/metadata/uid")).and_then(Value::as_str);
+    kube.delete(&d.resource.ar, ns, &d.key.name, uid, false).await?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        match kube.get(&d.resource.ar, ns, &d.key.name).await? {
+            None => break,
+            Some(v) if v.pointer("/metadata/uid").and_then(Value::as_str) != uid => break,
+            Some(_) if tokio::time::Instant::now() >= deadline => {
+                return Err(ApiFailure {
+                    code: 504,
+                    reason: "Timeout".into(),
+                    message: "deleted, but still present after 60 s (a finalizer?); apply again once it is gone".into(),
+                    conflicts: vec![],
+                });
+            }
+            Some(_) => tokio::time::sleep(Duration::from_millis(250)).await,
+        }
+    }
+    let out = send(kube, d, opts.force_conflicts, false, absent).await?;
+    Ok((out, Some("recreated: an immutable field changed (deleted, then applied)".into())))
+}
+
+/// `.spec.hard.pods (changed by `ops-team`), ...`
+fn drift_fields(f: &ApiFailure) -> String {
+    f.conflicts.iter().map(|c| format!("{} (changed by `{}`)", c.field, c.manager)).collect::<Vec<_>>().join(", ")
 }
 
 fn other_managers(v: &Value) -> bool {
@@ -635,6 +918,18 @@ pub fn failure_detail(f: &ApiFailure, forced: bool) -> String {
             f.conflicts.iter().map(|c| format!("{} (owned by `{}`)", c.field, c.manager)).collect();
         let help = if forced { "" } else { "; rerun with --force-conflicts to take these fields over" };
         return format!("conflict with another field manager on {}{help}", fields.join(", "));
+    }
+    // Name the verb the server checked: an apply that creates an object needs `create`, not `patch`.
+    if f.is_forbidden() && f.message.contains("attempting to grant RBAC permissions not currently held") {
+        return format!(
+            "{f}\n    help: grant `escalate` on roles and `bind` on roles/clusterroles to this identity, or every permission the Role grants (see docs/apply.md, Permissions)"
+        );
+    }
+    if f.is_forbidden() {
+        let (verb, resource) = crate::reconcile::error::forbidden_apply_verb(&f.message);
+        return format!(
+            "{f}\n    help: grant `{verb}` on `{resource}` to this identity (see docs/apply.md, Permissions)"
+        );
     }
     f.to_string()
 }

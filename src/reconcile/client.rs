@@ -29,9 +29,15 @@ pub struct Kube {
     pub client: kube::Client,
     pub context: String,
     pub server: String,
+    /// Every request (and the kubeconfig's credential plugin) must answer within this.
+    pub request_timeout: Duration,
     reads: AtomicUsize,
     writes: AtomicUsize,
 }
+
+/// `--request-timeout`'s default: long enough for a LIST page of 500 large objects on a loaded
+/// apiserver, short enough that a hung server or credential plugin fails a CI job in a minute.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Reads and writes sent so far. A no-op apply must show `writes == 0`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -104,22 +110,53 @@ pub fn guard_error(d: Diagnostic, sources: &SourceMap) -> ReconcileError {
 impl Kube {
     /// Builds a client for `context` of `kc`. No request is sent yet.
     pub async fn connect(kc: Kubeconfig, context: &str) -> Result<Self, ReconcileError> {
+        Self::connect_with(kc, context, DEFAULT_REQUEST_TIMEOUT).await
+    }
+
+    /// [`connect`](Self::connect) with a request timeout. A kubeconfig credential plugin (`exec`) runs
+    /// while the client is built, as a blocking child process (kube-client `auth::auth_exec`): it runs on
+    /// a blocking thread here, so a plugin that waits forever (a login prompt nobody answers, a hung
+    /// cloud CLI) fails the run after `request_timeout` instead of hanging it.
+    pub async fn connect_with(
+        kc: Kubeconfig,
+        context: &str,
+        request_timeout: Duration,
+    ) -> Result<Self, ReconcileError> {
+        let plugin = plugin_of(&kc, context);
         let opts = KubeConfigOptions { context: Some(context.to_string()), ..Default::default() };
         let mut config = kube::Config::from_custom_kubeconfig(kc, &opts)
             .await
             .map_err(|e| ReconcileError::Kubeconfig(format!("cannot use context `{context}`: {e}")))?;
         // A dead server must fail the run in seconds, not hang a CI job.
-        config.connect_timeout = Some(Duration::from_secs(10));
-        config.read_timeout = Some(Duration::from_secs(60));
-        config.write_timeout = Some(Duration::from_secs(60));
+        config.connect_timeout = Some(Duration::from_secs(10).min(request_timeout));
+        config.read_timeout = Some(request_timeout);
+        config.write_timeout = Some(request_timeout);
         config.reset_reader_on_write = true;
         let server = config.cluster_url.to_string();
-        let client = kube::Client::try_from(config)
-            .map_err(|e| ReconcileError::Kubeconfig(format!("cannot build a client for `{context}`: {e}")))?;
+        let build = tokio::task::spawn_blocking(move || kube::Client::try_from(config));
+        let client = match tokio::time::timeout(request_timeout, build).await {
+            Ok(Ok(Ok(c))) => c,
+            Ok(Ok(Err(e))) => {
+                return Err(ReconcileError::Kubeconfig(format!("cannot build a client for `{context}`: {e}")));
+            }
+            Ok(Err(e)) => {
+                return Err(ReconcileError::Kubeconfig(format!("cannot build a client for `{context}`: {e}")));
+            }
+            Err(_) => {
+                return Err(ReconcileError::Timeout(format!(
+                    "the kubeconfig's credential plugin{} for context `{context}` (server {server}) gave no \
+                     credentials within {} s; nothing was sent\n  help: run the plugin by hand to see what it waits \
+                     for (a login prompt, an expired session), or raise --request-timeout",
+                    plugin.map(|p| format!(" `{p}`")).unwrap_or_default(),
+                    request_timeout.as_secs()
+                )));
+            }
+        };
         Ok(Kube {
             client,
             context: context.to_string(),
             server,
+            request_timeout,
             reads: AtomicUsize::new(0),
             writes: AtomicUsize::new(0),
         })
@@ -146,7 +183,31 @@ impl Kube {
             message: e.to_string(),
             conflicts: Vec::new(),
         })?;
-        self.client.request::<Value>(req).await.map_err(|e| ApiFailure::from_kube(&e))
+        // Spawned, so the timeout fires even when the request's own task is blocked (a credential
+        // plugin refreshing an expired token runs synchronously inside the request).
+        let client = self.client.clone();
+        let mut task = tokio::spawn(async move { client.request::<Value>(req).await });
+        let unreachable = |reason: &str, message: String| ApiFailure {
+            code: 0,
+            reason: reason.into(),
+            message: format!("{}: {message}", self.server),
+            conflicts: Vec::new(),
+        };
+        match tokio::time::timeout(self.request_timeout, &mut task).await {
+            Ok(Ok(Ok(v))) => Ok(v),
+            Ok(Ok(Err(e))) => {
+                let f = ApiFailure::from_kube(&e);
+                if f.is_unreachable() { Err(unreachable(&f.reason, f.message)) } else { Err(f) }
+            }
+            Ok(Err(e)) => Err(unreachable("Unreachable", e.to_string())),
+            Err(_) => {
+                task.abort();
+                Err(unreachable(
+                    "Timeout",
+                    format!("no answer within {} s (--request-timeout)", self.request_timeout.as_secs()),
+                ))
+            }
+        }
     }
 
     /// GET one object; `Ok(None)` when it does not exist.
@@ -248,6 +309,14 @@ impl Kube {
         let data = serde_json::to_vec(body).map_err(|e| serde_failure(&e))?;
         self.call(request(ar, ns).replace(name, &PostParams::default(), data)).await.map(|o| typed(o, ar))
     }
+}
+
+/// The command of the context's credential plugin, if its user has one (for the timeout message).
+fn plugin_of(kc: &Kubeconfig, context: &str) -> Option<String> {
+    let ctx = kc.contexts.iter().find(|c| c.name == context)?.context.as_ref()?;
+    let user = ctx.user.as_deref()?;
+    let auth = kc.auth_infos.iter().find(|a| a.name == user)?.auth_info.as_ref()?;
+    auth.exec.as_ref()?.command.clone()
 }
 
 /// The request builder for a resource, cluster-wide or in one namespace.

@@ -72,7 +72,12 @@ impl ApiFailure {
 impl std::fmt::Display for ApiFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.code == 0 {
-            write!(f, "cannot reach the API server: {}", self.message)
+            // `Kube::call` starts the message with the server's URL.
+            if self.message.starts_with("http") {
+                write!(f, "cannot reach the API server {}", self.message)
+            } else {
+                write!(f, "cannot reach the API server: {}", self.message)
+            }
         } else {
             write!(f, "{} ({} {})", self.message, self.code, self.reason)
         }
@@ -119,7 +124,7 @@ pub enum ReconcileError {
     MissingNamespaces(Vec<(String, Vec<String>)>),
     /// The identity in the kubeconfig may not do something strata must do.
     #[error(
-        "forbidden: {user} may not {verb} {resource}{scope}\n  the server said: {message}\n  help: grant `{verb}` on `{resource}` to that identity (strata needs get, list, patch and, with --prune, delete on every kind it manages), or use a context with more rights"
+        "forbidden: {user} may not {verb} {resource}{scope}\n  the server said: {message}\n  help: grant `{verb}` on `{resource}` to that identity (strata needs get, list, create, patch and, with --prune, delete on every kind it manages; the exact ClusterRole is in docs/apply.md, Permissions), or use a context with more rights"
     )]
     Forbidden { user: String, verb: String, resource: String, scope: String, message: String },
     /// Another apply of the same platform holds the lock.
@@ -128,6 +133,17 @@ pub enum ReconcileError {
         .0.platform, .0.holder, .0.since, .0.lease, .0.renewed, .0.expires
     )]
     LockHeld(Box<LockHolder>),
+    /// Another run took the lease while this one held it: this run stopped before its next write.
+    #[error(
+        "lost the platform lock: lease {lease} is now held by `{holder}`, not by this run (`{me}`); stopped before {before}, nothing more was written\n  help: another apply took over (this run stalled past the lease duration, or the lease was changed by hand); check what that run does, then rerun"
+    )]
+    LockLost { lease: String, me: String, holder: String, before: String },
+    /// SIGINT/SIGTERM: the run was abandoned and its lock released.
+    #[error("interrupted by {0}: the apply stopped where it was and released its lock; rerun to converge")]
+    Interrupted(String),
+    /// No answer in time: a credential plugin or a request that did not finish within `--request-timeout`.
+    #[error("{0}")]
+    Timeout(String),
     /// The ApplySet parent exists but belongs to another tool or another set.
     #[error("{0}")]
     ForeignParent(String),
@@ -151,22 +167,58 @@ impl ReconcileError {
                 .message
                 .split("User \"")
                 .nth(1)
+                .or_else(|| f.message.split("user \"").nth(1))
                 .and_then(|r| r.split('"').next())
                 .map_or_else(|| "this identity".to_string(), |u| format!("user `{u}`"));
             let scope = match namespace {
                 Some(ns) => format!(" in namespace `{ns}`"),
                 None => " at the cluster scope".to_string(),
             };
-            return ReconcileError::Forbidden {
-                user,
-                verb: verb.to_string(),
-                resource: resource.to_string(),
-                scope,
-                message: f.message,
+            // The server names the verb it checked, which is not always the request's: a server-side
+            // apply that creates an object is authorized as `create` (apiserver
+            // `endpoints/handlers/patch.go`, createAuthorizerAttributes), a Role with rules the
+            // identity lacks needs `escalate`.
+            let (verb, resource) = if f.message.contains("attempting to grant RBAC permissions not currently held") {
+                // The RBAC escalation check (`registry/rbac/validation`): a Role needs `escalate`, a
+                // binding `bind`, unless the identity holds every permission it grants.
+                let v = if resource.contains("binding") { "bind" } else { "escalate" };
+                (v.to_string(), resource.to_string())
+            } else if let Some(named) = forbidden_verb(&f.message) {
+                named
+            } else if verb == "patch" {
+                // The `patch` itself passed the authorization filter (which would have said "cannot
+                // patch"); what failed is the `create` check of an apply that creates the object, and
+                // its message names no verb (`configmaps "x" is forbidden: `).
+                ("create".to_string(), resource.to_string())
+            } else {
+                (verb.to_string(), resource.to_string())
             };
+            return ReconcileError::Forbidden { user, verb, resource, scope, message: f.message };
         }
         ReconcileError::Api { what: what.into(), failure: f }
     }
+}
+
+/// The verb an apply's 403 was about: the one the server names, else `create` (see [`ReconcileError::api`]),
+/// with the resource from the message (`resourcequotas "q" is forbidden: ...`).
+pub fn forbidden_apply_verb(message: &str) -> (String, String) {
+    forbidden_verb(message).unwrap_or_else(|| {
+        let resource = message.split_whitespace().next().unwrap_or("the resource").to_string();
+        ("create".to_string(), resource)
+    })
+}
+
+/// `... cannot create resource "resourcequotas" in API group "" ...` -> (`create`, `resourcequotas`, with
+/// the group when there is one: `networkpolicies.networking.k8s.io`). The apiserver's RBAC message
+/// (`plugin/pkg/auth/authorizer/rbac` via `endpoints/handlers/responsewriters` `forbiddenMessage`).
+pub fn forbidden_verb(message: &str) -> Option<(String, String)> {
+    let rest = message.split("cannot ").nth(1)?;
+    let verb = rest.split_whitespace().next()?.to_string();
+    let after = rest.split("resource \"").nth(1)?;
+    let resource = after.split('"').next()?.to_string();
+    let group = after.split("in API group \"").nth(1).and_then(|g| g.split('"').next()).unwrap_or("");
+    let resource = if group.is_empty() { resource } else { format!("{resource}.{group}") };
+    Some((verb, resource))
 }
 
 /// Who holds the platform lock, for the message of a blocked apply.
@@ -280,6 +332,25 @@ mod tests {
         let text = e.to_string();
         assert!(text.starts_with("forbidden: user `limited` may not list namespaces at the cluster scope"), "{text}");
         assert_eq!(e.exit_code(), exit::CLUSTER);
+    }
+
+    #[test]
+    fn forbidden_names_the_verb_the_server_checked() {
+        let f = ApiFailure {
+            code: 403,
+            reason: "Forbidden".into(),
+            message: "resourcequotas \"tenant-quota\" is forbidden: User \"limited\" cannot create resource \"resourcequotas\" in API group \"\" in the namespace \"t\"".into(),
+            conflicts: vec![],
+        };
+        let text = ReconcileError::api("apply", "patch", "resourcequotas", Some("t"), f).to_string();
+        assert!(text.starts_with("forbidden: user `limited` may not create resourcequotas in namespace `t`"), "{text}");
+        assert!(text.contains("grant `create` on `resourcequotas`"), "{text}");
+        assert_eq!(
+            forbidden_verb(
+                "x is forbidden: User \"u\" cannot escalate resource \"roles\" in API group \"rbac.authorization.k8s.io\""
+            ),
+            Some(("escalate".into(), "roles.rbac.authorization.k8s.io".into()))
+        );
     }
 
     #[test]

@@ -22,6 +22,10 @@ pub const LABEL_APPLYSET_ID: &str = "applyset.kubernetes.io/id";
 pub const ANNOTATION_TOOLING: &str = "applyset.kubernetes.io/tooling";
 pub const ANNOTATION_GROUP_KINDS: &str = "applyset.kubernetes.io/contains-group-kinds";
 pub const ANNOTATION_NAMESPACES: &str = "applyset.kubernetes.io/additional-namespaces";
+/// strata's own key on the parent: the cluster-scoped objects (other than namespaces) the platform's
+/// spec uses, as `Kind.group/name`. Another platform reads it before pruning or adopting a shared one
+/// (see [`shared`](super::shared)).
+pub const ANNOTATION_CLUSTER_OBJECTS: &str = "strata.dev/cluster-objects";
 
 /// What the parent records.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -29,6 +33,20 @@ pub struct Record {
     pub group_kinds: BTreeSet<String>,
     /// Namespaces other than the parent's own.
     pub namespaces: BTreeSet<String>,
+    /// Shareable cluster-scoped objects the spec uses (`Kind.group/name`).
+    pub cluster_objects: BTreeSet<String>,
+}
+
+/// `Kind.group/name` of a cluster-scoped object, as [`Record::cluster_objects`] holds it.
+pub fn cluster_object_key(group_kind: &str, name: &str) -> String {
+    format!("{group_kind}/{name}")
+}
+
+/// Cluster-scoped objects two platforms may share: every cluster-scoped kind but Namespace (a
+/// namespace belongs to one tenant of one platform).
+pub fn shareable(group: &str, kind: &str, namespaced: bool) -> bool {
+    let namespace = group.is_empty() && kind == "Namespace";
+    !namespaced && !namespace
 }
 
 impl Record {
@@ -42,6 +60,12 @@ impl Record {
                 .filter_map(|m| m.namespace.clone())
                 .filter(|ns| ns != parent_namespace)
                 .collect(),
+            cluster_objects: set
+                .items
+                .iter()
+                .filter(|m| shareable(m.group(), &m.kind, m.namespace.is_some()))
+                .map(|m| cluster_object_key(&m.group_kind(), &m.name))
+                .collect(),
         }
     }
 
@@ -49,6 +73,7 @@ impl Record {
         Record {
             group_kinds: self.group_kinds.union(&other.group_kinds).cloned().collect(),
             namespaces: self.namespaces.union(&other.namespaces).cloned().collect(),
+            cluster_objects: self.cluster_objects.union(&other.cluster_objects).cloned().collect(),
         }
     }
 
@@ -59,7 +84,11 @@ impl Record {
                 .map(|s| s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect())
                 .unwrap_or_default()
         };
-        Record { group_kinds: split(ANNOTATION_GROUP_KINDS), namespaces: split(ANNOTATION_NAMESPACES) }
+        Record {
+            group_kinds: split(ANNOTATION_GROUP_KINDS),
+            namespaces: split(ANNOTATION_NAMESPACES),
+            cluster_objects: split(ANNOTATION_CLUSTER_OBJECTS),
+        }
     }
 }
 
@@ -89,6 +118,7 @@ pub fn parent_object(aset: &ApplySetRef, platform: &str, record: &Record) -> Val
                 ANNOTATION_TOOLING: tooling(),
                 ANNOTATION_GROUP_KINDS: join(&record.group_kinds),
                 ANNOTATION_NAMESPACES: join(&record.namespaces),
+                ANNOTATION_CLUSTER_OBJECTS: join(&record.cluster_objects),
             }
         }
     })
@@ -112,6 +142,63 @@ pub async fn read_parent(kube: &Kube, aset: &ApplySetRef) -> Result<Option<Recor
     let empty = serde_json::Map::new();
     let a = live.pointer("/metadata/annotations").and_then(Value::as_object).unwrap_or(&empty);
     Ok(Some(Record::from_annotations(a)))
+}
+
+/// Another platform's ApplySet parent, as far as sharing cluster-scoped objects needs it.
+#[derive(Debug, Clone)]
+pub struct OtherSet {
+    pub id: String,
+    pub platform: String,
+    pub parent: String,
+    pub cluster_objects: BTreeSet<String>,
+}
+
+/// Every other strata ApplySet parent on the cluster: one LIST of ConfigMaps carrying the ApplySet id
+/// label across namespaces, or, when the identity may not list ConfigMaps cluster-wide, in this
+/// platform's inventory namespace only (where platforms sharing a cluster usually keep theirs).
+pub async fn other_sets(kube: &Kube, aset: &ApplySetRef) -> Result<Vec<OtherSet>, ReconcileError> {
+    let ar = configmap_resource();
+    let items = match kube.list(&ar, None, LABEL_APPLYSET_ID).await {
+        Ok(items) => items,
+        Err(f) if f.is_forbidden() => {
+            kube.list(&ar, Some(&aset.parent_namespace), LABEL_APPLYSET_ID).await.map_err(|f| {
+                ReconcileError::api(
+                    "listing the other platforms' ApplySet parents",
+                    "list",
+                    "configmaps",
+                    Some(&aset.parent_namespace),
+                    f,
+                )
+            })?
+        }
+        Err(f) => {
+            return Err(ReconcileError::api(
+                "listing the other platforms' ApplySet parents",
+                "list",
+                "configmaps",
+                None,
+                f,
+            ));
+        }
+    };
+    let mut out = Vec::new();
+    for live in items {
+        let get = |p: &str| live.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
+        let id = get(&format!("/metadata/labels/{}", LABEL_APPLYSET_ID.replace('/', "~1")));
+        let tool = get(&format!("/metadata/annotations/{}", ANNOTATION_TOOLING.replace('/', "~1")));
+        if id == aset.id || !tool.starts_with("strata/") {
+            continue;
+        }
+        let empty = serde_json::Map::new();
+        let a = live.pointer("/metadata/annotations").and_then(Value::as_object).unwrap_or(&empty);
+        out.push(OtherSet {
+            platform: get(&format!("/metadata/labels/{}", LABEL_PART_OF.replace('/', "~1"))),
+            parent: format!("{}/{}", get("/metadata/namespace"), get("/metadata/name")),
+            cluster_objects: Record::from_annotations(a).cluster_objects,
+            id,
+        });
+    }
+    Ok(out)
 }
 
 /// A parent strata may use: tooling `strata/...` (kubectl refuses parents of other tools too) and our id.
@@ -336,6 +423,7 @@ mod tests {
         let record = Record {
             group_kinds: ["ResourceQuota", "Namespace", "KafkaTopic.kafka.strimzi.io"].map(String::from).into(),
             namespaces: ["payments", "analytics"].map(String::from).into(),
+            cluster_objects: ["PriorityClass.scheduling.k8s.io/batch".to_string()].into(),
         };
         let p = parent_object(&aset, "acme", &record);
         let a = &p["metadata"]["annotations"];
@@ -348,8 +436,12 @@ mod tests {
 
     #[test]
     fn union_widens_and_parent_checks_refuse_foreign_sets() {
-        let a = Record { group_kinds: ["Namespace".to_string()].into(), namespaces: ["x".to_string()].into() };
-        let b = Record { group_kinds: ["ResourceQuota".to_string()].into(), namespaces: BTreeSet::new() };
+        let a = Record {
+            group_kinds: ["Namespace".to_string()].into(),
+            namespaces: ["x".to_string()].into(),
+            ..Record::default()
+        };
+        let b = Record { group_kinds: ["ResourceQuota".to_string()].into(), ..Record::default() };
         let u = a.union(&b);
         assert_eq!(u.group_kinds.len(), 2);
         assert_eq!(u.namespaces.len(), 1);

@@ -3,9 +3,15 @@
 //! holder and since when (or waits, with `--lock-timeout`); a crashed holder's lease expires after its
 //! duration and the next apply takes it over. Every write carries the resourceVersion it read, so two
 //! applies racing for a free lease cannot both win.
+//!
+//! The holder identity is random per run (with user, host and pid for the humans reading it): two CI
+//! containers share user, hostname and pid, and an identity they share would let both believe they
+//! hold the lease. The holder re-reads the lease before every write batch ([`LockGuard::ensure_held`])
+//! instead of trusting the renewal loop, which notices a takeover only every third of the duration. A
+//! held lease is registered so that a SIGINT/SIGTERM handler can release it ([`release_held`]).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
@@ -26,8 +32,26 @@ pub fn lease_resource() -> ApiResource {
 }
 
 /// Who is applying: user, host, pid and CI run when known, so the message of a blocked apply says who
-/// to ask.
+/// to ask, and a random run id, so that two runs never share an identity (see the module docs).
 pub fn holder_identity() -> String {
+    format!("{} run {}", human_identity(), run_id())
+}
+
+/// 64 random bits from the OS (hex), or, if that fails, a mix of the clock and the pid.
+fn run_id() -> String {
+    use std::io::Read;
+    let mut b = [0u8; 8];
+    let ok = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut b)).is_ok();
+    if !ok {
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        b = ((t as u64) ^ (u64::from(std::process::id()) << 32) ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15)).to_le_bytes();
+    }
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn human_identity() -> String {
     let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
     let host = std::env::var("HOSTNAME")
         .ok()
@@ -75,27 +99,104 @@ pub struct LockGuard {
     renewer: tokio::task::JoinHandle<()>,
 }
 
+/// A lease this process holds, for the signal handler.
+struct Held {
+    kube: Arc<Kube>,
+    namespace: String,
+    name: String,
+    me: String,
+    renewer: tokio::task::AbortHandle,
+}
+
+static HELD: Mutex<Vec<Held>> = Mutex::new(Vec::new());
+
+/// Releases every lease this process holds (on SIGINT/SIGTERM: the apply is abandoned, and the next one
+/// need not wait for the lease to expire). Bounded: a server that does not answer leaves the lease to
+/// expire on its own.
+pub async fn release_held() {
+    let held: Vec<Held> = std::mem::take(&mut *HELD.lock().unwrap_or_else(|e| e.into_inner()));
+    for h in held {
+        h.renewer.abort();
+        let _ = tokio::time::timeout(Duration::from_secs(5), clear(&h.kube, &h.namespace, &h.name, &h.me)).await;
+    }
+}
+
+fn unregister(me: &str) {
+    HELD.lock().unwrap_or_else(|e| e.into_inner()).retain(|h| h.me != me);
+}
+
+/// Clears the holder if it is still `me`.
+async fn clear(kube: &Kube, namespace: &str, name: &str, me: &str) -> Result<(), ApiFailure> {
+    let ar = lease_resource();
+    let Some(v) = kube.get(&ar, Some(namespace), name).await? else { return Ok(()) };
+    let Ok(mut lease) = serde_json::from_value::<Lease>(v) else { return Ok(()) };
+    let spec = lease.spec.get_or_insert_with(LeaseSpec::default);
+    if spec.holder_identity.as_deref() != Some(me) {
+        return Ok(());
+    }
+    spec.holder_identity = None;
+    spec.renew_time = None;
+    spec.acquire_time = None;
+    let body = serde_json::to_value(&lease).unwrap_or(Value::Null);
+    kube.replace(&ar, Some(namespace), name, &body).await.map(|_| ())
+}
+
 impl LockGuard {
     pub fn lost(&self) -> bool {
         self.lost.load(Ordering::Relaxed)
+    }
+
+    /// This run's holder identity.
+    pub fn identity(&self) -> &str {
+        &self.me
+    }
+
+    /// Re-reads the lease and fails with [`ReconcileError::LockLost`] unless this run still holds it.
+    /// Called before every write batch and before prune: a takeover (an expired lease taken by another
+    /// run while this one stalled, or a person deleting the lease) stops this run before it writes again.
+    pub async fn ensure_held(&self, before: &str) -> Result<(), ReconcileError> {
+        let lost = |holder: String| {
+            self.lost.store(true, Ordering::Relaxed);
+            ReconcileError::LockLost {
+                lease: format!("{}/{}", self.namespace, self.name),
+                me: self.me.clone(),
+                holder,
+                before: before.to_string(),
+            }
+        };
+        if self.lost() {
+            return Err(lost("another holder".into()));
+        }
+        let v = self.kube.get(&lease_resource(), Some(&self.namespace), &self.name).await.map_err(|f| {
+            ReconcileError::api(
+                format!("checking the lock (lease {}/{})", self.namespace, self.name),
+                "get",
+                "leases",
+                Some(&self.namespace),
+                f,
+            )
+        })?;
+        let holder = v
+            .and_then(|v| serde_json::from_value::<Lease>(v).ok())
+            .and_then(|l| l.spec)
+            .and_then(|s| s.holder_identity)
+            .unwrap_or_default();
+        if holder != self.me {
+            return Err(lost(if holder.is_empty() {
+                "nobody (the lease was released or deleted)".into()
+            } else {
+                holder
+            }));
+        }
+        Ok(())
     }
 
     /// Stops renewing and clears the holder, so the next apply need not wait for expiry. A failure here
     /// (server gone) is not an error of the apply: the lease then simply expires.
     pub async fn release(self) -> Result<(), ApiFailure> {
         self.renewer.abort();
-        let ar = lease_resource();
-        let Some(v) = self.kube.get(&ar, Some(&self.namespace), &self.name).await? else { return Ok(()) };
-        let Ok(mut lease) = serde_json::from_value::<Lease>(v) else { return Ok(()) };
-        let spec = lease.spec.get_or_insert_with(LeaseSpec::default);
-        if spec.holder_identity.as_deref() != Some(self.me.as_str()) {
-            return Ok(());
-        }
-        spec.holder_identity = None;
-        spec.renew_time = None;
-        spec.acquire_time = None;
-        let body = serde_json::to_value(&lease).unwrap_or(Value::Null);
-        self.kube.replace(&ar, Some(&self.namespace), &self.name, &body).await.map(|_| ())
+        unregister(&self.me);
+        clear(&self.kube, &self.namespace, &self.name, &self.me).await
     }
 }
 
@@ -198,6 +299,13 @@ pub async fn acquire(
     let lost = Arc::new(AtomicBool::new(false));
     let renewer =
         tokio::spawn(renew_loop(kube.clone(), namespace.to_string(), name.clone(), me.clone(), duration, lost.clone()));
+    HELD.lock().unwrap_or_else(|e| e.into_inner()).push(Held {
+        kube: kube.clone(),
+        namespace: namespace.to_string(),
+        name: name.clone(),
+        me: me.clone(),
+        renewer: renewer.abort_handle(),
+    });
     Ok(LockGuard { kube, namespace: namespace.to_string(), name, me, lost, renewer })
 }
 
@@ -258,6 +366,14 @@ mod tests {
         assert_eq!(state(&lease(None, 1, 30), "me", now), LeaseState::Free);
         assert_eq!(state(&lease(Some(""), 1, 30), "me", now), LeaseState::Free);
         assert_eq!(state(&lease(Some("me"), 1, 30), "me", now), LeaseState::Free);
+    }
+
+    #[test]
+    fn every_run_has_its_own_identity() {
+        // Same user, host and pid (two containers, or two runs in one process): still two holders.
+        let (a, b) = (holder_identity(), holder_identity());
+        assert_ne!(a, b);
+        assert!(a.contains(&format!("pid {}", std::process::id())), "{a}");
     }
 
     #[test]

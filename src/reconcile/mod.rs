@@ -9,6 +9,7 @@
 pub mod apply;
 pub mod client;
 pub mod discovery;
+pub mod drift;
 pub mod error;
 pub mod inventory;
 pub mod lock;
@@ -16,6 +17,7 @@ pub mod normalize;
 pub mod plan;
 pub mod prune;
 pub mod report;
+pub mod shared;
 pub mod wait;
 
 pub use client::{Kube, Target};
@@ -37,10 +39,11 @@ pub fn tooling() -> String {
     format!("strata/v{}", env!("CARGO_PKG_VERSION"))
 }
 
-/// The exit code a report maps to: 3 if anything failed or did not become ready; for `plan`
+/// The exit code a report maps to: 3 if anything failed, did not become ready or the empty-set guard
+/// refused the prune; for `plan`
 /// (`changes_matter`) 1 when anything would change; else 0.
 pub fn exit_of(r: &Report, changes_matter: bool) -> i32 {
-    if r.summary.failed > 0 || r.not_ready > 0 {
+    if r.summary.failed > 0 || r.not_ready > 0 || r.prune_refused.is_some() {
         crate::exit::CLUSTER
     } else if changes_matter && r.has_changes() {
         crate::exit::CHANGES

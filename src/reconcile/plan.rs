@@ -4,7 +4,7 @@
 //! prune preview lists what would be deleted and what a guard would keep. Nothing is written: no lock,
 //! no parent.
 //!
-//! An object that `apply` would skip ([`decide`] says the live object already holds what strata would
+//! An object that `apply` would skip ([`decide`](crate::reconcile::apply::decide) says the live object already holds what strata would
 //! send, applied by strata) is reported unchanged without a request: `apply` would not send it either,
 //! so a dry run could not show anything `apply` would do. This is what makes `plan` on an unchanged
 //! platform as cheap as a no-op `apply`, instead of one dry run per object.
@@ -15,14 +15,17 @@ use std::time::Instant;
 use futures::StreamExt;
 
 use crate::manifest::ManifestSet;
+use crate::model::DriftPolicy;
 use crate::model::Platform;
 use crate::reconcile::apply::{
-    ApplyOptions, Decision, Progress, candidate_report, decide, failure_detail, namespaces_to_create, object_report,
-    prepare, send,
+    ApplyOptions, Decision, Progress, candidate_report, failure_detail, immutable_detail, is_immutable,
+    namespaces_to_create, object_report, prepare, send,
 };
 use crate::reconcile::error::ReconcileError;
 use crate::reconcile::normalize::{for_diff, yaml_diff};
+use crate::reconcile::prune;
 use crate::reconcile::report::{Action, Report};
+use crate::reconcile::shared::Shared;
 use crate::reconcile::{Kube, exit_of};
 
 /// Runs `strata plan`. Uses `force_conflicts`, `allow_data_loss` and `concurrency` of `opts`.
@@ -38,8 +41,7 @@ pub async fn plan(
     let prepared = prepare(&kube, p, set, opts.concurrency.max(1)).await?;
     let absent = namespaces_to_create(&prepared);
     let total = prepared.desired.len();
-    let skip: Vec<bool> =
-        prepared.desired.iter().map(|d| decide(&d.body, prepared.live_of(d)) == Decision::Skip).collect();
+    let skip: Vec<bool> = prepared.decisions().into_iter().map(|d| d == Decision::Skip).collect();
     let sent = skip.iter().filter(|s| !**s).count();
     progress.phase(&format!(
         "server-side dry run of {sent} object(s); {} unchanged since strata applied them",
@@ -54,6 +56,21 @@ pub async fn plan(
             let d = &prepared_ref.desired[i];
             let live = prepared_ref.live_of(d);
             let mut r = object_report(&d.manifest, Action::Unchanged);
+            match prepared_ref.shared.get(&i) {
+                Some(Shared::Identical { owner }) => {
+                    r.detail = Some(format!("shared with {owner}, which applied it; identical, left as it is"));
+                    return (i, r);
+                }
+                Some(Shared::Differs { owner }) => {
+                    r.action = Action::Failed;
+                    r.detail = Some(format!(
+                        "{owner} applied this cluster-scoped object and still uses it, with other content; apply \
+                         would not take it over"
+                    ));
+                    return (i, r);
+                }
+                _ => {}
+            }
             if skip[i] {
                 return (i, r);
             }
@@ -73,9 +90,42 @@ pub async fn plan(
                             Some("validated in namespace `default`: its namespace is created by this apply".into());
                     }
                 }
+                Err(f) if is_immutable(&f) && opts.recreate && live.is_some() => {
+                    let (g, k) = (d.resource.ar.group.as_str(), d.resource.ar.kind.as_str());
+                    if prune::data_loss(g, k).is_some() && !opts.allow_data_loss {
+                        r.action = Action::Failed;
+                        r.detail = Some(immutable_detail(&f, g, k, true, false));
+                        r.error = Some(f);
+                    } else {
+                        r.action = Action::Configured;
+                        r.detail = Some("would be recreated by apply --recreate (an immutable field changed)".into());
+                    }
+                }
+                Err(f) if f.is_conflict() && !f.conflicts.is_empty() && prepared_ref.drift != DriftPolicy::Fail => {
+                    let fields: Vec<String> =
+                        f.conflicts.iter().map(|c| format!("{} (changed by `{}`)", c.field, c.manager)).collect();
+                    let fields = fields.join(", ");
+                    if prepared_ref.drift == DriftPolicy::Correct {
+                        r.action = Action::Configured;
+                        r.detail = Some(format!("apply would take back {fields} (drift \"correct\")"));
+                    } else {
+                        r.action = Action::Drifted;
+                        r.detail = Some(format!("drift: {fields}; apply leaves it as it is (drift \"report\")"));
+                    }
+                }
                 Err(f) => {
                     r.action = Action::Failed;
-                    r.detail = Some(failure_detail(&f, opts.force_conflicts));
+                    r.detail = Some(if is_immutable(&f) {
+                        immutable_detail(
+                            &f,
+                            &d.resource.ar.group,
+                            &d.resource.ar.kind,
+                            opts.recreate,
+                            opts.allow_data_loss,
+                        )
+                    } else {
+                        failure_detail(&f, opts.force_conflicts)
+                    });
                     r.error = Some(f);
                 }
             }
@@ -89,7 +139,8 @@ pub async fn plan(
     for (n, r) in objects.iter().enumerate() {
         progress.object(r, n + 1, total);
     }
-    for c in prepared.candidates(opts.allow_data_loss) {
+    let (candidates, refused) = prepared.prune_candidates(&kube, opts).await?;
+    for c in candidates {
         let r = match &c.kept {
             Some(why) => candidate_report(&c, Action::Kept, Some(why.clone())),
             None if c.terminating() => candidate_report(&c, Action::Pruned, Some("already being deleted".into())),
@@ -111,9 +162,12 @@ pub async fn plan(
         objects,
         prune: if failures > 0 {
             format!("preview only; apply --prune would skip it: {failures} object(s) would fail")
+        } else if let Some(why) = &refused {
+            format!("preview: apply --prune would refuse it: {why}; rerun with --allow-mass-prune if that is intended")
         } else {
             "preview".to_string()
         },
+        prune_refused: refused,
         not_ready: 0,
         requests: kube.counts(),
         elapsed_ms: started.elapsed().as_millis(),

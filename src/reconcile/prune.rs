@@ -1,9 +1,12 @@
 //! Pruning: deleting members of the platform's ApplySet that the spec no longer produces, behind guards
 //! that make data loss a deliberate act. A candidate is only ever an object that carries this platform's
-//! ApplySet label (found by [`inventory::list_members`](super::inventory::list_members)); from those,
-//! [`guard`] keeps data-bearing kinds without `--allow-data-loss` and anything annotated
-//! `strata.dev/prune: disabled`. Deletes run stage by stage in reverse apply order (workloads first,
-//! namespaces last), each guarded by the uid strata listed.
+//! ApplySet label (found by [`inventory::list_members`](super::inventory::list_members)) and that
+//! strata's field manager applied (a label alone can be copied by anyone); from those, [`guard`] keeps
+//! data-bearing kinds without `--allow-data-loss` and anything annotated `strata.dev/prune: disabled`,
+//! [`keep_guards_of_kept_namespaces`] keeps the quota, limits and network policy of a namespace that is
+//! kept, and [`mass_prune`] refuses a prune that would empty most of the set at once. Deletes run stage
+//! by stage in reverse apply order (workloads first, namespaces last), each guarded by the uid strata
+//! listed.
 
 use std::collections::BTreeMap;
 
@@ -11,11 +14,11 @@ use futures::StreamExt;
 use serde_json::Value;
 
 use crate::manifest::{LABEL_APPLYSET_PART_OF, Stage};
-use crate::reconcile::ANNOTATION_PRUNE;
-use crate::reconcile::Kube;
 use crate::reconcile::discovery::Resource;
 use crate::reconcile::error::ApiFailure;
 use crate::reconcile::inventory::ObjectKey;
+use crate::reconcile::normalize::applied_by;
+use crate::reconcile::{ANNOTATION_PRUNE, FIELD_MANAGER, Kube};
 
 /// Why a candidate is kept, or `None` when it may be deleted.
 pub fn guard(group: &str, kind: &str, live: &Value, applyset_id: &str, allow_data_loss: bool) -> Option<String> {
@@ -24,6 +27,15 @@ pub fn guard(group: &str, kind: &str, live: &Value, applyset_id: &str, allow_dat
         .and_then(Value::as_str);
     if label != Some(applyset_id) {
         return Some("it does not carry this platform's ApplySet label; strata deletes only its own objects".into());
+    }
+    // The label is only a claim: anyone can copy it onto an object (kubectl, a Helm chart, a copied
+    // manifest). Only an Apply entry of strata's field manager shows strata created or adopted it
+    // (Tanka and kluctl check the manager before deleting for the same reason).
+    if !applied_by(live, FIELD_MANAGER) {
+        return Some(format!(
+            "it carries this platform's ApplySet label, but field manager `{FIELD_MANAGER}` never applied it \
+             (someone else created it); strata deletes only objects it applied"
+        ));
     }
     let annotation =
         live.pointer(&format!("/metadata/annotations/{}", ANNOTATION_PRUNE.replace('/', "~1"))).and_then(Value::as_str);
@@ -36,14 +48,88 @@ pub fn guard(group: &str, kind: &str, live: &Value, applyset_id: &str, allow_dat
     None
 }
 
+/// The data-bearing kinds: deleting (or recreating) one destroys something a spec cannot bring back.
+/// The one table behind the prune guard and the `--recreate` guard.
+pub const DATA_BEARING: &[(&str, &str, &str)] = &[
+    ("kafka.strimzi.io", "KafkaTopic", "deleting a KafkaTopic deletes the topic and its data in Kafka"),
+    // The User Operator deletes the user's credentials Secret and ACLs with it: every client using them
+    // is locked out, and a re-created user gets new credentials.
+    (
+        "kafka.strimzi.io",
+        "KafkaUser",
+        "deleting a KafkaUser deletes its credentials and ACLs, which clients use to connect",
+    ),
+    // The Flink operator tears the job down with its cluster; the job's running state lives in the
+    // cluster until the next savepoint, and HA metadata pointing at the last checkpoint is removed.
+    (
+        "flink.apache.org",
+        "FlinkDeployment",
+        "deleting a FlinkDeployment stops its job and drops its running state since the last savepoint",
+    ),
+    (
+        "flink.apache.org",
+        "FlinkSessionJob",
+        "deleting a FlinkSessionJob stops its job and drops its running state since the last savepoint",
+    ),
+    ("", "PersistentVolumeClaim", "deleting a PersistentVolumeClaim can delete its volume and data"),
+    ("", "Namespace", "deleting a Namespace deletes everything in it"),
+];
+
 /// What deleting an object of a data-bearing kind destroys (`None` for kinds that hold no data).
 pub fn data_loss(group: &str, kind: &str) -> Option<&'static str> {
-    match (group, kind) {
-        ("kafka.strimzi.io", "KafkaTopic") => Some("deleting a KafkaTopic deletes the topic and its data in Kafka"),
-        ("", "PersistentVolumeClaim") => Some("deleting a PersistentVolumeClaim can delete its volume and data"),
-        ("", "Namespace") => Some("deleting a Namespace deletes everything in it"),
-        _ => None,
+    DATA_BEARING.iter().find(|(g, k, _)| *g == group && *k == kind).map(|(_, _, why)| *why)
+}
+
+/// The objects that make a namespace safe to run in: without them a kept namespace would be unlimited
+/// and open to every pod in the cluster.
+const NAMESPACE_GUARDS: &[(&str, &str)] =
+    &[("", "ResourceQuota"), ("", "LimitRange"), ("networking.k8s.io", "NetworkPolicy")];
+
+/// A kept Namespace keeps its guard objects: pruning a removed tenant's quota, limits and network
+/// policy while its namespace (and the workloads in it) stays would leave an unprotected, unlimited
+/// namespace behind. They go with the namespace when it is deleted (`--allow-data-loss`).
+pub fn keep_guards_of_kept_namespaces(candidates: &mut [Candidate]) {
+    let kept: BTreeMap<String, ()> = candidates
+        .iter()
+        .filter(|c| c.kept.is_some() && c.resource.ar.group.is_empty() && c.resource.ar.kind == "Namespace")
+        .map(|c| (c.key.name.clone(), ()))
+        .collect();
+    for c in candidates.iter_mut().filter(|c| c.kept.is_none()) {
+        let guard = NAMESPACE_GUARDS.iter().any(|(g, k)| c.resource.ar.group == *g && c.resource.ar.kind == *k);
+        if let Some(ns) = c.key.namespace.as_deref().filter(|ns| guard && kept.contains_key(*ns)) {
+            c.kept = Some(format!(
+                "its namespace `{ns}` is kept, and a kept namespace keeps its quota, limits and network policy; \
+                 it is deleted with the namespace"
+            ));
+        }
     }
+}
+
+/// Flux's and kapp's empty-set guard: a spec that lost most of its objects at once is far more often a
+/// broken checkout, a wrong path or a bad include than a real decommissioning. A prune is refused when
+/// it would delete more than [`MASS_PRUNE_SHARE_PERCENT`] of the set's members and more than
+/// [`MASS_PRUNE_MIN`] objects, or when the spec produces nothing at all; `--allow-mass-prune` overrides.
+pub const MASS_PRUNE_SHARE_PERCENT: usize = 50;
+pub const MASS_PRUNE_MIN: usize = 5;
+
+/// Why the prune is refused (`None`: it may run). `deletions` excludes kept candidates; `members` is
+/// every member of the set on the cluster; `desired` the number of objects the spec produces.
+pub fn mass_prune(deletions: usize, members: usize, desired: usize) -> Option<String> {
+    if deletions == 0 {
+        return None;
+    }
+    if desired == 0 {
+        return Some(format!(
+            "the spec produces no objects, so the prune would delete all {deletions} object(s) of the set"
+        ));
+    }
+    if deletions > MASS_PRUNE_MIN && deletions * 100 > members * MASS_PRUNE_SHARE_PERCENT {
+        return Some(format!(
+            "the prune would delete {deletions} of the set's {members} objects (more than \
+             {MASS_PRUNE_SHARE_PERCENT}% and more than {MASS_PRUNE_MIN})"
+        ));
+    }
+    None
 }
 
 /// The apply stage a live object belongs to (for delete ordering): namespaces and cluster-scoped kinds
@@ -117,13 +203,43 @@ mod tests {
     use serde_json::json;
 
     fn obj(id: &str, annotations: Value) -> Value {
-        json!({"metadata": {"name": "x", "labels": {LABEL_APPLYSET_PART_OF: id}, "annotations": annotations}})
+        json!({"metadata": {"name": "x", "labels": {LABEL_APPLYSET_PART_OF: id}, "annotations": annotations,
+               "managedFields": [{"manager": "strata", "operation": "Apply"}]}})
+    }
+
+    #[test]
+    fn an_object_strata_never_applied_is_kept_even_with_our_label() {
+        let mut o = obj("id", json!({}));
+        o["metadata"]["managedFields"] = json!([{"manager": "kubectl-create", "operation": "Update"}]);
+        let why = guard("", "ConfigMap", &o, "id", true).expect("kept");
+        assert!(why.contains("field manager `strata` never applied it"), "{why}");
+        // An Update by strata's name is not an apply either.
+        o["metadata"]["managedFields"] = json!([{"manager": "strata", "operation": "Update"}]);
+        assert!(guard("", "ConfigMap", &o, "id", true).is_some());
+    }
+
+    #[test]
+    fn kafka_users_and_flink_jobs_are_data_bearing() {
+        assert!(data_loss("kafka.strimzi.io", "KafkaUser").unwrap().contains("credentials"));
+        assert!(data_loss("flink.apache.org", "FlinkDeployment").unwrap().contains("savepoint"));
+        assert!(data_loss("flink.apache.org", "FlinkSessionJob").is_some());
+        assert!(data_loss("", "ResourceQuota").is_none());
+    }
+
+    #[test]
+    fn mass_prune_needs_a_share_and_a_count_or_an_empty_spec() {
+        assert!(mass_prune(0, 10, 0).is_none());
+        assert!(mass_prune(1, 10, 0).unwrap().contains("produces no objects"));
+        assert!(mass_prune(5, 6, 1).is_none(), "five or fewer deletions never trip the share rule");
+        assert!(mass_prune(6, 12, 6).is_none(), "exactly half is allowed");
+        assert!(mass_prune(7, 12, 5).unwrap().contains("7 of the set's 12"));
     }
 
     #[test]
     fn only_our_label_is_ever_deleted() {
         let reason =
             guard("", "ConfigMap", &obj("applyset-other-v1", json!({})), "applyset-ours-v1", true).expect("kept");
+        assert!(guard("", "ConfigMap", &obj("applyset-ours-v1", json!({})), "applyset-ours-v1", true).is_none());
         assert!(reason.contains("does not carry this platform's ApplySet label"));
         assert!(guard("", "ConfigMap", &json!({"metadata": {"name": "x"}}), "applyset-ours-v1", true).is_some());
         assert!(guard("", "ResourceQuota", &obj("applyset-ours-v1", json!({})), "applyset-ours-v1", false).is_none());
@@ -132,7 +248,7 @@ mod tests {
     #[test]
     fn data_bearing_kinds_need_allow_data_loss() {
         let o = obj("id", json!({}));
-        for (g, k) in [("kafka.strimzi.io", "KafkaTopic"), ("", "PersistentVolumeClaim"), ("", "Namespace")] {
+        for (g, k, _) in DATA_BEARING {
             let why = guard(g, k, &o, "id", false).expect("kept");
             assert!(why.contains("--allow-data-loss"), "{why}");
             assert!(guard(g, k, &o, "id", true).is_none());

@@ -17,6 +17,8 @@ pub enum Action {
     /// Not in the spec any more but kept by a guard (reason in `detail`).
     Kept,
     Failed,
+    /// Another field manager changed fields the spec sets; left as it is (`drift "report"`).
+    Drifted,
 }
 
 impl Action {
@@ -28,6 +30,7 @@ impl Action {
             Action::Pruned => "pruned",
             Action::Kept => "kept",
             Action::Failed => "failed",
+            Action::Drifted => "drifted",
         }
     }
 
@@ -93,6 +96,7 @@ pub struct Summary {
     pub pruned: usize,
     pub kept: usize,
     pub failed: usize,
+    pub drifted: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -105,6 +109,9 @@ pub struct Report {
     pub objects: Vec<ObjectReport>,
     /// Whether pruning ran, and if not, why.
     pub prune: String,
+    /// Why the empty-set guard refused the prune (exit 3), when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prune_refused: Option<String>,
     /// Objects that did not become ready under `--wait` (0 without it).
     pub not_ready: usize,
     pub requests: RequestCounts,
@@ -122,6 +129,7 @@ impl Report {
                 Action::Pruned => s.pruned += 1,
                 Action::Kept => s.kept += 1,
                 Action::Failed => s.failed += 1,
+                Action::Drifted => s.drifted += 1,
             }
         }
         s
@@ -134,8 +142,9 @@ impl Report {
     /// The summary line both `apply` and `plan` end with.
     pub fn summary_line(&self) -> String {
         let s = &self.summary;
+        let drifted = if s.drifted > 0 { format!(", {} drifted", s.drifted) } else { String::new() };
         format!(
-            "{} created, {} configured, {} unchanged, {} pruned, {} kept, {} failed",
+            "{} created, {} configured, {} unchanged, {} pruned, {} kept, {} failed{drifted}",
             s.created, s.configured, s.unchanged, s.pruned, s.kept, s.failed
         )
     }

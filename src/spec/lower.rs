@@ -6,7 +6,7 @@ use kdl::{KdlDocument, KdlNode};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{DEFAULT_INVENTORY_NAMESPACE, Platform, PlatformHeader};
 use crate::source::{FileId, Span, Spanned};
-use crate::spec::reader::{NodeReader, unknown_node};
+use crate::spec::reader::{NodeReader, one_of, unknown_node};
 use crate::spec::{airflow, flink, kafka, presets, spark, tenant};
 
 /// Every node allowed at the top level of a platform spec (for "did you mean").
@@ -65,6 +65,7 @@ fn lower_platform(node: &KdlNode, file: FileId, is_root: bool, p: &mut Platform,
     let mut context = None;
     let mut kubernetes_version = None;
     let mut inventory_namespace = None;
+    let mut drift = crate::model::DriftPolicy::default();
     for child in r.children() {
         let mut c = NodeReader::new(child, file);
         match c.name() {
@@ -80,7 +81,16 @@ fn lower_platform(node: &KdlNode, file: FileId, is_root: bool, p: &mut Platform,
                 inventory_namespace = c.req_prop::<String>("namespace", "\"strata-system\"", d);
                 c.finish(false, d);
             }
-            _ => unknown_node(child, file, "`platform`", &["cluster", "kubernetes", "inventory"], d),
+            "drift" => {
+                let v = c.arg::<String>("the drift policy, \"correct\" or \"report\"", d);
+                drift = match v.as_ref().and_then(|v| one_of(v, &["correct", "report"], "drift policy", d)) {
+                    Some("correct") => crate::model::DriftPolicy::Correct,
+                    Some(_) => crate::model::DriftPolicy::Report,
+                    None => drift,
+                };
+                c.finish(false, d);
+            }
+            _ => unknown_node(child, file, "`platform`", &["cluster", "kubernetes", "inventory", "drift"], d),
         }
     }
     r.finish(true, d);
@@ -104,5 +114,5 @@ fn lower_platform(node: &KdlNode, file: FileId, is_root: bool, p: &mut Platform,
     let Some(name) = name else { return };
     let inventory_namespace = inventory_namespace
         .unwrap_or_else(|| Spanned::new(DEFAULT_INVENTORY_NAMESPACE.to_string(), Span::new(file, 0, 0)));
-    p.header = Some(PlatformHeader { name, context, kubernetes_version, inventory_namespace, span });
+    p.header = Some(PlatformHeader { name, context, kubernetes_version, inventory_namespace, drift, span });
 }

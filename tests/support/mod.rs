@@ -185,6 +185,11 @@ pub fn proxy_kubeconfig(dir: &Path, server: &str) -> PathBuf {
 /// refuses new ones, which is what a client sees when the apiserver process dies. A proxy is used
 /// rather than killing the shared test apiserver so other tests keep their cluster, and so the point
 /// of death is exact (the N-th apply) instead of a race with a timer.
+/// A test's hook into the proxy: called for every request with its method, path and query, and the
+/// count of object applies so far (this one included); `Some(code)` answers with that HTTP status (a
+/// Kubernetes Status body) instead of forwarding. It may also act on the cluster (steal a lease).
+pub type Intercept = Arc<dyn Fn(&http::Method, &str, usize) -> Option<u16> + Send + Sync>;
+
 pub struct Proxy {
     pub url: String,
     pub object_applies: Arc<AtomicUsize>,
@@ -194,6 +199,15 @@ pub struct Proxy {
 
 impl Proxy {
     pub fn start(kc: &Path, delay: Duration, kill_at_object_apply: Option<usize>) -> Proxy {
+        Self::start_with(kc, delay, kill_at_object_apply, None)
+    }
+
+    pub fn start_with(
+        kc: &Path,
+        delay: Duration,
+        kill_at_object_apply: Option<usize>,
+        intercept: Option<Intercept>,
+    ) -> Proxy {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
         let kc = kc.to_path_buf();
         let dead = Arc::new(AtomicBool::new(false));
@@ -214,10 +228,14 @@ impl Proxy {
                         continue;
                     }
                     let (client, dead3, applies3) = (client.clone(), dead2.clone(), applies2.clone());
+                    let intercept = intercept.clone();
                     tokio::spawn(async move {
                         let svc = hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
                             let (client, dead, applies) = (client.clone(), dead3.clone(), applies3.clone());
-                            async move { forward(client, req, delay, kill_at_object_apply, &dead, &applies).await }
+                            let intercept = intercept.clone();
+                            async move {
+                                forward(client, req, delay, kill_at_object_apply, &dead, &applies, intercept).await
+                            }
                         });
                         let io = hyper_util::rt::TokioIo::new(stream);
                         let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, svc).await;
@@ -249,6 +267,7 @@ async fn forward(
     kill_at: Option<usize>,
     dead: &AtomicBool,
     applies: &AtomicUsize,
+    intercept: Option<Intercept>,
 ) -> Result<http::Response<kube::client::Body>, std::io::Error> {
     let gone = || std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "apiserver killed");
     if dead.load(Ordering::SeqCst) {
@@ -256,11 +275,25 @@ async fn forward(
     }
     let is_object_apply = req.method() == http::Method::PATCH
         && req.uri().query().is_some_and(|q| q.split('&').any(|kv| kv == "fieldManager=strata"));
+    let mut n = applies.load(Ordering::SeqCst);
     if is_object_apply {
-        let n = applies.fetch_add(1, Ordering::SeqCst) + 1;
+        n = applies.fetch_add(1, Ordering::SeqCst) + 1;
         if kill_at.is_some_and(|k| n >= k) {
             dead.store(true, Ordering::SeqCst);
             return Err(gone());
+        }
+    }
+    if let Some(hook) = intercept {
+        let method = req.method().clone();
+        let path = req.uri().path_and_query().map_or("/".to_string(), |p| p.as_str().to_string());
+        if let Some(code) = tokio::task::block_in_place(|| hook(&method, &path, n)) {
+            let body = serde_json::json!({"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                "message": "injected by the test proxy", "reason": "InternalError", "code": code});
+            return http::Response::builder()
+                .status(code)
+                .header("content-type", "application/json")
+                .body(kube::client::Body::from(serde_json::to_vec(&body).unwrap_or_default()))
+                .map_err(std::io::Error::other);
         }
     }
     if !delay.is_zero() {
