@@ -201,15 +201,6 @@ fn check_config_entries(entries: &[ConfigEntry], cluster: Option<&KafkaCluster>,
             );
             continue;
         }
-        if let Some(why) = key.no_op
-            && version.is_none_or(|v| v >= crate::model::kafka::KafkaVersion::new(4, 0))
-        {
-            d.push(
-                Diagnostic::warning("strata::kafka::config-no-op", format!("`{}` has no effect", key.name))
-                    .at(e.key.span, why)
-                    .help("remove the entry"),
-            );
-        }
         if let (Some(v), Some(c)) = (version, cluster)
             && v < key.since
         {
@@ -447,8 +438,31 @@ fn check_cross_config(r: &ResolvedTopic, d: &mut Diagnostics) {
         );
     }
 
-    let remote = value("remote.storage.enable").is_some_and(|(_, _, v)| v == config::Value::Bool(true));
-    if remote {
+    let remote = value("remote.storage.enable").filter(|(_, _, v)| *v == config::Value::Bool(true));
+    if let (Some((e, o, _)), Some(c)) = (remote.as_ref(), r.cluster)
+        && !c.has_tiered_storage()
+    {
+        // Kafka's LogConfig.validateRemoteStorageOnlyIfSystemEnabled (storage/.../log/LogConfig.java, 4.1):
+        // a broker without tiered storage refuses every topic that asks for it.
+        d.push(
+            Diagnostic::error(
+                "strata::kafka::tiered-storage",
+                format!(
+                    "topic `{}` asks for tiered storage, but cluster `{}` does not declare it",
+                    t.name.value, c.name.value
+                ),
+            )
+            .at(e.value.span, label(e, *o))
+            .also(c.name.span, "no `tiered-storage=#true`")
+            .help(format!(
+                "Kafka refuses the topic (\"Tiered Storage functionality is disabled in the broker\"): declare \
+                 `tiered-storage=#true` on kafka \"{}\" if its brokers run with tiered storage (Strimzi: \
+                 `.spec.kafka.tieredStorage`), or drop `remote.storage.enable`",
+                c.name.value
+            )),
+        );
+    }
+    if remote.is_some() {
         if let Some((e, o, config::Value::Str(policy))) = value("cleanup.policy")
             && policy != "delete"
         {

@@ -46,7 +46,16 @@ pub struct KafkaCluster {
     pub version: Option<Spanned<KafkaVersion>>,
     /// The Strimzi API version strata emits for this cluster's topics and users.
     pub api_version: Spanned<ApiVersion>,
+    /// `tiered-storage=`: whether the brokers run with tiered storage on (`remote.log.storage.system.enable`,
+    /// Strimzi's `.spec.kafka.tieredStorage`). Kafka refuses `remote.storage.enable=true` topics otherwise.
+    pub tiered_storage: Option<Spanned<bool>>,
     pub span: Span,
+}
+
+impl KafkaCluster {
+    pub fn has_tiered_storage(&self) -> bool {
+        self.tiered_storage.as_ref().is_some_and(|t| t.value)
+    }
 }
 
 /// `.spec.kafka.authorization` of the `Kafka` resource, as far as it matters for `KafkaUser` ACLs.

@@ -24,6 +24,7 @@ pub fn lower_cluster(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Dia
     let admin_api = r.prop::<bool>("supports-admin-api", d);
     let version = r.prop::<String>("version", d);
     let api_version = r.prop::<String>("api-version", d);
+    let tiered_storage = r.prop::<bool>("tiered-storage", d);
     r.finish(false, d);
 
     let auth = match authorization.as_ref().map(|a| (a, one_of(a, &["simple", "custom", "none"], "authorization", d))) {
@@ -69,7 +70,16 @@ pub fn lower_cluster(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Dia
     if let (Some(name), Some(namespace), Some(brokers), Some(authorization), Some(api_version)) =
         (name, namespace, brokers, auth, api_version)
     {
-        p.kafka.clusters.push(KafkaCluster { name, namespace, brokers, authorization, version, api_version, span });
+        p.kafka.clusters.push(KafkaCluster {
+            name,
+            namespace,
+            brokers,
+            authorization,
+            version,
+            api_version,
+            tiered_storage,
+            span,
+        });
     }
 }
 

@@ -51,8 +51,6 @@ pub struct Key {
     pub since: KafkaVersion,
     /// The release that removed it, with what to use instead.
     pub removed: Option<(KafkaVersion, &'static str)>,
-    /// Accepted but without effect, with why (reported as a warning).
-    pub no_op: Option<&'static str>,
 }
 
 const INT_MAX: i64 = i32::MAX as i64;
@@ -62,11 +60,11 @@ const fn v(major: u16, minor: u16) -> KafkaVersion {
 }
 
 const fn key(name: &'static str, kind: Kind) -> Key {
-    Key { name, kind, since: V0, removed: None, no_op: None }
+    Key { name, kind, since: V0, removed: None }
 }
 
 const fn since(name: &'static str, kind: Kind, since: KafkaVersion) -> Key {
-    Key { name, kind, since, removed: None, no_op: None }
+    Key { name, kind, since, removed: None }
 }
 
 /// The compression codecs a topic may force (`BrokerCompressionType`).
@@ -92,20 +90,22 @@ pub const KEYS: &[Key] = &[
     since("local.retention.ms", Kind::Millis { min: -2 }, v(3, 6)),
     key("max.compaction.lag.ms", Kind::Millis { min: 1 }),
     key("max.message.bytes", Kind::Bytes { min: 0, max: INT_MAX }),
-    // No-op since 4.0 (KIP-724: no message down-conversion any more); removal is planned for 5.0.
+    // Kafka 4.0 dropped message down-conversion (KIP-724) and with it this key: a 4.x broker refuses it as
+    // "Unknown topic config name" (LogConfig of 4.0 and 4.1 no longer defines it; tests/kafka_broker.rs).
     Key {
         name: "message.downconversion.enable",
         kind: Kind::Bool,
         since: V0,
-        removed: None,
-        no_op: Some("Kafka 4.0 no longer down-converts messages, so this setting does nothing"),
+        removed: Some((
+            v(4, 0),
+            "Kafka 4.0 no longer down-converts messages (KIP-724) and refuses the key: remove the entry",
+        )),
     },
     Key {
         name: "message.format.version",
         kind: Kind::Enum(&[]),
         since: V0,
         removed: Some((v(4, 0), "Kafka 4.0 writes only message format v2 (KIP-724); remove the entry")),
-        no_op: None,
     },
     since("message.timestamp.after.max.ms", Kind::Millis { min: 0 }, v(3, 6)),
     since("message.timestamp.before.max.ms", Kind::Millis { min: 0 }, v(3, 6)),
@@ -117,7 +117,6 @@ pub const KEYS: &[Key] = &[
             v(4, 0),
             "use `message.timestamp.before.max.ms` and `message.timestamp.after.max.ms` instead (KIP-937)",
         )),
-        no_op: None,
     },
     key("message.timestamp.type", Kind::Enum(&["CreateTime", "LogAppendTime"])),
     key("min.cleanable.dirty.ratio", Kind::Ratio),
