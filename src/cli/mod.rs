@@ -79,8 +79,7 @@ pub struct SpecArg {
 
 /// Writes diagnostics to stderr in the chosen format. Colour only on a terminal and without NO_COLOR.
 pub(crate) fn report(sources: &SourceMap, diags: &Diagnostics, format: DiagnosticFormat) {
-    // A clean spec prints nothing for humans and GitHub, but JSON consumers get a valid, empty result.
-    if diags.is_empty() && format != DiagnosticFormat::Json {
+    if diags.is_empty() {
         return;
     }
     let stderr = std::io::stderr();
