@@ -197,3 +197,45 @@ fn the_server_rejects_an_invalid_kafka_topic() {
         assert!(rejected[0].contains("422"), "{}", rejected[0]);
     });
 }
+
+/// The API server is the oracle for the quota split: a PriorityClass-scoped quota with storage and claim
+/// counts (what a tier plus `priority-classes` used to emit as one object) is refused, the compute part
+/// alone is accepted, and so is the rest without a scope.
+#[test]
+fn the_server_refuses_storage_under_a_priority_class_scope() {
+    let Some(kc) = cluster("the_server_refuses_storage_under_a_priority_class_scope") else { return };
+    let ns = unique("rq-scope");
+    runtime().block_on(async {
+        let kube = connect(&kc).await;
+        let set = strata::manifest::ManifestSet::default();
+        let extra = ["ResourceQuota".to_string()].into();
+        let catalog = discovery::discover(&kube, &set, &extra).await.expect("discovery");
+        let ns_obj = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
+        let scope =
+            json!({"matchExpressions": [{"operator": "In", "scopeName": "PriorityClass", "values": ["batch"]}]});
+        let quota = |name: &str, hard: Value, scoped: bool| {
+            let mut q = json!({
+                "apiVersion": "v1", "kind": "ResourceQuota",
+                "metadata": {"name": name, "namespace": ns},
+                "spec": {"hard": hard}
+            });
+            if scoped {
+                q["spec"]["scopeSelector"] = scope.clone();
+            }
+            q
+        };
+        let compute = json!({"requests.cpu": "8", "limits.memory": "32Gi", "pods": "50", "count/pods": "40"});
+        let rest = json!({"requests.storage": "200Gi", "persistentvolumeclaims": "10"});
+        let split = [
+            ns_obj.clone(),
+            quota("tenant-quota", compute.clone(), true),
+            quota("tenant-quota-objects", rest.clone(), false),
+        ];
+        assert!(dry_run_all(&kube, &catalog, &split).await.is_empty());
+        let mut both = compute.as_object().unwrap().clone();
+        both.extend(rest.as_object().unwrap().clone());
+        let rejected = dry_run_all(&kube, &catalog, &[ns_obj, quota("tenant-quota", Value::Object(both), true)]).await;
+        assert_eq!(rejected.len(), 1, "{rejected:?}");
+        assert!(rejected[0].contains("unsupported scope applied to resource"), "{}", rejected[0]);
+    });
+}
