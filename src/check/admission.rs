@@ -158,7 +158,9 @@ fn observe(
     Observed { request, limit, defaulted }
 }
 
-fn check_pod(t: &Tenant, l: &EffectiveLimits, demand: &Demand, pod: &AdmittedPod, d: &mut Diagnostics) {
+/// What the LimitRanger plugin would refuse about one pod, one diagnostic per container, resource and
+/// constraint (each quoting the plugin's message in a note).
+pub fn check_pod(t: &Tenant, l: &EffectiveLimits, demand: &Demand, pod: &AdmittedPod, d: &mut Diagnostics) {
     for c in &pod.containers {
         let cpu = observe(
             c.cpu_request.map(|v| v.0),
