@@ -181,24 +181,24 @@ impl AirflowModel {
             let Some(ex) = &a.executor else { continue };
             let mut shape: Option<PodShape> = None;
             let mut names = Vec::new();
-            // Admission sees each template on its own; a template without a size states no resources and
-            // gets the LimitRange's defaults.
+            // Admission sees each template on its own. A template whose size does not resolve is left out:
+            // its unknown size is the error to report, not what the LimitRange would make of no resources.
             let admission = ex
                 .templates
                 .iter()
-                .map(|t| {
-                    let size = t.size.as_ref().and_then(|s| p.presets.size(&s.value));
-                    AdmittedPod {
+                .filter_map(|t| {
+                    let size = t.size.as_ref().and_then(|s| p.presets.size(&s.value))?;
+                    Some(AdmittedPod {
                         role: format!("worker template `{}`", t.name.value),
                         span: t.size.as_ref().map_or(t.span, |s| s.span),
                         containers: vec![ContainerResources {
                             name: "base".into(),
-                            cpu_request: size.map(|s| s.cpu.value),
-                            cpu_limit: size.map(|s| s.cpu_limit()),
-                            memory_request: size.map(|s| s.memory.value),
-                            memory_limit: size.map(|s| s.memory_limit()),
+                            cpu_request: Some(size.cpu.value),
+                            cpu_limit: Some(size.cpu_limit()),
+                            memory_request: Some(size.memory.value),
+                            memory_limit: Some(size.memory_limit()),
                         }],
-                    }
+                    })
                 })
                 .collect();
             for t in &ex.templates {
