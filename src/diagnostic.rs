@@ -3,6 +3,7 @@
 //! text, JSON, or GitHub Actions annotations.
 
 use std::fmt;
+use std::path::Path;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 use serde::Serialize;
@@ -283,7 +284,7 @@ impl<'a> Renderer<'a> {
                     let (end_line, end_col) = f.line_col(l.span.end);
                     out.push_str(&format!(
                         "::{level} file={},line={line},col={col},endLine={end_line},endColumn={end_col},title={}::{}\n",
-                        gh_escape_prop(&f.name),
+                        gh_escape_prop(&annotation_path(f)),
                         gh_escape_prop(d.code),
                         gh_escape_data(&msg)
                     ));
@@ -294,6 +295,20 @@ impl<'a> Renderer<'a> {
             }
         }
         out
+    }
+}
+
+/// The path GitHub attaches an annotation to: relative to the repository root (the nearest folder above
+/// the file with a `.git` entry, as git discovers it), else to the working directory, else the display name.
+/// Display names are relative to the spec's folder, which is not the repository root when the spec lives
+/// in a subfolder, and GitHub then attaches the annotation to no file.
+pub fn annotation_path(f: &crate::source::SourceFile) -> String {
+    let Ok(abs) = std::fs::canonicalize(&f.path) else { return f.name.clone() };
+    let root = abs.ancestors().skip(1).find(|d| d.join(".git").exists()).map(Path::to_path_buf);
+    let base = root.or_else(|| std::env::current_dir().ok().and_then(|d| std::fs::canonicalize(d).ok()));
+    match base.as_deref().and_then(|b| abs.strip_prefix(b).ok()) {
+        Some(rel) => rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"),
+        None => f.name.clone(),
     }
 }
 

@@ -69,15 +69,31 @@ pub fn render_one(m: &Manifest, format: OutputFormat) -> String {
     }
 }
 
-/// `<namespace or _cluster>/<kind>-<name>.<ext>`: where `compile --out` writes an object.
+/// The longest file name (in bytes) Linux, macOS and Windows file systems accept (`NAME_MAX`).
+pub const MAX_FILE_NAME: usize = 255;
+
+/// `<namespace or _cluster>/<kind>-<name>.<ext>`: where `compile --out` writes an object. A name too long
+/// for one file name (a Kafka topic may have 249 characters, a kind prefix and extension make more than
+/// 255 bytes) is cut and ends in a hash of the whole name: stable across compiles, distinct for names that
+/// share the cut prefix. The object inside the file keeps its full name.
 pub fn file_path(m: &Manifest, format: OutputFormat) -> String {
-    format!(
-        "{}/{}-{}.{}",
-        m.namespace.as_deref().unwrap_or("_cluster"),
-        m.kind.to_ascii_lowercase(),
-        m.name,
-        format.extension()
-    )
+    let kind = m.kind.to_ascii_lowercase();
+    let ext = format.extension();
+    let dir = m.namespace.as_deref().unwrap_or("_cluster");
+    let full = format!("{kind}-{}.{ext}", m.name);
+    if full.len() <= MAX_FILE_NAME {
+        return format!("{dir}/{full}");
+    }
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{kind}/{}", m.name).as_bytes());
+    let hash: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    // `<kind>-<prefix>-<hash>.<ext>`: the prefix takes what is left, cut at a character boundary.
+    let room = MAX_FILE_NAME - (kind.len() + 1 + 1 + hash.len() + 1 + ext.len());
+    let mut cut = room.min(m.name.len());
+    while !m.name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{dir}/{kind}-{}-{hash}.{ext}", &m.name[..cut])
 }
 
 /// Block-style YAML for one value (a document body, no `---`).

@@ -87,6 +87,71 @@ fn check_formats_json_and_github() {
 }
 
 #[test]
+fn check_json_of_a_clean_spec_is_an_empty_result() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "platform.kdl", SMALL);
+    let out = strata(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a clean spec still prints JSON");
+    assert_eq!(v["errors"], 0);
+    assert_eq!(v["warnings"], 0);
+    assert_eq!(v["diagnostics"], serde_json::json!([]));
+}
+
+#[test]
+fn github_annotations_name_files_from_the_repository_root() {
+    // GitHub resolves an annotation's `file` from the repository root, not from the spec's folder.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    write(dir.path(), "platforms/prod/platform.kdl", "platform \"p\"\ninclude \"tenants.kdl\"\n");
+    write(dir.path(), "platforms/prod/tenants.kdl", "tennant \"a\"\n");
+    let out = strata(&dir.path().join("platforms"), &["check", "--format", "github", "prod/platform.kdl"]);
+    let gh = text(&out.stdout);
+    assert!(gh.starts_with("::error file=platforms/prod/tenants.kdl,line=1,col=1,"), "{gh}");
+    // Outside a repository: relative to the working directory.
+    let plain = tempfile::tempdir().unwrap();
+    write(plain.path(), "sub/platform.kdl", "platform \"p\"\ntennant \"a\"\n");
+    let out = strata(plain.path(), &["check", "--format", "github", "sub/platform.kdl"]);
+    let gh = text(&out.stdout);
+    assert!(gh.starts_with("::error file=sub/platform.kdl,line=2,col=1,"), "{gh}");
+}
+
+#[test]
+fn compile_out_keeps_file_names_within_255_bytes() {
+    // 249 characters is the longest topic name Kafka accepts.
+    let long = "a".repeat(249);
+    let other = format!("{}b", "a".repeat(248));
+    let spec = format!(
+        "platform \"p\"\ntenant \"t\"\nkafka \"main\" namespace=\"kafka\" brokers=3\n\
+         topic \"{long}\" kafka=\"main\" tenant=\"t\" partitions=3 replicas=3\n\
+         topic \"{other}\" kafka=\"main\" tenant=\"t\" partitions=3 replicas=3\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "platform.kdl", &spec);
+    let out = strata(dir.path(), &["compile", "--out", "build"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mut names = Vec::new();
+    for e in std::fs::read_dir(dir.path().join("build/kafka")).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        assert!(name.len() <= 255, "{name} is {} bytes", name.len());
+        let body = std::fs::read_to_string(e.path()).unwrap();
+        if body.contains("kind: KafkaTopic") {
+            names.push(name);
+        }
+    }
+    assert_eq!(names.len(), 2, "two topics, two distinct files: {names:?}");
+    // Stable: a second compile writes the same names.
+    assert_eq!(strata(dir.path(), &["compile", "--out", "build"]).status.code(), Some(0));
+    for n in &names {
+        assert!(dir.path().join("build/kafka").join(n).is_file());
+    }
+    let all: String =
+        names.iter().map(|n| std::fs::read_to_string(dir.path().join("build/kafka").join(n)).unwrap()).collect();
+    assert!(all.contains(&long) && all.contains(&other), "the objects keep their full names");
+}
+
+#[test]
 fn warnings_pass_unless_denied() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "platform.kdl", "platform \"p\"\ninclude \"none/*.kdl\"\n");

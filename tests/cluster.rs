@@ -197,3 +197,159 @@ fn the_server_rejects_an_invalid_kafka_topic() {
         assert!(rejected[0].contains("422"), "{}", rejected[0]);
     });
 }
+
+/// The API server is the oracle for the quota split: a PriorityClass-scoped quota with storage and claim
+/// counts (what a tier plus `priority-classes` used to emit as one object) is refused, the compute part
+/// alone is accepted, and so is the rest without a scope.
+#[test]
+fn the_server_refuses_storage_under_a_priority_class_scope() {
+    let Some(kc) = cluster("the_server_refuses_storage_under_a_priority_class_scope") else { return };
+    let ns = unique("rq-scope");
+    runtime().block_on(async {
+        let kube = connect(&kc).await;
+        let set = strata::manifest::ManifestSet::default();
+        let extra = ["ResourceQuota".to_string()].into();
+        let catalog = discovery::discover(&kube, &set, &extra).await.expect("discovery");
+        let ns_obj = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
+        let scope =
+            json!({"matchExpressions": [{"operator": "In", "scopeName": "PriorityClass", "values": ["batch"]}]});
+        let quota = |name: &str, hard: Value, scoped: bool| {
+            let mut q = json!({
+                "apiVersion": "v1", "kind": "ResourceQuota",
+                "metadata": {"name": name, "namespace": ns},
+                "spec": {"hard": hard}
+            });
+            if scoped {
+                q["spec"]["scopeSelector"] = scope.clone();
+            }
+            q
+        };
+        let compute = json!({"requests.cpu": "8", "limits.memory": "32Gi", "pods": "50", "count/pods": "40"});
+        let rest = json!({"requests.storage": "200Gi", "persistentvolumeclaims": "10"});
+        let split = [
+            ns_obj.clone(),
+            quota("tenant-quota", compute.clone(), true),
+            quota("tenant-quota-objects", rest.clone(), false),
+        ];
+        assert!(dry_run_all(&kube, &catalog, &split).await.is_empty());
+        let mut both = compute.as_object().unwrap().clone();
+        both.extend(rest.as_object().unwrap().clone());
+        let rejected = dry_run_all(&kube, &catalog, &[ns_obj, quota("tenant-quota", Value::Object(both), true)]).await;
+        assert_eq!(rejected.len(), 1, "{rejected:?}");
+        assert!(rejected[0].contains("unsupported scope applied to resource"), "{}", rejected[0]);
+    });
+}
+
+/// The LimitRanger admission plugin is the oracle for `strata::admission::limit-range`: every pod shape of
+/// the `admission-invalid` golden case is sent as a dry-run Pod into a namespace holding its tenant's
+/// LimitRange (created for real, since admission reads it from the cluster). The server refuses exactly the
+/// pods strata reports, with the message strata quotes. A LimitRange strata calls out of order
+/// (`strata::tenant::limits-order`) is refused by the server itself.
+#[test]
+fn the_limit_ranger_refuses_exactly_the_pods_strata_reports() {
+    let Some(kc) = cluster("the_limit_ranger_refuses_exactly_the_pods_strata_reports") else { return };
+    let spec = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("golden/admission-invalid/platform.kdl");
+    let c = strata::compile_path(&spec);
+    let p = &c.platform;
+    let quantity = |v: &dyn ToString| json!(v.to_string());
+    runtime().block_on(async {
+        let kube = connect(&kc).await;
+        let set = strata::manifest::ManifestSet::default();
+        let extra = ["Pod".to_string(), "LimitRange".to_string(), "ServiceAccount".to_string()].into();
+        let catalog = discovery::discover(&kube, &set, &extra).await.expect("discovery");
+        let (pod_ar, lr_ar) = (
+            catalog.resolve("v1", "Pod").expect("pods served").ar.clone(),
+            catalog.resolve("v1", "LimitRange").expect("limitranges served").ar.clone(),
+        );
+        let sa_ar = catalog.resolve("v1", "ServiceAccount").expect("serviceaccounts served").ar.clone();
+        let mut checked = 0;
+        for t in &p.tenants {
+            let Some(l) = p.effective_limits(t) else { continue };
+            let ns = unique("lr");
+            assert!(dry_run_all(&kube, &catalog, &[json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})]).await.is_empty());
+            // No controller-manager creates the namespace's `default` ServiceAccount, which pod admission needs.
+            let sa = json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": ns}});
+            kube.apply(&sa_ar, Some(&ns), "default", &sa, "strata-cluster-test", true, false).await.expect("service account");
+            let mut item = json!({"type": "Container"});
+            let mut put = |field: &str, res: &str, v: Option<Value>| {
+                if let Some(v) = v {
+                    item[field][res] = v;
+                }
+            };
+            put("default", "cpu", l.default_cpu.map(|v| quantity(&v.value)));
+            put("default", "memory", l.default_memory.map(|v| quantity(&v.value)));
+            put("defaultRequest", "cpu", l.default_cpu_request.map(|v| quantity(&v.value)));
+            put("defaultRequest", "memory", l.default_memory_request.map(|v| quantity(&v.value)));
+            put("max", "cpu", l.max_cpu.map(|v| quantity(&v.value)));
+            put("max", "memory", l.max_memory.map(|v| quantity(&v.value)));
+            put("min", "cpu", l.min_cpu.map(|v| quantity(&v.value)));
+            put("min", "memory", l.min_memory.map(|v| quantity(&v.value)));
+            put("maxLimitRequestRatio", "cpu", l.max_cpu_ratio.map(|v| quantity(&v.value)));
+            put("maxLimitRequestRatio", "memory", l.max_memory_ratio.map(|v| quantity(&v.value)));
+            let lr = json!({"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "tenant-defaults", "namespace": ns}, "spec": {"limits": [item]}});
+            let created = kube.apply(&lr_ar, Some(&ns), "tenant-defaults", &lr, "strata-cluster-test", true, false).await;
+            let spans: Vec<_> = [l.min_cpu.map(|v| v.span), l.max_cpu.map(|v| v.span), l.default_cpu.map(|v| v.span)]
+                .into_iter()
+                .chain([l.min_memory.map(|v| v.span), l.max_memory.map(|v| v.span), l.default_memory.map(|v| v.span)])
+                .chain([l.max_cpu_ratio.map(|v| v.span), l.max_memory_ratio.map(|v| v.span)])
+                .flatten()
+                .collect();
+            let out_of_order = c.diagnostics.iter().any(|d| {
+                d.code == "strata::tenant::limits-order" && d.primary.as_ref().is_some_and(|pl| spans.contains(&pl.span))
+            });
+            assert_eq!(created.is_err(), out_of_order, "tenant `{}`: LimitRange {lr} -> {created:?}", t.name.value);
+            if created.is_err() {
+                checked += 1;
+                continue;
+            }
+            for demand in p.demands().iter().filter(|d| d.tenant == t.name.value) {
+                for pod in demand.admitted_pods() {
+                    let mut expected = strata::diagnostic::Diagnostics::new();
+                    strata::check::admission::check_pod(t, &l, demand, &pod, &mut expected);
+                    let containers: Vec<Value> = pod
+                        .containers
+                        .iter()
+                        .map(|k| {
+                            let mut r = json!({});
+                            let mut set = |side: &str, res: &str, v: Option<String>| {
+                                if let Some(v) = v {
+                                    r[side][res] = json!(v);
+                                }
+                            };
+                            set("requests", "cpu", k.cpu_request.map(|v| v.to_string()));
+                            set("limits", "cpu", k.cpu_limit.map(|v| v.to_string()));
+                            set("requests", "memory", k.memory_request.map(|v| v.to_string()));
+                            set("limits", "memory", k.memory_limit.map(|v| v.to_string()));
+                            json!({"name": k.name, "image": "registry.example/app:1.0", "resources": r})
+                        })
+                        .collect();
+                    let body = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": ns}, "spec": {"automountServiceAccountToken": false, "containers": containers}});
+                    // The plugin reads LimitRanges through an informer: a just-created one may take a moment.
+                    let mut verdict = kube.apply(&pod_ar, Some(&ns), "p", &body, "strata-cluster-test", true, true).await;
+                    for _ in 0..20 {
+                        if verdict.is_err() || expected.is_empty() {
+                            break;
+                        }
+                        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                        verdict = kube.apply(&pod_ar, Some(&ns), "p", &body, "strata-cluster-test", true, true).await;
+                    }
+                    let who = format!("{} {}", demand.workload, pod.role);
+                    match (&verdict, expected.is_empty()) {
+                        (Ok(_), true) => {}
+                        (Err(e), false) => {
+                            let server = e.to_string();
+                            for d in expected.iter() {
+                                let quoted = d.notes.iter().find_map(|n| n.split_once(": \"").map(|(_, q)| q.trim_end_matches('"'))).expect("a quoted message");
+                                assert!(server.contains(quoted), "{who}: strata quotes {quoted:?}, the server said {server}");
+                            }
+                        }
+                        (Ok(_), false) => panic!("{who}: strata reports {:?}, the server admits the pod", expected.iter().map(|d| &d.message).collect::<Vec<_>>()),
+                        (Err(e), true) => panic!("{who}: strata admits the pod, the server refuses it: {e}"),
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 6, "only {checked} pods and LimitRanges compared");
+    });
+}

@@ -96,6 +96,7 @@ fn demands(case: &Path, side: &str) -> Vec<Demand> {
                 .flatten()
                 .map(|(k, v)| (k.clone(), v.as_u64().expect("object count")))
                 .collect(),
+            admission: Vec::new(),
         })
         .collect()
 }

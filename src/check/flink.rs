@@ -8,8 +8,8 @@ use crate::check::workload::{check_env, check_image, check_literal};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Platform;
 use crate::model::flink::{
-    FORBIDDEN_CONFIG, FlinkJob, FlinkVersion, MAX_NAME_LEN, MIN_JOBMANAGER_MEMORY, MIN_TASKMANAGER_MEMORY,
-    OWNED_CONFIG, Role, SUPPORTED_VERSIONS, UpgradeMode, parse_major_minor,
+    CRD_VERSIONS, FORBIDDEN_CONFIG, FlinkJob, FlinkVersion, MAX_NAME_LEN, MIN_JOBMANAGER_MEMORY,
+    MIN_TASKMANAGER_MEMORY, OWNED_CONFIG, Role, SUPPORTED_VERSIONS, UpgradeMode, parse_major_minor,
 };
 use crate::source::{Span, Spanned};
 use crate::spec::reader::Scalar;
@@ -112,6 +112,11 @@ fn check_version(v: &Spanned<String>, d: &mut Diagnostics) {
     }
     let supported: Vec<String> = SUPPORTED_VERSIONS.iter().map(|(a, b)| format!("{a}.{b}")).collect();
     let (message, label) = match parse_major_minor(&v.value) {
+        // In the CRD's enum, so the API server accepts it; the operator's validator then refuses it.
+        Some((a, b)) if CRD_VERSIONS.contains(&(a, b)) => (
+            format!("Flink {a}.{b} is not supported by the Flink operator 1.15"),
+            format!("operator: \"Flink version v{a}_{b} is not supported by this operator version\""),
+        ),
         Some((a, b)) => (
             format!("Flink {a}.{b} is not supported by the Flink operator"),
             format!("flinkVersion `v{a}_{b}` is not in the operator's list"),
@@ -122,7 +127,7 @@ fn check_version(v: &Spanned<String>, d: &mut Diagnostics) {
         Diagnostic::error("strata::flink::version", message)
             .at(v.span, label)
             .help(format!("use one of {} (written `1.20` or `v1_20`)", supported.join(", ")))
-            .note_line("the operator 1.15 CRD's `spec.flinkVersion` accepts v1_13 … v1_20, v2_0, v2_1, v2_2"),
+            .note_line("the operator 1.15 CRD's `spec.flinkVersion` accepts v1_13 … v1_20, v2_0, v2_1, v2_2; the operator itself runs only 1.15 and newer (FlinkVersion.isSupported)"),
     );
 }
 
@@ -343,12 +348,17 @@ fn check_state(job: &FlinkJob, d: &mut Diagnostics) {
                 .help("add `savepoint-dir=\"s3://bucket/savepoints/<job>\"` to `checkpoints`"),
             );
         }
+        // A warning since operator 1.15: its validator no longer requires HA for last-state, and a running
+        // job is upgraded from the latest checkpoint it reads over REST (AbstractJobReconciler
+        // `getJobUpgrade`). Only a job whose JobManager is gone or failed needs the HA metadata, and then the
+        // upgrade stops (ApplicationReconciler: "JobManager deployment is missing and HA metadata is not
+        // available to make stateful upgrades"), release-1.15.0.
         if mode == UpgradeMode::LastState && job.high_availability.is_none() {
             d.push(
-                Diagnostic::error("strata::flink::last-state-ha", "upgrade mode `last-state` needs high availability")
-                    .at(upgrade_span, "the operator finds the last checkpoint through the HA metadata")
+                Diagnostic::warning("strata::flink::last-state-ha", "upgrade mode `last-state` without high availability cannot recover a failed job's state")
+                    .at(upgrade_span, "a running job upgrades from its latest checkpoint; a failed one has no HA metadata to restore from")
                     .help("add `high-availability dir=\"s3://bucket/flink-ha/<job>\"`, or use `upgrade=\"savepoint\"`")
-                    .note_line("operator: \"Job could not be upgraded with last-state while HA disabled\""),
+                    .note_line("operator 1.15, when the JobManager is missing or failed: \"JobManager deployment is missing and HA metadata is not available to make stateful upgrades\""),
             );
         }
         if c.every.is_none() || c.every.as_ref().is_some_and(|e| e.value.0 == 0) {

@@ -573,6 +573,7 @@ mod tests {
             exclusive_group: group.map(str::to_string),
             pods,
             objects: vec![("sparkapplications.sparkoperator.k8s.io".into(), 1)],
+            admission: Vec::new(),
         }
     }
 

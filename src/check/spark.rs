@@ -106,50 +106,6 @@ pub fn check(p: &Platform, d: &mut Diagnostics) {
     }
 }
 
-/// The tenant's LimitRange caps every container: a driver or executor above `max-cpu`/`max-memory` is
-/// rejected when Spark creates it, after the job has started.
-fn check_limit_range(p: &Platform, t: &Tenant, j: &SparkJob, d: &mut Diagnostics) {
-    let (Some(limits), Some(pods)) = (&t.limits, j.pods(p)) else { return };
-    for (role, size, spec_span) in [
-        ("driver", &pods.driver, j.driver.as_ref().map_or(j.name.span, |r| r.span)),
-        ("executor", &pods.executor, j.executors.as_ref().map_or(j.name.span, |e| e.role.span)),
-    ] {
-        if let Some(max) = &limits.max_cpu
-            && size.core_limit > max.value
-        {
-            d.push(
-                Diagnostic::error(
-                    "strata::spark::limit-range",
-                    format!("spark-job `{}`: {role} pods need cpu {} but tenant `{}` allows {} per container", j.name.value, size.core_limit, t.name.value, max.value),
-                )
-                .at(spec_span, format!("core limit {}", size.core_limit))
-                .also(max.span, format!("max-cpu {}", max.value))
-                .help("Kubernetes would reject every such pod: use a smaller size or core-limit, or raise the tenant's max-cpu"),
-            );
-        }
-        if let Some(max) = &limits.max_memory
-            && size.pod_memory() > max.value
-        {
-            d.push(
-                Diagnostic::error(
-                    "strata::spark::limit-range",
-                    format!(
-                        "spark-job `{}`: {role} pods need memory {} ({}) but tenant `{}` allows {} per container",
-                        j.name.value,
-                        size.pod_memory(),
-                        size.memory_breakdown(),
-                        t.name.value,
-                        max.value
-                    ),
-                )
-                .at(spec_span, format!("pod memory {}", size.pod_memory()))
-                .also(max.span, format!("max-memory {}", max.value))
-                .help("the pod's memory includes Spark's overhead: lower the memory, or raise the tenant's max-memory"),
-            );
-        }
-    }
-}
-
 /// Ports the Kubernetes API server listens on (443 behind most managed control planes, 6443 on kubeadm).
 const APISERVER_PORTS: [u16; 2] = [443, 6443];
 
@@ -225,9 +181,7 @@ fn check_job(p: &Platform, j: &SparkJob, d: &mut Diagnostics) {
         check_role(p, j, &e.role, "executors", d);
         check_executor_count(j, e, d);
     }
-    if let Some(t) = tenant {
-        check_limit_range(p, t, j, d);
-    }
+    // LimitRange bounds: `check::admission`, shared by every domain.
     check_restart(j, d);
     if let Some(ttl) = &j.ttl {
         whole_seconds(ttl, "`ttl`", d);

@@ -33,7 +33,13 @@ pub struct Args {
 pub fn run(a: Args) -> i32 {
     let mut c = crate::compile_path(&a.spec.spec);
     c.diagnostics.retain_notes(a.explain);
-    report(&c.sources, &c.diagnostics, a.format);
+    if c.diagnostics.is_empty() && a.format == DiagnosticFormat::Json {
+        // A clean spec still gets a valid, empty result: JSON consumers parse stdout unconditionally. Only
+        // `check` does this; `compile --diagnostics json` shares stdout with the manifests.
+        print!("{}", crate::diagnostic::Renderer::plain(&c.sources).json(&c.diagnostics));
+    } else {
+        report(&c.sources, &c.diagnostics, a.format);
+    }
     let failed = c.diagnostics.has_errors() || (a.deny_warnings && c.diagnostics.warning_count() > 0);
     if a.format == DiagnosticFormat::Human && !failed {
         let objects = c.manifests.as_ref().map_or(0, |m| m.len());

@@ -172,6 +172,13 @@ pub fn executor_settings(p: &Platform, ex: &Executor, home: &Tenant) -> Vec<(&'s
         ("core", "parallelism", ex.parallelism().to_string()),
         ("kubernetes_executor", "namespace", home.namespace.value.clone()),
         ("kubernetes_executor", "pod_template_file", default),
+        // The Helm chart fills both from its own `images.airflow`, and then the executor puts that image on
+        // every task pod's `base` container, over the worker template's own (construct_pod in the
+        // cncf-kubernetes provider's pod_generator.py; the image only applies when both are non-empty,
+        // kube_config.py). Empty values, which win over airflow.cfg as environment variables, keep each
+        // template's image.
+        ("kubernetes_executor", "worker_container_repository", String::new()),
+        ("kubernetes_executor", "worker_container_tag", String::new()),
         ("kubernetes_executor", "delete_worker_pods", py_bool(ex.delete_worker_pods.as_ref().is_none_or(|b| b.value))),
         (
             "kubernetes_executor",

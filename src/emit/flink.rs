@@ -340,10 +340,6 @@ flink-job "j" tenant="t" priority-class="batch" {{
         assert_eq!(c["execution.checkpointing.dir"], "s3://b/cp");
         assert!(c.get("state.checkpoints.dir").is_none());
         assert_eq!(new["spec"]["flinkVersion"], "v2_0");
-
-        // Flink 1.14 has no limit factors: no such keys, limits equal requests.
-        let c = &job("1.14")["spec"]["flinkConfiguration"];
-        assert!(c.as_object().is_some_and(|o| !o.keys().any(|k| k.contains("limit-factor"))));
     }
 
     #[test]

@@ -15,12 +15,14 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use crate::check::DERIVED_DEFAULT_SIZE;
 use crate::emit::meta;
 use crate::manifest::{ManifestSet, Placement, Stage};
-use crate::model::{Direction, NetworkMode, NetworkRule, Platform, QuotaSpec, Tenant};
+use crate::model::{Direction, LimitValue, NetworkMode, NetworkRule, Platform, QuotaSpec, Tenant};
+use crate::units::{Bytes, Cpu};
 
 pub const QUOTA_NAME: &str = "tenant-quota";
+/// With `priority-classes`: the unscoped part of the tenant's quota, which a PriorityClass scope cannot hold.
+pub const OBJECTS_QUOTA_NAME: &str = "tenant-quota-objects";
 pub const LIMITS_NAME: &str = "tenant-defaults";
 pub const NETWORK_POLICY_NAME: &str = "tenant-isolation";
 /// The label Kubernetes (1.21+) puts on every namespace with its own name: selects peer namespaces.
@@ -32,9 +34,11 @@ pub fn emit(p: &Platform, set: &mut ManifestSet) {
         set.add_typed(&namespace(t), at(Stage::Cluster));
         let quota = p.effective_quota(t);
         if let Some(q) = &quota {
-            set.add_typed(&resource_quota(t, q), at(Stage::Tenancy));
+            for rq in resource_quotas(t, q) {
+                set.add_typed(&rq, at(Stage::Tenancy));
+            }
         }
-        if let Some(lr) = limit_range(p, t, quota.as_ref()) {
+        if let Some(lr) = limit_range(p, t) {
             set.add_typed(&lr, at(Stage::Tenancy));
         }
         if t.network.value == NetworkMode::Isolated {
@@ -60,7 +64,19 @@ fn q(s: impl ToString) -> Quantity {
     Quantity(s.to_string())
 }
 
-fn resource_quota(t: &Tenant, quota: &QuotaSpec) -> ResourceQuota {
+/// The quota keys a PriorityClass scope may constrain: the API server refuses any other standard resource
+/// under that scope ("unsupported scope applied to resource"; kubernetes pkg/apis/core/helper/helpers.go
+/// `IsResourceQuotaScopeValidForResource`, called from pkg/apis/core/validation/validation.go
+/// `validateScopeSelector`, v1.36). `count/<resource>` keys pass validation but count nothing under a scope
+/// (the object-count evaluator matches no scope: pkg/quota/v1/generic/evaluator.go `MatchesNoScopeFunc`), so
+/// they also go to the unscoped object; except `count/pods`, which the pod evaluator counts, scopes
+/// included (pkg/quota/v1/evaluator/core/pods.go `podResources`).
+pub const SCOPABLE_QUOTA_KEYS: [&str; 8] =
+    ["pods", "count/pods", "cpu", "memory", "requests.cpu", "requests.memory", "limits.cpu", "limits.memory"];
+
+/// The tenant's ResourceQuota: one object, or with `priority-classes` the compute part scoped to those
+/// classes ([`QUOTA_NAME`]) and the rest (storage, claims, object counts) unscoped ([`OBJECTS_QUOTA_NAME`]).
+fn resource_quotas(t: &Tenant, quota: &QuotaSpec) -> Vec<ResourceQuota> {
     let mut hard = BTreeMap::new();
     let mut put = |k: &str, v: Option<String>| {
         if let Some(v) = v {
@@ -80,62 +96,50 @@ fn resource_quota(t: &Tenant, quota: &QuotaSpec) -> ResourceQuota {
     for (res, n) in &quota.counts {
         hard.insert(format!("count/{}", res.value), q(n.value));
     }
-    let scope_selector = (!quota.priority_classes.is_empty()).then(|| ScopeSelector {
+    let object = |name: &str, hard: BTreeMap<String, Quantity>, scope_selector: Option<ScopeSelector>| ResourceQuota {
+        metadata: meta(name, Some(&t.namespace.value)),
+        spec: Some(ResourceQuotaSpec { hard: Some(hard), scope_selector, scopes: None }),
+        ..Default::default()
+    };
+    if quota.priority_classes.is_empty() {
+        return vec![object(QUOTA_NAME, hard, None)];
+    }
+    let scope_selector = ScopeSelector {
         match_expressions: Some(vec![ScopedResourceSelectorRequirement {
             scope_name: "PriorityClass".to_string(),
             operator: "In".to_string(),
             values: Some(quota.priority_classes.iter().map(|p| p.value.clone()).collect()),
         }]),
-    });
-    ResourceQuota {
-        metadata: meta(QUOTA_NAME, Some(&t.namespace.value)),
-        spec: Some(ResourceQuotaSpec { hard: Some(hard), scope_selector, scopes: None }),
-        ..Default::default()
+    };
+    let (scoped, unscoped): (BTreeMap<_, _>, BTreeMap<_, _>) =
+        hard.into_iter().partition(|(k, _)| SCOPABLE_QUOTA_KEYS.contains(&k.as_str()));
+    let mut out = Vec::new();
+    if !scoped.is_empty() {
+        out.push(object(QUOTA_NAME, scoped, Some(scope_selector)));
     }
+    if !unscoped.is_empty() {
+        out.push(object(OBJECTS_QUOTA_NAME, unscoped, None));
+    }
+    out
 }
 
-/// Container defaults: the spec's `limits`, completed from size `xs` when a cpu/memory quota would
-/// otherwise reject pods that state no resources.
-fn limit_range(p: &Platform, t: &Tenant, quota: Option<&QuotaSpec>) -> Option<LimitRange> {
-    let needs_defaults = quota.is_some_and(QuotaSpec::constrains_compute);
-    if t.limits.is_none() && !needs_defaults {
-        return None;
-    }
-    let xs = p.presets.size(DERIVED_DEFAULT_SIZE);
-    let l = t.limits.as_ref();
-    let pick = |own: Option<String>, derived: Option<String>| own.or(if needs_defaults { derived } else { None });
-    let default_cpu = pick(
-        l.and_then(|l| l.default_cpu.as_ref()).map(|v| v.value.to_string()),
-        xs.map(|s| s.cpu_limit().to_string()),
-    );
-    let default_memory = pick(
-        l.and_then(|l| l.default_memory.as_ref()).map(|v| v.value.to_string()),
-        xs.map(|s| s.memory_limit().to_string()),
-    );
-    // Without an explicit default request Kubernetes uses the default limit as the request; a smaller
-    // request packs better, so derive it from the same size.
-    let default_cpu_request = pick(
-        l.and_then(|l| l.default_cpu_request.as_ref()).map(|v| v.value.to_string()),
-        xs.map(|s| s.cpu.value.to_string()),
-    );
-    let default_memory_request = pick(
-        l.and_then(|l| l.default_memory_request.as_ref()).map(|v| v.value.to_string()),
-        xs.map(|s| s.memory.value.to_string()),
-    );
+/// Container defaults and bounds: [`Platform::effective_limits`], which the admission check enforces too.
+fn limit_range(p: &Platform, t: &Tenant) -> Option<LimitRange> {
+    let l = p.effective_limits(t)?;
     let map = |pairs: [(&str, Option<String>); 2]| {
         let m: BTreeMap<String, Quantity> =
             pairs.into_iter().filter_map(|(k, v)| Some((k.to_string(), q(v?)))).collect();
         (!m.is_empty()).then_some(m)
     };
+    let cpu = |v: &Option<LimitValue<Cpu>>| v.map(|v| v.value.to_string());
+    let mem = |v: &Option<LimitValue<Bytes>>| v.map(|v| v.value.to_string());
     let item = LimitRangeItem {
         type_: "Container".to_string(),
-        default: map([("cpu", default_cpu), ("memory", default_memory)]),
-        default_request: map([("cpu", default_cpu_request), ("memory", default_memory_request)]),
-        max: map([
-            ("cpu", l.and_then(|l| l.max_cpu.as_ref()).map(|v| v.value.to_string())),
-            ("memory", l.and_then(|l| l.max_memory.as_ref()).map(|v| v.value.to_string())),
-        ]),
-        ..Default::default()
+        default: map([("cpu", cpu(&l.default_cpu)), ("memory", mem(&l.default_memory))]),
+        default_request: map([("cpu", cpu(&l.default_cpu_request)), ("memory", mem(&l.default_memory_request))]),
+        max: map([("cpu", cpu(&l.max_cpu)), ("memory", mem(&l.max_memory))]),
+        min: map([("cpu", cpu(&l.min_cpu)), ("memory", mem(&l.min_memory))]),
+        max_limit_request_ratio: map([("cpu", cpu(&l.max_cpu_ratio)), ("memory", cpu(&l.max_memory_ratio))]),
     };
     Some(LimitRange {
         metadata: meta(LIMITS_NAME, Some(&t.namespace.value)),

@@ -4,7 +4,7 @@
 //! how many task pods it may run at once, which is what the tenant's quota has to hold.
 
 use crate::model::Platform;
-use crate::model::demand::Demand;
+use crate::model::demand::{AdmittedPod, ContainerResources, Demand};
 use crate::model::pod::{EnvVar, PodShape, SecretKeyRef};
 use crate::source::{Span, Spanned};
 
@@ -181,6 +181,26 @@ impl AirflowModel {
             let Some(ex) = &a.executor else { continue };
             let mut shape: Option<PodShape> = None;
             let mut names = Vec::new();
+            // Admission sees each template on its own. A template whose size does not resolve is left out:
+            // its unknown size is the error to report, not what the LimitRange would make of no resources.
+            let admission = ex
+                .templates
+                .iter()
+                .filter_map(|t| {
+                    let size = t.size.as_ref().and_then(|s| p.presets.size(&s.value))?;
+                    Some(AdmittedPod {
+                        role: format!("worker template `{}`", t.name.value),
+                        span: t.size.as_ref().map_or(t.span, |s| s.span),
+                        containers: vec![ContainerResources {
+                            name: "base".into(),
+                            cpu_request: Some(size.cpu.value),
+                            cpu_limit: Some(size.cpu_limit()),
+                            memory_request: Some(size.memory.value),
+                            memory_limit: Some(size.memory_limit()),
+                        }],
+                    })
+                })
+                .collect();
             for t in &ex.templates {
                 let Some(size) = t.size.as_ref().and_then(|s| p.presets.size(&s.value)) else { continue };
                 let s = PodShape {
@@ -205,6 +225,7 @@ impl AirflowModel {
                 exclusive_group: None,
                 pods: vec![shape.pods(role, u64::from(ex.parallelism()))],
                 objects: Vec::new(),
+                admission,
             });
         }
         out

@@ -1,6 +1,7 @@
 //! The quota-fit demand model: what each workload asks of its tenant's ResourceQuota at peak. Every
 //! workload kind (Spark, Airflow, Flink, ...) describes its pods here, and the quota-fit check adds them up
-//! without knowing any workload's details.
+//! without knowing any workload's details. The same list feeds the admission check (LimitRange): each pod
+//! shape, container by container, as the LimitRanger admission plugin sees it.
 
 use crate::source::Span;
 use crate::units::{Bytes, Cpu};
@@ -19,6 +20,30 @@ pub struct Demand {
     /// Objects it creates that a `count/<resource>` quota limits, e.g.
     /// `("sparkapplications.sparkoperator.k8s.io", 1)`.
     pub objects: Vec<(String, u64)>,
+    /// Each distinct pod shape as admission sees it, with where it is written. Empty: derived from `pods`
+    /// (one container per role, at the workload's span), which is exact for single-container pods.
+    pub admission: Vec<AdmittedPod>,
+}
+
+/// One pod shape a workload creates, container by container, for LimitRange admission.
+#[derive(Debug, Clone)]
+pub struct AdmittedPod {
+    /// How the pod is named in messages, e.g. "driver" or "worker template `default`".
+    pub role: String,
+    /// Where its resources are written (or the workload, when nothing is).
+    pub span: Span,
+    pub containers: Vec<ContainerResources>,
+}
+
+/// A container's requests and limits; `None` where the pod spec states none (the LimitRange's `default`
+/// and `defaultRequest` fill those in at admission).
+#[derive(Debug, Clone, Default)]
+pub struct ContainerResources {
+    pub name: String,
+    pub cpu_request: Option<Cpu>,
+    pub cpu_limit: Option<Cpu>,
+    pub memory_request: Option<Bytes>,
+    pub memory_limit: Option<Bytes>,
 }
 
 /// `count` identical pods of one role.
@@ -54,6 +79,27 @@ impl Totals {
 }
 
 impl Demand {
+    /// The pods admission checks: [`Demand::admission`], or one single-container pod per role.
+    pub fn admitted_pods(&self) -> Vec<AdmittedPod> {
+        if !self.admission.is_empty() {
+            return self.admission.clone();
+        }
+        self.pods
+            .iter()
+            .map(|p| AdmittedPod {
+                role: p.role.clone(),
+                span: self.span,
+                containers: vec![ContainerResources {
+                    name: "main".into(),
+                    cpu_request: Some(p.cpu_request),
+                    cpu_limit: Some(p.cpu_limit),
+                    memory_request: Some(p.memory_request),
+                    memory_limit: Some(p.memory_limit),
+                }],
+            })
+            .collect()
+    }
+
     pub fn totals(&self) -> Totals {
         let mut t = Totals::default();
         for p in &self.pods {

@@ -3,7 +3,7 @@
 //! and the quota demand must agree on (versions, resources, TaskManager count) live here once.
 
 use crate::model::Platform;
-use crate::model::demand::Demand;
+use crate::model::demand::{AdmittedPod, ContainerResources, Demand};
 use crate::model::pod::{EnvVar, PodShape};
 use crate::source::{Span, Spanned};
 use crate::spec::reader::Scalar;
@@ -20,9 +20,16 @@ pub const DEFAULT_JOBMANAGER_CPU: Cpu = Cpu(1000);
 /// The operator's name pattern for FlinkDeployments (apache/flink-kubernetes-operator PR #270, FLINK-28087):
 /// the name becomes the cluster id and Service names, hence at most 45 characters.
 pub const MAX_NAME_LEN: usize = 45;
-/// `spec.flinkVersion` values the operator 1.15 CRD accepts, as (major, minor).
-pub const SUPPORTED_VERSIONS: &[(u32, u32)] =
+/// `spec.flinkVersion` values the operator 1.15 CRD's enum accepts, as (major, minor).
+pub const CRD_VERSIONS: &[(u32, u32)] =
     &[(1, 13), (1, 14), (1, 15), (1, 16), (1, 17), (1, 18), (1, 19), (1, 20), (2, 0), (2, 1), (2, 2)];
+/// The versions the operator 1.15 deploys: the CRD's from 1.15 on. Its validator refuses older ones with
+/// "Flink version v1_14 is not supported by this operator version" (`FlinkVersion.isSupported` is
+/// `isEqualOrNewer(v1_15)`: flink-kubernetes-operator-api .../api/spec/FlinkVersion.java and
+/// validation/DefaultValidator.java `validateFlinkVersion`, release-1.15.0). The operator's enum also lists
+/// v2_3 and v2_4, which its CRD does not accept.
+pub const SUPPORTED_VERSIONS: &[(u32, u32)] =
+    &[(1, 15), (1, 16), (1, 17), (1, 18), (1, 19), (1, 20), (2, 0), (2, 1), (2, 2)];
 
 #[derive(Debug, Default)]
 pub struct FlinkModel {
@@ -145,7 +152,8 @@ impl FlinkVersion {
         if self.at_least(1, 17) { "high-availability.type" } else { "high-availability" }
     }
 
-    /// The cpu/memory limit factors exist since Flink 1.15; older versions set limits equal to requests.
+    /// The cpu/memory limit factors exist since Flink 1.15, the oldest version the operator 1.15 runs; a job
+    /// with a version it refuses (an error) is counted with limits equal to requests.
     pub fn has_limit_factors(self) -> bool {
         self.at_least(1, 15)
     }
@@ -345,6 +353,20 @@ impl FlinkModel {
                     tm.pods(tm_role, u64::from(tm_replicas)),
                 ],
                 objects: vec![("flinkdeployments.flink.apache.org".to_string(), 1)],
+                admission: [(Role::JobManager, "jobmanager", jm), (Role::TaskManager, "taskmanager", tm)]
+                    .into_iter()
+                    .map(|(r, role, s)| AdmittedPod {
+                        role: role.to_string(),
+                        span: job.component(r).map_or(job.name.span, |c| c.span),
+                        containers: vec![ContainerResources {
+                            name: "flink-main-container".into(),
+                            cpu_request: Some(s.cpu_request),
+                            cpu_limit: Some(s.cpu_limit),
+                            memory_request: Some(s.memory_request),
+                            memory_limit: Some(s.memory_limit),
+                        }],
+                    })
+                    .collect(),
             });
         }
         out
@@ -363,7 +385,9 @@ mod tests {
         assert_eq!(FlinkVersion::parse("1.20").map(FlinkVersion::crd_value).as_deref(), Some("v1_20"));
         assert_eq!(FlinkVersion::parse("1.20.1").map(FlinkVersion::crd_value).as_deref(), Some("v1_20"));
         assert_eq!(FlinkVersion::parse("v2_2").map(FlinkVersion::crd_value).as_deref(), Some("v2_2"));
-        assert_eq!(FlinkVersion::parse("1_13").map(FlinkVersion::crd_value).as_deref(), Some("v1_13"));
+        assert_eq!(FlinkVersion::parse("1_15").map(FlinkVersion::crd_value).as_deref(), Some("v1_15"));
+        // In the CRD's enum, but refused by the operator 1.15.
+        assert_eq!(FlinkVersion::parse("1.14"), None);
         assert_eq!(FlinkVersion::parse("1.12"), None);
         assert_eq!(FlinkVersion::parse("2.3"), None);
         assert_eq!(FlinkVersion::parse("latest"), None);
@@ -375,7 +399,7 @@ mod tests {
         assert_eq!(v("2.0").savepoint_dir_key(), "execution.checkpointing.savepoint-dir");
         assert_eq!(v("1.16").ha_type_key(), "high-availability");
         assert_eq!(v("1.17").ha_type_key(), "high-availability.type");
-        assert!(!v("1.14").has_limit_factors() && v("1.15").has_limit_factors());
+        assert!(v("1.15").has_limit_factors());
     }
 
     #[test]
@@ -441,24 +465,5 @@ flink-job "j" tenant="t" {
         assert_eq!((d.pods[1].count, d.pods[1].cpu_request, d.pods[1].role.as_str()), (5, Cpu(2000), "taskmanager"));
         assert_eq!(d.pods[1].memory_limit, Bytes(3 * GI));
         assert_eq!(c.platform.flink.jobs[0].effective_parallelism(), Some(10));
-    }
-
-    #[test]
-    fn versions_before_limit_factors_get_limits_equal_to_requests() {
-        let c = compile(
-            r#"
-tenant "t"
-flink-job "j" tenant="t" {
-    image "flink:1.14.6"
-    jar "local:///opt/flink/usrlib/j.jar" version="1.14"
-    parallelism 1
-    jobmanager size="s"
-    taskmanager size="m"
-}
-"#,
-        );
-        assert!(c.ok(), "{:?}", c.diagnostics);
-        let d = &c.platform.demands()[0];
-        assert_eq!((d.pods[1].cpu_request, d.pods[1].cpu_limit), (Cpu(1000), Cpu(1000)));
     }
 }

@@ -15,7 +15,9 @@ use std::collections::BTreeMap;
 use crate::source::{Span, Spanned};
 
 pub use presets::{Presets, PriorityClassPreset, SizePreset, TierPreset};
-pub use tenant::{Direction, LimitsSpec, NetworkMode, NetworkRule, PodSecurity, QuotaSpec, Tenant};
+pub use tenant::{
+    Direction, EffectiveLimits, LimitValue, LimitsSpec, NetworkMode, NetworkRule, PodSecurity, QuotaSpec, Tenant,
+};
 
 /// The whole platform: the `platform` node, every preset (stdlib and user), and every domain object.
 #[derive(Debug, Default)]
@@ -77,6 +79,37 @@ impl Platform {
             (Some(own), Some(base)) => Some(own.over(base)),
             (own, base) => own.or(base),
         }
+    }
+
+    /// The tenant's Container LimitRange: its `limits`, completed from size `xs` when a cpu/memory quota
+    /// would otherwise reject pods that state no resources (`None` when it gets no LimitRange).
+    pub fn effective_limits(&self, tenant: &Tenant) -> Option<EffectiveLimits> {
+        let needs_defaults = self.effective_quota(tenant).is_some_and(|q| q.constrains_compute());
+        if tenant.limits.is_none() && !needs_defaults {
+            return None;
+        }
+        let xs = self.presets.size(crate::check::DERIVED_DEFAULT_SIZE).filter(|_| needs_defaults);
+        let l = tenant.limits.as_ref();
+        let at = tenant.name.span;
+        use tenant::limit_value as v;
+        Some(EffectiveLimits {
+            default_cpu: v(l.and_then(|l| l.default_cpu.as_ref()), xs.map(|s| s.cpu_limit()), at),
+            default_memory: v(l.and_then(|l| l.default_memory.as_ref()), xs.map(|s| s.memory_limit()), at),
+            // Without an explicit default request Kubernetes uses the default limit as the request; a
+            // smaller request packs better, so it is derived from the same size.
+            default_cpu_request: v(l.and_then(|l| l.default_cpu_request.as_ref()), xs.map(|s| s.cpu.value), at),
+            default_memory_request: v(
+                l.and_then(|l| l.default_memory_request.as_ref()),
+                xs.map(|s| s.memory.value),
+                at,
+            ),
+            max_cpu: v(l.and_then(|l| l.max_cpu.as_ref()), None, at),
+            max_memory: v(l.and_then(|l| l.max_memory.as_ref()), None, at),
+            min_cpu: v(l.and_then(|l| l.min_cpu.as_ref()), None, at),
+            min_memory: v(l.and_then(|l| l.min_memory.as_ref()), None, at),
+            max_cpu_ratio: v(l.and_then(|l| l.max_cpu_ratio.as_ref()), None, at),
+            max_memory_ratio: v(l.and_then(|l| l.max_memory_ratio.as_ref()), None, at),
+        })
     }
 
     /// Every reference to a PriorityClass by name, with where it was written. Each domain adds its own.

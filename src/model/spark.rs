@@ -4,7 +4,7 @@
 //! read [`SparkJob::pods`], so the manifests and the arithmetic can never disagree.
 
 use crate::model::Platform;
-use crate::model::demand::{Demand, PodDemand};
+use crate::model::demand::{AdmittedPod, ContainerResources, Demand, PodDemand};
 use crate::source::{Span, Spanned};
 use crate::units::{Bytes, Cpu, Duration};
 
@@ -507,6 +507,21 @@ impl SparkJob {
             memory_request: s.pod_memory(),
             memory_limit: s.pod_memory(),
         };
+        // Spark sets the memory limit to the request (the pod's memory incl. overhead) and the cpu limit to
+        // `coreLimit`, which strata always writes.
+        let admitted = |role: String, span: Span, s: &PodSize| AdmittedPod {
+            containers: vec![ContainerResources {
+                name: format!("spark-kubernetes-{}", role.split(' ').next().unwrap_or("driver")),
+                cpu_request: Some(s.cpu_request()),
+                cpu_limit: Some(s.core_limit),
+                memory_request: Some(s.pod_memory()),
+                memory_limit: Some(s.pod_memory()),
+            }],
+            role,
+            span,
+        };
+        let driver_span = self.driver.as_ref().map_or(self.name.span, |r| r.span);
+        let executor_span = self.executors.as_ref().map_or(self.name.span, |e| e.role.span);
         let (kind, objects) = match &self.schedule {
             // One ScheduledSparkApplication, and the SparkApplications it keeps: the running one plus the
             // finished runs of each outcome its history limits retain.
@@ -526,6 +541,10 @@ impl SparkJob {
             exclusive_group: self.exclusive_group.as_ref().map(|g| g.value.clone()),
             pods: vec![role("driver", 1, &pods.driver), role("executors", pods.executors, &pods.executor)],
             objects,
+            admission: vec![
+                admitted(format!("driver ({})", pods.driver.memory_breakdown()), driver_span, &pods.driver),
+                admitted(format!("executor ({})", pods.executor.memory_breakdown()), executor_span, &pods.executor),
+            ],
         })
     }
 }

@@ -89,6 +89,59 @@ pub struct LimitsSpec {
     pub default_memory_request: Option<Spanned<Bytes>>,
     pub max_cpu: Option<Spanned<Cpu>>,
     pub max_memory: Option<Spanned<Bytes>>,
+    pub min_cpu: Option<Spanned<Cpu>>,
+    pub min_memory: Option<Spanned<Bytes>>,
+    /// `maxLimitRequestRatio`: a ratio (`2`, `1.5`), held like a CPU quantity (in thousandths) because
+    /// Kubernetes writes and compares it as a Quantity.
+    pub max_cpu_ratio: Option<Spanned<Cpu>>,
+    pub max_memory_ratio: Option<Spanned<Cpu>>,
+}
+
+/// One LimitRange value as emitted, with where it comes from: the spec, or (`derived`) size `xs` when a
+/// cpu/memory quota needs container defaults and the spec gives none; then `span` is the tenant's name.
+#[derive(Debug, Clone, Copy)]
+pub struct LimitValue<T> {
+    pub value: T,
+    pub span: Span,
+    pub derived: bool,
+}
+
+/// The Container LimitRange a tenant gets: what the emitter writes and the admission check enforces.
+#[derive(Debug, Clone, Default)]
+pub struct EffectiveLimits {
+    pub default_cpu: Option<LimitValue<Cpu>>,
+    pub default_memory: Option<LimitValue<Bytes>>,
+    pub default_cpu_request: Option<LimitValue<Cpu>>,
+    pub default_memory_request: Option<LimitValue<Bytes>>,
+    pub max_cpu: Option<LimitValue<Cpu>>,
+    pub max_memory: Option<LimitValue<Bytes>>,
+    pub min_cpu: Option<LimitValue<Cpu>>,
+    pub min_memory: Option<LimitValue<Bytes>>,
+    pub max_cpu_ratio: Option<LimitValue<Cpu>>,
+    pub max_memory_ratio: Option<LimitValue<Cpu>>,
+}
+
+impl EffectiveLimits {
+    pub fn is_empty(&self) -> bool {
+        self.default_cpu.is_none()
+            && self.default_memory.is_none()
+            && self.default_cpu_request.is_none()
+            && self.default_memory_request.is_none()
+            && self.max_cpu.is_none()
+            && self.max_memory.is_none()
+            && self.min_cpu.is_none()
+            && self.min_memory.is_none()
+            && self.max_cpu_ratio.is_none()
+            && self.max_memory_ratio.is_none()
+    }
+}
+
+/// The spec's value, else the derived one.
+pub fn limit_value<T: Copy>(own: Option<&Spanned<T>>, derived: Option<T>, at: Span) -> Option<LimitValue<T>> {
+    match own {
+        Some(v) => Some(LimitValue { value: v.value, span: v.span, derived: false }),
+        None => derived.map(|value| LimitValue { value, span: at, derived: true }),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

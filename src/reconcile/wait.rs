@@ -159,10 +159,10 @@ mod tests {
         assert_eq!(readiness("kafka.strimzi.io", "KafkaTopic", &ready), Readiness::Ready("Ready".into()));
         let stale = json!({"metadata": {"generation": 3}, "status": {"observedGeneration": 2, "conditions": [{"type": "Ready", "status": "True"}]}});
         assert!(matches!(readiness("kafka.strimzi.io", "KafkaTopic", &stale), Readiness::Pending(_)));
-        let bad = json!({"metadata": {"generation": 1}, "status": {"observedGeneration": 1, "conditions": [{"type": "Ready", "status": "False", "reason": "KafkaError", "message": "Number of partitions cannot be decreased"}]}});
+        let bad = json!({"metadata": {"generation": 1}, "status": {"observedGeneration": 1, "conditions": [{"type": "Ready", "status": "False", "reason": "NotSupported", "message": "Decreasing partitions not supported"}]}});
         assert_eq!(
             readiness("kafka.strimzi.io", "KafkaTopic", &bad),
-            Readiness::Failed("Ready=False: KafkaError: Number of partitions cannot be decreased".into())
+            Readiness::Failed("Ready=False: NotSupported: Decreasing partitions not supported".into())
         );
         assert!(
             matches!(readiness("kafka.strimzi.io", "KafkaUser", &json!({})), Readiness::Pending(m) if m.contains("Strimzi operator"))

@@ -123,6 +123,10 @@ fn lower_limits(node: &KdlNode, file: FileId, d: &mut Diagnostics) -> LimitsSpec
         default_memory_request: r.prop("default-memory-request", d),
         max_cpu: r.prop("max-cpu", d),
         max_memory: r.prop("max-memory", d),
+        min_cpu: r.prop("min-cpu", d),
+        min_memory: r.prop("min-memory", d),
+        max_cpu_ratio: r.prop("max-cpu-ratio", d),
+        max_memory_ratio: r.prop("max-memory-ratio", d),
     };
     r.finish(false, d);
     l

@@ -250,6 +250,7 @@ spec:
                 memory_limit: Bytes(8 << 30),
             }],
             objects: vec![],
+            admission: Vec::new(),
         }];
         let d = compare(&Side::new("base", &base), &Side::new("head", &head).with_demands(demands));
         assert_eq!(d.findings.len(), 1, "{:?}", d.findings);

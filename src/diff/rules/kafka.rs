@@ -77,9 +77,9 @@ fn changed(c: &ObjectChange, old: &Value, new: &Value, out: &mut Vec<Finding>) {
                 PARTITIONS_DECREASED,
                 c,
                 format!("topic `{name}` goes from {o} to {n} partitions; Kafka cannot decrease partitions"),
-                "the Topic Operator refuses the change (\"Number of partitions cannot be decreased\", \
-                 strimzi/strimzi-kafka-operator#3650): the KafkaTopic stays NotReady and the spec no longer matches \
-                 the cluster",
+                "the Topic Operator refuses the change (Ready=False, reason NotSupported: \"Decreasing partitions \
+                 not supported\", BatchingTopicController in strimzi-kafka-operator 1.2.0): the KafkaTopic stays \
+                 NotReady and the spec no longer matches the cluster",
             )
             .help(format!(
                 "keep {o} partitions; to get fewer, create a new topic with {n} partitions and move producers and \

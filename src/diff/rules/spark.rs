@@ -127,6 +127,7 @@ mod tests {
             exclusive_group: None,
             pods: vec![pod("driver", 1, 1), pod("executor", executors, 2)],
             objects: vec![],
+            admission: Vec::new(),
         }]
     }
 

@@ -378,6 +378,7 @@ mod tests {
                 memory_limit: Bytes(mem_gi << 30),
             }],
             objects: vec![("sparkapplications.sparkoperator.k8s.io".into(), 1)],
+            admission: Vec::new(),
         }
     }
 
