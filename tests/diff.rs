@@ -112,13 +112,15 @@ fn diffs_two_commits_by_revision() {
     assert_eq!(
         stdout(&o),
         "\
-~ Namespace      analytics                  tenants/analytics.kdl:1  +1 -0
-+ Namespace      research                   tenants/research.kdl:1   +15
-+ LimitRange     research/tenant-defaults   tenants/research.kdl:1   +19
-+ NetworkPolicy  research/tenant-isolation  tenants/research.kdl:1   +33
-~ ResourceQuota  analytics/tenant-quota     tenants/analytics.kdl:1  +1 -1
-+ ResourceQuota  research/tenant-quota      tenants/research.kdl:1   +19
-6 objects: 2 changed, 4 added; 6 unchanged; no safety findings
+~ Namespace      analytics                            tenants/analytics.kdl:1  +1 -0
++ Namespace      research                             tenants/research.kdl:1   +15
++ LimitRange     research/tenant-defaults             tenants/research.kdl:1   +19
++ NetworkPolicy  research/strata-flow-dns             tenants/research.kdl:1   +29
++ NetworkPolicy  research/strata-flow-same-namespace  tenants/research.kdl:1   +23
++ NetworkPolicy  research/tenant-isolation            tenants/research.kdl:1   +15
+~ ResourceQuota  analytics/tenant-quota               tenants/analytics.kdl:1  +1 -1
++ ResourceQuota  research/tenant-quota                tenants/research.kdl:1   +19
+8 objects: 2 changed, 6 added; 10 unchanged; no safety findings
 "
     );
     // The same revisions the other way round: research and its objects are removed, which is unsafe.

@@ -5,6 +5,7 @@ mod airflow;
 mod flink;
 mod kafka;
 pub mod names;
+mod network;
 mod presets;
 pub mod quota_fit;
 pub mod schedule;
@@ -19,7 +20,7 @@ use crate::model::Platform;
 
 /// Runs every check and returns what they found.
 pub fn run(p: &Platform) -> Diagnostics {
-    let checks: [fn(&Platform, &mut Diagnostics); 8] = [
+    let checks: [fn(&Platform, &mut Diagnostics); 9] = [
         names::check_platform,
         presets::check,
         tenants::check,
@@ -28,6 +29,7 @@ pub fn run(p: &Platform) -> Diagnostics {
         quota_fit::check,
         airflow::check,
         flink::check,
+        network::check,
     ];
     let mut d = Diagnostics::new();
     for part in crate::parallel::map(&checks, |check| {
