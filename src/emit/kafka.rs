@@ -249,11 +249,13 @@ kafka "old" namespace="kafka-old" brokers=3 api-version="v1beta2"
         ));
         // Each egress rule as `namespace:ports` (`*` for a rule without a namespace peer).
         let egress_to = |ns: &str| -> Vec<String> {
-            let policy = items
+            let policies: Vec<_> =
+                items.iter().filter(|m| m.kind == "NetworkPolicy" && m.namespace.as_deref() == Some(ns)).collect();
+            assert!(!policies.is_empty(), "an isolated tenant has policies");
+            let rules: Vec<_> = policies
                 .iter()
-                .find(|m| m.kind == "NetworkPolicy" && m.namespace.as_deref() == Some(ns))
-                .expect("an isolated tenant has a policy");
-            let rules = policy.object["spec"]["egress"].as_array().cloned().unwrap_or_default();
+                .flat_map(|p| p.object["spec"]["egress"].as_array().cloned().unwrap_or_default())
+                .collect();
             rules
                 .iter()
                 .filter_map(|r| {
