@@ -112,13 +112,15 @@ fn diffs_two_commits_by_revision() {
     assert_eq!(
         stdout(&o),
         "\
-~ Namespace      analytics                  tenants/analytics.kdl:1  +1 -0
-+ Namespace      research                   tenants/research.kdl:1   +15
-+ LimitRange     research/tenant-defaults   tenants/research.kdl:1   +19
-+ NetworkPolicy  research/tenant-isolation  tenants/research.kdl:1   +33
-~ ResourceQuota  analytics/tenant-quota     tenants/analytics.kdl:1  +1 -1
-+ ResourceQuota  research/tenant-quota      tenants/research.kdl:1   +19
-6 objects: 2 changed, 4 added; 6 unchanged; no safety findings
+~ Namespace      analytics                            tenants/analytics.kdl:1  +1 -0
++ Namespace      research                             tenants/research.kdl:1   +15
++ LimitRange     research/tenant-defaults             tenants/research.kdl:1   +19
++ NetworkPolicy  research/strata-flow-dns             tenants/research.kdl:1   +29
++ NetworkPolicy  research/strata-flow-same-namespace  tenants/research.kdl:1   +23
++ NetworkPolicy  research/tenant-isolation            tenants/research.kdl:1   +15
+~ ResourceQuota  analytics/tenant-quota               tenants/analytics.kdl:1  +1 -1
++ ResourceQuota  research/tenant-quota                tenants/research.kdl:1   +19
+8 objects: 2 changed, 6 added; 10 unchanged; no safety findings
 "
     );
     // The same revisions the other way round: research and its objects are removed, which is unsafe.
@@ -132,7 +134,7 @@ fn diffs_two_commits_by_revision() {
     let o = r.strata(&["diff", "--base", "HEAD", "--head", "HEAD"]);
     assert_eq!(
         (code(&o), stdout(&o).as_str()),
-        (0, "strata diff: base (HEAD) → head (HEAD)\nno changes (12 objects unchanged)\n")
+        (0, "strata diff: base (HEAD) → head (HEAD)\nno changes (18 objects unchanged)\n")
     );
 }
 
@@ -149,8 +151,8 @@ fn head_defaults_to_the_working_tree_and_base_never_reads_it() {
     assert_eq!(j["head"]["label"], "head (working tree)");
     assert_eq!(j["exit_code"], 4);
     // ops is new (so the base did not see the untracked file); sandbox is removed (so the base read it from git).
-    assert_eq!(j["summary"]["by_tenant"]["ops"]["added"], 4);
-    assert_eq!(j["summary"]["by_tenant"]["sandbox"]["removed"], 4);
+    assert_eq!(j["summary"]["by_tenant"]["ops"]["added"], 6);
+    assert_eq!(j["summary"]["by_tenant"]["sandbox"]["removed"], 6);
     let codes: Vec<&str> =
         j["findings"].as_array().expect("findings").iter().filter_map(|f| f["code"].as_str()).collect();
     assert_eq!(codes, vec!["strata::diff::tenant-removed"]);
@@ -324,5 +326,5 @@ fn recursive_globs_and_symlinks_are_read_from_the_revision() {
     let out = stdout(&o);
     assert!(out.contains("- Namespace      ops "), "{out}");
     assert!(out.contains("teams/web/ops.kdl:1"), "{out}");
-    assert!(out.ends_with("4 objects: 4 removed; 8 unchanged; 1 error\n"), "{out}");
+    assert!(out.ends_with("6 objects: 6 removed; 12 unchanged; 1 error\n"), "{out}");
 }

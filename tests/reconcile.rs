@@ -146,7 +146,7 @@ fn one_field_changed_configures_one_object_and_plan_shows_it() {
     let k = kc_arg(&kc);
     let (code, r, err) = run_json(dir.path(), &["apply", "--kubeconfig", &k]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(count(&r, "created"), 6, "{r}");
+    assert_eq!(count(&r, "created"), 10, "{r}");
 
     write_spec(dir.path(), &spec(&p, &[("alpha", 20), ("beta", 5)]));
     let o = strata(dir.path(), &["plan", "--kubeconfig", &k]);
@@ -161,7 +161,7 @@ fn one_field_changed_configures_one_object_and_plan_shows_it() {
     let acts = actions(&r);
     assert_eq!(acts[&format!("ResourceQuota/{p}-alpha/tenant-quota")], "configured");
     assert_eq!(count(&r, "configured"), 1, "{acts:?}");
-    assert_eq!(count(&r, "unchanged"), 5, "{acts:?}");
+    assert_eq!(count(&r, "unchanged"), 9, "{acts:?}");
     let live = kubectl(
         &kc,
         &["get", "resourcequota", "tenant-quota", "-n", &format!("{p}-alpha"), "-o", "jsonpath={.spec.hard.pods}"],
@@ -188,7 +188,7 @@ fn removed_tenant_keeps_its_namespace_and_its_guards_without_allow_data_loss() {
     // Without --prune nothing is deleted; the orphans are reported as kept.
     let (code, r, _) = run_json(dir.path(), &["apply", "--kubeconfig", &k]);
     assert_eq!(code, 0);
-    assert_eq!(count(&r, "kept"), 3, "{r}");
+    assert_eq!(count(&r, "kept"), 5, "{r}");
     assert!(exists(&kc, &["resourcequota", "tenant-quota", "-n", &beta]));
 
     let (code, r, err) = run_json(dir.path(), &["apply", "--kubeconfig", &k, "--prune"]);
@@ -197,6 +197,7 @@ fn removed_tenant_keeps_its_namespace_and_its_guards_without_allow_data_loss() {
     // A kept namespace keeps its quota and network policy: pruning them would leave it unlimited and open.
     assert_eq!(acts[&format!("ResourceQuota/{beta}/tenant-quota")], "kept");
     assert_eq!(acts[&format!("NetworkPolicy/{beta}/tenant-isolation")], "kept");
+    assert_eq!(acts[&format!("NetworkPolicy/{beta}/strata-flow-dns")], "kept");
     assert_eq!(acts[&format!("Namespace/{beta}")], "kept");
     let ns_report = r["objects"]
         .as_array()
@@ -351,7 +352,7 @@ fn concurrent_applies_one_fails_naming_the_other() {
     // The lock is released: the next apply proceeds (and has nothing to do).
     let (code, r, err) = run_json(dir.path(), &["apply", "--kubeconfig", &k]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(count(&r, "unchanged"), 9);
+    assert_eq!(count(&r, "unchanged"), 15);
 }
 
 #[test]
@@ -494,7 +495,7 @@ fn removed_topic_is_kept_without_allow_data_loss_and_pruned_with_it() {
     runtime().block_on(async {
         let (c, set) = compile_with_topics(dir.path(), &["orders", "clicks"]);
         let r = apply(connect(&kc).await, &c.platform, &set, &ApplyOptions::default(), &Silent).await.expect("apply");
-        assert_eq!(r.summary.created, 5, "{:?}", r.summary);
+        assert_eq!(r.summary.created, 7, "{:?}", r.summary);
 
         let (c, set) = compile_with_topics(dir.path(), &["orders"]);
         let opts = ApplyOptions { prune: true, ..ApplyOptions::default() };
@@ -613,7 +614,7 @@ fn server_dry_run_validates_everything_and_persists_nothing() {
     let (code, r, err) = run_json(dir.path(), &["apply", "--kubeconfig", &k, "--dry-run=server", "--prune"]);
     assert_eq!(code, 0, "{err}\n{r}");
     assert_eq!(r["dry_run"], true);
-    assert_eq!(count(&r, "created"), 6, "{r}");
+    assert_eq!(count(&r, "created"), 10, "{r}");
     assert_eq!(r["requests"]["writes"], 0, "{}", r["requests"]);
     assert!(!exists(&kc, &["namespace", &format!("{p}-alpha")]), "nothing persisted");
     assert!(!exists(&kc, &["configmap", &format!("strata-{p}"), "-n", "strata-system"]), "no inventory written");
@@ -657,11 +658,11 @@ fn an_identity_with_rights_only_in_the_platforms_namespaces_can_apply() {
     let args = ["apply", "--kubeconfig", &k, "--context", "strata-test-limited", "--prune"];
     let (code, r, err) = run_json(dir.path(), &args);
     assert_eq!(code, 0, "{err}\n{r}");
-    assert_eq!(count(&r, "created"), 2, "{r}");
+    assert_eq!(count(&r, "created"), 4, "{r}");
     assert_eq!(actions(&r)[&format!("Namespace/{alpha}")], "configured", "the existing namespace is adopted: {r}");
     let (code, r, err) = run_json(dir.path(), &args);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(count(&r, "unchanged"), 3, "{r}");
+    assert_eq!(count(&r, "unchanged"), 5, "{r}");
     assert_eq!(r["requests"]["writes"], 0, "{}", r["requests"]);
 }
 
@@ -695,6 +696,6 @@ fn a_namespace_the_spec_uses_but_does_not_create_must_exist() {
         // Once the namespace exists (Strimzi's installation), the same set applies.
         kubectl(&kc, &["create", "namespace", &kafka_ns]);
         let r = apply(connect(&kc).await, &c.platform, &set, &ApplyOptions::default(), &Silent).await.expect("applies");
-        assert_eq!(r.summary.created, 4, "{:?}", r.summary);
+        assert_eq!(r.summary.created, 6, "{:?}", r.summary);
     });
 }

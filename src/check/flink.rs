@@ -444,8 +444,11 @@ mod job_tests {
     use crate::check::workload::test_support::{codes, compile};
 
     fn check(body: &str) -> Vec<&'static str> {
-        codes(&compile(&format!("tenant \"t\"\n{body}")))
+        codes(&compile(&format!("{TENANT}{body}")))
     }
+
+    /// A tenant whose JobManagers may reach the API server, so these tests see only the job's own findings.
+    const TENANT: &str = "tenant \"t\" { network \"isolated\" { egress 443 cidr=\"10.0.0.0/16\"; }; }\n";
 
     fn job(inner: &str) -> String {
         format!("flink-job \"j\" tenant=\"t\" {{\n    image \"flink:1.20.1\"\n{inner}\n}}\n")
@@ -617,7 +620,7 @@ mod job_tests {
                 "strata::flink::memory-too-small"
             ]
         );
-        let c = compile(&format!("tenant \"t\"\n{body}"));
+        let c = compile(&format!("{TENANT}{body}"));
         assert_eq!(c.platform.flink.jobs[0].effective_parallelism(), Some(8), "replicas × slots wins");
     }
 

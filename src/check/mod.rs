@@ -7,6 +7,7 @@ mod flink;
 mod flink_operator;
 mod kafka;
 pub mod names;
+mod network;
 mod presets;
 pub mod quota_fit;
 pub mod quota_rules;
@@ -22,7 +23,7 @@ use crate::model::Platform;
 
 /// Runs every check and returns what they found.
 pub fn run(p: &Platform) -> Diagnostics {
-    let checks: [fn(&Platform, &mut Diagnostics); 11] = [
+    let checks: [fn(&Platform, &mut Diagnostics); 12] = [
         names::check_platform,
         presets::check,
         tenants::check,
@@ -34,6 +35,7 @@ pub fn run(p: &Platform) -> Diagnostics {
         airflow::check,
         flink::check,
         flink_operator::check,
+        network::check,
     ];
     let mut d = Diagnostics::new();
     for part in crate::parallel::map(&checks, |check| {

@@ -2,20 +2,15 @@
 //! Topic and User Operators each watch one namespace), bound to the cluster by the `strimzi.io/cluster`
 //! label, without which Strimzi silently ignores them (strimzi/strimzi-kafka-operator#8676). The owning
 //! tenant is recorded as the object's tenant label. Isolated tenants that own a user also get egress to the
-//! cluster's namespace (see [`client_egress`]).
+//! cluster's namespace: the `kafka` flow of `model::network`, emitted with the tenant's NetworkPolicies.
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::networking::v1::{NetworkPolicyEgressRule, NetworkPolicyPeer, NetworkPolicyPort};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::{Map, Value, json};
 
 use crate::manifest::{ManifestSet, Placement, Stage};
-use crate::model::kafka::{
-    Acl, CLIENT_PORTS, KafkaCluster, KafkaUser, OPERATIONS, ResolvedTopic, config, topic_object_name,
-};
-use crate::model::{Platform, Tenant};
+use crate::model::Platform;
+use crate::model::kafka::{Acl, KafkaCluster, KafkaUser, OPERATIONS, ResolvedTopic, config, topic_object_name};
 
 /// The label that binds a topic or user to its `Kafka` resource.
 pub const CLUSTER_LABEL: &str = "strimzi.io/cluster";
@@ -182,36 +177,6 @@ fn user(u: &KafkaUser, cluster: &KafkaCluster) -> Value {
     })
 }
 
-/// Egress an isolated tenant needs to reach the Kafka clusters it has users on: one rule per cluster
-/// namespace, TCP 9092 and 9093. Without it the tenant's default-deny policy blocks the very clients its
-/// `kafka-user` exists for. Namespaces the tenant already wrote an egress rule for are left to that rule
-/// (see [`crate::model::kafka::KafkaModel::auto_egress_namespaces`]).
-pub fn client_egress(p: &Platform, t: &Tenant) -> Vec<NetworkPolicyEgressRule> {
-    p.kafka
-        .auto_egress_namespaces(t)
-        .into_iter()
-        .map(|ns| NetworkPolicyEgressRule {
-            to: Some(vec![NetworkPolicyPeer {
-                namespace_selector: Some(LabelSelector {
-                    match_labels: Some(BTreeMap::from([("kubernetes.io/metadata.name".to_string(), ns.to_string())])),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }]),
-            ports: Some(
-                CLIENT_PORTS
-                    .iter()
-                    .map(|port| NetworkPolicyPort {
-                        port: Some(IntOrString::Int(i32::from(*port))),
-                        protocol: Some("TCP".into()),
-                        end_port: None,
-                    })
-                    .collect(),
-            ),
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use crate::manifest::Manifest;
@@ -284,11 +249,13 @@ kafka "old" namespace="kafka-old" brokers=3 api-version="v1beta2"
         ));
         // Each egress rule as `namespace:ports` (`*` for a rule without a namespace peer).
         let egress_to = |ns: &str| -> Vec<String> {
-            let policy = items
+            let policies: Vec<_> =
+                items.iter().filter(|m| m.kind == "NetworkPolicy" && m.namespace.as_deref() == Some(ns)).collect();
+            assert!(!policies.is_empty(), "an isolated tenant has policies");
+            let rules: Vec<_> = policies
                 .iter()
-                .find(|m| m.kind == "NetworkPolicy" && m.namespace.as_deref() == Some(ns))
-                .expect("an isolated tenant has a policy");
-            let rules = policy.object["spec"]["egress"].as_array().cloned().unwrap_or_default();
+                .flat_map(|p| p.object["spec"]["egress"].as_array().cloned().unwrap_or_default())
+                .collect();
             rules
                 .iter()
                 .filter_map(|r| {

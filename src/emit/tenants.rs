@@ -1,5 +1,6 @@
 //! A tenant becomes its Namespace (with Pod Security labels), ResourceQuota, LimitRange (so pods without
-//! requests are admitted under a cpu/memory quota) and, when isolated, a default-deny NetworkPolicy.
+//! requests are admitted under a cpu/memory quota) and, when isolated, a default-deny NetworkPolicy plus one
+//! NetworkPolicy per kind of flow the platform needs (`model::network`).
 
 use std::collections::BTreeMap;
 
@@ -12,11 +13,12 @@ use k8s_openapi::api::networking::v1::{
     NetworkPolicySpec,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::emit::meta;
 use crate::manifest::{ManifestSet, Placement, Stage};
+use crate::model::network::{self, Allowed, End, Flow};
 use crate::model::{Direction, LimitValue, NetworkMode, NetworkRule, Platform, QuotaSpec, Tenant};
 use crate::units::{Bytes, Cpu};
 
@@ -25,6 +27,8 @@ pub const QUOTA_NAME: &str = "tenant-quota";
 pub const OBJECTS_QUOTA_NAME: &str = "tenant-quota-objects";
 pub const LIMITS_NAME: &str = "tenant-defaults";
 pub const NETWORK_POLICY_NAME: &str = "tenant-isolation";
+/// On each `strata-flow-<id>` NetworkPolicy: one line per flow it allows, with what needs it.
+pub const FLOW_ANNOTATION: &str = "strata.dev/flow";
 /// The label Kubernetes (1.21+) puts on every namespace with its own name: selects peer namespaces.
 const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 
@@ -42,7 +46,10 @@ pub fn emit(p: &Platform, set: &mut ManifestSet) {
             set.add_typed(&lr, at(Stage::Tenancy));
         }
         if t.network.value == NetworkMode::Isolated {
-            set.add_typed(&network_policy(p, t), at(Stage::Tenancy));
+            set.add_typed(&network_policy(t), at(Stage::Tenancy));
+            for (policy, span) in flow_policies(p, t) {
+                set.add_typed(&policy, Placement { stage: Stage::Tenancy, tenant: Some(t.name.value.clone()), span });
+            }
         }
     }
 }
@@ -152,11 +159,12 @@ fn select_all() -> LabelSelector {
 }
 
 fn namespace_peer(ns: &str) -> NetworkPolicyPeer {
-    NetworkPolicyPeer {
-        namespace_selector: Some(LabelSelector {
-            match_labels: Some(BTreeMap::from([(NAMESPACE_NAME_LABEL.to_string(), ns.to_string())])),
-            ..Default::default()
-        }),
+    NetworkPolicyPeer { namespace_selector: Some(namespace_selector(ns)), ..Default::default() }
+}
+
+fn namespace_selector(ns: &str) -> LabelSelector {
+    LabelSelector {
+        match_labels: Some(BTreeMap::from([(NAMESPACE_NAME_LABEL.to_string(), ns.to_string())])),
         ..Default::default()
     }
 }
@@ -185,34 +193,12 @@ fn peer(rule: &NetworkRule) -> NetworkPolicyPeer {
     }
 }
 
-/// Default deny both ways, then allow: the tenant's own namespace, DNS, the declared peers, and the Kafka
-/// clusters the tenant has users on.
-fn network_policy(p: &Platform, t: &Tenant) -> NetworkPolicy {
-    let same_namespace = NetworkPolicyPeer { pod_selector: Some(select_all()), ..Default::default() };
-    let mut ingress = vec![NetworkPolicyIngressRule { from: Some(vec![same_namespace.clone()]), ports: None }];
-    let dns_peer = NetworkPolicyPeer {
-        namespace_selector: Some(LabelSelector {
-            match_labels: Some(BTreeMap::from([(NAMESPACE_NAME_LABEL.to_string(), "kube-system".to_string())])),
-            ..Default::default()
-        }),
-        pod_selector: Some(LabelSelector {
-            match_labels: Some(BTreeMap::from([("k8s-app".to_string(), "kube-dns".to_string())])),
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
-    let dns_ports = ["UDP", "TCP"]
-        .into_iter()
-        .map(|proto| NetworkPolicyPort {
-            port: Some(IntOrString::Int(53)),
-            protocol: Some(proto.into()),
-            end_port: None,
-        })
-        .collect();
-    let mut egress = vec![
-        NetworkPolicyEgressRule { to: Some(vec![same_namespace]), ports: None },
-        NetworkPolicyEgressRule { to: Some(vec![dns_peer]), ports: Some(dns_ports) },
-    ];
+/// Default deny both ways, plus the rules the tenant wrote, as written. Every flow the platform needs is a
+/// NetworkPolicy of its own (see [`flow_policies`]); NetworkPolicies add up, so those open exactly the
+/// flows and this one closes the rest.
+fn network_policy(t: &Tenant) -> NetworkPolicy {
+    let mut ingress = Vec::new();
+    let mut egress = Vec::new();
     for rule in &t.network_rules {
         match rule.direction {
             Direction::Ingress => {
@@ -223,14 +209,119 @@ fn network_policy(p: &Platform, t: &Tenant) -> NetworkPolicy {
             }
         }
     }
-    egress.extend(super::kafka::client_egress(p, t));
     NetworkPolicy {
         metadata: meta(NETWORK_POLICY_NAME, Some(&t.namespace.value)),
         spec: Some(NetworkPolicySpec {
             pod_selector: Some(select_all()),
             policy_types: Some(vec!["Ingress".into(), "Egress".into()]),
-            ingress: Some(ingress),
-            egress: Some(egress),
+            ingress: (!ingress.is_empty()).then_some(ingress),
+            egress: (!egress.is_empty()).then_some(egress),
         }),
     }
+}
+
+/// The pods a flow's end selects: `matchLabels` for single values, `In` expressions for several.
+fn pod_selector(selectors: &[(String, Vec<String>)]) -> LabelSelector {
+    let mut labels = BTreeMap::new();
+    let mut exprs = Vec::new();
+    for (key, values) in selectors {
+        match values.as_slice() {
+            [one] => {
+                labels.insert(key.clone(), one.clone());
+            }
+            _ => exprs.push(LabelSelectorRequirement {
+                key: key.clone(),
+                operator: "In".to_string(),
+                values: Some(values.clone()),
+            }),
+        }
+    }
+    LabelSelector {
+        match_labels: (!labels.is_empty()).then_some(labels),
+        match_expressions: (!exprs.is_empty()).then_some(exprs),
+    }
+}
+
+/// The other end of a flow as a peer, seen from the tenant's namespace `ns`.
+fn flow_peer(end: &End, ns: &str) -> NetworkPolicyPeer {
+    match end {
+        End::Pods { namespace, selectors, .. } => NetworkPolicyPeer {
+            namespace_selector: (namespace != ns).then(|| namespace_selector(namespace)),
+            pod_selector: (!selectors.is_empty() || namespace == ns).then(|| pod_selector(selectors)),
+            ip_block: None,
+        },
+        // Never emitted: strata does not know the API server's addresses (see `model::network`).
+        End::ApiServer => NetworkPolicyPeer::default(),
+    }
+}
+
+fn flow_ports(flow: &Flow) -> Option<Vec<NetworkPolicyPort>> {
+    (!flow.ports.is_empty()).then(|| {
+        flow.ports
+            .iter()
+            .map(|(proto, port)| NetworkPolicyPort {
+                port: Some(IntOrString::Int(i32::from(*port))),
+                protocol: Some(proto.as_str().into()),
+                end_port: None,
+            })
+            .collect()
+    })
+}
+
+fn in_namespace<'a>(end: &'a End, ns: &str) -> Option<&'a [(String, Vec<String>)]> {
+    match end {
+        End::Pods { namespace, selectors, .. } if namespace == ns => Some(selectors),
+        _ => None,
+    }
+}
+
+/// One NetworkPolicy `strata-flow-<id>` per kind of flow strata allows, each rule for one flow, with the
+/// annotation `strata.dev/flow` saying which flows it serves and why. A flow out of the namespace selects
+/// its source pods and allows egress; a flow into it selects its target pods and allows ingress; a flow
+/// inside it does both.
+fn flow_policies(p: &Platform, t: &Tenant) -> Vec<(NetworkPolicy, crate::source::Span)> {
+    let ns = t.namespace.value.as_str();
+    let flows: Vec<Flow> = network::flows(p, t).into_iter().filter(|f| f.allowed == Allowed::ByStrata).collect();
+    let mut ids: Vec<&str> = flows.iter().map(|f| f.id).collect();
+    ids.dedup();
+    let mut out = Vec::new();
+    for id in ids {
+        let group: Vec<&Flow> = flows.iter().filter(|f| f.id == id).collect();
+        let mut ingress = Vec::new();
+        let mut egress = Vec::new();
+        let mut selected = None;
+        for f in &group {
+            if let Some(sel) = in_namespace(&f.from, ns) {
+                selected.get_or_insert(sel);
+                egress.push(NetworkPolicyEgressRule { to: Some(vec![flow_peer(&f.to, ns)]), ports: flow_ports(f) });
+            }
+            if let Some(sel) = in_namespace(&f.to, ns) {
+                selected.get_or_insert(sel);
+                ingress
+                    .push(NetworkPolicyIngressRule { from: Some(vec![flow_peer(&f.from, ns)]), ports: flow_ports(f) });
+            }
+        }
+        let mut types = Vec::new();
+        if !ingress.is_empty() {
+            types.push("Ingress".to_string());
+        }
+        if !egress.is_empty() {
+            types.push("Egress".to_string());
+        }
+        let mut m = meta(&group[0].policy_name(), Some(ns));
+        let about: Vec<String> =
+            group.iter().map(|f| format!("{} — for {}", f.summary(), f.serves.join("; "))).collect();
+        m.annotations = Some(BTreeMap::from([(FLOW_ANNOTATION.to_string(), about.join("\n"))]));
+        let policy = NetworkPolicy {
+            metadata: m,
+            spec: Some(NetworkPolicySpec {
+                pod_selector: Some(pod_selector(selected.unwrap_or_default())),
+                policy_types: Some(types),
+                ingress: (!ingress.is_empty()).then_some(ingress),
+                egress: (!egress.is_empty()).then_some(egress),
+            }),
+        };
+        out.push((policy, group[0].span));
+    }
+    out
 }

@@ -5,6 +5,7 @@ pub mod airflow;
 pub mod demand;
 pub mod flink;
 pub mod kafka;
+pub mod network;
 pub mod pod;
 pub mod presets;
 pub mod spark;
@@ -29,6 +30,8 @@ pub struct Platform {
     pub spark: spark::SparkModel,
     pub airflow: airflow::AirflowModel,
     pub flink: flink::FlinkModel,
+    /// Where the operators that connect into tenant namespaces run.
+    pub operators: network::Operators,
 }
 
 /// The `platform` node: the platform's name and the cluster it belongs to.

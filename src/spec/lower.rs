@@ -66,6 +66,7 @@ fn lower_platform(node: &KdlNode, file: FileId, is_root: bool, p: &mut Platform,
     let mut kubernetes_version = None;
     let mut inventory_namespace = None;
     let mut drift = crate::model::DriftPolicy::default();
+    let mut operators = crate::model::network::Operators::default();
     for child in r.children() {
         let mut c = NodeReader::new(child, file);
         match c.name() {
@@ -90,7 +91,14 @@ fn lower_platform(node: &KdlNode, file: FileId, is_root: bool, p: &mut Platform,
                 };
                 c.finish(false, d);
             }
-            _ => unknown_node(child, file, "`platform`", &["cluster", "kubernetes", "inventory", "drift"], d),
+            "operators" => lower_operators(child, file, &mut operators, d),
+            _ => unknown_node(
+                child,
+                file,
+                "`platform`",
+                &["cluster", "kubernetes", "inventory", "drift", "operators"],
+                d,
+            ),
         }
     }
     r.finish(true, d);
@@ -115,4 +123,23 @@ fn lower_platform(node: &KdlNode, file: FileId, is_root: bool, p: &mut Platform,
     let inventory_namespace = inventory_namespace
         .unwrap_or_else(|| Spanned::new(DEFAULT_INVENTORY_NAMESPACE.to_string(), Span::new(file, 0, 0)));
     p.header = Some(PlatformHeader { name, context, kubernetes_version, inventory_namespace, drift, span });
+    p.operators = operators;
+}
+
+/// `operators { flink namespace="flink-operator" }`: where the operators that connect into tenant
+/// namespaces run (see `model::network`).
+fn lower_operators(node: &KdlNode, file: FileId, ops: &mut crate::model::network::Operators, d: &mut Diagnostics) {
+    let r = NodeReader::new(node, file);
+    ops.span = Some(r.name_span());
+    for child in r.children() {
+        let mut c = NodeReader::new(child, file);
+        match c.name() {
+            "flink" => {
+                ops.flink = c.req_prop::<String>("namespace", "\"flink-operator\"", d);
+                c.finish(false, d);
+            }
+            _ => unknown_node(child, file, "`operators`", &["flink"], d),
+        }
+    }
+    r.finish(true, d);
 }
