@@ -238,9 +238,10 @@ fn check_autoscaler(job: &FlinkJob, owner: &str, d: &mut Diagnostics) {
 mod tests {
     use crate::check::workload::test_support::{codes, compile};
 
+    /// A job in a tenant that may reach the API server, so only the operator rules under test report.
     fn job(extra: &str) -> String {
         format!(
-            "tenant \"t\"\nflink-job \"j\" tenant=\"t\" {{\n    image \"flink:1.20.1\"\n    jar \"local:///j.jar\" version=\"1.20\"\n    parallelism 1\n    jobmanager size=\"s\"\n    taskmanager size=\"s\"\n{extra}\n}}\n"
+            "tenant \"t\" {{ network \"isolated\" {{ egress 443 cidr=\"10.0.0.0/16\"; }}; }}\nflink-job \"j\" tenant=\"t\" {{\n    image \"flink:1.20.1\"\n    jar \"local:///j.jar\" version=\"1.20\"\n    parallelism 1\n    jobmanager size=\"s\"\n    taskmanager size=\"s\"\n{extra}\n}}\n"
         )
     }
 
