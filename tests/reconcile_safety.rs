@@ -290,7 +290,7 @@ fn a_prune_of_most_of_the_set_is_refused_without_allow_mass_prune() {
     let o = strata(dir.path(), &args);
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(3), "{out}{err}");
-    assert!(out.contains("the prune would delete 9 of the set's 12 objects"), "{out}");
+    assert!(out.contains("the prune would delete 15 of the set's 20 objects"), "{out}");
     assert!(out.contains("--allow-mass-prune"), "{out}");
     assert!(
         exists(&kc, &["namespace", &format!("{p}-d")])
