@@ -1,9 +1,10 @@
 //! Server-side validation of everything strata emits: the bundled platform and every valid golden case
 //! (a `golden/*/expected.yaml` exists) are compiled and each object is sent to the test apiserver as a
 //! server-side apply with `dryRun=All`, so the apiserver's own validation, admission and the operators'
-//! CRD schemas judge it. Zero rejections are allowed. A negative test proves the server really
-//! validates: a KafkaTopic with `spec.partitions: 0`, which strata's own checks would never emit, must
-//! be rejected.
+//! CRD schemas judge it, CEL rules (`x-kubernetes-validations`) included, since the test cluster runs a
+//! current release with the CRDs installed unmodified. Zero rejections are allowed. Negative tests prove
+//! the server really validates: a KafkaTopic with `spec.partitions: 0`, which strata's own checks would
+//! never emit, and KafkaUsers that break a CEL rule must be rejected.
 //!
 //! Namespaces: a dry run into a namespace that does not exist fails, and the cases share namespace
 //! names (`analytics`, ...) with each other and with the reconciler tests. So each case's namespaces
@@ -351,5 +352,40 @@ fn the_limit_ranger_refuses_exactly_the_pods_strata_reports() {
             }
         }
         assert!(checked >= 6, "only {checked} pods and LimitRanges compared");
+    });
+}
+
+/// The CRDs' `x-kubernetes-validations` (CEL) rules run: Strimzi 1.2.0's KafkaUser allows
+/// `validityDays`/`renewalDays` only with `type: tls`, and only together, renewal before validity
+/// (strimzi-1.2.0-kafkausers.kafka.strimzi.io.yaml, `spec.authentication`). Kubernetes 1.20 ignored these
+/// rules; the OpenAPI schema alone accepts all three objects below.
+#[test]
+fn the_server_enforces_the_crds_cel_validation_rules() {
+    let Some(kc) = cluster("the_server_enforces_the_crds_cel_validation_rules") else { return };
+    let ns = unique("cel");
+    runtime().block_on(async {
+        let kube = connect(&kc).await;
+        let set = strata::manifest::ManifestSet::default();
+        let extra = ["KafkaUser.kafka.strimzi.io".to_string()].into();
+        let catalog = discovery::discover(&kube, &set, &extra).await.expect("discovery");
+        let ns_obj = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
+        let user = |authentication: Value| {
+            json!({
+                "apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaUser",
+                "metadata": {"name": "reporting", "namespace": ns, "labels": {"strimzi.io/cluster": "main"}},
+                "spec": {"authentication": authentication}
+            })
+        };
+        let ok = user(json!({"type": "tls", "validityDays": 30, "renewalDays": 10}));
+        assert_eq!(dry_run_all(&kube, &catalog, &[ns_obj.clone(), ok]).await, Vec::<String>::new());
+        let scram_with_days = user(json!({"type": "scram-sha-512", "validityDays": 30}));
+        let rejected = dry_run_all(&kube, &catalog, &[ns_obj.clone(), scram_with_days]).await;
+        assert_eq!(rejected.len(), 1, "{rejected:?}");
+        assert!(rejected[0].contains("can be configured only with 'type: tls'"), "{}", rejected[0]);
+        assert!(rejected[0].contains("422"), "{}", rejected[0]);
+        let renewal_after_validity = user(json!({"type": "tls", "validityDays": 10, "renewalDays": 30}));
+        let rejected = dry_run_all(&kube, &catalog, &[ns_obj, renewal_after_validity]).await;
+        assert_eq!(rejected.len(), 1, "{rejected:?}");
+        assert!(rejected[0].contains("must be less than"), "{}", rejected[0]);
     });
 }
