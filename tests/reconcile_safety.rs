@@ -304,7 +304,7 @@ fn a_prune_of_most_of_the_set_is_refused_without_allow_mass_prune() {
     all.push("--allow-mass-prune");
     let (code, r, err) = run_json(dir.path(), &all);
     assert_eq!(code, 0, "{err}\n{r}");
-    assert_eq!(count(&r, "pruned"), 9, "{r}");
+    assert_eq!(count(&r, "pruned"), 15, "{r}");
 }
 
 /// Adds `extra` objects to the compiled spec of `dir`.
