@@ -18,12 +18,11 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 
 use serde_json::{Value, json};
+use strata::reconcile::Kube;
 use strata::reconcile::discovery::{self, Catalog};
-use strata::reconcile::{Kube, Target, client};
 use support::*;
 
 /// API versions strata may emit that the test cluster cannot serve, and why. Anything else missing fails.
@@ -33,33 +32,6 @@ const NOT_SERVED_HERE: &[(&str, &str)] = &[(
     "kafka.strimzi.io/v1beta2",
     "Strimzi 0.x API; the test cluster installs Strimzi 1.2.0 (v1 only), and both cannot be installed together",
 )];
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
-}
-
-async fn connect(kc: &Path) -> Arc<Kube> {
-    let (config, ctx) =
-        client::load_kubeconfig(&Target { kubeconfig: Some(kc.to_path_buf()), context: None }).expect("kubeconfig");
-    Arc::new(Kube::connect(config, &ctx).await.expect("connect"))
-}
-
-/// The bundled platform and every golden case that compiles (has expected.yaml).
-fn valid_cases() -> Vec<(String, PathBuf)> {
-    let root = repo();
-    let mut cases = vec![("bundled platform.kdl".to_string(), root.join("platform.kdl"))];
-    let mut golden: Vec<PathBuf> = std::fs::read_dir(root.join("golden"))
-        .expect("golden/")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.join("expected.yaml").is_file() && p.join("platform.kdl").is_file())
-        .collect();
-    golden.sort();
-    for g in golden {
-        cases.push((format!("golden/{}", g.file_name().unwrap().to_string_lossy()), g.join("platform.kdl")));
-    }
-    cases
-}
 
 /// Renames namespaces (and cluster-scoped names) of `objects` with `prefix`, keeping DNS-1123 limits.
 fn rename(prefix: &str, mut objects: Vec<Value>) -> Vec<Value> {

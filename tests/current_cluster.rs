@@ -9,27 +9,16 @@
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use kube::discovery::ApiResource;
 use serde_json::{Map, Value, json};
+use strata::reconcile::Kube;
 use strata::reconcile::discovery::{self, Mode};
-use strata::reconcile::{Kube, Target, client};
 use support::*;
 
 const MANAGER: &str = "strata-current-cluster-test";
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
-}
-
-async fn connect(kc: &Path) -> Arc<Kube> {
-    let (config, ctx) =
-        client::load_kubeconfig(&Target { kubeconfig: Some(kc.to_path_buf()), context: None }).expect("kubeconfig");
-    Arc::new(Kube::connect(config, &ctx).await.expect("connect"))
-}
 
 fn ar<K: kube::Resource<DynamicType = ()>>() -> ApiResource {
     ApiResource::erase::<K>(&())
@@ -137,23 +126,6 @@ fn the_server_is_current_and_serves_aggregated_discovery() {
 
 // ------------------------------------------------------------------------------------------------------
 // Pod Security admission on every pod strata causes
-
-/// The bundled platform and every valid golden case (a `golden/*/expected.yaml` exists).
-fn valid_cases() -> Vec<(String, PathBuf)> {
-    let root = repo();
-    let mut cases = vec![("bundled platform.kdl".to_string(), root.join("platform.kdl"))];
-    let mut golden: Vec<PathBuf> = std::fs::read_dir(root.join("golden"))
-        .expect("golden/")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.join("expected.yaml").is_file() && p.join("platform.kdl").is_file())
-        .collect();
-    golden.sort();
-    for g in golden {
-        cases.push((format!("golden/{}", g.file_name().unwrap().to_string_lossy()), g.join("platform.kdl")));
-    }
-    cases
-}
 
 /// Prefixes namespaces and PriorityClass names (and every pod-level reference to them) so cases and
 /// reruns never share objects.

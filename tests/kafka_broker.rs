@@ -14,14 +14,17 @@
 //! The oracle needs java and mvn. Under `CI=true` their absence, or any failure of the oracle, fails the
 //! tests; elsewhere a missing java/mvn prints `SKIPPED` and the tests return.
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::{Value, json};
 use strata::model::kafka::config::{KEYS, Kind};
 use strata::spec::MemFs;
+use support::{repo, valid_cases};
 
 /// The Kafka version of the oracle's brokers (oracles/kafka/pom.xml `kafka.version`), as strata spells it.
 const BROKER_VERSION: &str = "4.1";
@@ -30,33 +33,12 @@ const BROKER_VERSION: &str = "4.1";
 /// `replicas` object below to be one more than the cluster has.
 const MIN_BROKERS: usize = 3;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
 }
 
 fn have(tool: &str) -> bool {
     Command::new(tool).arg("-version").output().is_ok()
-}
-
-/// The bundled platform and every golden case that compiles (has expected.yaml).
-fn valid_cases() -> Vec<(String, PathBuf)> {
-    let root = repo();
-    let mut cases = vec![("platform.kdl".to_string(), root.join("platform.kdl"))];
-    let mut golden: Vec<PathBuf> = std::fs::read_dir(root.join("golden"))
-        .expect("golden/")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.join("expected.yaml").is_file() && p.join("platform.kdl").is_file())
-        .collect();
-    golden.sort();
-    for g in golden {
-        cases.push((format!("golden/{}", g.file_name().unwrap().to_string_lossy()), g.join("platform.kdl")));
-    }
-    cases
 }
 
 fn emitted(spec: &Path) -> Vec<Value> {

@@ -7,13 +7,12 @@
 mod support;
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use strata::manifest::{ManifestSet, Placement, Stage};
 use strata::reconcile::apply::{ApplyOptions, Silent, apply};
-use strata::reconcile::{Action, Kube, ReconcileError, Target, client};
+use strata::reconcile::{Action, ReconcileError};
 use support::*;
 
 /// A platform of `tenants` (name, pods quota), each in namespace `<platform>-<name>`.
@@ -454,16 +453,6 @@ fn least_privilege_token_gets_a_clear_forbidden_error() {
 
 // ---- library-level tests: objects strata's own nodes do not emit yet (KafkaTopic) are added to the
 // compiled set directly, then go through the same engine as `strata apply`.
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
-}
-
-async fn connect(kc: &Path) -> Arc<Kube> {
-    let (config, ctx) =
-        client::load_kubeconfig(&Target { kubeconfig: Some(kc.to_path_buf()), context: None }).expect("kubeconfig");
-    Arc::new(Kube::connect(config, &ctx).await.expect("connect"))
-}
 
 /// Compiles `spec` and adds KafkaTopics `topics` in the first tenant's namespace.
 fn compile_with_topics(dir: &Path, topics: &[&str]) -> (strata::Compilation, ManifestSet) {

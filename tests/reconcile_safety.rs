@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use strata::manifest::{ManifestSet, Placement, Stage};
 use strata::reconcile::apply::{ApplyOptions, Silent, apply};
-use strata::reconcile::{Action, Kube, ReconcileError, Target, client, lock};
+use strata::reconcile::{Action, ReconcileError, lock};
 use support::*;
 
 fn header(platform: &str) -> String {
@@ -49,16 +49,6 @@ fn object<'a>(report: &'a Value, kind: &str, name: &str) -> &'a Value {
         .as_array()
         .and_then(|o| o.iter().find(|o| o["kind"] == kind && o["name"] == name))
         .unwrap_or_else(|| panic!("{kind}/{name} not in the report: {report}"))
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
-}
-
-async fn connect(kc: &Path) -> Arc<Kube> {
-    let (config, ctx) =
-        client::load_kubeconfig(&Target { kubeconfig: Some(kc.to_path_buf()), context: None }).expect("kubeconfig");
-    Arc::new(Kube::connect(config, &ctx).await.expect("connect"))
 }
 
 fn lease_holder(kc: &Path, platform: &str) -> String {

@@ -47,6 +47,35 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The specs every "all of strata's output" test judges: the bundled platform and every valid golden case
+/// (a `golden/*/expected.yaml` exists), named for messages.
+pub fn valid_cases() -> Vec<(String, PathBuf)> {
+    let root = repo();
+    let mut cases = vec![("bundled platform.kdl".to_string(), root.join("platform.kdl"))];
+    let mut golden: Vec<PathBuf> = std::fs::read_dir(root.join("golden"))
+        .expect("golden/")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join("expected.yaml").is_file() && p.join("platform.kdl").is_file())
+        .collect();
+    golden.sort();
+    for g in golden {
+        cases.push((format!("golden/{}", g.file_name().unwrap().to_string_lossy()), g.join("platform.kdl")));
+    }
+    cases
+}
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
+}
+
+/// A client for the test cluster of kubeconfig `kc`, as `apply` builds one.
+pub async fn connect(kc: &Path) -> Arc<strata::reconcile::Kube> {
+    let target = strata::reconcile::Target { kubeconfig: Some(kc.to_path_buf()), context: None };
+    let (config, ctx) = strata::reconcile::client::load_kubeconfig(&target).expect("kubeconfig");
+    Arc::new(strata::reconcile::Kube::connect(config, &ctx).await.expect("connect"))
+}
+
 /// A unique suffix per test process and call, so parallel tests and reruns against a reused cluster
 /// never share names.
 pub fn unique(prefix: &str) -> String {
