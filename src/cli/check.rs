@@ -31,7 +31,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> i32 {
-    let mut c = crate::compile_path(&a.spec.spec);
+    let mut c = a.spec.compile();
     c.diagnostics.retain_notes(a.explain);
     report(&c.sources, &c.diagnostics, a.format);
     let failed = c.diagnostics.has_errors() || (a.deny_warnings && c.diagnostics.warning_count() > 0);
