@@ -278,3 +278,51 @@ fn every_kdl_newline_counts_as_a_line() {
         assert_eq!(loc, "platform.kdl:4:8", "line end {nl:?}");
     }
 }
+
+// ---- point 2: secrets in Spark and Flink settings and URIs ----
+
+fn count(c: &strata::Compilation, code: &str) -> usize {
+    c.diagnostics.iter().filter(|d| d.code == code).count()
+}
+
+#[test]
+fn spark_credentials_in_conf_and_uris_are_refused() {
+    let c = compile_mem(
+        r#"platform "p"
+tenant "t"
+spark-job "j" tenant="t" {
+    image "registry.acme.io/j:1.0" spark-version="3.5.1"
+    main "s3a://AKIA:wJalrXUt@bucket/app.jar" class="com.acme.Main"
+    conf "spark.hadoop.fs.s3a.secret.key" "wJalrXUtnFEMI"
+    conf "spark.hadoop.fs.s3a.access.key" "AKIAIOSFODNN7EXAMPLE"
+    conf "spark.ssl.keyStorePassword" "hunter2"
+    hadoop-conf "fs.azure.account.key.acme.blob.core.windows.net" "c2VjcmV0"
+    hadoop-conf "fs.azure.sas.data.acme.blob.core.windows.net" "sv=2024&sig=abc"
+    deps {
+        repositories "https://deploy:tok3n@maven.acme.io/releases"
+    }
+    driver size="s"
+    executors 1 size="s"
+}
+"#,
+    );
+    assert_eq!(count(&c, "strata::spark::literal-secret"), 6, "{:?}", codes(&c));
+}
+
+#[test]
+fn flink_uris_with_passwords_are_refused() {
+    let c = compile_mem(
+        r#"platform "p"
+tenant "t"
+flink-job "f" tenant="t" {
+    image "flink:1.20.1"
+    jar "https://u:pw@repo.acme.io/job.jar" version="1.20"
+    parallelism 1
+    jobmanager size="s"
+    taskmanager size="s"
+    checkpoints every="1m" dir="s3://k:s@cp/f" savepoint-dir="s3://k:s@sp/f"
+}
+"#,
+    );
+    assert_eq!(count(&c, "strata::flink::literal-secret"), 3, "{:?}", codes(&c));
+}

@@ -104,6 +104,19 @@ fn check_job(p: &Platform, job: &FlinkJob, d: &mut Diagnostics) {
     for e in &job.env {
         check_env(e, "strata::flink::env-name", "strata::flink::literal-secret", d);
     }
+    crate::check::workload::check_job_uris(&flink_uris(job), "strata::flink::literal-secret", d);
+}
+
+/// The URI-valued fields of a job, each with the name the message gives it.
+fn flink_uris(job: &FlinkJob) -> Vec<(&'static str, &Spanned<String>)> {
+    let mut out = Vec::new();
+    out.extend(job.jar.as_ref().map(|j| ("jar", &j.uri)));
+    if let Some(c) = &job.checkpoints {
+        out.extend(c.dir.as_ref().map(|u| ("checkpoints dir", u)));
+        out.extend(c.savepoint_dir.as_ref().map(|u| ("checkpoints savepoint-dir", u)));
+    }
+    out.extend(job.high_availability.as_ref().and_then(|h| h.dir.as_ref()).map(|u| ("high-availability dir", u)));
+    out
 }
 
 fn check_version(v: &Spanned<String>, d: &mut Diagnostics) {

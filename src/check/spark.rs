@@ -206,6 +206,7 @@ fn check_job(p: &Platform, j: &SparkJob, d: &mut Diagnostics) {
     check_image(j, d);
     check_main(j, d);
     check_conf(j, tenant.map(|t| t.namespace.value.as_str()), d);
+    check_secrets(j, d);
     match &j.driver {
         Some(r) => check_role(p, j, r, "driver", d),
         None => {
@@ -372,6 +373,31 @@ impl SparkJob {
     fn type_reason(&self) -> &'static str {
         if self.app_type.is_some() { "(set here)" } else { "(inferred from the main file)" }
     }
+}
+
+/// No credential in plain text: a `conf`/`hadoop-conf` key that holds one (`spark.hadoop.fs.s3a.secret.key`,
+/// `fs.azure.account.key.*`, `*.password`, `*.token`, SAS signatures) or a URI with a password, in a setting
+/// or in `main` and `deps`. S3A's `fs.s3a.access.key` is the key's id (AWS: "access key ID", which names the
+/// credential), and `fs.s3a.secret.key` the secret (hadoop-aws `index.md`, "Authentication properties").
+fn check_secrets(j: &SparkJob, d: &mut Diagnostics) {
+    const CODE: &str = "strata::spark::literal-secret";
+    // A key the operator denies is reported as that (its fix is to remove it), not twice.
+    for (k, v) in j.conf.iter().filter(|(k, _)| denied(&k.value).is_none()).chain(&j.hadoop_conf) {
+        crate::check::workload::check_literal(k, v, "conf", CODE, d);
+    }
+    let mut uris: Vec<(&str, &Spanned<String>)> = Vec::new();
+    uris.extend(j.main_file.as_ref().map(|m| ("main", m)));
+    let deps = &j.deps;
+    for (what, list) in [
+        ("deps jars", &deps.jars),
+        ("deps files", &deps.files),
+        ("deps py-files", &deps.py_files),
+        ("deps archives", &deps.archives),
+        ("deps repositories", &deps.repositories),
+    ] {
+        uris.extend(list.iter().map(|u| (what, u)));
+    }
+    crate::check::workload::check_job_uris(&uris, CODE, d);
 }
 
 fn check_conf(j: &SparkJob, namespace: Option<&str>, d: &mut Diagnostics) {
