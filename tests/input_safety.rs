@@ -326,3 +326,15 @@ flink-job "f" tenant="t" {
     );
     assert_eq!(count(&c, "strata::flink::literal-secret"), 3, "{:?}", codes(&c));
 }
+
+// ---- point 13: names the API server refuses ----
+
+#[test]
+fn label_keys_values_and_tenant_names_the_api_server_refuses_fail_check() {
+    let c = compile_mem(
+        "platform \"p\"\ntenant \"t\" {\n    label \"a: b\" \"x\"\n    label \"team\" \"---\"\n    label \"\u{430}pp\" \"ok\"\n    label \"acme.io/tier\" \"g\u{200b}old\"\n    label \"acme.io/ok\" \"fine\"\n}\ntenant \"\u{442}enant\"\ntenant \"zero\u{200b}width\"\n",
+    );
+    assert_eq!(count(&c, "strata::tenant::label-key"), 2, "{:?}", codes(&c));
+    assert_eq!(count(&c, "strata::tenant::label-value"), 2, "{:?}", codes(&c));
+    assert_eq!(count(&c, "strata::tenant::name"), 2, "{:?}", codes(&c));
+}
