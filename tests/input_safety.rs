@@ -338,3 +338,42 @@ fn label_keys_values_and_tenant_names_the_api_server_refuses_fail_check() {
     assert_eq!(count(&c, "strata::tenant::label-value"), 2, "{:?}", codes(&c));
     assert_eq!(count(&c, "strata::tenant::name"), 2, "{:?}", codes(&c));
 }
+
+// ---- point 12: what `restricted` must guarantee (Spark) ----
+
+#[test]
+fn restricted_spark_jobs_refuse_root_and_host_path_volumes() {
+    let job = |tenant: &str, extra: &str| {
+        format!(
+            "spark-job \"j{tenant}\" tenant=\"{tenant}\" {{\n    image \"registry.acme.io/j:1.0\" spark-version=\"3.5.1\"\n    main \"local:///opt/app.jar\" class=\"com.acme.Main\"\n    {extra}\n    driver size=\"s\"\n    executors 1 size=\"s\"\n}}\n"
+        )
+    };
+    let text = format!(
+        "platform \"p\"\ntenant \"r\"\ntenant \"b\" pod-security=\"baseline\"\ntenant \"x\" pod-security=\"privileged\"\n{}{}{}{}",
+        job("r", "security \"restricted\" run-as-user=0"),
+        job("r", "conf \"spark.kubernetes.driver.volumes.hostPath.data.mount.path\" \"/data\""),
+        job("b", "conf \"spark.kubernetes.executor.volumes.hostPath.data.options.path\" \"/var\""),
+        job("x", "conf \"spark.kubernetes.executor.volumes.hostPath.data.options.path\" \"/var\""),
+    );
+    let c = compile_mem(&text);
+    assert_eq!(count(&c, "strata::spark::run-as-user"), 1, "{:?}", codes(&c));
+    assert_eq!(count(&c, "strata::spark::host-path"), 2, "{:?}", codes(&c));
+}
+
+#[test]
+fn restricted_flink_jobs_refuse_host_network_and_service_account_overrides() {
+    let job = |name: &str, tenant: &str, config: &str| {
+        format!(
+            "flink-job \"{name}\" tenant=\"{tenant}\" {{\n    image \"flink:1.20.1\"\n    jar \"local:///opt/flink/usrlib/j.jar\" version=\"1.20\"\n    parallelism 1\n    jobmanager size=\"s\"\n    taskmanager size=\"s\"\n    {config}\n}}\n"
+        )
+    };
+    let text = format!(
+        "platform \"p\"\ntenant \"r\"\ntenant \"x\" pod-security=\"privileged\"\n{}{}{}{}",
+        job("a", "r", "config \"kubernetes.hostnetwork.enabled\" #true"),
+        job("b", "r", "config \"kubernetes.jobmanager.service-account\" \"admin\""),
+        job("c", "r", "config \"kubernetes.hostnetwork.enabled\" #false"),
+        job("d", "x", "config \"kubernetes.hostnetwork.enabled\" #true"),
+    );
+    let c = compile_mem(&text);
+    assert_eq!(count(&c, "strata::flink::pod-security"), 2, "{:?}", codes(&c));
+}

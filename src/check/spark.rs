@@ -207,6 +207,7 @@ fn check_job(p: &Platform, j: &SparkJob, d: &mut Diagnostics) {
     check_main(j, d);
     check_conf(j, tenant.map(|t| t.namespace.value.as_str()), d);
     check_secrets(j, d);
+    check_pod_security(j, tenant, d);
     match &j.driver {
         Some(r) => check_role(p, j, r, "driver", d),
         None => {
@@ -372,6 +373,39 @@ impl SparkJob {
 
     fn type_reason(&self) -> &'static str {
         if self.app_type.is_some() { "(set here)" } else { "(inferred from the main file)" }
+    }
+}
+
+/// What Pod Security admission would refuse or the kubelet would not start, caught here:
+/// - `security "restricted" run-as-user=0`: restricted pods get `runAsNonRoot`, which the kubelet refuses for
+///   uid 0 (Pod Security Standards, "Running as Non-root"; pod-security-admission `check_runAsNonRoot.go`);
+/// - hostPath volumes through `spark.kubernetes.{driver,executor}.volumes.hostPath.*`: forbidden from
+///   `baseline` up ("HostPath Volumes", kubernetes.io/docs/concepts/security/pod-security-standards;
+///   pod-security-admission `check_hostPathVolumes.go`), allowed only in a `privileged` tenant.
+fn check_pod_security(j: &SparkJob, tenant: Option<&Tenant>, d: &mut Diagnostics) {
+    if let Security::Restricted { run_as_user: 0 } = j.security.value {
+        d.push(
+            Diagnostic::error("strata::spark::run-as-user", "restricted Spark pods cannot run as root")
+                .at(j.security.span, "uid 0 with `runAsNonRoot`: the kubelet refuses to start the driver")
+                .help("give a non-zero uid (the Spark image's user is 185), or remove `run-as-user`"),
+        );
+    }
+    let Some(t) = tenant else { return };
+    if t.pod_security.value == PodSecurity::Privileged {
+        return;
+    }
+    for (k, _) in &j.conf {
+        let host_path = ["spark.kubernetes.driver.volumes.hostPath.", "spark.kubernetes.executor.volumes.hostPath."]
+            .iter()
+            .any(|p| k.value.starts_with(p));
+        if host_path {
+            d.push(
+                Diagnostic::error("strata::spark::host-path", format!("`{}` mounts a hostPath volume", k.value))
+                    .at(k.span, "hostPath volumes are forbidden by Pod Security `baseline` and `restricted`")
+                    .also(t.name.span, format!("tenant `{}` enforces `{}`", t.name.value, t.pod_security.value.as_str()))
+                    .help("use a PersistentVolumeClaim (`spark.kubernetes.driver.volumes.persistentVolumeClaim.*`), or move the job to a tenant with `pod-security=\"privileged\"` (a documented per-tenant exception)"),
+            );
+        }
     }
 }
 
