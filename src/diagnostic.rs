@@ -5,10 +5,10 @@
 use std::fmt;
 use std::path::Path;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceSpan};
 use serde::Serialize;
 
-use crate::source::{SourceMap, Span};
+use crate::source::{SourceFile, SourceMap, Span};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -213,23 +213,23 @@ impl<'a> Renderer<'a> {
 
     pub fn json(&self, diags: &'a Diagnostics) -> String {
         #[derive(Serialize)]
-        struct JLabel<'x> {
-            file: &'x str,
+        struct JLabel {
+            file: String,
             line: usize,
             column: usize,
             end_line: usize,
             end_column: usize,
-            message: &'x str,
+            message: String,
         }
         #[derive(Serialize)]
         struct JDiag<'x> {
             severity: Severity,
             code: &'x str,
-            message: &'x str,
-            primary: Option<JLabel<'x>>,
-            secondary: Vec<JLabel<'x>>,
-            help: Option<&'x str>,
-            notes: &'x [String],
+            message: String,
+            primary: Option<JLabel>,
+            secondary: Vec<JLabel>,
+            help: Option<String>,
+            notes: Vec<String>,
         }
         #[derive(Serialize)]
         struct JOut<'x> {
@@ -237,11 +237,19 @@ impl<'a> Renderer<'a> {
             warnings: usize,
             diagnostics: Vec<JDiag<'x>>,
         }
-        let label = |l: &'a Label| -> JLabel<'a> {
+        // Escaped like the human form: a tool may show these strings on a terminal.
+        let label = |l: &'a Label| -> JLabel {
             let f = self.sources.get(l.span.file);
             let (line, column) = f.line_col(l.span.start);
             let (end_line, end_column) = f.line_col(l.span.end);
-            JLabel { file: &f.name, line, column, end_line, end_column, message: &l.message }
+            JLabel {
+                file: escape_controls(&f.name),
+                line,
+                column,
+                end_line,
+                end_column,
+                message: escape_controls(&l.message),
+            }
         };
         let out = JOut {
             errors: diags.error_count(),
@@ -252,11 +260,11 @@ impl<'a> Renderer<'a> {
                 .map(|d| JDiag {
                     severity: d.severity,
                     code: d.code,
-                    message: &d.message,
+                    message: escape_controls(&d.message),
                     primary: d.primary.as_ref().map(label),
                     secondary: d.secondary.iter().map(label).collect(),
-                    help: d.help.as_deref(),
-                    notes: &d.notes,
+                    help: d.help.as_deref().map(escape_controls),
+                    notes: d.notes.iter().map(|n| escape_controls(n)).collect(),
                 })
                 .collect(),
         };
@@ -273,9 +281,9 @@ impl<'a> Renderer<'a> {
                 Severity::Warning => "warning",
                 Severity::Note => "notice",
             };
-            let mut msg = format!("{} [{}]", d.message, d.code);
+            let mut msg = format!("{} [{}]", escape_controls(&d.message), d.code);
             if let Some(h) = &d.help {
-                msg.push_str(&format!("\nhelp: {h}"));
+                msg.push_str(&format!("\nhelp: {}", escape_controls(h)));
             }
             match &d.primary {
                 Some(l) => {
@@ -284,7 +292,7 @@ impl<'a> Renderer<'a> {
                     let (end_line, end_col) = f.line_col(l.span.end);
                     out.push_str(&format!(
                         "::{level} file={},line={line},col={col},endLine={end_line},endColumn={end_col},title={}::{}\n",
-                        gh_escape_prop(&annotation_path(f)),
+                        gh_escape_prop(&escape_controls(&annotation_path(f))),
                         gh_escape_prop(d.code),
                         gh_escape_data(&msg)
                     ));
@@ -335,7 +343,7 @@ fn gh_escape_prop(s: &str) -> String {
 struct MietteView<'a> {
     diag: &'a Diagnostic,
     code: String,
-    source: Option<NamedSource<std::sync::Arc<str>>>,
+    source: Option<Snippet>,
     labels: Vec<LabeledSpan>,
     related: Vec<MietteView<'a>>,
     severity: miette::Severity,
@@ -350,15 +358,16 @@ impl<'a> MietteView<'a> {
             Severity::Warning => miette::Severity::Warning,
             Severity::Note => miette::Severity::Advice,
         };
-        let mut help = diag.help.clone();
+        let mut help = diag.help.as_deref().map(escape_controls);
         for n in &diag.notes {
             let h = help.get_or_insert_with(String::new);
             if !h.is_empty() {
                 h.push('\n');
             }
             h.push_str("note: ");
-            h.push_str(n);
+            h.push_str(&escape_controls(n));
         }
+        let label_text = |l: &Label| Some(escape_controls(&l.message)).filter(|m| !m.is_empty());
         let Some(primary) = &diag.primary else {
             return MietteView {
                 diag,
@@ -367,54 +376,246 @@ impl<'a> MietteView<'a> {
                 labels: Vec::new(),
                 related: Vec::new(),
                 severity,
-                message: diag.message.clone(),
+                message: escape_controls(&diag.message),
                 help,
             };
         };
         let file = sources.get(primary.span.file);
-        let mut labels = vec![LabeledSpan::new_primary_with_span(
-            Some(primary.message.clone()).filter(|m| !m.is_empty()),
-            to_source_span(primary.span),
-        )];
+        let mut same_file = vec![primary];
         let mut related = Vec::new();
         for l in &diag.secondary {
             if l.span.file == primary.span.file {
-                labels.push(LabeledSpan::new_with_span(
-                    Some(l.message.clone()).filter(|m| !m.is_empty()),
-                    to_source_span(l.span),
-                ));
+                same_file.push(l);
             } else {
                 let other = sources.get(l.span.file);
+                let (snippet, spans) = Snippet::new(other, &[l.span]);
                 related.push(MietteView {
                     diag,
                     code: String::new(),
-                    source: Some(NamedSource::new(&other.name, other.text.clone())),
-                    labels: vec![LabeledSpan::new_primary_with_span(
-                        Some(l.message.clone()).filter(|m| !m.is_empty()),
-                        to_source_span(l.span),
-                    )],
+                    source: Some(snippet),
+                    labels: vec![LabeledSpan::new_primary_with_span(label_text(l), spans[0])],
                     related: Vec::new(),
                     severity: miette::Severity::Advice,
-                    message: format!("{} (in {})", l.message, other.name),
+                    message: format!("{} (in {})", escape_controls(&l.message), escape_controls(&other.name)),
                     help: None,
                 });
             }
         }
+        // An opaque file (not KDL) shows the primary label's line only: never more of what it holds.
+        if file.opaque {
+            same_file.truncate(1);
+        }
+        let spans: Vec<Span> = same_file.iter().map(|l| l.span).collect();
+        let (snippet, mapped) = Snippet::new(file, &spans);
+        let labels = same_file
+            .iter()
+            .zip(mapped)
+            .enumerate()
+            .map(|(i, (l, span))| {
+                if i == 0 {
+                    LabeledSpan::new_primary_with_span(label_text(l), span)
+                } else {
+                    LabeledSpan::new_with_span(label_text(l), span)
+                }
+            })
+            .collect();
         MietteView {
             diag,
             code: diag.code.to_string(),
-            source: Some(NamedSource::new(&file.name, file.text.clone())),
+            source: Some(snippet),
             labels,
             related,
             severity,
-            message: diag.message.clone(),
+            message: escape_controls(&diag.message),
             help,
         }
     }
 }
 
-fn to_source_span(s: Span) -> SourceSpan {
-    SourceSpan::new((s.start as usize).into(), s.len())
+/// Characters that act on a terminal instead of showing: C0 and C1 controls (ESC starts colour, cursor and
+/// title sequences; U+009B is a one-byte CSI), DEL, the Unicode bidi overrides and isolates (which reorder
+/// what is shown, CVE-2021-42574), and the line and paragraph separators. Newlines and tabs are layout.
+fn is_terminal_control(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// `s` with every terminal control character written as a visible escape (`\u{1b}`): spec strings reach
+/// messages, labels, help and snippets, and a spec must not be able to drive the reader's terminal.
+pub fn escape_controls(s: &str) -> String {
+    if !s.chars().any(is_terminal_control) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_terminal_control(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Lines longer than this (in characters) are shown as a window around their labels.
+const MAX_SHOWN_LINE: usize = 400;
+/// Characters kept on each side of the labels in a windowed line.
+const WINDOW_MARGIN: usize = 60;
+
+/// What miette is given to render: only the lines a diagnostic shows (its labels' lines and one line of
+/// context each side), with terminal controls escaped, every KDL line end as `\n`, and very long lines cut
+/// to a window around the labels (miette's renderer panics past column 65,535 and would print the whole
+/// line). Line numbers and the header's column are those of the original file.
+#[derive(Debug)]
+struct Snippet {
+    name: String,
+    text: String,
+    /// 0-based line of the original file where `text` starts.
+    first_line: usize,
+    /// The primary label's offset in `text`, and its 0-based column (in characters) in the original file.
+    primary: (usize, usize),
+}
+
+impl Snippet {
+    /// The snippet for labels `spans` (all in `file`; the first is the primary) and the spans mapped into it.
+    fn new(file: &SourceFile, spans: &[Span]) -> (Snippet, Vec<SourceSpan>) {
+        let text: &str = &file.text;
+        let context = if file.opaque { 0 } else { 1 };
+        // Labels clipped to the file, and in an opaque file to their first line.
+        let clipped: Vec<(usize, usize)> = spans
+            .iter()
+            .map(|s| {
+                let start = (s.start as usize).min(text.len());
+                let mut end = (s.end as usize).clamp(start, text.len());
+                if file.opaque {
+                    end = end.min(file.line_range(file.line_of(start as u32)).1.max(start));
+                }
+                (start, end)
+            })
+            .collect();
+        let line_of = |o: usize| file.line_of(o as u32);
+        let first = clipped.iter().map(|(s, _)| line_of(*s)).min().unwrap_or(0).saturating_sub(context);
+        let last = clipped
+            .iter()
+            .map(|(s, e)| line_of(e.saturating_sub(1).max(*s)))
+            .max()
+            .unwrap_or(0)
+            .saturating_add(context)
+            .min(file.line_count().saturating_sub(1));
+
+        // (original offset, snippet offset) of every character kept, in order.
+        let mut map: Vec<(usize, usize)> = Vec::new();
+        let mut out = String::new();
+        for line in first..=last {
+            let (ls, le) = file.line_range(line);
+            let (ws, we) = window(text, ls, le, &clipped);
+            if ws > ls {
+                out.push('…');
+            }
+            for (i, c) in text[ws..we].char_indices() {
+                map.push((ws + i, out.len()));
+                if is_terminal_control(c) || c == '\u{85}' || c == '\u{c}' {
+                    out.push_str(&format!("\\u{{{:x}}}", c as u32));
+                } else {
+                    out.push(c);
+                }
+            }
+            if we < le {
+                out.push('…');
+            }
+            // Every line end the file has, including the last shown line's: miette shows an empty context
+            // line only when a line end follows it.
+            if line + 1 < file.line_count() {
+                map.push((le, out.len()));
+                out.push('\n');
+            }
+        }
+        let end_offset = out.len();
+        let to_snippet = |o: usize| {
+            let i = map.partition_point(|(orig, _)| *orig < o);
+            map.get(i).map_or(end_offset, |(_, s)| *s)
+        };
+        let mapped: Vec<SourceSpan> = clipped
+            .iter()
+            .map(|(s, e)| {
+                let (a, b) = (to_snippet(*s), to_snippet(*e));
+                SourceSpan::new(a.into(), b.saturating_sub(a))
+            })
+            .collect();
+        let primary_col = clipped.first().map_or(0, |(s, _)| file.line_col(*s as u32).1 - 1);
+        let primary_at = mapped.first().map_or(0, |s| s.offset());
+        let snippet = Snippet {
+            name: escape_controls(&file.name),
+            text: out,
+            first_line: first,
+            primary: (primary_at, primary_col),
+        };
+        (snippet, mapped)
+    }
+}
+
+/// The part of line `ls..le` to show: the whole line when it is short, else the labels on it with a margin
+/// (or its start, for a context line). Returned offsets lie on character boundaries.
+fn window(text: &str, ls: usize, le: usize, labels: &[(usize, usize)]) -> (usize, usize) {
+    let line = &text[ls..le];
+    if line.len() <= MAX_SHOWN_LINE || line.chars().count() <= MAX_SHOWN_LINE {
+        return (ls, le);
+    }
+    let on_line: Vec<(usize, usize)> =
+        labels.iter().filter(|(s, e)| *s <= le && *e >= ls).map(|(s, e)| ((*s).max(ls), (*e).min(le))).collect();
+    let (from, to) = match (on_line.iter().map(|l| l.0).min(), on_line.iter().map(|l| l.1).max()) {
+        (Some(a), Some(b)) => (a, b),
+        _ => (ls, ls),
+    };
+    // Characters, not bytes: step back and forth over whole characters.
+    let back = |mut o: usize, n: usize| {
+        for _ in 0..n {
+            match text[ls..o].chars().next_back() {
+                Some(c) => o -= c.len_utf8(),
+                None => break,
+            }
+        }
+        o
+    };
+    let fwd = |mut o: usize, n: usize| {
+        for _ in 0..n {
+            match text[o..le].chars().next() {
+                Some(c) => o += c.len_utf8(),
+                None => break,
+            }
+        }
+        o
+    };
+    let start = back(from, WINDOW_MARGIN);
+    // A label longer than the window shows its start.
+    let to = to.min(fwd(from, MAX_SHOWN_LINE - 2 * WINDOW_MARGIN));
+    (start, fwd(to, WINDOW_MARGIN))
+}
+
+impl miette::SourceCode for Snippet {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner = self.text.as_str().read_span(span, context_lines_before, context_lines_after)?;
+        // The header's `line:col` comes from the primary label read without context: report the original
+        // file's column (in characters, like every other location strata prints).
+        let column =
+            if context_lines_before == 0 && span.offset() == self.primary.0 { self.primary.1 } else { inner.column() };
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line() + self.first_line,
+            column,
+            // miette counts lines from the start of the source; it merges nearby labels into one excerpt by
+            // comparing these counts, so they stay in the original file's terms.
+            inner.line_count() + self.first_line,
+        )))
+    }
 }
 
 impl fmt::Debug for MietteView<'_> {

@@ -67,22 +67,76 @@ pub struct SourceFile {
     pub name: String,
     pub path: PathBuf,
     pub text: Arc<str>,
+    /// Not spec text: the file failed to parse as KDL or to decode as UTF-8 (it may be any file a hostile
+    /// include named). Diagnostics show at most the offending line of it.
+    pub opaque: bool,
     line_starts: Vec<u32>,
+}
+
+/// The line ends of KDL 2.0 (spec, "Newline"): CRLF, CR, LF, NEL, FF, LS and PS. Editors break lines at
+/// the same characters, so line numbers strata prints match the line an editor shows.
+pub fn newline_len(text: &str, at: usize) -> usize {
+    let b = text.as_bytes();
+    match b.get(at) {
+        Some(b'\r') if b.get(at + 1) == Some(&b'\n') => 2,
+        Some(b'\r' | b'\n' | 0x0c) => 1,
+        Some(0xc2) if b.get(at + 1) == Some(&0x85) => 2,
+        Some(0xe2) if b.get(at + 1) == Some(&0x80) && matches!(b.get(at + 2), Some(0xa8 | 0xa9)) => 3,
+        _ => 0,
+    }
+}
+
+/// Byte offsets where each line starts (the first is 0).
+pub fn line_starts(text: &str) -> Vec<u32> {
+    let mut starts = vec![0u32];
+    let mut i = 0;
+    let b = text.as_bytes();
+    while i < b.len() {
+        match newline_len(text, i) {
+            0 => i += 1,
+            n => {
+                i += n;
+                starts.push(i as u32);
+            }
+        }
+    }
+    starts
 }
 
 impl SourceFile {
     pub fn new(name: String, path: PathBuf, text: Arc<str>) -> Self {
-        let mut line_starts = vec![0u32];
-        line_starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| (i + 1) as u32));
-        SourceFile { name, path, text, line_starts }
+        let line_starts = line_starts(&text);
+        SourceFile { name, path, text, opaque: false, line_starts }
+    }
+
+    /// Byte range of 0-based line `line`, without its line end.
+    pub fn line_range(&self, line: usize) -> (usize, usize) {
+        let start = self.line_starts.get(line).map_or(self.text.len(), |s| *s as usize);
+        let mut end = self.line_starts.get(line + 1).map_or(self.text.len(), |s| *s as usize);
+        if line + 1 < self.line_starts.len()
+            && let Some(n) = (1..=3).rev().find(|&n| end >= start + n && newline_len(&self.text, end - n) == n)
+        {
+            end -= n;
+        }
+        (start, end)
+    }
+
+    /// Number of lines (a final line end starts no extra line unless text follows it).
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// 0-based line of a byte offset.
+    pub fn line_of(&self, offset: u32) -> usize {
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
-        let line = match self.line_starts.binary_search(&offset) {
-            Ok(i) => i,
-            Err(i) => i - 1,
-        };
+        let line = self.line_of(offset);
         let start = self.line_starts[line] as usize;
         let end = (offset as usize).min(self.text.len());
         let col = self.text.get(start..end).map_or(end - start, |s| s.chars().count());
@@ -108,6 +162,11 @@ impl SourceMap {
 
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
+    }
+
+    /// Marks a file as not spec text (see [`SourceFile::opaque`]).
+    pub fn set_opaque(&mut self, id: FileId) {
+        self.files[id.0 as usize].opaque = true;
     }
 
     pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
@@ -140,5 +199,16 @@ mod tests {
         assert_eq!(f.line_col(3), (2, 1));
         // 'ç' is two bytes but one column.
         assert_eq!(f.line_col(5), (2, 2));
+    }
+
+    #[test]
+    fn every_kdl_line_end_starts_a_line() {
+        for nl in ["\n", "\r\n", "\r", "\u{85}", "\u{c}", "\u{2028}", "\u{2029}"] {
+            let text = format!("a{nl}b{nl}c");
+            let f = SourceFile::new("a.kdl".into(), "a.kdl".into(), text.clone().into());
+            let c = text.find('c').unwrap() as u32;
+            assert_eq!(f.line_col(c), (3, 1), "{nl:?}");
+            assert_eq!(f.line_range(1), (1 + nl.len(), 2 + nl.len()), "{nl:?}");
+        }
     }
 }

@@ -104,6 +104,55 @@ fn check_job(p: &Platform, job: &FlinkJob, d: &mut Diagnostics) {
     for e in &job.env {
         check_env(e, "strata::flink::env-name", "strata::flink::literal-secret", d);
     }
+    crate::check::workload::check_job_uris(&flink_uris(job), "strata::flink::literal-secret", d);
+    check_pod_security_config(p, job, d);
+}
+
+/// `config` keys that take a job out of what its tenant's Pod Security level guarantees, refused unless the
+/// tenant is `privileged` (the documented per-tenant exception):
+/// - `kubernetes.hostnetwork.enabled`: host namespaces are forbidden from `baseline` up (Pod Security
+///   Standards, "Host Namespaces"; pod-security-admission `check_hostNamespaces.go`);
+/// - `kubernetes.service-account`, `kubernetes.jobmanager.service-account`,
+///   `kubernetes.taskmanager.service-account`: the pods would run under another identity than the one
+///   strata grants (Flink `KubernetesConfigOptions`).
+fn check_pod_security_config(p: &Platform, job: &FlinkJob, d: &mut Diagnostics) {
+    let Some(t) = p.tenants.iter().find(|t| t.name.value == job.tenant.value) else { return };
+    if t.pod_security.value == crate::model::PodSecurity::Privileged {
+        return;
+    }
+    for (k, v) in &job.config {
+        let why = match k.value.as_str() {
+            "kubernetes.hostnetwork.enabled"
+                if !matches!(&v.value, Scalar::Bool(false)) && !matches!(&v.value, Scalar::Str(s) if s == "false") =>
+            {
+                "host networking is forbidden by Pod Security `baseline` and `restricted`"
+            }
+            "kubernetes.service-account"
+            | "kubernetes.jobmanager.service-account"
+            | "kubernetes.taskmanager.service-account" => {
+                "the pods would run under a ServiceAccount strata does not manage"
+            }
+            _ => continue,
+        };
+        d.push(
+            Diagnostic::error("strata::flink::pod-security", format!("`{}` is not allowed in tenant `{}`", k.value, t.name.value))
+                .at(k.span, why)
+                .also(t.name.span, format!("the tenant enforces Pod Security `{}`", t.pod_security.value.as_str()))
+                .help("remove it, or run the job in a tenant with `pod-security=\"privileged\"` (a documented per-tenant exception)"),
+        );
+    }
+}
+
+/// The URI-valued fields of a job, each with the name the message gives it.
+fn flink_uris(job: &FlinkJob) -> Vec<(&'static str, &Spanned<String>)> {
+    let mut out = Vec::new();
+    out.extend(job.jar.as_ref().map(|j| ("jar", &j.uri)));
+    if let Some(c) = &job.checkpoints {
+        out.extend(c.dir.as_ref().map(|u| ("checkpoints dir", u)));
+        out.extend(c.savepoint_dir.as_ref().map(|u| ("checkpoints savepoint-dir", u)));
+    }
+    out.extend(job.high_availability.as_ref().and_then(|h| h.dir.as_ref()).map(|u| ("high-availability dir", u)));
+    out
 }
 
 fn check_version(v: &Spanned<String>, d: &mut Diagnostics) {

@@ -65,6 +65,57 @@ pub fn dns1123_subdomain(name: &str) -> Option<String> {
     None
 }
 
+/// The name part of a qualified name or a label value: alphanumeric at both ends, `-`, `_`, `.` inside
+/// (apimachinery `qualifiedNameFmt`/`labelValueFmt`, k8s.io/apimachinery pkg/util/validation/validation.go).
+fn label_chars(s: &str) -> Option<String> {
+    if let Some(c) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))) {
+        return Some(format!(
+            "contains `{}`; only ASCII letters, digits, `-`, `_` and `.` are allowed",
+            c.escape_debug()
+        ));
+    }
+    if !s.starts_with(|c: char| c.is_ascii_alphanumeric()) || !s.ends_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Some("must start and end with a letter or digit".into());
+    }
+    None
+}
+
+/// Why `key` is not a label (or annotation) key the API server accepts, or `None`: apimachinery's
+/// `IsQualifiedName`, an optional DNS-1123 subdomain prefix and `/`, then a name of at most 63 characters.
+pub fn qualified_name(key: &str) -> Option<String> {
+    let (prefix, name) = match key.split_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    if let Some(p) = prefix {
+        if p.is_empty() {
+            return Some("has an empty prefix before `/`".into());
+        }
+        if let Some(why) = dns1123_subdomain(p) {
+            return Some(format!("prefix `{p}` {why}"));
+        }
+    }
+    if name.is_empty() {
+        return Some("has an empty name".into());
+    }
+    if name.len() > 63 {
+        return Some(format!("name is {} characters long; the limit is 63", name.len()));
+    }
+    label_chars(name)
+}
+
+/// Why `value` is not a label value the API server accepts, or `None`: apimachinery's `IsValidLabelValue`,
+/// empty or at most 63 characters of [`label_chars`].
+pub fn label_value(value: &str) -> Option<String> {
+    if value.is_empty() {
+        return None;
+    }
+    if value.len() > 63 {
+        return Some(format!("is {} characters long; the limit is 63", value.len()));
+    }
+    label_chars(value)
+}
+
 /// A lower-case, dash-separated suggestion for an invalid name.
 pub fn suggest_label(name: &str) -> String {
     let mut s: String =
@@ -149,6 +200,22 @@ pub fn check_platform(p: &Platform, d: &mut Diagnostics) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn label_keys_and_values_follow_apimachinery() {
+        for k in ["app", "acme.io/team", "a.b-c_d", "A1"] {
+            assert_eq!(qualified_name(k), None, "{k}");
+        }
+        for k in ["a: b", "---", "\u{430}pp", "te\u{200b}am", "/x", "acme.io/", "Acme.io/x", "a/b/c", ""] {
+            assert!(qualified_name(k).is_some(), "{k:?}");
+        }
+        for v in ["", "prod", "v1.2_3", "A-b"] {
+            assert_eq!(label_value(v), None, "{v}");
+        }
+        for v in ["---", "a: b", "-x", "x.", "\u{430}", "a\u{200b}b", &"x".repeat(64)] {
+            assert!(label_value(v).is_some(), "{v:?}");
+        }
+    }
 
     #[test]
     fn labels() {

@@ -162,6 +162,8 @@ fn check_job(p: &Platform, j: &SparkJob, d: &mut Diagnostics) {
     check_image(j, d);
     check_main(j, d);
     check_conf(j, tenant.map(|t| t.namespace.value.as_str()), d);
+    check_secrets(j, d);
+    check_pod_security(j, tenant, d);
     match &j.driver {
         Some(r) => check_role(p, j, r, "driver", d),
         None => {
@@ -326,6 +328,64 @@ impl SparkJob {
     fn type_reason(&self) -> &'static str {
         if self.app_type.is_some() { "(set here)" } else { "(inferred from the main file)" }
     }
+}
+
+/// What Pod Security admission would refuse or the kubelet would not start, caught here:
+/// - `security "restricted" run-as-user=0`: restricted pods get `runAsNonRoot`, which the kubelet refuses for
+///   uid 0 (Pod Security Standards, "Running as Non-root"; pod-security-admission `check_runAsNonRoot.go`);
+/// - hostPath volumes through `spark.kubernetes.{driver,executor}.volumes.hostPath.*`: forbidden from
+///   `baseline` up ("HostPath Volumes", kubernetes.io/docs/concepts/security/pod-security-standards;
+///   pod-security-admission `check_hostPathVolumes.go`), allowed only in a `privileged` tenant.
+fn check_pod_security(j: &SparkJob, tenant: Option<&Tenant>, d: &mut Diagnostics) {
+    if let Security::Restricted { run_as_user: 0 } = j.security.value {
+        d.push(
+            Diagnostic::error("strata::spark::run-as-user", "restricted Spark pods cannot run as root")
+                .at(j.security.span, "uid 0 with `runAsNonRoot`: the kubelet refuses to start the driver")
+                .help("give a non-zero uid (the Spark image's user is 185), or remove `run-as-user`"),
+        );
+    }
+    let Some(t) = tenant else { return };
+    if t.pod_security.value == PodSecurity::Privileged {
+        return;
+    }
+    for (k, _) in &j.conf {
+        let host_path = ["spark.kubernetes.driver.volumes.hostPath.", "spark.kubernetes.executor.volumes.hostPath."]
+            .iter()
+            .any(|p| k.value.starts_with(p));
+        if host_path {
+            d.push(
+                Diagnostic::error("strata::spark::host-path", format!("`{}` mounts a hostPath volume", k.value))
+                    .at(k.span, "hostPath volumes are forbidden by Pod Security `baseline` and `restricted`")
+                    .also(t.name.span, format!("tenant `{}` enforces `{}`", t.name.value, t.pod_security.value.as_str()))
+                    .help("use a PersistentVolumeClaim (`spark.kubernetes.driver.volumes.persistentVolumeClaim.*`), or move the job to a tenant with `pod-security=\"privileged\"` (a documented per-tenant exception)"),
+            );
+        }
+    }
+}
+
+/// No credential in plain text: a `conf`/`hadoop-conf` key that holds one (`spark.hadoop.fs.s3a.secret.key`,
+/// `fs.azure.account.key.*`, `*.password`, `*.token`, SAS signatures) or a URI with a password, in a setting
+/// or in `main` and `deps`. S3A's `fs.s3a.access.key` is the key's id (AWS: "access key ID", which names the
+/// credential), and `fs.s3a.secret.key` the secret (hadoop-aws `index.md`, "Authentication properties").
+fn check_secrets(j: &SparkJob, d: &mut Diagnostics) {
+    const CODE: &str = "strata::spark::literal-secret";
+    // A key the operator denies is reported as that (its fix is to remove it), not twice.
+    for (k, v) in j.conf.iter().filter(|(k, _)| denied(&k.value).is_none()).chain(&j.hadoop_conf) {
+        crate::check::workload::check_literal(k, v, "conf", CODE, d);
+    }
+    let mut uris: Vec<(&str, &Spanned<String>)> = Vec::new();
+    uris.extend(j.main_file.as_ref().map(|m| ("main", m)));
+    let deps = &j.deps;
+    for (what, list) in [
+        ("deps jars", &deps.jars),
+        ("deps files", &deps.files),
+        ("deps py-files", &deps.py_files),
+        ("deps archives", &deps.archives),
+        ("deps repositories", &deps.repositories),
+    ] {
+        uris.extend(list.iter().map(|u| (what, u)));
+    }
+    crate::check::workload::check_job_uris(&uris, CODE, d);
 }
 
 fn check_conf(j: &SparkJob, namespace: Option<&str>, d: &mut Diagnostics) {

@@ -165,7 +165,17 @@ fn check_tenant(p: &Platform, t: &Tenant, d: &mut Diagnostics) {
                     .help("use another key; strata owns the app.kubernetes.io/, strata.dev/ and pod-security labels"),
             );
         }
-        if v.value.len() > 63 || !v.value.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+        if let Some(why) = crate::check::names::qualified_name(&k.value) {
+            d.push(
+                Diagnostic::error(
+                    "strata::tenant::label-key",
+                    format!("`{}` is not a valid label key: {why}", k.value),
+                )
+                .at(k.span, "the API server refuses this key")
+                .help(format!("write `[prefix/]name`, e.g. `acme.io/{}`", suggest_label(&k.value))),
+            );
+        }
+        if crate::check::names::label_value(&v.value).is_some() {
             d.push(
                 Diagnostic::error("strata::tenant::label-value", format!("`{}` is not a valid label value", v.value))
                     .at(v.span, "at most 63 letters, digits, `-`, `_` and `.`")

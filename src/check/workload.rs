@@ -77,8 +77,19 @@ pub fn check_image(
 }
 
 /// Words that mark a variable or configuration key as holding a secret.
-const SECRET_WORDS: &[&str] =
-    &["password", "passwd", "pwd", "secret", "token", "fernet", "credential", "credentials", "passphrase"];
+const SECRET_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "token",
+    "fernet",
+    "credential",
+    "credentials",
+    "passphrase",
+    // Azure shared access signatures: `fs.azure.sas.<container>.<account>` holds the signature itself.
+    "sas",
+];
 /// Word pairs that do the same (`PRIVATE_KEY`, `s3.secret-key`, `fs.azure.account.key`).
 const SECRET_PAIRS: &[(&str, &str)] =
     &[("private", "key"), ("api", "key"), ("secret", "key"), ("account", "key"), ("sql", "alchemy")];
@@ -109,8 +120,25 @@ const METADATA_WORDS: &[&str] = &[
     "algorithm",
 ];
 
+/// The words of a key: split at every non-alphanumeric character and at camelCase humps
+/// (`spark.ssl.keyStorePassword` is key, store, password).
 fn words(key: &str) -> Vec<String> {
-    key.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_ascii_lowercase).collect()
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut prev_lower = false;
+    for c in key.chars() {
+        if (!c.is_ascii_alphanumeric() || (c.is_ascii_uppercase() && prev_lower)) && !word.is_empty() {
+            out.push(std::mem::take(&mut word));
+        }
+        if c.is_ascii_alphanumeric() {
+            word.push(c.to_ascii_lowercase());
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+    }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out
 }
 
 /// True when a variable or configuration key names a secret value: `AIRFLOW__API_AUTH__JWT_SECRET`,
@@ -144,6 +172,55 @@ pub fn url_with_password(value: &str) -> bool {
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let Some((userinfo, _)) = authority.rsplit_once('@') else { return false };
     userinfo.split_once(':').is_some_and(|(_, pw)| !pw.is_empty())
+}
+
+/// Reports a URI-valued field (a main file, a dependency, a checkpoint folder) that carries a password:
+/// `what` names the field for the message (`main`, `deps repositories`, `checkpoints dir`).
+pub fn check_uri(what: &str, uri: &Spanned<String>, code: &'static str, d: &mut Diagnostics) {
+    if url_with_password(&uri.value) {
+        d.push(
+            Diagnostic::error(code, format!("`{what}` has a password in its URI"))
+                .at(uri.span, "`user:password@` in plain text")
+                .help("drop the credentials from the URI and give them to the job from a Secret: `env \"NAME\" secret=\"<secret name>\" key=\"<key>\"`, read by the client library (e.g. AWS_SECRET_ACCESS_KEY)")
+                .note_line("strata never writes secret values into manifests or the Git history"),
+        );
+    }
+}
+
+/// [`check_uri`] over every URI-valued field of a job.
+pub fn check_job_uris(uris: &[(&str, &Spanned<String>)], code: &'static str, d: &mut Diagnostics) {
+    for (what, uri) in uris {
+        check_uri(what, uri, code, d);
+    }
+}
+
+/// Masks, in place, every value an output must not show: values under a key [`secret_like_key`] names
+/// (`sparkConf`, `flinkConfiguration`, ConfigMap data), the `value` of an `env` entry whose `name` is one,
+/// and any URI with a password. `plan` and `diff` both print objects through this one rule.
+pub fn mask_secret_values(v: &mut serde_json::Value, mask: &dyn Fn(&serde_json::Value) -> String) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            let env_secret = map.get("name").and_then(Value::as_str).is_some_and(secret_like_key);
+            for (k, child) in map.iter_mut() {
+                let hide = match child {
+                    Value::String(s) => {
+                        url_with_password(s) || secret_like_key(k) || (env_secret && k == "value" && !s.is_empty())
+                    }
+                    Value::Number(_) | Value::Bool(_) => secret_like_key(k),
+                    _ => false,
+                };
+                if hide {
+                    *child = Value::String(mask(child));
+                } else {
+                    mask_secret_values(child, mask);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| mask_secret_values(i, mask)),
+        Value::String(s) if url_with_password(s) => *v = Value::String(mask(v)),
+        _ => {}
+    }
 }
 
 /// Why `name` is not an environment variable name Kubernetes accepts, or `None`.
@@ -249,6 +326,11 @@ mod tests {
             "fs.azure.account.key.acme.blob.core.windows.net",
             "security.ssl.keystore-password",
             "GITHUB_TOKEN",
+            "spark.hadoop.fs.s3a.secret.key",
+            "fs.s3a.session.token",
+            "fs.azure.sas.data.acme.blob.core.windows.net",
+            "spark.ssl.keyStorePassword",
+            "fs.azure.account.oauth2.client.secret",
         ] {
             assert!(secret_like_key(k), "{k} is a secret");
         }
@@ -258,6 +340,8 @@ mod tests {
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_CMD",
             "OAUTH_TOKEN_URL",
             "s3.access-key",
+            // An access key id names the credential (AWS: "access key ID"); its secret key is the secret.
+            "fs.s3a.access.key",
             "state.backend.type",
             "security.ssl.keystore",
             "KEYCLOAK_SECRET_NAME",

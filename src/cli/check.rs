@@ -31,7 +31,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> i32 {
-    let mut c = crate::compile_path(&a.spec.spec);
+    let mut c = a.spec.compile();
     c.diagnostics.retain_notes(a.explain);
     if c.diagnostics.is_empty() && a.format == DiagnosticFormat::Json {
         // A clean spec still gets a valid, empty result: JSON consumers parse stdout unconditionally. Only

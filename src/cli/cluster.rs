@@ -71,7 +71,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 /// Compiles the spec and resolves the kubeconfig context; applies the context guard. On failure prints
 /// what went wrong and returns the exit code.
 pub fn prepare(a: &ClusterArgs) -> Result<(Platform, ManifestSet, kube::config::Kubeconfig, String), i32> {
-    let mut c = crate::compile_path(&a.spec.spec);
+    let mut c = a.spec.compile();
     c.diagnostics.retain_notes(false);
     report(&c.sources, &c.diagnostics, DiagnosticFormat::Human);
     let Some(set) = c.manifests.take() else { return Err(exit::INVALID) };

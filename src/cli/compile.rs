@@ -37,7 +37,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> i32 {
-    let mut c = crate::compile_path(&a.spec.spec);
+    let mut c = a.spec.compile();
     c.diagnostics.retain_notes(a.explain);
     report(&c.sources, &c.diagnostics, a.diagnostics);
     let Some(set) = c.manifests.take() else { return exit::INVALID };

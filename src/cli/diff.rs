@@ -74,12 +74,12 @@ pub fn run(a: Args) -> i32 {
         }
     };
     let compile_base = || match base_from {
-        Ok(rev) => from_git(&cwd, rev, "base", spec),
-        Err(path) => Ok((format!("base ({})", path.display()), crate::compile(&DiskFs, path))),
+        Ok(rev) => from_git(&cwd, rev, "base", &a.spec),
+        Err(path) => Ok((format!("base ({})", path.display()), a.spec.compile_with(&DiskFs, path))),
     };
     let compile_head = || match &a.head {
-        Some(rev) => from_git(&cwd, rev, "head", spec),
-        None => Ok(("head (working tree)".to_string(), crate::compile(&DiskFs, spec))),
+        Some(rev) => from_git(&cwd, rev, "head", &a.spec),
+        None => Ok(("head (working tree)".to_string(), a.spec.compile_with(&DiskFs, spec))),
     };
     // The two revisions are independent: compile them side by side.
     let (base, head) = std::thread::scope(|scope| {
@@ -117,10 +117,10 @@ pub fn run(a: Args) -> i32 {
 type Labelled = (String, Compilation);
 
 /// Compiles `spec` as of git revision `rev`; a revision that cannot be opened is reported as a diagnostic.
-fn from_git(cwd: &Path, rev: &str, side: &str, spec: &Path) -> Result<Labelled, (String, Diagnostics)> {
+fn from_git(cwd: &Path, rev: &str, side: &str, spec: &SpecArg) -> Result<Labelled, (String, Diagnostics)> {
     let label = format!("{side} ({rev})");
     match GitFs::open(cwd, rev) {
-        Ok(fs) => Ok((label, crate::compile(&fs, spec))),
+        Ok(fs) => Ok((label, spec.compile_with(&fs, &spec.spec))),
         Err(d) => Err((label, std::iter::once(*d).collect())),
     }
 }

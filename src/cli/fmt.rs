@@ -24,6 +24,9 @@ pub struct Args {
     /// Do not write; exit 1 if any file would change.
     #[arg(long)]
     pub check: bool,
+    /// Let includes read files outside the spec's folder and its git repository (see `strata check --help`).
+    #[arg(long)]
+    pub allow_include_outside: bool,
 }
 
 pub fn run(a: Args) -> i32 {
@@ -33,7 +36,11 @@ pub fn run(a: Args) -> i32 {
     for root in &roots {
         // The spec loader gives the same limits and diagnostics as `check`, and finds the includes.
         let mut diags = Diagnostics::new();
-        let loaded = load::load(&DiskFs, root, &mut diags);
+        let loaded = if a.allow_include_outside {
+            load::load(&crate::spec::fs::AllowOutside(&DiskFs), root, &mut diags)
+        } else {
+            load::load(&DiskFs, root, &mut diags)
+        };
         if diags.has_errors() {
             report(&loaded.sources, &diags, DiagnosticFormat::Human);
             return exit::INVALID;

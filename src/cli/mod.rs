@@ -78,6 +78,26 @@ pub struct SpecArg {
     /// The platform spec to read; included files are found relative to it.
     #[arg(value_name = "SPEC", default_value = "platform.kdl")]
     pub spec: PathBuf,
+    /// Let includes read files outside the spec's folder and its git repository (absolute paths, `..`
+    /// past the repository's top level). Off by default, so a spec cannot read arbitrary files.
+    #[arg(long)]
+    pub allow_include_outside: bool,
+}
+
+impl SpecArg {
+    /// Compiles the spec from the working tree under the chosen include policy.
+    pub fn compile(&self) -> crate::Compilation {
+        self.compile_with(&crate::spec::DiskFs, &self.spec)
+    }
+
+    /// Compiles `root` from `fs` under the chosen include policy.
+    pub fn compile_with(&self, fs: &dyn crate::spec::SpecFs, root: &std::path::Path) -> crate::Compilation {
+        if self.allow_include_outside {
+            crate::compile(&crate::spec::fs::AllowOutside(fs), root)
+        } else {
+            crate::compile(fs, root)
+        }
+    }
 }
 
 /// Writes diagnostics to stderr in the chosen format. Colour only on a terminal and without NO_COLOR.

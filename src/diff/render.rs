@@ -54,8 +54,15 @@ pub struct Patch {
 
 /// The YAML line diff of one changed, added or removed object.
 pub fn patch(c: &ObjectChange) -> Patch {
-    let yaml =
-        |m: Option<&crate::manifest::Manifest>| m.map(|m| to_yaml(&without_origin(&m.object))).unwrap_or_default();
+    let yaml = |m: Option<&crate::manifest::Manifest>| {
+        m.map(|m| {
+            // The same masking rule as `plan`: a secret-like value never reaches a review comment.
+            let mut o = without_origin(&m.object);
+            crate::reconcile::normalize::mask_secrets(&mut o);
+            to_yaml(&o)
+        })
+        .unwrap_or_default()
+    };
     let (old, new) = (yaml(c.base), yaml(c.head));
     let diff = TextDiff::from_lines(&old, &new);
     let (mut added_lines, mut removed_lines) = (0, 0);

@@ -34,20 +34,25 @@ pub fn emit(p: &Platform, set: &mut ManifestSet) {
     }
 }
 
-/// The operator chart's job role (`flink-operator` chart, `template.flink.rules`): JobManagers create and
-/// watch TaskManager pods and HA ConfigMaps, and own their Deployment.
+/// The operator chart's job role, verb for verb (apache/flink-kubernetes-operator
+/// `helm/flink-kubernetes-operator/templates/rbac/_helpers.tpl`, `flink-operator.jobRbacRules`, read at commit
+/// 14839c84): JobManagers create and watch TaskManager pods and HA ConfigMaps, and own their Deployment.
+/// Never `*`: that grants every verb, present and future (`deletecollection` among them), which the pods do not use.
+const JOB_VERBS: &[&str] = &["get", "list", "watch", "create", "update", "patch", "delete"];
+
 fn flink_rules() -> Vec<PolicyRule> {
+    let verbs = || JOB_VERBS.iter().map(|v| v.to_string()).collect::<Vec<_>>();
     vec![
         PolicyRule {
             api_groups: Some(vec![String::new()]),
             resources: Some(vec!["pods".into(), "configmaps".into()]),
-            verbs: vec!["*".into()],
+            verbs: verbs(),
             ..Default::default()
         },
         PolicyRule {
             api_groups: Some(vec!["apps".into()]),
             resources: Some(vec!["deployments".into(), "deployments/finalizers".into()]),
-            verbs: vec!["*".into()],
+            verbs: verbs(),
             ..Default::default()
         },
     ]

@@ -180,7 +180,14 @@ pub fn for_diff(object: &Value) -> Value {
             }
         }
     }
+    mask_secrets(&mut o);
     o
+}
+
+/// Masks every Secret-like value of any kind by its key (the rule `check` refuses them by), so a value
+/// that reached a cluster before strata refused it is not printed either. `diff` uses the same rule.
+pub fn mask_secrets(o: &mut Value) {
+    crate::check::workload::mask_secret_values(o, &mask);
 }
 
 /// A Secret value shown as `*** (sha256:1a2b3c4d)`: reviewers see that it changed, never what it is.
@@ -208,6 +215,19 @@ pub fn yaml_diff(title: &str, before: Option<&Value>, after: Option<&Value>) -> 
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn secret_like_values_are_masked_by_key_in_any_kind() {
+        let o = json!({"kind": "SparkApplication", "metadata": {"name": "j"}, "spec": {
+            "sparkConf": {"spark.hadoop.fs.s3a.secret.key": "wJalr", "spark.sql.shuffle.partitions": "4"},
+            "mainApplicationFile": "s3a://u:pw@bucket/app.jar",
+            "driver": {"env": [{"name": "DB_PASSWORD", "value": "hunter2"}, {"name": "LOG", "value": "info"}]}}});
+        let shown = crate::render::to_yaml(&for_diff(&o));
+        for secret in ["wJalr", "pw@", "hunter2"] {
+            assert!(!shown.contains(secret), "{secret} shown:\n{shown}");
+        }
+        assert!(shown.contains("spark.sql.shuffle.partitions: \"4\"") && shown.contains("value: info"), "{shown}");
+    }
 
     #[test]
     fn hash_ignores_its_own_annotation_and_key_order() {

@@ -10,13 +10,56 @@ pub trait SpecFs: Sync {
     fn read(&self, path: &Path, limit: u64) -> Result<Vec<u8>, ReadError>;
     /// Files matching a glob pattern (`*`, `?`, `[...]`, `**`), sorted so includes are deterministic.
     fn glob(&self, pattern: &Path) -> io::Result<Vec<PathBuf>>;
+    /// The path as the file system resolves it: `..` is the parent of the real directory (after symbolic
+    /// links), not of the text before it. Only stores that know real directories override the textual form.
+    fn resolve(&self, path: &Path) -> PathBuf {
+        normalize(path)
+    }
+    /// The top level of the repository that contains `dir`, in the same form as the loader's paths: the
+    /// second folder includes may read from without `--allow-include-outside`.
+    fn repository_root(&self, _dir: &Path) -> Option<PathBuf> {
+        None
+    }
+    /// True when includes may leave the spec's folder and repository (`--allow-include-outside`).
+    fn include_outside_allowed(&self) -> bool {
+        false
+    }
 }
+
+/// Any store with the include policy lifted: what `--allow-include-outside` wraps the file system in.
+pub struct AllowOutside<'a>(pub &'a dyn SpecFs);
+
+impl SpecFs for AllowOutside<'_> {
+    fn read(&self, path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+        self.0.read(path, limit)
+    }
+    fn glob(&self, pattern: &Path) -> io::Result<Vec<PathBuf>> {
+        self.0.glob(pattern)
+    }
+    fn resolve(&self, path: &Path) -> PathBuf {
+        self.0.resolve(path)
+    }
+    fn repository_root(&self, dir: &Path) -> Option<PathBuf> {
+        self.0.repository_root(dir)
+    }
+    fn include_outside_allowed(&self) -> bool {
+        true
+    }
+}
+
+/// A glob walks at most this many directory entries: a pattern such as `**/*.kdl` over a huge tree (or the
+/// whole file system, with `--allow-include-outside`) ends in an error instead of an endless walk.
+pub const MAX_WALK_ENTRIES: usize = 200_000;
+/// `**` descends at most this deep.
+pub const MAX_WALK_DEPTH: usize = 32;
 
 #[derive(Debug)]
 pub enum ReadError {
     NotFound,
     TooLarge(u64),
     IsDirectory,
+    /// A FIFO, socket or device: reading one can block forever or never end.
+    NotAFile,
     Io(io::Error),
 }
 
@@ -34,10 +77,19 @@ impl SpecFs for DiskFs {
         if meta.is_dir() {
             return Err(ReadError::IsDirectory);
         }
+        if !meta.is_file() {
+            return Err(ReadError::NotAFile);
+        }
         if meta.len() > limit {
             return Err(ReadError::TooLarge(meta.len()));
         }
-        let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+        // Non-blocking, and checked again on the open file: a FIFO swapped in after the stat must neither
+        // block the open nor be read.
+        let file = open_nonblocking(path).map_err(ReadError::Io)?;
+        let meta = file.metadata().map_err(ReadError::Io)?;
+        if !meta.is_file() {
+            return Err(ReadError::NotAFile);
+        }
         let mut buf = Vec::with_capacity(meta.len() as usize);
         // `take` guards against a file that grows between the stat and the read.
         file.take(limit + 1).read_to_end(&mut buf).map_err(ReadError::Io)?;
@@ -48,12 +100,82 @@ impl SpecFs for DiskFs {
     }
 
     fn glob(&self, pattern: &Path) -> io::Result<Vec<PathBuf>> {
-        let p = pattern.to_string_lossy();
-        let paths = glob::glob(&p).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
-        let mut out: Vec<PathBuf> = paths.filter_map(Result::ok).filter(|p| p.is_file()).collect();
-        out.sort();
-        Ok(out)
+        walk_glob(pattern)
     }
+
+    fn resolve(&self, path: &Path) -> PathBuf {
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        if let Ok(real) = std::fs::canonicalize(&absolute) {
+            return real;
+        }
+        // A file that does not exist (yet): resolve its folder, keep its name for the message.
+        match (absolute.parent(), absolute.file_name()) {
+            (Some(dir), Some(name)) => match std::fs::canonicalize(dir) {
+                Ok(real) => real.join(name),
+                Err(_) => normalize(&absolute),
+            },
+            _ => normalize(&absolute),
+        }
+    }
+
+    fn repository_root(&self, dir: &Path) -> Option<PathBuf> {
+        // A `.git` folder (a clone) or file (a worktree, a submodule) marks the top level, as for git itself.
+        dir.ancestors().find(|d| d.join(".git").exists()).map(Path::to_path_buf)
+    }
+}
+
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path)
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> io::Result<std::fs::File> {
+    std::fs::File::open(path)
+}
+
+/// Matches a glob by walking from its literal prefix, component by component, with a bound on the entries
+/// visited. Symbolic links to folders are not descended (a link cycle cannot loop); links to files match.
+fn walk_glob(pattern: &Path) -> io::Result<Vec<PathBuf>> {
+    let invalid = |e: glob::PatternError| io::Error::new(io::ErrorKind::InvalidInput, e.to_string());
+    let comps: Vec<Component> = pattern.components().collect();
+    let first = comps.iter().position(|c| is_glob(&c.as_os_str().to_string_lossy())).unwrap_or(comps.len());
+    if first == comps.len() {
+        return Ok(if pattern.is_file() { vec![pattern.to_path_buf()] } else { Vec::new() });
+    }
+    let base: PathBuf = comps[..first].iter().collect();
+    let rest = &comps[first..];
+    let recursive = rest.iter().any(|c| c.as_os_str() == "**");
+    let max_depth = if recursive { MAX_WALK_DEPTH } else { rest.len() };
+    let pat = glob::Pattern::new(&pattern.to_string_lossy()).map_err(invalid)?;
+    let opts = glob::MatchOptions { require_literal_separator: true, ..Default::default() };
+    let mut out = Vec::new();
+    let mut visited = 0usize;
+    let mut todo = vec![(base, 1usize)];
+    while let Some((dir, depth)) = todo.pop() {
+        let listing = if dir.as_os_str().is_empty() { Path::new(".") } else { dir.as_path() };
+        let Ok(entries) = std::fs::read_dir(listing) else { continue };
+        for entry in entries.flatten() {
+            visited += 1;
+            if visited > MAX_WALK_ENTRIES {
+                return Err(io::Error::other(format!(
+                    "the pattern reaches more than {MAX_WALK_ENTRIES} files and folders; narrow it"
+                )));
+            }
+            let path = dir.join(entry.file_name());
+            let Ok(kind) = entry.file_type() else { continue };
+            if kind.is_dir() {
+                if depth < max_depth {
+                    todo.push((path, depth + 1));
+                }
+            } else if pat.matches_path_with(&path, opts) && path.is_file() {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// Removes `.` and folds `..` without touching the file system, so the same spec names the same files
@@ -63,25 +185,55 @@ pub fn normalize(path: &Path) -> PathBuf {
     for c in path.components() {
         match c {
             Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            // `..` cancels only a folder name: never another `..` (`../../x` stays two levels up) nor the
+            // root (`/..` is `/`).
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
                 }
-            }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(".."),
+            },
             other => out.push(other.as_os_str()),
         }
     }
     out
 }
 
-/// `path` relative to `base` when it lies inside it; the normalized path otherwise.
+/// True when `path` is `root` or lies below it (both in the loader's form: normalized, and both absolute or
+/// both relative to the same folder).
+pub fn within(path: &Path, root: &Path) -> bool {
+    let (path, root) = (normalize(path), normalize(root));
+    path.strip_prefix(&root).is_ok_and(|rest| rest.components().all(|c| matches!(c, Component::Normal(_))))
+}
+
+/// `path` relative to `base` (climbing with `..` when it lies beside it), so names read the same on every
+/// machine; the normalized path when the two share no folder.
 pub fn display_name(base: &Path, path: &Path) -> String {
     let p = normalize(path);
-    let name = match p.strip_prefix(normalize(base)) {
+    let b = normalize(base);
+    let name = match p.strip_prefix(&b) {
         Ok(rel) if !rel.as_os_str().is_empty() => rel.to_path_buf(),
-        _ => p,
+        _ => relative(&b, &p).unwrap_or(p),
     };
     name.to_string_lossy().replace('\\', "/")
+}
+
+/// `path` from `base` through their deepest common folder, when they have one below the root.
+fn relative(base: &Path, path: &Path) -> Option<PathBuf> {
+    let b: Vec<Component> = base.components().collect();
+    let p: Vec<Component> = path.components().collect();
+    let common = b.iter().zip(&p).take_while(|(x, y)| x == y).count();
+    let shared_folders = b[..common].iter().filter(|c| matches!(c, Component::Normal(_))).count();
+    if shared_folders == 0 || b[common..].iter().any(|c| !matches!(c, Component::Normal(_))) {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    out.extend(&p[common..]);
+    Some(out)
 }
 
 pub fn is_glob(s: &str) -> bool {

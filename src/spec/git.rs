@@ -272,6 +272,10 @@ impl Drop for Batch {
 }
 
 impl SpecFs for GitFs {
+    fn repository_root(&self, dir: &Path) -> Option<PathBuf> {
+        Some(self.caller_path("", dir.is_absolute()))
+    }
+
     fn read(&self, path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
         let repo_path = self.repo_path(path).map_err(ReadError::Io)?;
         self.read_repo_path(&repo_path, limit, 0)

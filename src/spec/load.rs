@@ -9,7 +9,7 @@ use kdl::{KdlDocument, KdlError, KdlNode};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
-use crate::spec::fs::{ReadError, SpecFs, display_name, is_glob, normalize};
+use crate::spec::fs::{ReadError, SpecFs, display_name, is_glob, normalize, within};
 
 /// A single spec file may not exceed this: a platform that large should be split with `include`, and the
 /// bound keeps parse time and memory predictable on hostile input.
@@ -18,6 +18,9 @@ pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 pub const MAX_DEPTH: usize = 32;
 /// Bounds the work an include graph can cause (globs can fan out).
 pub const MAX_FILES: usize = 10_000;
+/// Includes nest (a file including a file including a file ...) at most this deep. Loading recurses per
+/// level; no platform is layered more than a handful of files deep.
+pub const MAX_INCLUDE_DEPTH: usize = 64;
 
 /// The parsed files of one spec, root first, then includes depth-first in the order written.
 #[derive(Debug, Default)]
@@ -29,15 +32,20 @@ pub struct LoadedSpec {
 /// Loads `root` and its includes. Problems are collected in `diags`; a file that fails to read or parse is
 /// skipped while the rest still load, so one run reports every broken file.
 pub fn load(fs: &dyn SpecFs, root: &Path, diags: &mut Diagnostics) -> LoadedSpec {
-    let root = normalize(root);
+    let root = fs.resolve(root);
     let base = root.parent().map(Path::to_path_buf).unwrap_or_default();
+    // Includes may read the spec's folder and the repository around it; anything else needs the flag.
+    let mut roots = vec![base.clone()];
+    roots.extend(fs.repository_root(&base));
     let mut loader = Loader {
         fs,
         base,
+        roots,
         spec: LoadedSpec::default(),
         seen: HashSet::new(),
         stack: Vec::new(),
         prefetched: HashMap::new(),
+        over_limit: false,
     };
     loader.load_file(&root, None, diags);
     loader.spec
@@ -46,12 +54,16 @@ pub fn load(fs: &dyn SpecFs, root: &Path, diags: &mut Diagnostics) -> LoadedSpec
 struct Loader<'a> {
     fs: &'a dyn SpecFs,
     base: PathBuf,
+    /// The folders includes may read without `--allow-include-outside`.
+    roots: Vec<PathBuf>,
     spec: LoadedSpec,
     seen: HashSet<PathBuf>,
     /// Files being loaded, outermost first, for cycle detection and messages.
     stack: Vec<PathBuf>,
     /// Files a glob matched, already read and parsed in parallel, waiting for their turn.
     prefetched: HashMap<PathBuf, Prefetched>,
+    /// Set once [`MAX_FILES`] is reached: the limit is reported once and no further include is followed.
+    over_limit: bool,
 }
 
 /// A file read and parsed ahead of time. Parsing dominates the cost of a compile, so the files of a glob
@@ -72,6 +84,9 @@ fn prefetch(fs: &dyn SpecFs, path: &Path) -> Prefetched {
 
 impl Loader<'_> {
     fn load_file(&mut self, path: &Path, included_at: Option<Span>, diags: &mut Diagnostics) {
+        if self.over_limit {
+            return;
+        }
         let path = normalize(path);
         if self.stack.contains(&path) {
             let chain: Vec<String> = self
@@ -94,7 +109,20 @@ impl Loader<'_> {
             // Included twice through different routes (a diamond): load it once, like `#pragma once`.
             return;
         }
+        if self.stack.len() >= MAX_INCLUDE_DEPTH {
+            let mut d = Diagnostic::error(
+                "strata::include::too-deep",
+                format!("includes nest more than {MAX_INCLUDE_DEPTH} files deep"),
+            )
+            .help("include the files from one index file instead of chaining each file to the next");
+            if let Some(at) = included_at {
+                d = d.at(at, "this include goes one level too deep");
+            }
+            diags.push(d);
+            return;
+        }
         if self.spec.documents.len() >= MAX_FILES {
+            self.over_limit = true;
             let mut d = Diagnostic::error("strata::include::too-many", format!("more than {MAX_FILES} spec files"))
                 .help("check the include globs: they match more files than any platform needs");
             if let Some(at) = included_at {
@@ -106,16 +134,13 @@ impl Loader<'_> {
         let name = display_name(&self.base, &path);
         let pre = self.prefetched.remove(&path).unwrap_or_else(|| prefetch(self.fs, &path));
         let Some(text) = self.read_text(pre.bytes, &path, &name, included_at, diags) else { return };
-        let file = self.spec.sources.add(SourceFile::new(name, path.clone(), text.clone()));
+        let file = self.spec.sources.add(SourceFile::new(name.clone(), path.clone(), text.clone()));
 
-        if let Some((offset, depth)) = too_deep(&text) {
+        if let Some((offset, depth, what)) = too_deep(&text) {
             diags.push(
-                Diagnostic::error(
-                    "strata::parse::too-deep",
-                    format!("nodes are nested deeper than {MAX_DEPTH} levels"),
-                )
-                .at(Span::new(file, offset, 1), format!("level {depth} starts here"))
-                .help("flatten the spec: no strata node needs more than a few levels of children"),
+                Diagnostic::error("strata::parse::too-deep", format!("{what} deeper than {MAX_DEPTH} levels"))
+                    .at(Span::new(file, offset, 1), format!("level {depth} starts here"))
+                    .help("flatten the spec: no strata node needs more than a few levels of children"),
             );
             return;
         }
@@ -123,6 +148,14 @@ impl Loader<'_> {
         let doc = match pre.doc.unwrap_or_else(|| crate::spec::parse::parse(&text)) {
             Ok(doc) => doc,
             Err(err) => {
+                // A file that is not KDL and not named `.kdl` is not a spec at all (a hostile or mistaken
+                // include of `/proc/self/environ`, a README): show its first error on its one line, and
+                // never more of what it holds.
+                let opaque = path.extension().is_none_or(|e| e != "kdl");
+                if opaque {
+                    self.spec.sources.set_opaque(file);
+                }
+                let total = err.diagnostics.len();
                 let mut last_start: Option<usize> = None;
                 for d in err.diagnostics {
                     // The KDL parser often reports one mistake twice, at adjacent offsets (an unclosed
@@ -138,6 +171,12 @@ impl Loader<'_> {
                     diag = diag.help(d.help.unwrap_or_else(|| {
                         "strata reads KDL 2.0: strings in quotes, `#true`/`#false`, properties as key=value".into()
                     }));
+                    if opaque {
+                        diags.push(diag.note_line(format!(
+                            "`{name}` is not a spec file (not KDL, not named .kdl): only its first error of {total} is shown"
+                        )));
+                        break;
+                    }
                     diags.push(diag);
                 }
                 return;
@@ -149,8 +188,17 @@ impl Loader<'_> {
         let includes: Vec<(String, Span)> = doc.nodes().iter().filter_map(|n| include_target(n, file)).collect();
         self.spec.documents.push((file, doc));
         for (target, span) in includes {
-            let pattern = dir.join(&target);
+            if self.over_limit {
+                break;
+            }
+            let pattern = self.fs.resolve(&dir.join(&target));
             if is_glob(&target) {
+                // The literal folder the walk starts from must be allowed before anything is listed.
+                let walk_from: PathBuf =
+                    pattern.components().take_while(|c| !is_glob(&c.as_os_str().to_string_lossy())).collect();
+                if !self.allowed(&target, &walk_from, span, diags) {
+                    continue;
+                }
                 match self.fs.glob(&pattern) {
                     Ok(matches) if matches.is_empty() => diags.push(
                         Diagnostic::warning("strata::include::no-match", format!("`{target}` matches no files"))
@@ -162,25 +210,60 @@ impl Loader<'_> {
                         // includes it: `include "*.kdl"` in an index file means "everything else here".
                         let todo: Vec<PathBuf> = matches
                             .iter()
-                            .map(|m| normalize(m))
+                            .map(|m| self.fs.resolve(m))
                             .filter(|m| !self.stack.contains(m) && !self.seen.contains(m))
                             .collect();
+                        // A match may be a link out of the repository.
+                        let todo: Vec<PathBuf> =
+                            todo.into_iter().filter(|m| self.allowed(&target, m, span, diags)).collect();
                         self.prefetch_all(&todo);
                         for m in todo {
                             self.load_file(&m, Some(span), diags);
                         }
                     }
-                    Err(e) => diags.push(
+                    Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => diags.push(
                         Diagnostic::error("strata::include::pattern", format!("invalid include pattern: {e}"))
                             .at(span, "here")
                             .help("use `*`, `?`, `[abc]` or `**` in include patterns"),
                     ),
+                    Err(e) => diags.push(
+                        Diagnostic::error("strata::include::walk", format!("cannot list the files of `{target}`: {e}"))
+                            .at(span, "this pattern")
+                            .help("name the folder to include from, e.g. `tenants/*.kdl`, instead of a pattern over a whole tree"),
+                    ),
                 }
-            } else {
+            } else if self.allowed(&target, &pattern, span, diags) {
                 self.load_file(&pattern, Some(span), diags);
             }
         }
         self.stack.pop();
+    }
+
+    /// Applies the include policy: relative paths into the spec's folder or its repository only, unless
+    /// `--allow-include-outside`. Reports the refusal (without reading the file) and returns false.
+    fn allowed(&self, target: &str, resolved: &Path, span: Span, diags: &mut Diagnostics) -> bool {
+        if self.fs.include_outside_allowed() {
+            return true;
+        }
+        let absolute = Path::new(target).has_root() || target.starts_with(['/', '\\']);
+        if !absolute && self.roots.iter().any(|r| within(resolved, r)) {
+            return true;
+        }
+        let (message, label) = if absolute {
+            (format!("include `{target}` is an absolute path"), "absolute paths are refused")
+        } else {
+            (
+                format!("include `{target}` leads outside the spec's folder and repository"),
+                "this path leaves the repository",
+            )
+        };
+        diags.push(
+            Diagnostic::error("strata::include::outside", message)
+                .at(span, label)
+                .help("include files of the spec's folder or repository by a relative path; to read this file anyway, pass `--allow-include-outside`")
+                .note_line("the policy keeps a spec from reading (and echoing) files such as /proc/self/environ or ~/.kube/config"),
+        );
+        false
     }
 
     fn prefetch_all(&mut self, paths: &[PathBuf]) {
@@ -217,6 +300,17 @@ impl Loader<'_> {
                             "pass the spec's path (strata looks for ./platform.kdl by default)"
                         },
                     ),
+                    "included here",
+                ));
+                return None;
+            }
+            Err(ReadError::NotAFile) => {
+                diags.push(located(
+                    Diagnostic::error(
+                        "strata::io::not-a-file",
+                        format!("`{name}` is not a regular file (a FIFO, socket or device)"),
+                    )
+                    .help("include regular .kdl files only; reading a pipe or device could block forever"),
                     "included here",
                 ));
                 return None;
@@ -260,6 +354,7 @@ impl Loader<'_> {
                 let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
                 // The lossy text is kept only so the diagnostic can point at the bad byte; it is not parsed.
                 let id = self.spec.sources.add(SourceFile::new(name.to_string(), path.to_path_buf(), Arc::from(lossy)));
+                self.spec.sources.set_opaque(id);
                 let mut d = Diagnostic::error("strata::io::not-utf8", format!("`{name}` is not UTF-8 text"))
                     .at(Span::new(id, valid, 1), "this byte is not valid UTF-8")
                     .help("save the file as UTF-8");
@@ -284,18 +379,45 @@ fn include_target(node: &KdlNode, file: FileId) -> Option<(String, Span)> {
     Some((s.to_string(), Span::from_kdl(file, entry.span())))
 }
 
-/// Finds the first `{` that nests deeper than [`MAX_DEPTH`], skipping strings and comments well enough to
-/// never under-count real nesting.
-fn too_deep(text: &str) -> Option<(usize, usize)> {
+/// Finds the first `{` that nests deeper than [`MAX_DEPTH`], skipping strings and comments. It may count a
+/// brace the parser would not (inside a broken string), never the reverse: every KDL 2.0 string form is
+/// skipped by its real end (`"""` multi-line and `#"…"#` raw strings of any hash count), and comments end at
+/// any KDL line end, not only `\n`.
+fn too_deep(text: &str) -> Option<(usize, usize, &'static str)> {
+    use crate::source::newline_len;
     let b = text.as_bytes();
     let mut i = 0;
     let mut depth = 0usize;
+    // Type annotations in a row (`(t)(t)(t)…`, never valid KDL): the kdl crate's error recovery recurses per
+    // annotation, so a long run overflows the stack like deep nesting does.
+    let mut annotations = 0usize;
     while i < b.len() {
+        if b[i] == b'(' {
+            annotations += 1;
+            if annotations > MAX_DEPTH {
+                return Some((i, annotations, "type annotations follow each other"));
+            }
+            // The run goes on only if the next annotation follows right after this one's `)`.
+            // A quoted type name is left to the string rules below (its `)` may be inside the quotes).
+            let close = b[i..].iter().position(|c| matches!(c, b')' | b'\n' | b'"')).map_or(b.len(), |p| i + p);
+            if b.get(close) == Some(&b')') {
+                let next = b[close + 1..].iter().find(|c| !matches!(c, b' ' | b'\t'));
+                if next != Some(&b'(') {
+                    annotations = 0;
+                }
+                i = close + 1;
+                continue;
+            }
+            annotations = 0;
+            i += 1;
+            continue;
+        }
         match b[i] {
             b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
+                while i < b.len() && newline_len(text, i) == 0 {
                     i += 1;
                 }
+                continue;
             }
             b'/' if b.get(i + 1) == Some(&b'*') => {
                 let mut nest = 1;
@@ -316,20 +438,44 @@ fn too_deep(text: &str) -> Option<(usize, usize)> {
                 let hashes = b[i..].iter().take_while(|c| **c == b'#').count();
                 i += hashes;
                 if b.get(i) == Some(&b'"') {
-                    i += 1;
-                    'raw: while i < b.len() {
-                        if b[i] == b'"' && b[i + 1..].iter().take(hashes).filter(|c| **c == b'#').count() == hashes {
-                            i += 1 + hashes;
-                            break 'raw;
+                    let multi = b[i..].starts_with(b"\"\"\"");
+                    let quotes = if multi { 3 } else { 1 };
+                    i += quotes;
+                    while i < b.len() {
+                        if b[i..].starts_with(&b"\"\"\""[..quotes])
+                            && b[i + quotes..].iter().take(hashes).filter(|c| **c == b'#').count() == hashes
+                        {
+                            i += quotes + hashes;
+                            break;
+                        }
+                        if !multi && newline_len(text, i) > 0 {
+                            break;
                         }
                         i += 1;
                     }
                 }
                 continue;
             }
+            b'"' if b[i..].starts_with(b"\"\"\"") => {
+                i += 3;
+                while i < b.len() {
+                    if b[i] == b'\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if b[i..].starts_with(b"\"\"\"") {
+                        i += 3;
+                        break;
+                    }
+                    i += 1;
+                }
+                continue;
+            }
             b'"' => {
                 i += 1;
-                while i < b.len() && b[i] != b'"' {
+                // A single-line string ends at its quote, or (broken) at a line end: an escaped line end
+                // (`\` then a newline) is a whitespace escape and stays inside.
+                while i < b.len() && b[i] != b'"' && newline_len(text, i) == 0 {
                     if b[i] == b'\\' {
                         i += 1;
                     }
@@ -339,7 +485,7 @@ fn too_deep(text: &str) -> Option<(usize, usize)> {
             b'{' => {
                 depth += 1;
                 if depth > MAX_DEPTH {
-                    return Some((i, depth));
+                    return Some((i, depth, "nodes are nested"));
                 }
             }
             b'}' => depth = depth.saturating_sub(1),
@@ -362,5 +508,24 @@ mod tests {
         assert!(too_deep(&fine).is_none());
         let raw = format!("a #\"{}\"#", "{\"".repeat(100));
         assert!(too_deep(&raw).is_none());
+        let multi = format!("a \"\"\"\n{}\n\"\"\"", "{\"".repeat(100));
+        assert!(too_deep(&multi).is_none());
+        let raw_multi = format!("a #\"\"\"\n{}\"#\n\"\"\"#", "{".repeat(100));
+        assert!(too_deep(&raw_multi).is_none());
+    }
+
+    #[test]
+    fn depth_guard_sees_nesting_after_every_string_form() {
+        let deep = "a {".repeat(MAX_DEPTH + 1);
+        for prefix in [
+            "x \"\"\"\n\"\n\"\"\"\n",
+            "x #\"\"\"\n\"#\n\"\"\"#\n",
+            "// c\u{85}",
+            "// c\u{2028}",
+            "x \"open\n",
+            "x #\"a\"# ",
+        ] {
+            assert!(too_deep(&format!("{prefix}{deep}")).is_some(), "{prefix:?}");
+        }
     }
 }
