@@ -22,16 +22,22 @@ use crate::model::{Platform, Tenant};
 use crate::render::to_yaml;
 use crate::source::Span;
 
-/// The chart's pod-launcher rules, verb for verb (`chart/templates/rbac/pod-launcher-role.yaml`):
-/// create/list/get/patch/watch/delete pods (launch, watch, adopt, label, clean up), read logs, and the
-/// exec and events access KubernetesPodOperator uses.
-fn pod_launcher_rules() -> Vec<PolicyRule> {
+/// What the KubernetesExecutor calls, and no more (cncf-kubernetes provider 10.9.0): create pods
+/// (`run_next`), list and watch them (`KubernetesJobWatcher`, `_list_pods`), patch them (adoption), delete
+/// them (`delete_pod`) and read their logs (`get_task_log`), in executors/kubernetes_executor{,_utils}.py.
+/// With `pod-operator`, also what KubernetesPodOperator needs beyond that: get a pod, exec into it (the XCom
+/// sidecar) and list events, as the chart's pod-launcher Role grants (`chart/templates/rbac/pod-launcher-role.yaml`,
+/// which grants all of them to every scheduler).
+fn pod_launcher_rules(pod_operator: bool) -> Vec<PolicyRule> {
     let rule = |resources: &[&str], verbs: &[&str]| PolicyRule {
         api_groups: Some(vec![String::new()]),
         resources: Some(resources.iter().map(|s| s.to_string()).collect()),
         verbs: verbs.iter().map(|s| s.to_string()).collect(),
         ..Default::default()
     };
+    if !pod_operator {
+        return vec![rule(&["pods"], &["create", "list", "patch", "watch", "delete"]), rule(&["pods/log"], &["get"])];
+    }
     vec![
         rule(&["pods"], &["create", "list", "get", "patch", "watch", "delete"]),
         rule(&["pods/log"], &["get"]),
@@ -93,7 +99,11 @@ fn emit_deployment(p: &Platform, a: &Airflow, ex: &Executor, home: &Tenant, set:
         // Cluster-scoped names are shared by every tenant: the namespace keeps them apart.
         let name = format!("{ns}-{launcher}");
         let mn_span = ex.multi_namespace.as_ref().map_or(span, |m| m.span);
-        let role = ClusterRole { metadata: meta(&name, None), rules: Some(pod_launcher_rules()), ..Default::default() };
+        let role = ClusterRole {
+            metadata: meta(&name, None),
+            rules: Some(pod_launcher_rules(pod_operator)),
+            ..Default::default()
+        };
         set.add_typed(&role, at(home, Stage::Cluster, mn_span));
         let mut subjects = vec![sa_subject(&scheduler, ns)];
         if pod_operator {
@@ -118,7 +128,7 @@ fn emit_deployment(p: &Platform, a: &Airflow, ex: &Executor, home: &Tenant, set:
                 let mn_span = ex.multi_namespace.as_ref().map_or(span, |m| m.span);
                 set.add_typed(&service_account(&worker, target), at(t, Stage::Tenancy, mn_span));
             }
-            let role = Role { metadata: meta(&launcher, Some(target)), rules: Some(pod_launcher_rules()) };
+            let role = Role { metadata: meta(&launcher, Some(target)), rules: Some(pod_launcher_rules(pod_operator)) };
             set.add_typed(&role, at(t, Stage::Tenancy, span));
             let mut subjects = vec![sa_subject(&scheduler, ns)];
             if pod_operator {
@@ -472,7 +482,9 @@ airflow "wide" tenant="u" {
                 role["rules"][0]["verbs"],
                 serde_json::json!(["create", "list", "get", "patch", "watch", "delete"])
             );
+            // pod-operator=#true: KubernetesPodOperator's exec and events as well.
             assert_eq!(role["rules"].as_array().map(Vec::len), Some(4));
+            assert_eq!(role["rules"][2]["resources"][0], "pods/exec");
             let binding = find(&set, "RoleBinding", Some(ns), "af-pod-launcher");
             assert_eq!(binding["subjects"][0]["name"], "af-scheduler");
             assert_eq!(binding["subjects"][0]["namespace"], "team-t");
@@ -492,7 +504,10 @@ airflow "wide" tenant="u" {
     fn cluster_wide_mode_is_the_only_cluster_role() {
         let set = manifests();
         let role = find(&set, "ClusterRole", None, "u-wide-pod-launcher");
-        assert_eq!(role["rules"][3]["resources"][0], "events");
+        // Without pod-operator: only what the executor itself calls, no exec, events or get.
+        assert_eq!(role["rules"].as_array().map(Vec::len), Some(2));
+        assert_eq!(role["rules"][0]["verbs"], serde_json::json!(["create", "list", "patch", "watch", "delete"]));
+        assert_eq!(role["rules"][1]["resources"][0], "pods/log");
         let binding = find(&set, "ClusterRoleBinding", None, "u-wide-pod-launcher");
         assert_eq!(binding["roleRef"]["kind"], "ClusterRole");
         assert_eq!(binding["subjects"].as_array().map(Vec::len), Some(1), "workers are not bound without pod-operator");
