@@ -226,6 +226,26 @@ fn check_executor(p: &Platform, a: &Airflow, ex: &Executor, tenant: Option<&Tena
         check_worker_env(a, &t.env, d);
     }
 
+    // With a tenant list as well, `strata::airflow::multi-namespace` below reports the root cause.
+    if let Some(mn) = &ex.multi_namespace
+        && let Some(cw) = mn.cluster_wide.as_ref().filter(|c| c.value)
+        && mn.tenants.is_empty()
+    {
+        // A ClusterRole lets the scheduler create and delete pods in every namespace, kube-system included;
+        // with pod-operator the task pods' own ServiceAccount may also exec into them (the chart's
+        // pod-launcher rules, helm/airflow templates/rbac/pod-launcher-role.yaml, bound cluster-wide).
+        let mut w = Diagnostic::warning(
+            "strata::airflow::cluster-wide-grant",
+            format!("{owner} may create pods in every namespace of the cluster"),
+        )
+        .at(cw.span, "a ClusterRole and ClusterRoleBinding for the scheduler");
+        if let Some(po) = ex.pod_operator.as_ref().filter(|p| p.value) {
+            w = w.also(po.span, "and task pods may create pods and exec into them anywhere");
+        }
+        d.push(w.help(
+            "list the tenants whose namespaces the executor uses instead: `multi-namespace \"payments\" \"sandbox\"` grants a Role in each, nothing cluster-wide",
+        ));
+    }
     if let Some(mn) = &ex.multi_namespace {
         match (mn.is_cluster_wide(), mn.tenants.is_empty()) {
             (true, false) => d.push(
@@ -505,6 +525,29 @@ airflow "af" tenant="home" {
                 "task pods in `half` cannot reach the Airflow deployment in `home` | add `ingress namespace=\"half\"` in tenant `home`'s network",
             ]
         );
+    }
+
+    #[test]
+    fn cluster_wide_grants_are_called_out() {
+        let spec = |mn: &str, po: &str| {
+            format!(
+                "tenant \"home\"\nairflow \"af\" tenant=\"home\" {{\n    executor \"kubernetes\" image=\"apache/airflow:3.1.3\" {po} {{\n        worker-template \"default\" size=\"s\"\n        {mn}\n    }}\n}}\n"
+            )
+        };
+        let grant = |mn: &str, po: &str| {
+            let c = compile(&spec(mn, po));
+            c.diagnostics
+                .iter()
+                .filter(|d| d.code == "strata::airflow::cluster-wide-grant")
+                .map(|d| d.secondary.len())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(grant("multi-namespace cluster-wide=#true", ""), [0]);
+        // pod-operator adds the task pods' own cluster-wide rights as a second label.
+        assert_eq!(grant("multi-namespace cluster-wide=#true", "pod-operator=#true"), [1]);
+        assert!(grant("multi-namespace \"home\"", "pod-operator=#true").is_empty());
+        // With a tenant list too, the multi-namespace error is the one finding.
+        assert!(grant("multi-namespace \"home\" cluster-wide=#true", "").is_empty());
     }
 
     #[test]
