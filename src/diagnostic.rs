@@ -482,12 +482,13 @@ impl Snippet {
     fn new(file: &SourceFile, spans: &[Span]) -> (Snippet, Vec<SourceSpan>) {
         let text: &str = &file.text;
         let context = if file.opaque { 0 } else { 1 };
-        // Labels clipped to the file, and in an opaque file to their first line.
+        // Labels clipped to the file and to character boundaries (a span from a byte-level rule may end
+        // inside a multi-byte character), and in an opaque file to their first line.
         let clipped: Vec<(usize, usize)> = spans
             .iter()
             .map(|s| {
-                let start = (s.start as usize).min(text.len());
-                let mut end = (s.end as usize).clamp(start, text.len());
+                let start = text.floor_char_boundary((s.start as usize).min(text.len()));
+                let mut end = text.ceil_char_boundary((s.end as usize).clamp(start, text.len()));
                 if file.opaque {
                     end = end.min(file.line_range(file.line_of(start as u32)).1.max(start));
                 }

@@ -377,3 +377,19 @@ fn restricted_flink_jobs_refuse_host_network_and_service_account_overrides() {
     let c = compile_mem(&text);
     assert_eq!(count(&c, "strata::flink::pod-security"), 2, "{:?}", codes(&c));
 }
+
+// ---- found by the fuzz target `frontend` ----
+
+/// A file with invalid UTF-8 on a line long enough to be windowed: the not-UTF-8 label points into the
+/// replacement characters of the lossy text, and windowing that line sliced inside one (exit 101). The input
+/// is the fuzzer's own, kept in the corpus so every fuzz run starts from it.
+#[test]
+fn a_label_inside_a_replacement_character_is_rendered_not_a_panic() {
+    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/corpus/frontend/regress-not-utf8-long-line"))
+        .expect("corpus file");
+    let dir = repo();
+    std::fs::write(dir.path().join("platform.kdl"), &bytes).expect("write");
+    let o = strata(dir.path(), &["check"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("strata::io::not-utf8"), "{}", stderr(&o));
+}
