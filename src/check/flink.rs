@@ -114,7 +114,9 @@ fn check_job(p: &Platform, job: &FlinkJob, d: &mut Diagnostics) {
 ///   Standards, "Host Namespaces"; pod-security-admission `check_hostNamespaces.go`);
 /// - `kubernetes.service-account`, `kubernetes.jobmanager.service-account`,
 ///   `kubernetes.taskmanager.service-account`: the pods would run under another identity than the one
-///   strata grants (Flink `KubernetesConfigOptions`).
+///   strata grants (Flink `KubernetesConfigOptions`);
+/// - `kubernetes.{jobmanager,taskmanager}.annotations` with an AppArmor profile that is not
+///   `runtime/default` or `localhost/*` (`unconfined`): forbidden from `baseline` up.
 fn check_pod_security_config(p: &Platform, job: &FlinkJob, d: &mut Diagnostics) {
     let Some(t) = p.tenants.iter().find(|t| t.name.value == job.tenant.value) else { return };
     if t.pod_security.value == crate::model::PodSecurity::Privileged {
@@ -131,6 +133,17 @@ fn check_pod_security_config(p: &Platform, job: &FlinkJob, d: &mut Diagnostics) 
             | "kubernetes.jobmanager.service-account"
             | "kubernetes.taskmanager.service-account" => {
                 "the pods would run under a ServiceAccount strata does not manage"
+            }
+            // `key:value,key:value` (Flink KubernetesConfigOptions JOB_MANAGER_ANNOTATIONS and
+            // TASK_MANAGER_ANNOTATIONS); AppArmor other than runtime/default or localhost/* is refused from
+            // `baseline` up (pod-security-admission `check_appArmorProfile.go`).
+            "kubernetes.jobmanager.annotations" | "kubernetes.taskmanager.annotations"
+                if matches!(&v.value, Scalar::Str(s) if s.split(',').filter_map(|kv| kv.split_once(':')).any(|(a, p)| {
+                    a.trim().starts_with(crate::check::workload::APPARMOR_ANNOTATION)
+                        && !crate::check::workload::apparmor_allowed(p)
+                })) =>
+            {
+                "an AppArmor profile other than `runtime/default` or `localhost/*` is forbidden by Pod Security `baseline` and `restricted`"
             }
             _ => continue,
         };

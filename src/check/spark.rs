@@ -335,7 +335,10 @@ impl SparkJob {
 ///   uid 0 (Pod Security Standards, "Running as Non-root"; pod-security-admission `check_runAsNonRoot.go`);
 /// - hostPath volumes through `spark.kubernetes.{driver,executor}.volumes.hostPath.*`: forbidden from
 ///   `baseline` up ("HostPath Volumes", kubernetes.io/docs/concepts/security/pod-security-standards;
-///   pod-security-admission `check_hostPathVolumes.go`), allowed only in a `privileged` tenant.
+///   pod-security-admission `check_hostPathVolumes.go`), allowed only in a `privileged` tenant;
+/// - an AppArmor annotation other than `runtime/default` or `localhost/*` through
+///   `spark.kubernetes.{driver,executor}.annotation.container.apparmor.security.beta.kubernetes.io/*`
+///   (`unconfined` turns the profile off): forbidden from `baseline` up ("AppArmor"; `check_appArmorProfile.go`).
 fn check_pod_security(j: &SparkJob, tenant: Option<&Tenant>, d: &mut Diagnostics) {
     if let Security::Restricted { run_as_user: 0 } = j.security.value {
         d.push(
@@ -348,7 +351,19 @@ fn check_pod_security(j: &SparkJob, tenant: Option<&Tenant>, d: &mut Diagnostics
     if t.pod_security.value == PodSecurity::Privileged {
         return;
     }
-    for (k, _) in &j.conf {
+    for (k, v) in &j.conf {
+        let apparmor = ["spark.kubernetes.driver.annotation.", "spark.kubernetes.executor.annotation."]
+            .iter()
+            .filter_map(|p| k.value.strip_prefix(p))
+            .any(|a| a.starts_with(crate::check::workload::APPARMOR_ANNOTATION));
+        if apparmor && !crate::check::workload::apparmor_allowed(&v.value) {
+            d.push(
+                Diagnostic::error("strata::spark::pod-security", format!("`{}` sets AppArmor profile `{}`", k.value, v.value))
+                    .at(v.span, "only `runtime/default` or `localhost/<profile>` pass Pod Security `baseline` and `restricted`")
+                    .also(t.name.span, format!("tenant `{}` enforces `{}`", t.name.value, t.pod_security.value.as_str()))
+                    .help("remove the annotation (pods get the runtime's default profile), use `localhost/<profile>`, or move the job to a tenant with `pod-security=\"privileged\"`"),
+            );
+        }
         let host_path = ["spark.kubernetes.driver.volumes.hostPath.", "spark.kubernetes.executor.volumes.hostPath."]
             .iter()
             .any(|p| k.value.starts_with(p));

@@ -292,9 +292,29 @@ pub fn check_literal(
     }
 }
 
+/// The AppArmor annotation prefix (`container.apparmor.security.beta.kubernetes.io/<container>`).
+pub const APPARMOR_ANNOTATION: &str = "container.apparmor.security.beta.kubernetes.io/";
+
+/// Whether Pod Security `baseline` (and so `restricted`) admits this AppArmor annotation value: unset,
+/// `runtime/default` or `localhost/<profile>` (pod-security-admission `policy/check_appArmorProfile.go`).
+pub fn apparmor_allowed(value: &str) -> bool {
+    let v = value.trim();
+    v.is_empty() || v == "runtime/default" || v.starts_with("localhost/")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn apparmor_values_baseline_admits() {
+        for ok in ["", "runtime/default", "localhost/flink", " runtime/default "] {
+            assert!(apparmor_allowed(ok), "{ok:?}");
+        }
+        for refused in ["unconfined", "Unconfined", "docker-default", "localhost"] {
+            assert!(!apparmor_allowed(refused), "{refused:?}");
+        }
+    }
 
     #[test]
     fn images() {
