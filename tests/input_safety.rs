@@ -393,3 +393,16 @@ fn a_label_inside_a_replacement_character_is_rendered_not_a_panic() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("strata::io::not-utf8"), "{}", stderr(&o));
 }
+
+/// `fmt` reads files through its own path (it keeps comments): deep nesting there is a diagnostic too.
+#[test]
+fn fmt_of_deep_nesting_is_an_error_not_a_stack_overflow() {
+    let dir = repo();
+    let n = 100_000;
+    write(&dir.path().join("platform.kdl"), &format!("platform \"p\"\n{}{}\n", "a {".repeat(n), "}".repeat(n)));
+    for args in [&["fmt", "--check", "platform.kdl"][..], &["fmt", "platform.kdl"][..]] {
+        let o = strata(dir.path(), args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("strata::parse::too-deep"), "{args:?}: {}", stderr(&o));
+    }
+}
