@@ -1,6 +1,6 @@
 //! strata: a compiler and GitOps CLI for data platforms on Kubernetes.
 //!
-//! The pipeline: [`spec`] reads `platform.kdl` and its includes into a typed [`model::Platform`];
+//! The pipeline: [`lang`] reads `platform.kdl` and its includes into a typed [`model::Platform`];
 //! [`check`] applies the semantic rules; [`emit`] turns the model into a [`manifest::ManifestSet`];
 //! [`render`] prints it. Everything up to there is pure (no cluster, no output); [`reconcile`] is the one
 //! part that talks to Kubernetes (`apply`, `plan`). The binary renders results.
@@ -10,6 +10,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod diff;
 pub mod emit;
+pub mod lang;
 pub mod manifest;
 pub mod model;
 pub mod output;
@@ -17,16 +18,15 @@ pub mod parallel;
 pub mod reconcile;
 pub mod render;
 pub mod source;
-pub mod spec;
 pub mod units;
 
 use std::path::Path;
 
 use diagnostic::Diagnostics;
+use lang::SpecFs;
 use manifest::ManifestSet;
 use model::Platform;
 use source::SourceMap;
-use spec::SpecFs;
 
 /// Everything one compile produced. `manifests` is `None` when the spec has errors: strata never emits
 /// objects from a spec it could not fully check.
@@ -46,7 +46,7 @@ impl Compilation {
 
 /// Reads and checks the spec without emitting.
 pub fn check(fs: &dyn SpecFs, root: &Path) -> Compilation {
-    let front = spec::read(fs, root);
+    let front = lang::read(fs, root);
     let mut diagnostics = front.diagnostics;
     // Checks run on whatever lowered cleanly, so one run reports syntax errors in one file and rule
     // violations in another.
@@ -71,7 +71,7 @@ pub fn compile(fs: &dyn SpecFs, root: &Path) -> Compilation {
 
 /// Convenience for tests and embedders: compile a spec on disk.
 pub fn compile_path(root: &Path) -> Compilation {
-    compile(&spec::DiskFs, root)
+    compile(&lang::DiskFs, root)
 }
 
 /// The exit codes every command shares (see the README).

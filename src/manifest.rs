@@ -93,6 +93,15 @@ impl ApplySetRef {
         let id = format!("applyset-{}-v1", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest));
         ApplySetRef { parent_name, parent_namespace: namespace.to_string(), id }
     }
+
+    /// The ApplySet of a compiled platform: named after it, in its inventory namespace.
+    pub fn of(p: &crate::model::Platform) -> Self {
+        let ns = p
+            .header
+            .as_ref()
+            .map_or(crate::model::DEFAULT_INVENTORY_NAMESPACE, |h| h.inventory_namespace.value.as_str());
+        Self::for_platform(p.name(), ns)
+    }
 }
 
 /// Every object of one compile.

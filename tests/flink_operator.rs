@@ -23,7 +23,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::{Value, json};
-use strata::spec::MemFs;
+use strata::lang::MemFs;
 use support::{repo, valid_cases};
 
 fn ci() -> bool {

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use strata::spec::MemFs;
+use strata::lang::MemFs;
 
 fn strata(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_strata"))
@@ -242,7 +242,7 @@ fn including_a_fifo_is_refused_not_a_hang() {
 
 #[test]
 fn includes_past_the_file_limit_are_one_error() {
-    let n = strata::spec::load::MAX_FILES + 500;
+    let n = strata::lang::load::MAX_FILES + 500;
     let mut root = String::from("platform \"p\"\n");
     let mut fs = MemFs::new();
     for i in 0..n {

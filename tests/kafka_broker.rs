@@ -22,8 +22,8 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use serde_json::{Value, json};
+use strata::lang::MemFs;
 use strata::model::kafka::config::{KEYS, Kind};
-use strata::spec::MemFs;
 use support::{repo, valid_cases};
 
 /// The Kafka version of the oracle's brokers (oracles/kafka/pom.xml `kafka.version`), as strata spells it.

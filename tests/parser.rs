@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use kdl::KdlDocument;
-use strata::spec::parse::{parse_fast, same_document};
+use strata::lang::parse::{parse_fast, same_document};
 
 #[allow(dead_code)]
 #[path = "../examples/generate.rs"]

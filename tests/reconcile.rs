@@ -471,7 +471,7 @@ fn compile_with_topics(dir: &Path, topics: &[&str]) -> (strata::Compilation, Man
         );
     }
     let mut d = strata::diagnostic::Diagnostics::new();
-    set.finish(c.platform.name(), &strata::emit::applyset(&c.platform), &c.sources, &mut d);
+    set.finish(c.platform.name(), &strata::manifest::ApplySetRef::of(&c.platform), &c.sources, &mut d);
     (c, set)
 }
 

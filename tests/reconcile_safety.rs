@@ -250,7 +250,7 @@ fn removed_kafka_user_is_kept_without_allow_data_loss() {
             );
         }
         let mut d = strata::diagnostic::Diagnostics::new();
-        set.finish(c.platform.name(), &strata::emit::applyset(&c.platform), &c.sources, &mut d);
+        set.finish(c.platform.name(), &strata::manifest::ApplySetRef::of(&c.platform), &c.sources, &mut d);
         (c, set)
     };
     runtime().block_on(async {
@@ -308,7 +308,7 @@ fn compile_with(dir: &Path, extra: &[Value]) -> (strata::Compilation, ManifestSe
         set.add_value(v, Placement { stage: Stage::Workloads, tenant: Some(t.name.value.clone()), span: t.name.span });
     }
     let mut d = strata::diagnostic::Diagnostics::new();
-    set.finish(c.platform.name(), &strata::emit::applyset(&c.platform), &c.sources, &mut d);
+    set.finish(c.platform.name(), &strata::manifest::ApplySetRef::of(&c.platform), &c.sources, &mut d);
     (c, set)
 }
 

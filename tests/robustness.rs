@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use proptest::prelude::*;
-use strata::spec::MemFs;
+use strata::lang::MemFs;
 
 const VALID: &str = include_str!("../golden/presets-override/platform.kdl");
 

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use strata::spec::MemFs;
+use strata::lang::MemFs;
 
 fuzz_target!(|data: &[u8]| {
     let fs = MemFs::new().with("platform.kdl", data.to_vec());

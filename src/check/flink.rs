@@ -7,12 +7,12 @@ use crate::check::names::suggest_label;
 use crate::check::workload::{check_env, check_image, check_literal};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Platform;
+use crate::model::Scalar;
 use crate::model::flink::{
     CRD_VERSIONS, FORBIDDEN_CONFIG, FlinkJob, FlinkVersion, MAX_NAME_LEN, MIN_JOBMANAGER_MEMORY,
     MIN_TASKMANAGER_MEMORY, OWNED_CONFIG, Role, SUPPORTED_VERSIONS, UpgradeMode, parse_major_minor,
 };
 use crate::source::{Span, Spanned};
-use crate::spec::reader::Scalar;
 use crate::units::Bytes;
 
 pub fn check(p: &Platform, d: &mut Diagnostics) {

@@ -8,9 +8,9 @@
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Platform;
+use crate::model::Scalar;
 use crate::model::flink::{FlinkJob, UpgradeMode};
 use crate::source::{Span, Spanned};
-use crate::spec::reader::Scalar;
 
 const ROLLBACK: &str = "kubernetes.operator.deployment.rollback.enabled";
 const HEALTH_CHECK: &str = "kubernetes.operator.cluster.health-check.enabled";

@@ -1051,8 +1051,8 @@ mod robustness {
 
     use proptest::prelude::*;
 
-    use crate::spec::SpecFs;
-    use crate::spec::fs::ReadError;
+    use crate::lang::SpecFs;
+    use crate::lang::fs::ReadError;
 
     /// One in-memory `platform.kdl`.
     struct OneFile(String);

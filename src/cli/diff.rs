@@ -12,9 +12,9 @@ use crate::diagnostic::{DiagnosticFormat, Diagnostics, Renderer};
 use crate::diff::render::{Format, render};
 use crate::diff::{Side, compare};
 use crate::exit;
+use crate::lang::DiskFs;
+use crate::lang::git::GitFs;
 use crate::source::SourceMap;
-use crate::spec::DiskFs;
-use crate::spec::git::GitFs;
 
 const AFTER_HELP: &str = "\
 Examples:

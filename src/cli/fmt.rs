@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use crate::cli::report;
 use crate::diagnostic::{DiagnosticFormat, Diagnostics};
 use crate::exit;
-use crate::spec::format::{FormatError, format_checked};
-use crate::spec::{DiskFs, load};
+use crate::lang::format::{FormatError, format_checked};
+use crate::lang::{DiskFs, load};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -37,7 +37,7 @@ pub fn run(a: Args) -> i32 {
         // The spec loader gives the same limits and diagnostics as `check`, and finds the includes.
         let mut diags = Diagnostics::new();
         let loaded = if a.allow_include_outside {
-            load::load(&crate::spec::fs::AllowOutside(&DiskFs), root, &mut diags)
+            load::load(&crate::lang::fs::AllowOutside(&DiskFs), root, &mut diags)
         } else {
             load::load(&DiskFs, root, &mut diags)
         };

@@ -87,13 +87,13 @@ pub struct SpecArg {
 impl SpecArg {
     /// Compiles the spec from the working tree under the chosen include policy.
     pub fn compile(&self) -> crate::Compilation {
-        self.compile_with(&crate::spec::DiskFs, &self.spec)
+        self.compile_with(&crate::lang::DiskFs, &self.spec)
     }
 
     /// Compiles `root` from `fs` under the chosen include policy.
-    pub fn compile_with(&self, fs: &dyn crate::spec::SpecFs, root: &std::path::Path) -> crate::Compilation {
+    pub fn compile_with(&self, fs: &dyn crate::lang::SpecFs, root: &std::path::Path) -> crate::Compilation {
         if self.allow_include_outside {
-            crate::compile(&crate::spec::fs::AllowOutside(fs), root)
+            crate::compile(&crate::lang::fs::AllowOutside(fs), root)
         } else {
             crate::compile(fs, root)
         }

@@ -2,7 +2,7 @@
 //! `size="m"` or `tier="medium"` means and copy one to override it.
 
 use crate::exit;
-use crate::spec::stdlib::{FILES, STDLIB_PREFIX};
+use crate::lang::stdlib::{FILES, STDLIB_PREFIX};
 
 const EXAMPLES: &str = "\
 Examples:

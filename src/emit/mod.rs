@@ -25,16 +25,9 @@ pub fn emit(p: &Platform, sources: &SourceMap, d: &mut Diagnostics) -> ManifestS
     }) {
         set.items.extend(part.items);
     }
-    let applyset = applyset(p);
+    let applyset = ApplySetRef::of(p);
     set.finish(p.name(), &applyset, sources, d);
     set
-}
-
-/// The platform's ApplySet identity (parent object and member label value).
-pub fn applyset(p: &Platform) -> ApplySetRef {
-    let ns =
-        p.header.as_ref().map_or(crate::model::DEFAULT_INVENTORY_NAMESPACE, |h| h.inventory_namespace.value.as_str());
-    ApplySetRef::for_platform(p.name(), ns)
 }
 
 /// `ObjectMeta` with a name and optional namespace; labels and annotations are added by the set.

@@ -3,10 +3,10 @@
 //! and the quota demand must agree on (versions, resources, TaskManager count) live here once.
 
 use crate::model::Platform;
+use crate::model::Scalar;
 use crate::model::demand::{AdmittedPod, ContainerResources, Demand};
 use crate::model::pod::{EnvVar, PodShape};
 use crate::source::{Span, Spanned};
-use crate::spec::reader::Scalar;
 use crate::units::{Bytes, Cpu, Duration};
 
 /// The ServiceAccount (and Role, RoleBinding) every tenant with Flink jobs gets; the operator chart's

@@ -10,9 +10,9 @@ pub mod config;
 
 use std::collections::BTreeMap;
 
+use crate::model::Scalar;
 use crate::model::{Direction, NetworkMode, Tenant};
 use crate::source::{Span, Spanned};
-use crate::spec::reader::Scalar;
 
 /// The replication factor a topic gets when neither it nor its preset states one: three copies (the usual
 /// production choice, and what Strimzi's examples use), or one per broker on a smaller cluster.

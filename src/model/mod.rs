@@ -150,3 +150,25 @@ impl Platform {
         self.tenants.iter().map(|t| (t.name.value.as_str(), t.namespace.value.as_str())).collect()
     }
 }
+
+/// A free-form config value as written (Kafka topic config, `sparkConf`, Flink config): a string, number or
+/// boolean. The model keeps these maps untyped because they accept keys strata does not know; a domain rule
+/// parses the keys it does know. The front end builds it from KDL values; nothing here depends on KDL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar {
+    Str(String),
+    Int(i128),
+    Float(f64),
+    Bool(bool),
+}
+
+impl std::fmt::Display for Scalar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scalar::Str(s) => f.write_str(s),
+            Scalar::Int(i) => write!(f, "{i}"),
+            Scalar::Float(x) => write!(f, "{x}"),
+            Scalar::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}

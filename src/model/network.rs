@@ -3,10 +3,10 @@
 //! inside a job, clients → Kafka). One model, so the NetworkPolicies strata emits, the checks that report a
 //! flow the tenant's own rules leave blocked, and `strata check --explain` all describe the same flows.
 
+use crate::model::Scalar;
 use crate::model::kafka::CLIENT_PORTS;
 use crate::model::{Direction, NetworkMode, NetworkRule, Platform, Tenant};
 use crate::source::{Span, Spanned};
-use crate::spec::reader::Scalar;
 
 /// Where the Flink Kubernetes Operator runs unless `operators { flink namespace=... }` says otherwise. Its
 /// Helm chart installs into the release's namespace and has no name of its own

@@ -645,8 +645,8 @@ pub(crate) mod tests {
     /// A one-file spec in memory, for tests that need the whole front end and checks.
     pub(crate) struct OneFile(pub &'static str);
 
-    impl crate::spec::SpecFs for OneFile {
-        fn read(&self, _: &Path, _: u64) -> Result<Vec<u8>, crate::spec::fs::ReadError> {
+    impl crate::lang::SpecFs for OneFile {
+        fn read(&self, _: &Path, _: u64) -> Result<Vec<u8>, crate::lang::fs::ReadError> {
             Ok(self.0.as_bytes().to_vec())
         }
         fn glob(&self, _: &Path) -> std::io::Result<Vec<PathBuf>> {

@@ -277,7 +277,7 @@ pub async fn prepare(
     set: &ManifestSet,
     concurrency: usize,
 ) -> Result<Prepared, ReconcileError> {
-    let aset = crate::emit::applyset(p);
+    let aset = crate::manifest::ApplySetRef::of(p);
     let recorded = inventory::read_parent(kube, &aset).await?;
     let desired_record = Record::of(set, &aset.parent_namespace);
     let extra: BTreeSet<String> = recorded.as_ref().map(|r| r.group_kinds.clone()).unwrap_or_default();

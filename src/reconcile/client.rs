@@ -403,7 +403,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let spec = dir.path().join("platform.kdl");
         std::fs::write(&spec, format!("platform \"p\" {{\n    cluster context=\"{ctx}\"\n}}\n")).expect("write");
-        let c = crate::check(&crate::spec::DiskFs, &spec);
+        let c = crate::check(&crate::lang::DiskFs, &spec);
         (c.platform, c.sources)
     }
 

@@ -6,8 +6,8 @@
 //! types (INT = 32-bit, LONG = 64-bit) and lower bounds. Durations (`7d`) and sizes (`1Gi`) are accepted
 //! for the `*.ms` and `*.bytes` keys and converted to Kafka's units.
 
+use crate::model::Scalar;
 use crate::model::kafka::KafkaVersion;
-use crate::spec::reader::Scalar;
 use crate::units::{Bytes, Duration};
 
 /// What a key's value is.

@@ -4,11 +4,11 @@
 use kdl::KdlNode;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::lang::pod::{duplicate_child, lower_env};
+use crate::lang::reader::{NodeReader, Scalar, one_of, unknown_node};
 use crate::model::Platform;
 use crate::model::flink::{Checkpoints, Component, FlinkJob, HighAvailability, Jar, Role};
 use crate::source::{FileId, Span};
-use crate::spec::pod::{duplicate_child, lower_env};
-use crate::spec::reader::{NodeReader, Scalar, one_of, unknown_node};
 
 const JOB_CHILDREN: &[&str] = &[
     "image",

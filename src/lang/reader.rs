@@ -2,6 +2,7 @@
 //! "missing argument", "unknown property" and "misspelled child" into spanned diagnostics in one place, so
 //! each domain's lowering code only states what it accepts.
 
+pub use crate::model::Scalar;
 use kdl::{KdlEntry, KdlNode, KdlValue};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
@@ -156,26 +157,6 @@ impl FromKdl for Duration {
                 help: format!("durations need a unit: write \"{i}s\", \"{i}m\" or \"{i}h\""),
             }),
             _ => Err(mismatch::<Self>(v, "write durations in quotes with a unit: \"90s\", \"7d\"")),
-        }
-    }
-}
-
-/// A string or number as written (for free-form config maps such as Kafka topic config or `sparkConf`).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Scalar {
-    Str(String),
-    Int(i128),
-    Float(f64),
-    Bool(bool),
-}
-
-impl std::fmt::Display for Scalar {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Scalar::Str(s) => f.write_str(s),
-            Scalar::Int(i) => write!(f, "{i}"),
-            Scalar::Float(x) => write!(f, "{x}"),
-            Scalar::Bool(b) => write!(f, "{b}"),
         }
     }
 }

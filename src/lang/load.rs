@@ -8,8 +8,8 @@ use std::sync::Arc;
 use kdl::{KdlDocument, KdlError, KdlNode};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::lang::fs::{ReadError, SpecFs, display_name, is_glob, normalize, within};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
-use crate::spec::fs::{ReadError, SpecFs, display_name, is_glob, normalize, within};
 
 /// A single spec file may not exceed this: a platform that large should be split with `include`, and the
 /// bound keeps parse time and memory predictable on hostile input.
@@ -76,7 +76,7 @@ struct Prefetched {
 fn prefetch(fs: &dyn SpecFs, path: &Path) -> Prefetched {
     let bytes = fs.read(path, MAX_FILE_BYTES);
     let doc = match &bytes {
-        Ok(b) => std::str::from_utf8(b).ok().filter(|t| too_deep(t).is_none()).map(crate::spec::parse::parse),
+        Ok(b) => std::str::from_utf8(b).ok().filter(|t| too_deep(t).is_none()).map(crate::lang::parse::parse),
         Err(_) => None,
     };
     Prefetched { bytes, doc }
@@ -145,7 +145,7 @@ impl Loader<'_> {
             return;
         }
 
-        let doc = match pre.doc.unwrap_or_else(|| crate::spec::parse::parse(&text)) {
+        let doc = match pre.doc.unwrap_or_else(|| crate::lang::parse::parse(&text)) {
             Ok(doc) => doc,
             Err(err) => {
                 // A file that is not KDL and not named `.kdl` is not a spec at all (a hostile or mistaken

@@ -13,7 +13,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::diagnostic::Diagnostic;
-use crate::spec::fs::{ReadError, SpecFs, normalize};
+use crate::lang::fs::{ReadError, SpecFs, normalize};
 
 /// Symbolic links are followed at most this deep (a committed link cycle must not hang a CI job).
 const MAX_SYMLINK_HOPS: usize = 8;
@@ -287,7 +287,7 @@ impl SpecFs for GitFs {
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
         // List only below the pattern's literal leading folders, not the whole repository.
         let literal: Vec<&str> =
-            repo_pattern.split('/').take_while(|c| !crate::spec::fs::is_glob(c)).collect::<Vec<_>>();
+            repo_pattern.split('/').take_while(|c| !crate::lang::fs::is_glob(c)).collect::<Vec<_>>();
         let base = if literal.len() == repo_pattern.split('/').count() {
             literal[..literal.len().saturating_sub(1)].join("/")
         } else {

@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::lang::reader::unknown_node;
+use crate::lang::{kafka, presets};
 use crate::model::Platform;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
-use crate::spec::reader::unknown_node;
-use crate::spec::{kafka, presets};
 
 /// `(file name, text)` of every stdlib file, in load order.
 pub const FILES: &[(&str, &str)] = &[
@@ -32,7 +32,7 @@ pub fn lower_into(p: &mut Platform, sources: &mut SourceMap, d: &mut Diagnostics
 }
 
 fn lower_file(text: &str, file: FileId, p: &mut Platform, d: &mut Diagnostics) {
-    let doc = match crate::spec::parse::parse(text) {
+    let doc = match crate::lang::parse::parse(text) {
         Ok(doc) => doc,
         Err(e) => {
             // Only reachable if a stdlib file is broken; a unit test keeps them parsing.

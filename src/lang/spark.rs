@@ -4,13 +4,13 @@
 use kdl::{KdlNode, KdlValue};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::lang::reader::{FromKdl, NodeReader, Scalar, ValueError, one_of, unknown_node};
 use crate::model::Platform;
 use crate::model::spark::{
     AppType, Concurrency, Deps, ExecutorSpec, RestartSpec, RestartType, RoleSpec, SPARK_IMAGE_UID, ScheduleSpec,
     Security, SparkJob, SparkMemory, Toleration, parse_spark_memory,
 };
 use crate::source::{FileId, Span, Spanned};
-use crate::spec::reader::{FromKdl, NodeReader, Scalar, ValueError, one_of, unknown_node};
 
 const JOB_CHILDREN: &[&str] = &[
     "image",

@@ -4,13 +4,13 @@
 use kdl::KdlNode;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::lang::pod::{duplicate_child, lower_env, lower_secret_ref};
+use crate::lang::reader::{NodeReader, one_of, unknown_node};
 use crate::model::Platform;
 use crate::model::airflow::{
     Airflow, DEFAULT_FERNET_KEY, DEFAULT_METADATA_KEY, Executor, MultiNamespace, WorkerTemplate,
 };
 use crate::source::FileId;
-use crate::spec::pod::{duplicate_child, lower_env, lower_secret_ref};
-use crate::spec::reader::{NodeReader, one_of, unknown_node};
 
 const AIRFLOW_CHILDREN: &[&str] = &["executor", "metadata-db", "fernet-key", "env"];
 const EXECUTOR_CHILDREN: &[&str] = &["worker-template", "multi-namespace"];

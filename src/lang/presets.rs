@@ -3,10 +3,10 @@
 use kdl::KdlNode;
 
 use crate::diagnostic::Diagnostics;
+use crate::lang::reader::{NodeReader, one_of, unknown_node};
+use crate::lang::tenant::lower_quota;
 use crate::model::{Platform, PriorityClassPreset, SizePreset, TierPreset};
 use crate::source::FileId;
-use crate::spec::reader::{NodeReader, one_of, unknown_node};
-use crate::spec::tenant::lower_quota;
 
 pub fn lower_size(node: &KdlNode, file: FileId, from_stdlib: bool, p: &mut Platform, d: &mut Diagnostics) {
     let mut r = NodeReader::new(node, file);

@@ -5,13 +5,13 @@
 use kdl::KdlNode;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::lang::reader::{NodeReader, Scalar, one_of, unknown_node};
 use crate::model::Platform;
 use crate::model::kafka::{
     Acl, AclOrigin, ApiVersion, Authentication, Authorization, ConfigEntry, KafkaCluster, KafkaUser, KafkaVersion,
     ResourceName, ResourceType, Topic, TopicPreset, UserQuotas,
 };
 use crate::source::{FileId, Spanned};
-use crate::spec::reader::{NodeReader, Scalar, one_of, unknown_node};
 use crate::units::Bytes;
 
 pub fn lower_cluster(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Diagnostics) {

@@ -3,9 +3,9 @@
 use kdl::KdlNode;
 
 use crate::diagnostic::Diagnostics;
+use crate::lang::reader::{NodeReader, one_of, unknown_node};
 use crate::model::{Direction, LimitsSpec, NetworkMode, NetworkRule, Platform, PodSecurity, QuotaSpec, Tenant};
 use crate::source::{FileId, Spanned};
-use crate::spec::reader::{NodeReader, one_of, unknown_node};
 
 const TENANT_CHILDREN: &[&str] = &["quota", "limits", "network", "label"];
 

@@ -4,9 +4,9 @@
 use kdl::KdlNode;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::lang::reader::NodeReader;
 use crate::model::pod::{EnvValue, EnvVar, SecretKeyRef};
 use crate::source::{FileId, Span, Spanned};
-use crate::spec::reader::NodeReader;
 
 /// `env "NAME" "value"` or `env "NAME" secret="name" key="key"`.
 pub fn lower_env(node: &KdlNode, file: FileId, d: &mut Diagnostics) -> Option<EnvVar> {

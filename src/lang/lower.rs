@@ -4,10 +4,10 @@
 use kdl::{KdlDocument, KdlNode};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::lang::reader::{NodeReader, one_of, unknown_node};
+use crate::lang::{airflow, flink, kafka, presets, spark, tenant};
 use crate::model::{DEFAULT_INVENTORY_NAMESPACE, Platform, PlatformHeader};
 use crate::source::{FileId, Span, Spanned};
-use crate::spec::reader::{NodeReader, one_of, unknown_node};
-use crate::spec::{airflow, flink, kafka, presets, spark, tenant};
 
 /// Every node allowed at the top level of a platform spec (for "did you mean").
 pub const TOP_LEVEL: &[&str] = &[
