@@ -11,7 +11,7 @@ use futures::StreamExt;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{APIGroupList, APIVersions};
 use kube::discovery::ApiResource;
 
-use crate::manifest::ManifestSet;
+use crate::manifest::{GroupKind, ManifestSet};
 use crate::reconcile::Kube;
 use crate::reconcile::error::{ApiFailure, MissingApi, ReconcileError};
 
@@ -24,21 +24,8 @@ pub struct Resource {
 }
 
 impl Resource {
-    pub fn group_kind(&self) -> String {
-        group_kind(&self.ar.group, &self.ar.kind)
-    }
-}
-
-/// `Kind.group`, or `Kind` for the core group (ApplySet's `contains-group-kinds` format).
-pub fn group_kind(group: &str, kind: &str) -> String {
-    if group.is_empty() { kind.to_string() } else { format!("{kind}.{group}") }
-}
-
-/// `Kind.group` -> (group, Kind).
-pub fn split_group_kind(gk: &str) -> (String, String) {
-    match gk.split_once('.') {
-        Some((kind, group)) => (group.to_string(), kind.to_string()),
-        None => (String::new(), gk.to_string()),
+    pub fn group_kind(&self) -> GroupKind<'_> {
+        GroupKind::new(&self.ar.group, &self.ar.kind)
     }
 }
 
@@ -69,9 +56,9 @@ impl Catalog {
 
     /// A group-kind at the group's preferred version (used for kinds only the inventory remembers).
     pub fn resolve_group_kind(&self, gk: &str) -> Option<&Resource> {
-        let (group, kind) = split_group_kind(gk);
-        let versions = self.groups.get(&group)?;
-        versions.iter().find_map(|v| self.resolve(&api_version(&group, v), &kind))
+        let GroupKind { group, kind } = GroupKind::parse(gk);
+        let versions = self.groups.get(group)?;
+        versions.iter().find_map(|v| self.resolve(&api_version(group, v), kind))
     }
 }
 
@@ -221,9 +208,9 @@ pub async fn discover(
         }
     }
     for gk in extra_group_kinds {
-        let (group, _) = split_group_kind(gk);
-        if let Some(v) = catalog.groups.get(&group).and_then(|vs| vs.first()) {
-            wanted.insert((group.clone(), v.clone()));
+        let group = GroupKind::parse(gk).group;
+        if let Some(v) = catalog.groups.get(group).and_then(|vs| vs.first()) {
+            wanted.insert((group.to_string(), v.clone()));
         }
     }
     let fetched: Vec<_> = futures::stream::iter(wanted)
@@ -309,14 +296,6 @@ pub fn install_hint(group: &str, kind: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn group_kind_round_trips() {
-        assert_eq!(group_kind("", "Namespace"), "Namespace");
-        assert_eq!(group_kind("kafka.strimzi.io", "KafkaTopic"), "KafkaTopic.kafka.strimzi.io");
-        assert_eq!(split_group_kind("KafkaTopic.kafka.strimzi.io"), ("kafka.strimzi.io".into(), "KafkaTopic".into()));
-        assert_eq!(split_group_kind("Namespace"), (String::new(), "Namespace".into()));
-    }
 
     #[test]
     fn aggregated_media_type_is_recognised_only_with_all_three_parameters() {

@@ -13,10 +13,9 @@ use std::collections::BTreeMap;
 use futures::StreamExt;
 use serde_json::Value;
 
-use crate::manifest::{LABEL_APPLYSET_PART_OF, Stage};
+use crate::manifest::{LABEL_APPLYSET_PART_OF, ObjectRef, Stage};
 use crate::reconcile::discovery::Resource;
 use crate::reconcile::error::ApiFailure;
-use crate::reconcile::inventory::ObjectKey;
 use crate::reconcile::normalize::applied_by;
 use crate::reconcile::{ANNOTATION_PRUNE, FIELD_MANAGER, Kube};
 
@@ -145,7 +144,7 @@ pub fn stage_of(group: &str, namespaced: bool) -> Stage {
 
 /// A prune candidate after the guard.
 pub struct Candidate {
-    pub key: ObjectKey,
+    pub key: ObjectRef,
     pub resource: Resource,
     pub live: Value,
     pub stage: Stage,
