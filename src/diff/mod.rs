@@ -426,11 +426,8 @@ mod tests {
     pub(crate) fn set(objects: Vec<(Value, Option<&str>, &str)>) -> ManifestSet {
         let mut s = ManifestSet::default();
         for (o, tenant, origin) in objects {
-            let stage = match o["kind"].as_str() {
-                Some("Namespace") => Stage::Cluster,
-                Some("ResourceQuota") => Stage::Tenancy,
-                _ => Stage::Workloads,
-            };
+            let (api_version, kind) = (o["apiVersion"].as_str().unwrap_or(""), o["kind"].as_str().unwrap_or(""));
+            let stage = crate::domain::lookup_api_version(api_version, kind).map_or(Stage::Workloads, |d| d.stage);
             s.add_value(o, Placement { stage, tenant: tenant.map(str::to_string), span: Span::new(FileId(0), 0, 0) });
             s.items.last_mut().expect("just added").origin = origin.to_string();
         }

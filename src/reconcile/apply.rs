@@ -41,6 +41,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use serde_json::Value;
 
+use crate::domain;
 use crate::manifest::{ApplySetRef, Manifest, ManifestSet, ObjectRef, Stage};
 use crate::model::{DriftPolicy, Platform};
 use crate::reconcile::discovery::{self, Catalog, Resource};
@@ -162,7 +163,7 @@ impl Prepared {
                 key: k.clone(),
                 resource: res.clone(),
                 live: live.clone(),
-                stage: prune::stage_of(&res.ar.group, res.namespaced),
+                stage: domain::stage_of(&res.ar.group, &res.ar.kind, res.namespaced),
                 kept: prune::guard(&res.ar.group, &res.ar.kind, live, &self.aset.id, allow_data_loss)
                     .or_else(|| self.unrecorded(k)),
             })
@@ -788,7 +789,7 @@ pub fn is_immutable(f: &ApiFailure) -> bool {
 /// Why an immutable change was not done, and how to do it.
 pub fn immutable_detail(f: &ApiFailure, group: &str, kind: &str, recreate: bool, allow_data_loss: bool) -> String {
     let base = format!("{f}; the change needs the object recreated (deleted, then applied)");
-    match prune::data_loss(group, kind) {
+    match domain::data_loss(group, kind) {
         Some(why) if !(recreate && allow_data_loss) => {
             format!(
                 "{base}, and {}: rerun with --recreate --allow-data-loss to do it",
@@ -835,7 +836,7 @@ async fn send_one(
         }
     }
     if is_immutable(&f) {
-        let data = prune::data_loss(group, kind).is_some();
+        let data = domain::data_loss(group, kind).is_some();
         if !opts.recreate || (data && !opts.allow_data_loss) {
             let detail = immutable_detail(&f, group, kind, opts.recreate, opts.allow_data_loss);
             return Err(Outcome::Failed(f, detail));

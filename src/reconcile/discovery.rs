@@ -3,7 +3,7 @@
 //! serves v2; KEP-3352). A server that does not serve it answers the same requests with the classic
 //! `APIVersions`/`APIGroupList`, and the walk goes on with one request per group-version strata needs, so
 //! older releases keep working. A kind the spec needs but the cluster lacks is reported with the operator
-//! and version to install, before anything is written.
+//! and version to install (from the [domain registry](crate::domain)), before anything is written.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -271,28 +271,6 @@ pub fn missing(catalog: &Catalog, set: &ManifestSet) -> Vec<MissingApi> {
     by_kind.into_values().collect()
 }
 
-/// The operator (and the release strata is tested with) that serves a group, as an install hint.
-pub fn install_hint(group: &str, kind: &str) -> String {
-    match group {
-        "kafka.strimzi.io" => format!(
-            "install the Strimzi operator 1.2.0 or later (its CRDs serve kafka.strimzi.io/v1, which {kind} needs), then rerun"
-        ),
-        "sparkoperator.k8s.io" => format!(
-            "install the Kubeflow Spark operator v2.5.2 or later (CRDs sparkapplications/scheduledsparkapplications.sparkoperator.k8s.io, v1beta2, for {kind}), then rerun"
-        ),
-        "spark.apache.org" => {
-            format!("install the Apache Spark Kubernetes operator 1.0.0 or later (for {kind}), then rerun")
-        }
-        "flink.apache.org" => format!(
-            "install the Apache Flink Kubernetes operator 1.15.0 or later (CRDs flinkdeployments/flinksessionjobs.flink.apache.org, v1beta1, for {kind}), then rerun"
-        ),
-        "" => format!("the core API has no {kind} on this cluster; check `kubernetes version` in the spec"),
-        g => format!(
-            "this Kubernetes release does not serve {g}; upgrade the cluster or lower `kubernetes version` in the spec"
-        ),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,12 +386,5 @@ mod tests {
             assert_eq!(paths, ["/api", "/apis"]);
             assert_eq!(kube.counts().reads, 2);
         });
-    }
-
-    #[test]
-    fn hints_name_operator_and_version() {
-        assert!(install_hint("kafka.strimzi.io", "KafkaTopic").contains("Strimzi operator 1.2.0"));
-        assert!(install_hint("flink.apache.org", "FlinkDeployment").contains("Flink Kubernetes operator 1.15.0"));
-        assert!(install_hint("sparkoperator.k8s.io", "SparkApplication").contains("Spark operator v2.5.2"));
     }
 }
