@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod diagnostic;
 pub mod diff;
+pub mod domain;
 pub mod emit;
 pub mod lang;
 pub mod manifest;

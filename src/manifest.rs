@@ -54,12 +54,9 @@ impl Manifest {
         self.api_version.rsplit_once('/').map_or("", |(g, _)| g)
     }
 
-    /// `Kind.group` as used by ApplySet's `contains-group-kinds` (`Namespace`, `KafkaTopic.kafka.strimzi.io`).
-    pub fn group_kind(&self) -> String {
-        match self.group() {
-            "" => self.kind.clone(),
-            g => format!("{}.{g}", self.kind),
-        }
+    /// The object's API group and kind (`Namespace`, `KafkaTopic.kafka.strimzi.io` as a string).
+    pub fn group_kind(&self) -> GroupKind<'_> {
+        GroupKind::new(self.group(), &self.kind)
     }
 
     /// `namespace/Kind/name` (or `Kind/name`), stable and unique within a set.
@@ -72,6 +69,117 @@ impl Manifest {
 
     fn sort_key(&self) -> (Stage, &str, &str, &str, &str) {
         (self.stage, &self.kind, self.namespace.as_deref().unwrap_or(""), &self.name, &self.api_version)
+    }
+}
+
+/// An API group and kind, whatever the version. Its string form is `Kind.group`, or `Kind` for the core
+/// group: the format of ApplySet's `contains-group-kinds` annotation, which strata reads back from
+/// parents that older releases wrote, so it must not change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GroupKind<'a> {
+    pub group: &'a str,
+    pub kind: &'a str,
+}
+
+impl<'a> GroupKind<'a> {
+    pub fn new(group: &'a str, kind: &'a str) -> Self {
+        GroupKind { group, kind }
+    }
+
+    /// `Kind.group` (or `Kind`) back into its parts: the kind ends at the first dot, since kinds have
+    /// none and groups do.
+    pub fn parse(gk: &'a str) -> Self {
+        match gk.split_once('.') {
+            Some((kind, group)) => GroupKind { group, kind },
+            None => GroupKind { group: "", kind: gk },
+        }
+    }
+
+    /// The bytes of the string form, without building it.
+    fn bytes(self) -> impl Iterator<Item = u8> + 'a {
+        let dot = (!self.group.is_empty()).then_some(b'.');
+        self.kind.bytes().chain(dot).chain(self.group.bytes())
+    }
+}
+
+impl std::fmt::Display for GroupKind<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.group.is_empty() { f.write_str(self.kind) } else { write!(f, "{}.{}", self.kind, self.group) }
+    }
+}
+
+/// Ordered as the string forms are, so sets of group-kinds sort as the inventory annotation does.
+impl Ord for GroupKind<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.bytes().cmp(other.bytes()).then_with(|| (self.kind, self.group).cmp(&(other.kind, other.group)))
+    }
+}
+
+impl PartialOrd for GroupKind<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// What identifies one object whatever API version it is read or written through: group, kind,
+/// namespace (`None` for cluster-scoped objects) and name. `diff` matches two revisions' objects by it,
+/// `reconcile` matches the spec's objects with the cluster's.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ObjectRef {
+    pub group: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl ObjectRef {
+    pub fn new(group_kind: GroupKind<'_>, namespace: Option<String>, name: impl Into<String>) -> Self {
+        ObjectRef {
+            group: group_kind.group.to_string(),
+            kind: group_kind.kind.to_string(),
+            namespace,
+            name: name.into(),
+        }
+    }
+
+    /// The object a manifest describes, in the namespace it names.
+    pub fn of(m: &Manifest) -> Self {
+        ObjectRef::new(m.group_kind(), m.namespace.clone(), m.name.clone())
+    }
+
+    pub fn group_kind(&self) -> GroupKind<'_> {
+        GroupKind::new(&self.group, &self.kind)
+    }
+
+    /// `namespace/name` or `name`.
+    pub fn path(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{ns}/{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// `Kind namespace/name`, as diff findings name objects.
+impl std::fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.kind, self.path())
+    }
+}
+
+/// By group-kind (in its string order), namespace, name: the order prune candidates are reported in.
+impl Ord for ObjectRef {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.group_kind()
+            .cmp(&other.group_kind())
+            .then_with(|| self.namespace.cmp(&other.namespace))
+            .then_with(|| self.name.cmp(&other.name))
+    }
+}
+
+impl PartialOrd for ObjectRef {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -209,6 +317,51 @@ fn ensure_entry<'v>(map: &'v mut Map<String, Value>, key: &str) -> &'v mut Map<S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn group_kind_round_trips_in_the_applyset_format() {
+        assert_eq!(GroupKind::new("", "Namespace").to_string(), "Namespace");
+        assert_eq!(GroupKind::new("kafka.strimzi.io", "KafkaTopic").to_string(), "KafkaTopic.kafka.strimzi.io");
+        assert_eq!(GroupKind::parse("KafkaTopic.kafka.strimzi.io"), GroupKind::new("kafka.strimzi.io", "KafkaTopic"));
+        assert_eq!(GroupKind::parse("Namespace"), GroupKind::new("", "Namespace"));
+        for gk in ["Namespace", "KafkaTopic.kafka.strimzi.io", "NetworkPolicy.networking.k8s.io", ".x", "a.b.c"] {
+            assert_eq!(GroupKind::parse(gk).to_string(), gk);
+        }
+    }
+
+    #[test]
+    fn group_kinds_sort_as_their_strings() {
+        let forms = [
+            "Kafka.kafka.strimzi.io",
+            "KafkaTopic",
+            "KafkaTopic.kafka.strimzi.io",
+            "KafkaTopic.a",
+            "Namespace",
+            "ResourceQuota",
+            "Role.rbac.authorization.k8s.io",
+            "RoleBinding.rbac.authorization.k8s.io",
+            "a.b.c",
+            "a.b",
+        ];
+        for x in forms {
+            for y in forms {
+                assert_eq!(GroupKind::parse(x).cmp(&GroupKind::parse(y)), x.cmp(y), "{x} vs {y}");
+            }
+        }
+        let a = ObjectRef::new(GroupKind::new("", "Namespace"), None, "b");
+        let b = ObjectRef::new(GroupKind::new("", "Namespace"), None, "a");
+        let c = ObjectRef::new(GroupKind::new("", "ConfigMap"), Some("z".into()), "z");
+        let mut v = vec![a.clone(), b.clone(), c.clone()];
+        v.sort();
+        assert_eq!(v, vec![c, b, a]);
+    }
+
+    #[test]
+    fn object_refs_name_objects_as_diff_prints_them() {
+        let r = ObjectRef::new(GroupKind::new("kafka.strimzi.io", "KafkaTopic"), Some("kafka".into()), "orders");
+        assert_eq!(r.to_string(), "KafkaTopic kafka/orders");
+        assert_eq!(ObjectRef::new(GroupKind::new("", "Namespace"), None, "team").to_string(), "Namespace team");
+    }
 
     #[test]
     fn applyset_id_matches_kubectl_scheme() {

@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use crate::Compilation;
 use crate::diagnostic::Severity;
 use crate::exit;
-use crate::manifest::{ANNOTATION_SOURCE, Manifest, ManifestSet, Stage};
+use crate::manifest::{ANNOTATION_SOURCE, Manifest, ManifestSet, ObjectRef, Stage};
 use crate::model::demand::Demand;
 use crate::source::{SourceMap, Span};
 
@@ -82,41 +82,7 @@ impl<'a> Side<'a> {
     }
 }
 
-/// What identifies an object across revisions: API group (not version), kind, namespace, name.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct ObjectKey {
-    pub group: String,
-    pub kind: String,
-    pub namespace: Option<String>,
-    pub name: String,
-}
-
-impl ObjectKey {
-    pub fn of(m: &Manifest) -> Self {
-        ObjectKey {
-            group: m.group().to_string(),
-            kind: m.kind.clone(),
-            namespace: m.namespace.clone(),
-            name: m.name.clone(),
-        }
-    }
-
-    /// `namespace/name` or `name`.
-    pub fn path(&self) -> String {
-        match &self.namespace {
-            Some(ns) => format!("{ns}/{}", self.name),
-            None => self.name.clone(),
-        }
-    }
-}
-
-impl std::fmt::Display for ObjectKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.kind, self.path())
-    }
-}
-
-/// Borrowed form of [`ObjectKey`] for the index, so matching allocates nothing per object.
+/// Borrowed form of [`ObjectRef`] for the index, so matching allocates nothing per object.
 type KeyRef<'a> = (&'a str, &'a str, Option<&'a str>, &'a str);
 
 fn key_ref(m: &Manifest) -> KeyRef<'_> {
@@ -154,7 +120,7 @@ impl ChangeKind {
 #[derive(Debug, Clone)]
 pub struct ObjectChange<'a> {
     pub kind: ChangeKind,
-    pub key: ObjectKey,
+    pub key: ObjectRef,
     pub base: Option<&'a Manifest>,
     pub head: Option<&'a Manifest>,
 }
@@ -357,18 +323,18 @@ pub fn compare<'a>(base: &Side<'a>, head: &Side<'a>) -> Diff<'a> {
             Some(b) if same_object(&b.object, &h.object) => unchanged += 1,
             Some(b) => changes.push(ObjectChange {
                 kind: ChangeKind::Changed,
-                key: ObjectKey::of(h),
+                key: ObjectRef::of(h),
                 base: Some(b),
                 head: Some(h),
             }),
             None => {
-                changes.push(ObjectChange { kind: ChangeKind::Added, key: ObjectKey::of(h), base: None, head: Some(h) })
+                changes.push(ObjectChange { kind: ChangeKind::Added, key: ObjectRef::of(h), base: None, head: Some(h) })
             }
         }
     }
     changes.extend(index.into_values().map(|b| ObjectChange {
         kind: ChangeKind::Removed,
-        key: ObjectKey::of(b),
+        key: ObjectRef::of(b),
         base: Some(b),
         head: None,
     }));
@@ -460,11 +426,8 @@ mod tests {
     pub(crate) fn set(objects: Vec<(Value, Option<&str>, &str)>) -> ManifestSet {
         let mut s = ManifestSet::default();
         for (o, tenant, origin) in objects {
-            let stage = match o["kind"].as_str() {
-                Some("Namespace") => Stage::Cluster,
-                Some("ResourceQuota") => Stage::Tenancy,
-                _ => Stage::Workloads,
-            };
+            let (api_version, kind) = (o["apiVersion"].as_str().unwrap_or(""), o["kind"].as_str().unwrap_or(""));
+            let stage = crate::domain::lookup_api_version(api_version, kind).map_or(Stage::Workloads, |d| d.stage);
             s.add_value(o, Placement { stage, tenant: tenant.map(str::to_string), span: Span::new(FileId(0), 0, 0) });
             s.items.last_mut().expect("just added").origin = origin.to_string();
         }

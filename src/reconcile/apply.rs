@@ -41,11 +41,12 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use serde_json::Value;
 
-use crate::manifest::{ApplySetRef, Manifest, ManifestSet, Stage};
+use crate::domain;
+use crate::manifest::{ApplySetRef, Manifest, ManifestSet, ObjectRef, Stage};
 use crate::model::{DriftPolicy, Platform};
-use crate::reconcile::discovery::{self, Catalog, Resource, group_kind};
+use crate::reconcile::discovery::{self, Catalog, Resource};
 use crate::reconcile::error::{ApiFailure, ReconcileError};
-use crate::reconcile::inventory::{self, LiveSet, ObjectKey, Record};
+use crate::reconcile::inventory::{self, LiveSet, Record};
 use crate::reconcile::normalize::{applied_by, object_contains, with_hash};
 use crate::reconcile::prune::{self, Candidate};
 use crate::reconcile::report::{Action, ObjectReport, Report, WaitOutcome};
@@ -140,7 +141,7 @@ pub struct Prepared {
 pub struct Desired {
     pub manifest: Manifest,
     pub resource: Resource,
-    pub key: ObjectKey,
+    pub key: ObjectRef,
     pub body: Value,
 }
 
@@ -152,7 +153,7 @@ impl Prepared {
     /// Members on the cluster the spec no longer produces, with the guards' verdicts that need no
     /// request (see [`Prepared::prune_candidates`] for all of them).
     pub fn candidates(&self, allow_data_loss: bool) -> Vec<Candidate> {
-        let wanted: BTreeSet<&ObjectKey> = self.desired.iter().map(|d| &d.key).collect();
+        let wanted: BTreeSet<&ObjectRef> = self.desired.iter().map(|d| &d.key).collect();
         let mut out: Vec<Candidate> = self
             .live
             .objects
@@ -162,7 +163,7 @@ impl Prepared {
                 key: k.clone(),
                 resource: res.clone(),
                 live: live.clone(),
-                stage: prune::stage_of(&res.ar.group, res.namespaced),
+                stage: domain::stage_of(&res.ar.group, &res.ar.kind, res.namespaced),
                 kept: prune::guard(&res.ar.group, &res.ar.kind, live, &self.aset.id, allow_data_loss)
                     .or_else(|| self.unrecorded(k)),
             })
@@ -174,10 +175,10 @@ impl Prepared {
     /// Prune deletes only what the inventory recorded: an object whose kind or namespace the parent
     /// never named was not put there by an apply of this platform (the record is widened before every
     /// apply), whatever its label says.
-    fn unrecorded(&self, k: &ObjectKey) -> Option<String> {
+    fn unrecorded(&self, k: &ObjectRef) -> Option<String> {
         let record = self.recorded.as_ref();
         let parent = format!("{}/{}", self.aset.parent_namespace, self.aset.parent_name);
-        if !record.is_some_and(|r| r.group_kinds.contains(&k.group_kind)) {
+        if !record.is_some_and(|r| r.group_kinds.contains(&k.group_kind().to_string())) {
             return Some(format!(
                 "the inventory ({parent}) never recorded its kind; strata deletes only what it recorded"
             ));
@@ -236,7 +237,7 @@ impl Prepared {
             .iter()
             .filter(|c| c.kept.is_some() && self.unrecorded(&c.key).is_none() && applied_by(&c.live, FIELD_MANAGER))
         {
-            keep.group_kinds.insert(c.key.group_kind.clone());
+            keep.group_kinds.insert(c.key.group_kind().to_string());
             if let Some(ns) = &c.key.namespace
                 && *ns != self.aset.parent_namespace
             {
@@ -289,11 +290,8 @@ pub async fn prepare(
     let mut desired = Vec::with_capacity(set.items.len());
     for m in &set.items {
         let Some(resource) = catalog.resolve(&m.api_version, &m.kind).cloned() else { continue };
-        let key = ObjectKey {
-            group_kind: group_kind(m.group(), &m.kind),
-            namespace: if resource.namespaced { m.namespace.clone() } else { None },
-            name: m.name.clone(),
-        };
+        let namespace = if resource.namespaced { m.namespace.clone() } else { None };
+        let key = ObjectRef::new(m.group_kind(), namespace, m.name.clone());
         desired.push(Desired { body: with_hash(&m.object), manifest: m.clone(), resource, key });
     }
     missing_namespaces(kube, &desired).await?;
@@ -791,7 +789,7 @@ pub fn is_immutable(f: &ApiFailure) -> bool {
 /// Why an immutable change was not done, and how to do it.
 pub fn immutable_detail(f: &ApiFailure, group: &str, kind: &str, recreate: bool, allow_data_loss: bool) -> String {
     let base = format!("{f}; the change needs the object recreated (deleted, then applied)");
-    match prune::data_loss(group, kind) {
+    match domain::data_loss(group, kind) {
         Some(why) if !(recreate && allow_data_loss) => {
             format!(
                 "{base}, and {}: rerun with --recreate --allow-data-loss to do it",
@@ -838,7 +836,7 @@ async fn send_one(
         }
     }
     if is_immutable(&f) {
-        let data = prune::data_loss(group, kind).is_some();
+        let data = domain::data_loss(group, kind).is_some();
         if !opts.recreate || (data && !opts.allow_data_loss) {
             let detail = immutable_detail(&f, group, kind, opts.recreate, opts.allow_data_loss);
             return Err(Outcome::Failed(f, detail));

@@ -3,7 +3,7 @@
 //! serves v2; KEP-3352). A server that does not serve it answers the same requests with the classic
 //! `APIVersions`/`APIGroupList`, and the walk goes on with one request per group-version strata needs, so
 //! older releases keep working. A kind the spec needs but the cluster lacks is reported with the operator
-//! and version to install, before anything is written.
+//! and version to install (from the [domain registry](crate::domain)), before anything is written.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -11,7 +11,7 @@ use futures::StreamExt;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{APIGroupList, APIVersions};
 use kube::discovery::ApiResource;
 
-use crate::manifest::ManifestSet;
+use crate::manifest::{GroupKind, ManifestSet};
 use crate::reconcile::Kube;
 use crate::reconcile::error::{ApiFailure, MissingApi, ReconcileError};
 
@@ -24,21 +24,8 @@ pub struct Resource {
 }
 
 impl Resource {
-    pub fn group_kind(&self) -> String {
-        group_kind(&self.ar.group, &self.ar.kind)
-    }
-}
-
-/// `Kind.group`, or `Kind` for the core group (ApplySet's `contains-group-kinds` format).
-pub fn group_kind(group: &str, kind: &str) -> String {
-    if group.is_empty() { kind.to_string() } else { format!("{kind}.{group}") }
-}
-
-/// `Kind.group` -> (group, Kind).
-pub fn split_group_kind(gk: &str) -> (String, String) {
-    match gk.split_once('.') {
-        Some((kind, group)) => (group.to_string(), kind.to_string()),
-        None => (String::new(), gk.to_string()),
+    pub fn group_kind(&self) -> GroupKind<'_> {
+        GroupKind::new(&self.ar.group, &self.ar.kind)
     }
 }
 
@@ -69,9 +56,9 @@ impl Catalog {
 
     /// A group-kind at the group's preferred version (used for kinds only the inventory remembers).
     pub fn resolve_group_kind(&self, gk: &str) -> Option<&Resource> {
-        let (group, kind) = split_group_kind(gk);
-        let versions = self.groups.get(&group)?;
-        versions.iter().find_map(|v| self.resolve(&api_version(&group, v), &kind))
+        let GroupKind { group, kind } = GroupKind::parse(gk);
+        let versions = self.groups.get(group)?;
+        versions.iter().find_map(|v| self.resolve(&api_version(group, v), kind))
     }
 }
 
@@ -221,9 +208,9 @@ pub async fn discover(
         }
     }
     for gk in extra_group_kinds {
-        let (group, _) = split_group_kind(gk);
-        if let Some(v) = catalog.groups.get(&group).and_then(|vs| vs.first()) {
-            wanted.insert((group.clone(), v.clone()));
+        let group = GroupKind::parse(gk).group;
+        if let Some(v) = catalog.groups.get(group).and_then(|vs| vs.first()) {
+            wanted.insert((group.to_string(), v.clone()));
         }
     }
     let fetched: Vec<_> = futures::stream::iter(wanted)
@@ -284,39 +271,9 @@ pub fn missing(catalog: &Catalog, set: &ManifestSet) -> Vec<MissingApi> {
     by_kind.into_values().collect()
 }
 
-/// The operator (and the release strata is tested with) that serves a group, as an install hint.
-pub fn install_hint(group: &str, kind: &str) -> String {
-    match group {
-        "kafka.strimzi.io" => format!(
-            "install the Strimzi operator 1.2.0 or later (its CRDs serve kafka.strimzi.io/v1, which {kind} needs), then rerun"
-        ),
-        "sparkoperator.k8s.io" => format!(
-            "install the Kubeflow Spark operator v2.5.2 or later (CRDs sparkapplications/scheduledsparkapplications.sparkoperator.k8s.io, v1beta2, for {kind}), then rerun"
-        ),
-        "spark.apache.org" => {
-            format!("install the Apache Spark Kubernetes operator 1.0.0 or later (for {kind}), then rerun")
-        }
-        "flink.apache.org" => format!(
-            "install the Apache Flink Kubernetes operator 1.15.0 or later (CRDs flinkdeployments/flinksessionjobs.flink.apache.org, v1beta1, for {kind}), then rerun"
-        ),
-        "" => format!("the core API has no {kind} on this cluster; check `kubernetes version` in the spec"),
-        g => format!(
-            "this Kubernetes release does not serve {g}; upgrade the cluster or lower `kubernetes version` in the spec"
-        ),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn group_kind_round_trips() {
-        assert_eq!(group_kind("", "Namespace"), "Namespace");
-        assert_eq!(group_kind("kafka.strimzi.io", "KafkaTopic"), "KafkaTopic.kafka.strimzi.io");
-        assert_eq!(split_group_kind("KafkaTopic.kafka.strimzi.io"), ("kafka.strimzi.io".into(), "KafkaTopic".into()));
-        assert_eq!(split_group_kind("Namespace"), (String::new(), "Namespace".into()));
-    }
 
     #[test]
     fn aggregated_media_type_is_recognised_only_with_all_three_parameters() {
@@ -429,12 +386,5 @@ mod tests {
             assert_eq!(paths, ["/api", "/apis"]);
             assert_eq!(kube.counts().reads, 2);
         });
-    }
-
-    #[test]
-    fn hints_name_operator_and_version() {
-        assert!(install_hint("kafka.strimzi.io", "KafkaTopic").contains("Strimzi operator 1.2.0"));
-        assert!(install_hint("flink.apache.org", "FlinkDeployment").contains("Flink Kubernetes operator 1.15.0"));
-        assert!(install_hint("sparkoperator.k8s.io", "SparkApplication").contains("Spark operator v2.5.2"));
     }
 }

@@ -285,7 +285,7 @@ fn missing_message(m: &[MissingApi]) -> String {
                 api.served_versions.join(", ")
             ));
         }
-        s.push_str(&format!("\n    help: {}", super::discovery::install_hint(group, &api.kind)));
+        s.push_str(&format!("\n    help: {}", crate::domain::install_hint(group, &api.kind)));
     }
     s
 }

@@ -13,8 +13,10 @@ use futures::StreamExt;
 use kube::discovery::ApiResource;
 use serde_json::{Value, json};
 
-use crate::manifest::{ApplySetRef, LABEL_APPLYSET_PART_OF, LABEL_MANAGED_BY, LABEL_PART_OF, ManifestSet};
-use crate::reconcile::discovery::{Catalog, Resource, group_kind};
+use crate::manifest::{
+    ApplySetRef, GroupKind, LABEL_APPLYSET_PART_OF, LABEL_MANAGED_BY, LABEL_PART_OF, ManifestSet, ObjectRef,
+};
+use crate::reconcile::discovery::{Catalog, Resource};
 use crate::reconcile::error::ReconcileError;
 use crate::reconcile::{Kube, PARENT_FIELD_MANAGER, tooling};
 
@@ -38,7 +40,7 @@ pub struct Record {
 }
 
 /// `Kind.group/name` of a cluster-scoped object, as [`Record::cluster_objects`] holds it.
-pub fn cluster_object_key(group_kind: &str, name: &str) -> String {
+pub fn cluster_object_key(group_kind: GroupKind<'_>, name: &str) -> String {
     format!("{group_kind}/{name}")
 }
 
@@ -53,7 +55,7 @@ impl Record {
     /// The record a set needs: its group-kinds and its namespaces (minus the parent's).
     pub fn of(set: &ManifestSet, parent_namespace: &str) -> Self {
         Record {
-            group_kinds: set.items.iter().map(|m| m.group_kind()).collect(),
+            group_kinds: set.items.iter().map(|m| m.group_kind().to_string()).collect(),
             namespaces: set
                 .items
                 .iter()
@@ -64,7 +66,7 @@ impl Record {
                 .items
                 .iter()
                 .filter(|m| shareable(m.group(), &m.kind, m.namespace.is_some()))
-                .map(|m| cluster_object_key(&m.group_kind(), &m.name))
+                .map(|m| cluster_object_key(m.group_kind(), &m.name))
                 .collect(),
         }
     }
@@ -286,19 +288,11 @@ pub async fn ensure_namespace(kube: &Kube, ns: &str, platform: &str, dry_run: bo
     Ok(true)
 }
 
-/// Identity of a live or desired object, independent of the API version it was read through.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ObjectKey {
-    pub group_kind: String,
-    pub namespace: Option<String>,
-    pub name: String,
-}
-
 /// Every object of the set that the cluster holds, found with LISTs by the member label (one per kind,
 /// see [`list_members`]): the data behind no-op detection and prune.
 #[derive(Debug, Default)]
 pub struct LiveSet {
-    pub objects: BTreeMap<ObjectKey, (Resource, Value)>,
+    pub objects: BTreeMap<ObjectRef, (Resource, Value)>,
     /// Group-kinds the record names that the cluster no longer serves (their objects cannot be listed).
     pub unserved: Vec<String>,
 }
@@ -401,11 +395,8 @@ pub async fn list_members(
                 if res.namespaced && !namespace.as_ref().is_some_and(|n| namespaces.contains(n)) {
                     continue;
                 }
-                let key = ObjectKey {
-                    group_kind: group_kind(&res.ar.group, &res.ar.kind),
-                    namespace,
-                    name: item.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_string(),
-                };
+                let name = item.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+                let key = ObjectRef::new(res.group_kind(), namespace, name);
                 live.objects.insert(key, (res.clone(), item));
             }
         }
@@ -416,6 +407,7 @@ pub async fn list_members(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manifest::Stage;
 
     #[test]
     fn parent_carries_kubectl_keys_sorted() {
@@ -432,6 +424,29 @@ mod tests {
         assert!(a[ANNOTATION_TOOLING].as_str().unwrap().starts_with("strata/v"));
         assert_eq!(p["metadata"]["labels"][LABEL_APPLYSET_ID], aset.id.as_str());
         assert_eq!(Record::from_annotations(a.as_object().unwrap()), record);
+    }
+
+    /// The record's strings are read back from parents older releases wrote: their format must not move.
+    #[test]
+    fn records_name_kinds_and_cluster_objects_as_earlier_releases_did() {
+        let span = crate::source::Span { file: crate::source::FileId(0), start: 0, end: 0 };
+        let at = |stage| crate::manifest::Placement { stage, tenant: None, span };
+        let mut set = ManifestSet::default();
+        set.add_value(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "t"}}), at(Stage::Cluster));
+        set.add_value(
+            json!({"apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaTopic", "metadata": {"name": "o", "namespace": "k"}}),
+            at(Stage::Workloads),
+        );
+        set.add_value(
+            json!({"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "batch"}}),
+            at(Stage::Cluster),
+        );
+        let r = Record::of(&set, "strata-system");
+        let gks: Vec<&str> = r.group_kinds.iter().map(String::as_str).collect();
+        assert_eq!(gks, ["KafkaTopic.kafka.strimzi.io", "Namespace", "PriorityClass.scheduling.k8s.io"]);
+        let objects: Vec<&str> = r.cluster_objects.iter().map(String::as_str).collect();
+        assert_eq!(objects, ["PriorityClass.scheduling.k8s.io/batch"]);
+        assert_eq!(r.namespaces, ["k".to_string()].into());
     }
 
     #[test]

@@ -14,6 +14,7 @@ use std::time::Instant;
 
 use futures::StreamExt;
 
+use crate::domain;
 use crate::manifest::ManifestSet;
 use crate::model::DriftPolicy;
 use crate::model::Platform;
@@ -23,7 +24,6 @@ use crate::reconcile::apply::{
 };
 use crate::reconcile::error::ReconcileError;
 use crate::reconcile::normalize::{for_diff, yaml_diff};
-use crate::reconcile::prune;
 use crate::reconcile::report::{Action, Report};
 use crate::reconcile::shared::Shared;
 use crate::reconcile::{Kube, exit_of};
@@ -92,7 +92,7 @@ pub async fn plan(
                 }
                 Err(f) if is_immutable(&f) && opts.recreate && live.is_some() => {
                     let (g, k) = (d.resource.ar.group.as_str(), d.resource.ar.kind.as_str());
-                    if prune::data_loss(g, k).is_some() && !opts.allow_data_loss {
+                    if domain::data_loss(g, k).is_some() && !opts.allow_data_loss {
                         r.action = Action::Failed;
                         r.detail = Some(immutable_detail(&f, g, k, true, false));
                         r.error = Some(f);

@@ -2,21 +2,22 @@
 //! that make data loss a deliberate act. A candidate is only ever an object that carries this platform's
 //! ApplySet label (found by [`inventory::list_members`](super::inventory::list_members)) and that
 //! strata's field manager applied (a label alone can be copied by anyone); from those, [`guard`] keeps
-//! data-bearing kinds without `--allow-data-loss` and anything annotated `strata.dev/prune: disabled`,
+//! data-bearing kinds (the [domain registry](crate::domain) says which) without `--allow-data-loss` and
+//! anything annotated `strata.dev/prune: disabled`,
 //! [`keep_guards_of_kept_namespaces`] keeps the quota, limits and network policy of a namespace that is
 //! kept, and [`mass_prune`] refuses a prune that would empty most of the set at once. Deletes run stage
-//! by stage in reverse apply order (workloads first, namespaces last), each guarded by the uid strata
-//! listed.
+//! by stage in reverse apply order (workloads first, namespaces last; [`domain::stage_of`]), each guarded
+//! by the uid strata listed.
 
 use std::collections::BTreeMap;
 
 use futures::StreamExt;
 use serde_json::Value;
 
-use crate::manifest::{LABEL_APPLYSET_PART_OF, Stage};
+use crate::domain;
+use crate::manifest::{LABEL_APPLYSET_PART_OF, ObjectRef, Stage};
 use crate::reconcile::discovery::Resource;
 use crate::reconcile::error::ApiFailure;
-use crate::reconcile::inventory::ObjectKey;
 use crate::reconcile::normalize::applied_by;
 use crate::reconcile::{ANNOTATION_PRUNE, FIELD_MANAGER, Kube};
 
@@ -42,48 +43,11 @@ pub fn guard(group: &str, kind: &str, live: &Value, applyset_id: &str, allow_dat
     if annotation == Some("disabled") {
         return Some(format!("annotated `{ANNOTATION_PRUNE}: disabled`"));
     }
-    if !allow_data_loss && let Some(why) = data_loss(group, kind) {
+    if !allow_data_loss && let Some(why) = domain::data_loss(group, kind) {
         return Some(format!("{why}; rerun with --allow-data-loss to delete it"));
     }
     None
 }
-
-/// The data-bearing kinds: deleting (or recreating) one destroys something a spec cannot bring back.
-/// The one table behind the prune guard and the `--recreate` guard.
-pub const DATA_BEARING: &[(&str, &str, &str)] = &[
-    ("kafka.strimzi.io", "KafkaTopic", "deleting a KafkaTopic deletes the topic and its data in Kafka"),
-    // The User Operator deletes the user's credentials Secret and ACLs with it: every client using them
-    // is locked out, and a re-created user gets new credentials.
-    (
-        "kafka.strimzi.io",
-        "KafkaUser",
-        "deleting a KafkaUser deletes its credentials and ACLs, which clients use to connect",
-    ),
-    // The Flink operator tears the job down with its cluster; the job's running state lives in the
-    // cluster until the next savepoint, and HA metadata pointing at the last checkpoint is removed.
-    (
-        "flink.apache.org",
-        "FlinkDeployment",
-        "deleting a FlinkDeployment stops its job and drops its running state since the last savepoint",
-    ),
-    (
-        "flink.apache.org",
-        "FlinkSessionJob",
-        "deleting a FlinkSessionJob stops its job and drops its running state since the last savepoint",
-    ),
-    ("", "PersistentVolumeClaim", "deleting a PersistentVolumeClaim can delete its volume and data"),
-    ("", "Namespace", "deleting a Namespace deletes everything in it"),
-];
-
-/// What deleting an object of a data-bearing kind destroys (`None` for kinds that hold no data).
-pub fn data_loss(group: &str, kind: &str) -> Option<&'static str> {
-    DATA_BEARING.iter().find(|(g, k, _)| *g == group && *k == kind).map(|(_, _, why)| *why)
-}
-
-/// The objects that make a namespace safe to run in: without them a kept namespace would be unlimited
-/// and open to every pod in the cluster.
-const NAMESPACE_GUARDS: &[(&str, &str)] =
-    &[("", "ResourceQuota"), ("", "LimitRange"), ("networking.k8s.io", "NetworkPolicy")];
 
 /// A kept Namespace keeps its guard objects: pruning a removed tenant's quota, limits and network
 /// policy while its namespace (and the workloads in it) stays would leave an unprotected, unlimited
@@ -95,7 +59,7 @@ pub fn keep_guards_of_kept_namespaces(candidates: &mut [Candidate]) {
         .map(|c| (c.key.name.clone(), ()))
         .collect();
     for c in candidates.iter_mut().filter(|c| c.kept.is_none()) {
-        let guard = NAMESPACE_GUARDS.iter().any(|(g, k)| c.resource.ar.group == *g && c.resource.ar.kind == *k);
+        let guard = domain::guards_namespace(&c.resource.ar.group, &c.resource.ar.kind);
         if let Some(ns) = c.key.namespace.as_deref().filter(|ns| guard && kept.contains_key(*ns)) {
             c.kept = Some(format!(
                 "its namespace `{ns}` is kept, and a kept namespace keeps its quota, limits and network policy; \
@@ -132,20 +96,9 @@ pub fn mass_prune(deletions: usize, members: usize, desired: usize) -> Option<St
     None
 }
 
-/// The apply stage a live object belongs to (for delete ordering): namespaces and cluster-scoped kinds
-/// first, built-in namespaced kinds next, custom resources last — the order the emitters use.
-pub fn stage_of(group: &str, namespaced: bool) -> Stage {
-    if !namespaced {
-        return Stage::Cluster;
-    }
-    let builtin =
-        group.is_empty() || !group.contains('.') || group.ends_with(".k8s.io") && !group.starts_with("sparkoperator.");
-    if builtin { Stage::Tenancy } else { Stage::Workloads }
-}
-
 /// A prune candidate after the guard.
 pub struct Candidate {
-    pub key: ObjectKey,
+    pub key: ObjectRef,
     pub resource: Resource,
     pub live: Value,
     pub stage: Stage,
@@ -220,10 +173,12 @@ mod tests {
 
     #[test]
     fn kafka_users_and_flink_jobs_are_data_bearing() {
-        assert!(data_loss("kafka.strimzi.io", "KafkaUser").unwrap().contains("credentials"));
-        assert!(data_loss("flink.apache.org", "FlinkDeployment").unwrap().contains("savepoint"));
-        assert!(data_loss("flink.apache.org", "FlinkSessionJob").is_some());
-        assert!(data_loss("", "ResourceQuota").is_none());
+        let o = obj("id", json!({}));
+        let kept = |g, k| guard(g, k, &o, "id", false);
+        assert!(kept("kafka.strimzi.io", "KafkaUser").unwrap().contains("credentials"));
+        assert!(kept("flink.apache.org", "FlinkDeployment").unwrap().contains("savepoint"));
+        assert!(kept("flink.apache.org", "FlinkSessionJob").is_some());
+        assert!(kept("", "ResourceQuota").is_none());
     }
 
     #[test]
@@ -248,7 +203,8 @@ mod tests {
     #[test]
     fn data_bearing_kinds_need_allow_data_loss() {
         let o = obj("id", json!({}));
-        for (g, k, _) in DATA_BEARING {
+        for d in domain::data_bearing() {
+            let (g, k) = (d.group, d.kind);
             let why = guard(g, k, &o, "id", false).expect("kept");
             assert!(why.contains("--allow-data-loss"), "{why}");
             assert!(guard(g, k, &o, "id", true).is_none());
@@ -262,17 +218,5 @@ mod tests {
             guard("", "ResourceQuota", &o, "id", true).as_deref(),
             Some("annotated `strata.dev/prune: disabled`")
         );
-    }
-
-    #[test]
-    fn stages_order_deletes() {
-        assert_eq!(stage_of("", false), Stage::Cluster);
-        assert_eq!(stage_of("scheduling.k8s.io", false), Stage::Cluster);
-        assert_eq!(stage_of("", true), Stage::Tenancy);
-        assert_eq!(stage_of("networking.k8s.io", true), Stage::Tenancy);
-        assert_eq!(stage_of("rbac.authorization.k8s.io", true), Stage::Tenancy);
-        assert_eq!(stage_of("kafka.strimzi.io", true), Stage::Workloads);
-        assert_eq!(stage_of("sparkoperator.k8s.io", true), Stage::Workloads);
-        assert_eq!(stage_of("flink.apache.org", true), Stage::Workloads);
     }
 }

@@ -96,7 +96,7 @@ pub async fn classify(
         if others.is_none() {
             others = Some(inventory::other_sets(kube, aset).await?);
         }
-        let key = cluster_object_key(&d.key.group_kind, &d.key.name);
+        let key = cluster_object_key(d.key.group_kind(), &d.key.name);
         let owner = others.as_ref().and_then(|o| o.iter().find(|s| s.id == id));
         let verdict = match owner {
             Some(set) if set.cluster_objects.contains(&key) => {
@@ -136,7 +136,7 @@ pub async fn keep_used_elsewhere(
     let others = inventory::other_sets(kube, aset).await?;
     for i in shareable_deletions {
         let c = &mut candidates[i];
-        let key = cluster_object_key(&c.key.group_kind, &c.key.name);
+        let key = cluster_object_key(c.key.group_kind(), &c.key.name);
         let users: Vec<String> = others.iter().filter(|s| s.cluster_objects.contains(&key)).map(describe).collect();
         if !users.is_empty() {
             c.kept =

@@ -1,12 +1,14 @@
 //! `--wait`: follow the readiness each operator publishes until every object is ready, one fails, or the
-//! timeout passes. The rules per kind are pure ([`readiness`]) and tested on status documents shaped as
-//! Strimzi, the Kubeflow Spark operator and the Flink operator write them.
+//! timeout passes. Which rule a kind follows is the [domain registry](crate::domain)'s to say; the rules
+//! are pure ([`readiness`]) and tested on status documents shaped as Strimzi, the Kubeflow Spark operator
+//! and the Flink operator write them.
 
 use std::time::Duration;
 
 use futures::StreamExt;
 use serde_json::Value;
 
+use crate::domain::{self, ReadyRule};
 use crate::reconcile::Kube;
 use crate::reconcile::discovery::Resource;
 use crate::reconcile::report::WaitOutcome;
@@ -20,12 +22,7 @@ pub enum Readiness {
 
 /// Kinds whose readiness strata knows how to read. Everything else is ready once applied.
 pub fn is_waitable(group: &str, kind: &str) -> bool {
-    matches!(
-        (group, kind),
-        ("kafka.strimzi.io", "KafkaTopic" | "KafkaUser" | "Kafka")
-            | ("sparkoperator.k8s.io", "SparkApplication" | "ScheduledSparkApplication")
-            | ("flink.apache.org", "FlinkDeployment" | "FlinkSessionJob")
-    )
+    domain::readiness_rule(group, kind) != ReadyRule::Applied
 }
 
 fn s<'v>(v: &'v Value, pointer: &str) -> Option<&'v str> {
@@ -34,9 +31,9 @@ fn s<'v>(v: &'v Value, pointer: &str) -> Option<&'v str> {
 
 /// Reads an object's status the way its operator means it.
 pub fn readiness(group: &str, kind: &str, obj: &Value) -> Readiness {
-    match group {
+    match domain::readiness_rule(group, kind) {
         // Strimzi: a `Ready` condition, valid only once `observedGeneration` caught up with the spec.
-        "kafka.strimzi.io" => {
+        ReadyRule::StrimziReady => {
             let generation = obj.pointer("/metadata/generation").and_then(Value::as_i64);
             let observed = obj.pointer("/status/observedGeneration").and_then(Value::as_i64);
             if let (Some(g), Some(o)) = (generation, observed)
@@ -59,7 +56,7 @@ pub fn readiness(group: &str, kind: &str, obj: &Value) -> Readiness {
                 None => Readiness::Pending("no Ready condition yet".into()),
             }
         }
-        "sparkoperator.k8s.io" if kind == "ScheduledSparkApplication" => match s(obj, "/status/scheduleState") {
+        ReadyRule::SparkScheduleState => match s(obj, "/status/scheduleState") {
             Some("Scheduled") => Readiness::Ready("Scheduled".into()),
             Some("FailedValidation") => Readiness::Failed(format!(
                 "FailedValidation: {}",
@@ -69,7 +66,7 @@ pub fn readiness(group: &str, kind: &str, obj: &Value) -> Readiness {
             None => Readiness::Pending("no status yet (is the Spark operator running?)".into()),
         },
         // Kubeflow Spark operator: `status.applicationState.state`.
-        "sparkoperator.k8s.io" => match s(obj, "/status/applicationState/state") {
+        ReadyRule::SparkAppState => match s(obj, "/status/applicationState/state") {
             Some(st @ ("RUNNING" | "COMPLETED" | "SUCCEEDING")) => Readiness::Ready(st.into()),
             Some(st @ ("FAILED" | "SUBMISSION_FAILED" | "FAILING" | "INVALIDATING" | "UNKNOWN")) => {
                 Readiness::Failed(match s(obj, "/status/applicationState/errorMessage") {
@@ -81,7 +78,7 @@ pub fn readiness(group: &str, kind: &str, obj: &Value) -> Readiness {
             None => Readiness::Pending("no status yet (is the Spark operator running?)".into()),
         },
         // Flink operator: lifecycle STABLE, and for application deployments a RUNNING/FINISHED job.
-        "flink.apache.org" => {
+        ReadyRule::FlinkLifecycle => {
             let lifecycle = s(obj, "/status/lifecycleState");
             let job = s(obj, "/status/jobStatus/state");
             let error = s(obj, "/status/error").filter(|e| !e.is_empty());
@@ -101,7 +98,7 @@ pub fn readiness(group: &str, kind: &str, obj: &Value) -> Readiness {
                 (None, _) => Readiness::Pending("no status yet (is the Flink operator running?)".into()),
             }
         }
-        _ => Readiness::Ready("applied".into()),
+        ReadyRule::Applied => Readiness::Ready("applied".into()),
     }
 }
 

@@ -1,0 +1,603 @@
+//! The domain registry: the one list of strata's domains, and of every kind they emit with what the rest
+//! of strata must know about it — its group, versions and plural, the stage it is applied in, how
+//! `--wait` reads its readiness, whether deleting it loses data, and which operator serves it. The
+//! cluster half (`reconcile`) and the offline diff read these tables instead of keeping their own, so a
+//! new kind is described once.
+//!
+//! Pure data and lookups: nothing here talks to a cluster. The tests below and `tests/domain_registry.rs`
+//! make a forgotten part fail: a kind an emitter produces without a descriptor, a descriptor whose group,
+//! version, plural or scope differs from the operator's CRD or from Kubernetes' own type, a stage the
+//! emitter does not use, an operator without an install hint, a domain file that does not exist.
+//!
+//! # Adding a domain
+//!
+//! One file per pipeline stage (`lang/`, `model/`, `check/`, `emit/`, `diff/rules/`), registered where
+//! each stage lists its domains; then here: a [`Domain`] variant in [`Domain::ALL`] with its
+//! [`Domain::entry`] (naming those files), an [`Operator`] in [`OPERATORS`] when its kinds are custom
+//! resources, and one [`KindDescriptor`] in [`KINDS`] per kind its emitter produces; and a golden case
+//! that emits them.
+
+use crate::manifest::Stage;
+
+/// A part of the platform strata compiles, with one source file per pipeline stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Domain {
+    /// Tenants: namespaces, quotas, limits and network isolation.
+    Tenants,
+    /// Sizes, tiers and the PriorityClasses workloads refer to.
+    Presets,
+    Kafka,
+    Spark,
+    Flink,
+    Airflow,
+}
+
+impl Domain {
+    pub const ALL: [Domain; 6] =
+        [Domain::Tenants, Domain::Presets, Domain::Kafka, Domain::Spark, Domain::Flink, Domain::Airflow];
+
+    /// The domain's files (a new variant without one does not compile).
+    pub fn entry(self) -> &'static DomainEntry {
+        match self {
+            Domain::Tenants => &DomainEntry {
+                name: "tenants",
+                lang: "lang/tenant.rs",
+                model: "model/tenant.rs",
+                check: &["check/tenants.rs", "check/network.rs", "check/quota_fit.rs"],
+                emit: "emit/tenants.rs",
+                diff_rules: Some("diff/rules/tenants.rs"),
+            },
+            Domain::Presets => &DomainEntry {
+                name: "presets",
+                lang: "lang/presets.rs",
+                model: "model/presets.rs",
+                check: &["check/presets.rs"],
+                emit: "emit/priority_classes.rs",
+                diff_rules: None,
+            },
+            Domain::Kafka => &DomainEntry {
+                name: "kafka",
+                lang: "lang/kafka.rs",
+                model: "model/kafka.rs",
+                check: &["check/kafka.rs"],
+                emit: "emit/kafka.rs",
+                diff_rules: Some("diff/rules/kafka.rs"),
+            },
+            Domain::Spark => &DomainEntry {
+                name: "spark",
+                lang: "lang/spark.rs",
+                model: "model/spark.rs",
+                check: &["check/spark.rs"],
+                emit: "emit/spark.rs",
+                diff_rules: Some("diff/rules/spark.rs"),
+            },
+            Domain::Flink => &DomainEntry {
+                name: "flink",
+                lang: "lang/flink.rs",
+                model: "model/flink.rs",
+                check: &["check/flink.rs", "check/flink_operator.rs"],
+                emit: "emit/flink.rs",
+                diff_rules: Some("diff/rules/flink.rs"),
+            },
+            Domain::Airflow => &DomainEntry {
+                name: "airflow",
+                lang: "lang/airflow.rs",
+                model: "model/airflow.rs",
+                check: &["check/airflow.rs"],
+                emit: "emit/airflow.rs",
+                diff_rules: Some("diff/rules/airflow.rs"),
+            },
+        }
+    }
+}
+
+/// A domain's source files, one per pipeline stage, relative to `src/` (a test checks that they exist,
+/// and that every emitter and diff rule file belongs to a domain).
+#[derive(Debug)]
+pub struct DomainEntry {
+    pub name: &'static str,
+    /// Reads the domain's nodes of `platform.kdl` into the model.
+    pub lang: &'static str,
+    pub model: &'static str,
+    /// The domain's semantic rules; more than one file when a rule family grew its own.
+    pub check: &'static [&'static str],
+    pub emit: &'static str,
+    /// Change-safety rules of `strata diff` (`None`: the domain has no change that is unsafe to apply).
+    pub diff_rules: Option<&'static str>,
+}
+
+/// An operator whose CRDs serve an API group strata emits, with the release strata is tested against.
+#[derive(Debug)]
+pub struct Operator {
+    pub domain: Domain,
+    pub group: &'static str,
+    /// As the install hint names it: `the Strimzi operator`.
+    pub name: &'static str,
+    /// The oldest release strata supports (and is tested with).
+    pub release: &'static str,
+    /// The parenthesis of the install hint; `{kind}` is replaced by the missing kind.
+    hint_detail: &'static str,
+}
+
+impl Operator {
+    /// What to do when the cluster does not serve `kind` of this operator's group.
+    pub fn install_hint(&self, kind: &str) -> String {
+        format!(
+            "install {} {} or later ({}), then rerun",
+            self.name,
+            self.release,
+            self.hint_detail.replace("{kind}", kind)
+        )
+    }
+}
+
+pub static STRIMZI: Operator = Operator {
+    domain: Domain::Kafka,
+    group: "kafka.strimzi.io",
+    name: "the Strimzi operator",
+    release: "1.2.0",
+    hint_detail: "its CRDs serve kafka.strimzi.io/v1, which {kind} needs",
+};
+
+pub static KUBEFLOW_SPARK: Operator = Operator {
+    domain: Domain::Spark,
+    group: "sparkoperator.k8s.io",
+    name: "the Kubeflow Spark operator",
+    release: "v2.5.2",
+    hint_detail: "CRDs sparkapplications/scheduledsparkapplications.sparkoperator.k8s.io, v1beta2, for {kind}",
+};
+
+/// The Apache Spark Kubernetes operator: strata emits none of its kinds yet, but a cluster that lacks
+/// them gets the same kind of hint.
+pub static APACHE_SPARK: Operator = Operator {
+    domain: Domain::Spark,
+    group: "spark.apache.org",
+    name: "the Apache Spark Kubernetes operator",
+    release: "1.0.0",
+    hint_detail: "for {kind}",
+};
+
+pub static FLINK: Operator = Operator {
+    domain: Domain::Flink,
+    group: "flink.apache.org",
+    name: "the Apache Flink Kubernetes operator",
+    release: "1.15.0",
+    hint_detail: "CRDs flinkdeployments/flinksessionjobs.flink.apache.org, v1beta1, for {kind}",
+};
+
+pub static OPERATORS: &[&Operator] = &[&STRIMZI, &KUBEFLOW_SPARK, &APACHE_SPARK, &FLINK];
+
+/// Who serves a kind.
+#[derive(Debug, Clone, Copy)]
+pub enum ServedBy {
+    /// Kubernetes itself (a built-in API group).
+    Kubernetes,
+    /// An operator's CustomResourceDefinition.
+    Operator(&'static Operator),
+}
+
+/// How `--wait` reads an object's readiness (the rules themselves are in `reconcile::wait`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadyRule {
+    /// Nothing to wait for: ready once applied.
+    Applied,
+    /// Strimzi: a `Ready` condition, once `observedGeneration` caught up.
+    StrimziReady,
+    /// Kubeflow Spark operator: `status.applicationState.state`.
+    SparkAppState,
+    /// Kubeflow Spark operator: `status.scheduleState`.
+    SparkScheduleState,
+    /// Flink operator: lifecycle STABLE and a running or finished job.
+    FlinkLifecycle,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Namespaced,
+    Cluster,
+}
+
+/// Everything strata knows about one kind besides its objects.
+#[derive(Debug)]
+pub struct KindDescriptor {
+    pub group: &'static str,
+    pub kind: &'static str,
+    /// The versions strata may emit, the current one first.
+    pub versions: &'static [&'static str],
+    /// The resource name (`kafkatopics`).
+    pub plural: &'static str,
+    pub scope: Scope,
+    /// The stage the emitters put it in, and so the order deletes run in (reversed).
+    pub stage: Stage,
+    pub served_by: ServedBy,
+    pub readiness: ReadyRule,
+    /// What deleting (or recreating) one destroys that a spec cannot bring back: the prune and
+    /// `--recreate` guards refuse it without `--allow-data-loss`.
+    pub data_loss: Option<&'static str>,
+    /// One of the objects that make a namespace safe to run in (quota, limits, isolation): kept while
+    /// its namespace is kept.
+    pub namespace_guard: bool,
+    /// Whether an emitter produces it. Kinds strata does not emit are described because an older spec
+    /// or release may have left them in an inventory, and their guards must still hold.
+    pub emitted: bool,
+}
+
+const fn builtin(group: &'static str, kind: &'static str, plural: &'static str, scope: Scope) -> KindDescriptor {
+    KindDescriptor {
+        group,
+        kind,
+        versions: &["v1"],
+        plural,
+        scope,
+        stage: match scope {
+            Scope::Cluster => Stage::Cluster,
+            Scope::Namespaced => Stage::Tenancy,
+        },
+        served_by: ServedBy::Kubernetes,
+        readiness: ReadyRule::Applied,
+        data_loss: None,
+        namespace_guard: false,
+        emitted: true,
+    }
+}
+
+const fn custom(
+    operator: &'static Operator,
+    kind: &'static str,
+    versions: &'static [&'static str],
+    plural: &'static str,
+    readiness: ReadyRule,
+) -> KindDescriptor {
+    KindDescriptor {
+        group: operator.group,
+        kind,
+        versions,
+        plural,
+        scope: Scope::Namespaced,
+        stage: Stage::Workloads,
+        served_by: ServedBy::Operator(operator),
+        readiness,
+        data_loss: None,
+        namespace_guard: false,
+        emitted: true,
+    }
+}
+
+const RBAC: &str = "rbac.authorization.k8s.io";
+
+/// Every kind strata emits or guards.
+pub static KINDS: &[KindDescriptor] = &[
+    KindDescriptor {
+        data_loss: Some("deleting a Namespace deletes everything in it"),
+        ..builtin("", "Namespace", "namespaces", Scope::Cluster)
+    },
+    KindDescriptor { namespace_guard: true, ..builtin("", "ResourceQuota", "resourcequotas", Scope::Namespaced) },
+    KindDescriptor { namespace_guard: true, ..builtin("", "LimitRange", "limitranges", Scope::Namespaced) },
+    KindDescriptor {
+        namespace_guard: true,
+        ..builtin("networking.k8s.io", "NetworkPolicy", "networkpolicies", Scope::Namespaced)
+    },
+    builtin("", "ServiceAccount", "serviceaccounts", Scope::Namespaced),
+    builtin("", "ConfigMap", "configmaps", Scope::Namespaced),
+    builtin(RBAC, "Role", "roles", Scope::Namespaced),
+    builtin(RBAC, "RoleBinding", "rolebindings", Scope::Namespaced),
+    builtin(RBAC, "ClusterRole", "clusterroles", Scope::Cluster),
+    builtin(RBAC, "ClusterRoleBinding", "clusterrolebindings", Scope::Cluster),
+    builtin("scheduling.k8s.io", "PriorityClass", "priorityclasses", Scope::Cluster),
+    KindDescriptor {
+        data_loss: Some("deleting a PersistentVolumeClaim can delete its volume and data"),
+        emitted: false,
+        ..builtin("", "PersistentVolumeClaim", "persistentvolumeclaims", Scope::Namespaced)
+    },
+    KindDescriptor {
+        data_loss: Some("deleting a KafkaTopic deletes the topic and its data in Kafka"),
+        ..custom(&STRIMZI, "KafkaTopic", &["v1", "v1beta2"], "kafkatopics", ReadyRule::StrimziReady)
+    },
+    // The User Operator deletes the user's credentials Secret and ACLs with it: every client using them
+    // is locked out, and a re-created user gets new credentials.
+    KindDescriptor {
+        data_loss: Some("deleting a KafkaUser deletes its credentials and ACLs, which clients use to connect"),
+        ..custom(&STRIMZI, "KafkaUser", &["v1", "v1beta2"], "kafkausers", ReadyRule::StrimziReady)
+    },
+    // The cluster itself belongs to the Strimzi installation the spec refers to; `--wait` still knows it.
+    KindDescriptor {
+        emitted: false,
+        ..custom(&STRIMZI, "Kafka", &["v1", "v1beta2"], "kafkas", ReadyRule::StrimziReady)
+    },
+    custom(&KUBEFLOW_SPARK, "SparkApplication", &["v1beta2"], "sparkapplications", ReadyRule::SparkAppState),
+    custom(
+        &KUBEFLOW_SPARK,
+        "ScheduledSparkApplication",
+        &["v1beta2"],
+        "scheduledsparkapplications",
+        ReadyRule::SparkScheduleState,
+    ),
+    // The Flink operator tears the job down with its cluster; the job's running state lives in the
+    // cluster until the next savepoint, and HA metadata pointing at the last checkpoint is removed.
+    KindDescriptor {
+        data_loss: Some(
+            "deleting a FlinkDeployment stops its job and drops its running state since the last savepoint",
+        ),
+        ..custom(&FLINK, "FlinkDeployment", &["v1beta1"], "flinkdeployments", ReadyRule::FlinkLifecycle)
+    },
+    KindDescriptor {
+        data_loss: Some(
+            "deleting a FlinkSessionJob stops its job and drops its running state since the last savepoint",
+        ),
+        emitted: false,
+        ..custom(&FLINK, "FlinkSessionJob", &["v1beta1"], "flinksessionjobs", ReadyRule::FlinkLifecycle)
+    },
+];
+
+/// The descriptor of a group-kind, if strata knows it.
+pub fn lookup(group: &str, kind: &str) -> Option<&'static KindDescriptor> {
+    KINDS.iter().find(|d| d.group == group && d.kind == kind)
+}
+
+/// The descriptor of an apiVersion (`kafka.strimzi.io/v1`, `v1`) and kind.
+pub fn lookup_api_version(api_version: &str, kind: &str) -> Option<&'static KindDescriptor> {
+    lookup(api_version.rsplit_once('/').map_or("", |(g, _)| g), kind)
+}
+
+/// The operator that serves an API group.
+pub fn operator_of(group: &str) -> Option<&'static Operator> {
+    OPERATORS.iter().copied().find(|o| o.group == group)
+}
+
+/// What to do when the cluster does not serve `kind` of `group`: the operator (and the release strata is
+/// tested with) to install, or for a built-in group, what to check about the cluster's release.
+pub fn install_hint(group: &str, kind: &str) -> String {
+    match (group, operator_of(group)) {
+        (_, Some(operator)) => operator.install_hint(kind),
+        ("", None) => format!("the core API has no {kind} on this cluster; check `kubernetes version` in the spec"),
+        (g, None) => format!(
+            "this Kubernetes release does not serve {g}; upgrade the cluster or lower `kubernetes version` in the spec"
+        ),
+    }
+}
+
+/// What deleting an object of a data-bearing kind destroys (`None` for kinds that hold no data). The one
+/// answer behind the prune guard and the `--recreate` guard.
+pub fn data_loss(group: &str, kind: &str) -> Option<&'static str> {
+    lookup(group, kind).and_then(|d| d.data_loss)
+}
+
+/// The data-bearing kinds.
+pub fn data_bearing() -> impl Iterator<Item = &'static KindDescriptor> {
+    KINDS.iter().filter(|d| d.data_loss.is_some())
+}
+
+/// Whether a kept namespace keeps objects of this kind (see [`KindDescriptor::namespace_guard`]).
+pub fn guards_namespace(group: &str, kind: &str) -> bool {
+    lookup(group, kind).is_some_and(|d| d.namespace_guard)
+}
+
+/// How `--wait` reads this kind (ready once applied for kinds strata does not know).
+pub fn readiness_rule(group: &str, kind: &str) -> ReadyRule {
+    lookup(group, kind).map_or(ReadyRule::Applied, |d| d.readiness)
+}
+
+/// Whether a group is Kubernetes' own: the core group, an unqualified one (`apps`, `batch`) or a
+/// `*.k8s.io` group that no operator serves (`sparkoperator.k8s.io` is an operator's).
+pub fn is_builtin_group(group: &str) -> bool {
+    group.is_empty() || !group.contains('.') || group.ends_with(".k8s.io") && operator_of(group).is_none()
+}
+
+/// The apply stage of a live object (for delete ordering): its descriptor's, and for a kind strata does
+/// not know, the rule the emitters follow — cluster-scoped kinds first, built-in namespaced kinds next,
+/// custom resources last.
+pub fn stage_of(group: &str, kind: &str, namespaced: bool) -> Stage {
+    lookup(group, kind).map_or_else(|| default_stage(group, namespaced), |d| d.stage)
+}
+
+fn default_stage(group: &str, namespaced: bool) -> Stage {
+    if !namespaced {
+        Stage::Cluster
+    } else if is_builtin_group(group) {
+        Stage::Tenancy
+    } else {
+        Stage::Workloads
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn each_kind_is_described_once() {
+        let mut seen = BTreeSet::new();
+        for d in KINDS {
+            assert!(seen.insert((d.group, d.kind)), "{}.{} is described twice", d.kind, d.group);
+            assert!(!d.versions.is_empty() && !d.plural.is_empty(), "{} needs a version and a plural", d.kind);
+        }
+        let groups: BTreeSet<&str> = OPERATORS.iter().map(|o| o.group).collect();
+        assert_eq!(groups.len(), OPERATORS.len(), "two operators serve one group");
+    }
+
+    #[test]
+    fn every_custom_kind_names_its_operator_and_every_operator_group_is_custom() {
+        for d in KINDS {
+            match d.served_by {
+                ServedBy::Operator(o) => {
+                    assert_eq!(o.group, d.group, "{} is served by {}, whose group is {}", d.kind, o.name, o.group);
+                    assert!(!is_builtin_group(d.group), "{}: {} looks built in", d.kind, d.group);
+                    let hint = install_hint(d.group, d.kind);
+                    assert!(hint.contains(o.release) && hint.contains(d.kind), "{}: {hint}", d.kind);
+                    // The hint names the version the cluster must serve, which must be the one emitted.
+                    assert!(hint.contains(d.versions[0]), "{}: {hint} does not name {}", d.kind, d.versions[0]);
+                }
+                ServedBy::Kubernetes => {
+                    assert!(is_builtin_group(d.group), "{}: {} is not a built-in group", d.kind, d.group);
+                    assert!(operator_of(d.group).is_none(), "{}: an operator serves {}", d.kind, d.group);
+                }
+            }
+        }
+        for o in OPERATORS {
+            assert!(!is_builtin_group(o.group), "{}: {} looks built in", o.name, o.group);
+        }
+    }
+
+    #[test]
+    fn every_operator_kind_has_a_readiness_rule_and_every_data_bearing_kind_says_how_it_is_waited_for() {
+        for d in KINDS {
+            // An operator publishes progress in status; `--wait` that ignored it would call a failed
+            // job ready.
+            if matches!(d.served_by, ServedBy::Operator(_)) {
+                assert_ne!(d.readiness, ReadyRule::Applied, "{} is an operator's kind: give it a ReadyRule", d.kind);
+            }
+        }
+        for d in data_bearing() {
+            let why = d.data_loss.expect("data-bearing");
+            // `--recreate`'s message turns "deleting a X ..." into "deleting it ...".
+            assert!(why.starts_with(&format!("deleting a {} ", d.kind)), "{}: {why}", d.kind);
+            match d.served_by {
+                ServedBy::Operator(_) => assert_ne!(d.readiness, ReadyRule::Applied, "{}", d.kind),
+                // Built-in data-bearing kinds (Namespace, PersistentVolumeClaim) are ready once applied.
+                ServedBy::Kubernetes => assert_eq!(d.readiness, ReadyRule::Applied, "{}", d.kind),
+            }
+        }
+    }
+
+    #[test]
+    fn the_stage_rule_for_unknown_kinds_agrees_with_every_descriptor() {
+        // Prune orders deletes of unknown kinds by this rule: a descriptor that disagrees would order its
+        // kind differently from similar kinds strata does not know. Scope decides first.
+        for d in KINDS {
+            let namespaced = d.scope == Scope::Namespaced;
+            assert_eq!(default_stage(d.group, namespaced), d.stage, "{}.{}", d.kind, d.group);
+            assert_eq!(stage_of(d.group, d.kind, namespaced), d.stage);
+        }
+        assert_eq!(stage_of("apps", "Deployment", true), Stage::Tenancy);
+        assert_eq!(stage_of("scheduling.k8s.io", "PriorityClass", false), Stage::Cluster);
+        assert_eq!(stage_of("sparkoperator.k8s.io", "SparkApplication", true), Stage::Workloads);
+        assert_eq!(stage_of("example.com", "Widget", true), Stage::Workloads);
+        assert_eq!(stage_of("example.com", "Widget", false), Stage::Cluster);
+    }
+
+    #[test]
+    fn install_hints_are_the_ones_users_know() {
+        assert_eq!(
+            install_hint("kafka.strimzi.io", "KafkaTopic"),
+            "install the Strimzi operator 1.2.0 or later (its CRDs serve kafka.strimzi.io/v1, which KafkaTopic needs), then rerun"
+        );
+        assert_eq!(
+            install_hint("sparkoperator.k8s.io", "SparkApplication"),
+            "install the Kubeflow Spark operator v2.5.2 or later (CRDs sparkapplications/scheduledsparkapplications.sparkoperator.k8s.io, v1beta2, for SparkApplication), then rerun"
+        );
+        assert_eq!(
+            install_hint("spark.apache.org", "SparkApplication"),
+            "install the Apache Spark Kubernetes operator 1.0.0 or later (for SparkApplication), then rerun"
+        );
+        assert_eq!(
+            install_hint("flink.apache.org", "FlinkDeployment"),
+            "install the Apache Flink Kubernetes operator 1.15.0 or later (CRDs flinkdeployments/flinksessionjobs.flink.apache.org, v1beta1, for FlinkDeployment), then rerun"
+        );
+        assert_eq!(
+            install_hint("", "Pod"),
+            "the core API has no Pod on this cluster; check `kubernetes version` in the spec"
+        );
+        assert_eq!(
+            install_hint("batch", "CronJob"),
+            "this Kubernetes release does not serve batch; upgrade the cluster or lower `kubernetes version` in the spec"
+        );
+    }
+
+    #[test]
+    fn the_operator_hints_name_every_crd_of_their_kinds() {
+        // A hint that lists CRDs must list each of the operator's kinds.
+        for o in OPERATORS {
+            let listed = o.hint_detail.starts_with("CRDs ");
+            for d in KINDS.iter().filter(|d| matches!(d.served_by, ServedBy::Operator(x) if std::ptr::eq(x, *o))) {
+                if listed {
+                    assert!(o.hint_detail.contains(d.plural), "{}: hint does not name {}", o.name, d.plural);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn data_bearing_kinds_are_the_known_ones() {
+        let kinds: Vec<(&str, &str)> = data_bearing().map(|d| (d.group, d.kind)).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("", "Namespace"),
+                ("", "PersistentVolumeClaim"),
+                ("kafka.strimzi.io", "KafkaTopic"),
+                ("kafka.strimzi.io", "KafkaUser"),
+                ("flink.apache.org", "FlinkDeployment"),
+                ("flink.apache.org", "FlinkSessionJob"),
+            ]
+        );
+        assert!(data_loss("", "ResourceQuota").is_none());
+        assert!(data_loss("kafka.strimzi.io", "Kafka").is_none());
+        let guards: Vec<&str> = KINDS.iter().filter(|d| d.namespace_guard).map(|d| d.kind).collect();
+        assert_eq!(guards, ["ResourceQuota", "LimitRange", "NetworkPolicy"]);
+    }
+
+    /// The built-in kinds against Kubernetes' own types (k8s-openapi): group, version, plural, scope.
+    #[test]
+    fn builtin_descriptors_match_the_kubernetes_types() {
+        use k8s_openapi::api::{core, networking, rbac, scheduling};
+        fn facts<K>() -> (&'static str, &'static str, &'static str, &'static str, Scope)
+        where
+            K: k8s_openapi::Resource<Scope: 'static>,
+        {
+            let scope =
+                if std::any::TypeId::of::<K::Scope>() == std::any::TypeId::of::<k8s_openapi::ClusterResourceScope>() {
+                    Scope::Cluster
+                } else {
+                    Scope::Namespaced
+                };
+            (K::GROUP, K::KIND, K::VERSION, K::URL_PATH_SEGMENT, scope)
+        }
+        let types = [
+            facts::<core::v1::Namespace>(),
+            facts::<core::v1::ResourceQuota>(),
+            facts::<core::v1::LimitRange>(),
+            facts::<core::v1::ServiceAccount>(),
+            facts::<core::v1::ConfigMap>(),
+            facts::<core::v1::PersistentVolumeClaim>(),
+            facts::<networking::v1::NetworkPolicy>(),
+            facts::<rbac::v1::Role>(),
+            facts::<rbac::v1::RoleBinding>(),
+            facts::<rbac::v1::ClusterRole>(),
+            facts::<rbac::v1::ClusterRoleBinding>(),
+            facts::<scheduling::v1::PriorityClass>(),
+        ];
+        for d in KINDS.iter().filter(|d| matches!(d.served_by, ServedBy::Kubernetes)) {
+            let Some((group, kind, version, plural, scope)) = types.iter().find(|t| t.0 == d.group && t.1 == d.kind)
+            else {
+                panic!("{}: add its k8s-openapi type to this test", d.kind);
+            };
+            assert_eq!((d.versions, d.plural, d.scope), (&[*version][..], *plural, *scope), "{kind}.{group}");
+        }
+    }
+
+    #[test]
+    fn every_domain_file_exists_and_every_emitter_and_rule_file_belongs_to_a_domain() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut listed = BTreeSet::new();
+        for d in Domain::ALL {
+            let e = d.entry();
+            let files = [e.lang, e.model, e.emit].into_iter().chain(e.check.iter().copied()).chain(e.diff_rules);
+            for f in files {
+                assert!(src.join(f).is_file(), "domain {}: src/{f} does not exist", e.name);
+                listed.insert(f.to_string());
+            }
+        }
+        let names: BTreeSet<&str> = Domain::ALL.iter().map(|d| d.entry().name).collect();
+        assert_eq!(names.len(), Domain::ALL.len(), "two domains share a name");
+        for dir in ["emit", "diff/rules"] {
+            for entry in std::fs::read_dir(src.join(dir)).expect("src dir").filter_map(Result::ok) {
+                let name = entry.file_name().to_string_lossy().to_string();
+                if name.ends_with(".rs") && name != "mod.rs" {
+                    let f = format!("{dir}/{name}");
+                    assert!(listed.contains(&f), "src/{f} belongs to no domain: add the domain to `Domain::ALL`");
+                }
+            }
+        }
+    }
+}
