@@ -74,6 +74,36 @@ pub fn compile_path(root: &Path) -> Compilation {
     compile(&lang::DiskFs, root)
 }
 
+/// The one way unit tests compile a spec: in memory ([`lang::MemFs`]), through the same [`compile`] as the
+/// CLI, so a test sees every diagnostic and every manifest a user would.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::path::Path;
+
+    use crate::Compilation;
+
+    /// Compiles `spec`, the whole text of a `platform.kdl` (its `platform` node included).
+    pub fn compile_spec(spec: &str) -> Compilation {
+        let fs = crate::lang::MemFs::new().with("platform.kdl", spec);
+        crate::compile(&fs, Path::new("platform.kdl"))
+    }
+
+    /// Compiles `body` after a `platform "test"` header: for tests about the nodes below it.
+    pub fn compile(body: &str) -> Compilation {
+        compile_spec(&format!("platform \"test\"\n{body}"))
+    }
+
+    /// The codes of every diagnostic, errors and warnings only, in source order.
+    pub fn codes(c: &Compilation) -> Vec<&'static str> {
+        c.diagnostics
+            .sorted()
+            .into_iter()
+            .filter(|d| d.severity != crate::diagnostic::Severity::Note)
+            .map(|d| d.code)
+            .collect()
+    }
+}
+
 /// The exit codes every command shares (see the README).
 pub mod exit {
     pub const OK: i32 = 0;

@@ -393,7 +393,7 @@ mod tests {
 
     #[test]
     fn every_domain_is_checked_and_spark_keeps_its_memory_breakdown() {
-        let c = crate::check::workload::test_support::compile(
+        let c = crate::test_support::compile(
             r#"
 tenant "t" {
     limits max-cpu=1 max-memory="2Gi"

@@ -1047,24 +1047,7 @@ mod tests {
 
 #[cfg(test)]
 mod robustness {
-    use std::path::{Path, PathBuf};
-
     use proptest::prelude::*;
-
-    use crate::lang::SpecFs;
-    use crate::lang::fs::ReadError;
-
-    /// One in-memory `platform.kdl`.
-    struct OneFile(String);
-
-    impl SpecFs for OneFile {
-        fn read(&self, path: &Path, _limit: u64) -> Result<Vec<u8>, ReadError> {
-            if path.ends_with("platform.kdl") { Ok(self.0.clone().into_bytes()) } else { Err(ReadError::NotFound) }
-        }
-        fn glob(&self, _pattern: &Path) -> std::io::Result<Vec<PathBuf>> {
-            Ok(Vec::new())
-        }
-    }
 
     fn value() -> impl Strategy<Value = String> {
         prop_oneof![
@@ -1112,7 +1095,7 @@ mod robustness {
                  topic {name} kafka=\"k\" tenant=\"t\" preset=\"pre\" partitions={partitions} replicas={replicas} {{\n config {k1:?} {v2}\n config {k2:?} {v2}\n}}\n\
                  kafka-user {name} kafka=\"k\" tenant=\"t\" authentication=\"tls\" validity-days={days} renewal-days={days} {{\n produces {name} {name}\n consumes {name} group={name}\n acl {op} topic={name}\n quotas producer-byte-rate={v1} controller-mutation-rate={v2}\n}}\n"
             );
-            let c = crate::compile(&OneFile(spec), Path::new("platform.kdl"));
+            let c = crate::test_support::compile_spec(&spec);
             prop_assert_eq!(c.ok(), c.manifests.is_some(), "{:?}", c.diagnostics);
         }
     }

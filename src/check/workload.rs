@@ -390,27 +390,3 @@ mod tests {
         assert!(env_name_issue("A=B").is_some());
     }
 }
-
-/// Compiles a one-file spec for the workload domains' unit tests.
-#[cfg(test)]
-pub(crate) mod test_support {
-    use crate::Compilation;
-
-    /// The spec's text, after a `platform` header, compiled from a temporary folder.
-    pub fn compile(body: &str) -> Compilation {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("platform.kdl");
-        std::fs::write(&path, format!("platform \"test\"\n{body}")).expect("write spec");
-        crate::compile_path(&path)
-    }
-
-    /// The codes of every diagnostic, errors and warnings only, in source order.
-    pub fn codes(c: &Compilation) -> Vec<&'static str> {
-        c.diagnostics
-            .sorted()
-            .into_iter()
-            .filter(|d| d.severity != crate::diagnostic::Severity::Note)
-            .map(|d| d.code)
-            .collect()
-    }
-}

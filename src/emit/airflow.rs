@@ -354,8 +354,8 @@ fn pod_template_json(p: &Platform, a: &Airflow, ex: &Executor, t: &WorkerTemplat
 mod tests {
     use serde_json::Value;
 
-    use crate::check::workload::test_support::compile;
     use crate::manifest::ManifestSet;
+    use crate::test_support::compile;
 
     const SPEC: &str = r#"
 tenant "t" namespace="team-t" priority-class="batch" { quota cpu=20 memory="80Gi"; }

@@ -233,7 +233,7 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
-    use crate::check::workload::test_support::compile;
+    use crate::test_support::compile;
 
     fn deployment(body: &str) -> Value {
         let c = compile(&format!("tenant \"t\" namespace=\"team-t\" priority-class=\"streaming\"\n{body}"));

@@ -182,9 +182,7 @@ mod tests {
     use crate::manifest::Manifest;
 
     fn compile(spec: &str) -> Vec<Manifest> {
-        let dir = tempfile::tempdir().expect("temp dir");
-        std::fs::write(dir.path().join("platform.kdl"), spec).expect("write spec");
-        let c = crate::compile_path(&dir.path().join("platform.kdl"));
+        let c = crate::test_support::compile_spec(spec);
         assert!(c.ok(), "{:?}", c.diagnostics);
         c.manifests.expect("compiled").items
     }

@@ -234,7 +234,7 @@ impl AirflowModel {
 
 #[cfg(test)]
 mod tests {
-    use crate::check::workload::test_support::compile;
+    use crate::test_support::compile;
     use crate::units::{Bytes, Cpu};
 
     const GI: u64 = 1 << 30;

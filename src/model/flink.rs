@@ -376,7 +376,7 @@ impl FlinkModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::workload::test_support::compile;
+    use crate::test_support::compile;
 
     const GI: u64 = 1 << 30;
 

@@ -638,25 +638,9 @@ pub fn demands(p: &Platform) -> Vec<Demand> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use std::path::{Path, PathBuf};
-
-    /// A one-file spec in memory, for tests that need the whole front end and checks.
-    pub(crate) struct OneFile(pub &'static str);
-
-    impl crate::lang::SpecFs for OneFile {
-        fn read(&self, _: &Path, _: u64) -> Result<Vec<u8>, crate::lang::fs::ReadError> {
-            Ok(self.0.as_bytes().to_vec())
-        }
-        fn glob(&self, _: &Path) -> std::io::Result<Vec<PathBuf>> {
-            Ok(Vec::new())
-        }
-    }
-
-    pub(crate) fn compile(spec: &'static str) -> crate::Compilation {
-        crate::compile(&OneFile(spec), Path::new("platform.kdl"))
-    }
+    use crate::test_support::compile_spec as compile;
 
     const JOBS: &str = r#"
 platform "t"
