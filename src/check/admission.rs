@@ -9,9 +9,9 @@
 //! `default` falls back to `max`, `defaultRequest` to `default`, then to `min`). Then, per container and
 //! resource, `minConstraint`, `maxConstraint` and `limitRequestRatioConstraint`; their messages are quoted.
 
-use crate::check::quota_fit::Dim;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::demand::{AdmittedPod, ContainerResources, Demand};
+use crate::model::quota::Dim;
 use crate::model::{EffectiveLimits, LimitValue, Platform, Tenant};
 use crate::source::Span;
 use crate::units::{Bytes, Cpu};

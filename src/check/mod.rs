@@ -16,8 +16,6 @@ mod spark;
 mod tenants;
 pub mod workload;
 
-pub use tenants::DERIVED_DEFAULT_SIZE;
-
 use crate::diagnostic::Diagnostics;
 use crate::model::Platform;
 

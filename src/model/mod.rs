@@ -8,6 +8,7 @@ pub mod kafka;
 pub mod network;
 pub mod pod;
 pub mod presets;
+pub mod quota;
 pub mod spark;
 pub mod tenant;
 
@@ -91,7 +92,7 @@ impl Platform {
         if tenant.limits.is_none() && !needs_defaults {
             return None;
         }
-        let xs = self.presets.size(crate::check::DERIVED_DEFAULT_SIZE).filter(|_| needs_defaults);
+        let xs = self.presets.size(tenant::DERIVED_DEFAULT_SIZE).filter(|_| needs_defaults);
         let l = tenant.limits.as_ref();
         let at = tenant.name.span;
         use tenant::limit_value as v;
