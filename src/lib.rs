@@ -17,6 +17,7 @@ pub mod output;
 pub mod parallel;
 pub mod reconcile;
 pub mod render;
+pub mod secrets;
 pub mod source;
 pub mod units;
 
