@@ -496,9 +496,14 @@ impl SparkJob {
         Some(Bytes(extra))
     }
 
-    /// The job's peak demand on its tenant's quota.
+    /// The job's peak demand on its tenant's quota, or `None` while its pods do not size (see [`Self::pods`]).
     pub fn demand(&self, p: &Platform) -> Option<Demand> {
-        let pods = self.pods(p)?;
+        self.pods(p).map(|pods| self.demand_for(&pods))
+    }
+
+    /// The peak demand of the job with these pods: what the quota-fit check counts for a checked spec and
+    /// the resolved job carries for a compiled one.
+    pub fn demand_for(&self, pods: &JobPods) -> Demand {
         let role = |name: &str, count: u64, s: &PodSize| PodDemand {
             role: format!("{name} ({})", s.memory_breakdown()),
             count,
@@ -534,7 +539,7 @@ impl SparkJob {
             ),
             None => ("spark-job", vec![(APPLICATION_RESOURCE.to_string(), 1)]),
         };
-        Some(Demand {
+        Demand {
             tenant: self.tenant.value.clone(),
             workload: format!("{kind} `{}`", self.name.value),
             span: self.name.span,
@@ -545,7 +550,7 @@ impl SparkJob {
                 admitted(format!("driver ({})", pods.driver.memory_breakdown()), driver_span, &pods.driver),
                 admitted(format!("executor ({})", pods.executor.memory_breakdown()), executor_span, &pods.executor),
             ],
-        })
+        }
     }
 }
 
