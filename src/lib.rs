@@ -1,7 +1,8 @@
 //! strata: a compiler and GitOps CLI for data platforms on Kubernetes.
 //!
 //! The pipeline: [`lang`] reads `platform.kdl` and its includes into a typed [`model::Platform`];
-//! [`check`] applies the semantic rules; [`emit`] turns the model into a [`manifest::ManifestSet`];
+//! [`check`] applies the semantic rules and, when they pass, resolves it into a
+//! [`model::resolved::ResolvedPlatform`]; [`emit`] turns that into a [`manifest::ManifestSet`];
 //! [`render`] prints it. Everything up to there is pure (no cluster, no output); [`reconcile`] is the one
 //! part that talks to Kubernetes (`apply`, `plan`). The binary renders results.
 
@@ -27,15 +28,19 @@ use diagnostic::Diagnostics;
 use lang::SpecFs;
 use manifest::ManifestSet;
 use model::Platform;
+use model::resolved::ResolvedPlatform;
 use source::SourceMap;
 
-/// Everything one compile produced. `manifests` is `None` when the spec has errors: strata never emits
-/// objects from a spec it could not fully check.
+/// Everything one compile produced. `resolved` and `manifests` are `None` when the spec has errors: strata
+/// never emits objects from a spec it could not fully check and resolve.
 #[derive(Debug)]
 pub struct Compilation {
+    /// The model as lowered, complete or not: what the checks and `diff` read.
     pub platform: Platform,
     pub sources: SourceMap,
     pub diagnostics: Diagnostics,
+    /// The platform emit consumes, built once the checks pass (see [`model::resolved`]).
+    pub resolved: Option<ResolvedPlatform>,
     pub manifests: Option<ManifestSet>,
 }
 
@@ -45,22 +50,23 @@ impl Compilation {
     }
 }
 
-/// Reads and checks the spec without emitting.
+/// Reads and checks the spec, and resolves it when nothing is wrong, without emitting.
 pub fn check(fs: &dyn SpecFs, root: &Path) -> Compilation {
     let front = lang::read(fs, root);
     let mut diagnostics = front.diagnostics;
     // Checks run on whatever lowered cleanly, so one run reports syntax errors in one file and rule
     // violations in another.
     diagnostics.extend(check::run(&front.platform));
-    Compilation { platform: front.platform, sources: front.sources, diagnostics, manifests: None }
+    let resolved = if diagnostics.has_errors() { None } else { check::resolve(&front.platform, &mut diagnostics) };
+    Compilation { platform: front.platform, sources: front.sources, diagnostics, resolved, manifests: None }
 }
 
 /// Reads, checks and, if there are no errors, emits the platform's manifests.
 pub fn compile(fs: &dyn SpecFs, root: &Path) -> Compilation {
     let mut c = check(fs, root);
-    if c.ok() {
+    if let Some(resolved) = &c.resolved {
         let mut emit_diags = Diagnostics::new();
-        let set = emit::emit(&c.platform, &c.sources, &mut emit_diags);
+        let set = emit::emit(resolved, &c.sources, &mut emit_diags);
         let failed = emit_diags.has_errors();
         c.diagnostics.extend(emit_diags);
         if !failed {

@@ -16,8 +16,9 @@ mod spark;
 mod tenants;
 pub mod workload;
 
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Platform;
+use crate::model::resolved::{self, ResolvedPlatform};
 
 /// Runs every check and returns what they found.
 pub fn run(p: &Platform) -> Diagnostics {
@@ -44,4 +45,26 @@ pub fn run(p: &Platform) -> Diagnostics {
         d.extend(part);
     }
     d
+}
+
+/// The platform emit consumes, for a spec the checks passed. An object that does not resolve is an error
+/// here, never an object left out of the output: `apply --prune` would delete it from the cluster.
+pub fn resolve(p: &Platform, d: &mut Diagnostics) -> Option<ResolvedPlatform> {
+    match resolved::resolve(p) {
+        Ok(r) => Some(r),
+        Err(failures) => {
+            for u in failures {
+                d.push(
+                    Diagnostic::error(
+                        "strata::resolve::unresolved",
+                        format!("{} cannot be compiled: {}", u.object, u.reason),
+                    )
+                    .at(u.span, "does not resolve")
+                    .help("fix what the message names; no check reported it, which is a bug in strata worth reporting")
+                    .note_line("strata emits no manifests rather than a platform without this object"),
+                );
+            }
+            None
+        }
+    }
 }
