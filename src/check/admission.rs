@@ -16,17 +16,17 @@ use crate::model::{EffectiveLimits, LimitValue, Platform, Tenant};
 use crate::source::Span;
 use crate::units::{Bytes, Cpu};
 
-pub fn check(p: &Platform, d: &mut Diagnostics) {
+pub fn check(p: &Platform, demands: &[Demand], d: &mut Diagnostics) {
     for t in &p.tenants {
         if let Some(l) = p.effective_limits(t) {
             check_limit_range(&l, d);
         }
     }
-    for demand in p.demands() {
+    for demand in demands {
         let Some(t) = p.tenant(&demand.tenant) else { continue };
         let Some(limits) = p.effective_limits(t) else { continue };
         for pod in demand.admitted_pods() {
-            check_pod(t, &limits, &demand, &pod, d);
+            check_pod(t, &limits, demand, &pod, d);
         }
     }
 }

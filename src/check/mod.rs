@@ -18,28 +18,42 @@ pub mod workload;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Platform;
+use crate::model::demand::Demand;
 use crate::model::resolved::{self, ResolvedPlatform};
+
+/// A rule over the lowered model, or one over every workload's demand as well.
+#[derive(Clone, Copy)]
+enum Rule {
+    Model(fn(&Platform, &mut Diagnostics)),
+    Demands(fn(&Platform, &[Demand], &mut Diagnostics)),
+}
 
 /// Runs every check and returns what they found.
 pub fn run(p: &Platform) -> Diagnostics {
-    let checks: [fn(&Platform, &mut Diagnostics); 12] = [
-        names::check_platform,
-        presets::check,
-        tenants::check,
-        quota_rules::check,
-        kafka::check,
-        spark::check,
-        quota_fit::check,
-        admission::check,
-        airflow::check,
-        flink::check,
-        flink_operator::check,
-        network::check,
+    use Rule::{Demands, Model};
+    let rules = [
+        Model(names::check_platform),
+        Model(presets::check),
+        Model(tenants::check),
+        Model(quota_rules::check),
+        Model(kafka::check),
+        Model(spark::check),
+        Demands(quota_fit::check),
+        Demands(admission::check),
+        Model(airflow::check),
+        Model(flink::check),
+        Model(flink_operator::check),
+        Model(network::check),
     ];
+    // Sized once for both rules that count pods: the same demands a resolved workload carries.
+    let demands = p.demands();
     let mut d = Diagnostics::new();
-    for part in crate::parallel::map(&checks, |check| {
+    for part in crate::parallel::map(&rules, |rule| {
         let mut d = Diagnostics::new();
-        check(p, &mut d);
+        match rule {
+            Model(check) => check(p, &mut d),
+            Demands(check) => check(p, &demands, &mut d),
+        }
         d
     }) {
         d.extend(part);

@@ -17,9 +17,8 @@ use crate::model::quota::{Dim, NEAR_QUOTA_PERCENT, Part, Peak, near_quota, objec
 use crate::model::{Platform, QuotaSpec, Tenant};
 use crate::source::Span;
 
-pub fn check(p: &Platform, d: &mut Diagnostics) {
-    let demands = p.demands();
-    for (tenant_name, peak) in peaks(&demands) {
+pub fn check(p: &Platform, demands: &[Demand], d: &mut Diagnostics) {
+    for (tenant_name, peak) in peaks(demands) {
         let Some(tenant) = p.tenant(tenant_name) else { continue };
         let Some(quota) = p.effective_quota(tenant) else { continue };
         let mut done: Vec<Dim> = Vec::new();
