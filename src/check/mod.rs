@@ -82,3 +82,23 @@ pub fn resolve(p: &Platform, d: &mut Diagnostics) -> Option<ResolvedPlatform> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_object_that_does_not_resolve_is_an_error() {
+        let mut c = crate::test_support::compile(
+            "tenant \"t\"\nkafka \"k\" namespace=\"kafka\" brokers=1\nkafka-user \"u\" tenant=\"t\"\n",
+        );
+        assert!(c.ok() && c.resolved.is_some(), "{:?}", c.diagnostics);
+        // What a missing check would let through: a user of a tenant that does not exist.
+        c.platform.kafka.users[0].tenant.as_mut().expect("named").value = "gone".into();
+        let mut d = crate::diagnostic::Diagnostics::new();
+        assert!(super::resolve(&c.platform, &mut d).is_none());
+        let found: Vec<_> = d.iter().map(|d| (d.code, d.is_error(), d.message.as_str())).collect();
+        assert_eq!(
+            found,
+            [("strata::resolve::unresolved", true, "kafka-user `u` cannot be compiled: tenant `gone` does not exist")]
+        );
+    }
+}

@@ -4,7 +4,7 @@
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::pod::{EnvValue, EnvVar};
-/// Re-exported while `reconcile::normalize` still imports it from here; `crate::secrets` is its home.
+/// Re-exported for branches written before it moved to `crate::secrets` (its home); remove once merged.
 pub use crate::secrets::mask_secret_values;
 use crate::secrets::{secret_like_key, url_with_password};
 use crate::source::Spanned;
