@@ -1,7 +1,8 @@
 //! strata: a compiler and GitOps CLI for data platforms on Kubernetes.
 //!
 //! The pipeline: [`lang`] reads `platform.kdl` and its includes into a typed [`model::Platform`];
-//! [`check`] applies the semantic rules; [`emit`] turns the model into a [`manifest::ManifestSet`];
+//! [`check`] applies the semantic rules and, when they pass, resolves it into a
+//! [`model::resolved::ResolvedPlatform`]; [`emit`] turns that into a [`manifest::ManifestSet`];
 //! [`render`] prints it. Everything up to there is pure (no cluster, no output); [`reconcile`] is the one
 //! part that talks to Kubernetes (`apply`, `plan`). The binary renders results.
 
@@ -18,6 +19,7 @@ pub mod output;
 pub mod parallel;
 pub mod reconcile;
 pub mod render;
+pub mod secrets;
 pub mod source;
 pub mod units;
 
@@ -27,15 +29,19 @@ use diagnostic::Diagnostics;
 use lang::SpecFs;
 use manifest::ManifestSet;
 use model::Platform;
+use model::resolved::ResolvedPlatform;
 use source::SourceMap;
 
-/// Everything one compile produced. `manifests` is `None` when the spec has errors: strata never emits
-/// objects from a spec it could not fully check.
+/// Everything one compile produced. `resolved` and `manifests` are `None` when the spec has errors: strata
+/// never emits objects from a spec it could not fully check and resolve.
 #[derive(Debug)]
 pub struct Compilation {
+    /// The model as lowered, complete or not: what the checks and `diff` read.
     pub platform: Platform,
     pub sources: SourceMap,
     pub diagnostics: Diagnostics,
+    /// The platform emit consumes, built once the checks pass (see [`model::resolved`]).
+    pub resolved: Option<ResolvedPlatform>,
     pub manifests: Option<ManifestSet>,
 }
 
@@ -45,22 +51,23 @@ impl Compilation {
     }
 }
 
-/// Reads and checks the spec without emitting.
+/// Reads and checks the spec, and resolves it when nothing is wrong, without emitting.
 pub fn check(fs: &dyn SpecFs, root: &Path) -> Compilation {
     let front = lang::read(fs, root);
     let mut diagnostics = front.diagnostics;
     // Checks run on whatever lowered cleanly, so one run reports syntax errors in one file and rule
     // violations in another.
     diagnostics.extend(check::run(&front.platform));
-    Compilation { platform: front.platform, sources: front.sources, diagnostics, manifests: None }
+    let resolved = if diagnostics.has_errors() { None } else { check::resolve(&front.platform, &mut diagnostics) };
+    Compilation { platform: front.platform, sources: front.sources, diagnostics, resolved, manifests: None }
 }
 
 /// Reads, checks and, if there are no errors, emits the platform's manifests.
 pub fn compile(fs: &dyn SpecFs, root: &Path) -> Compilation {
     let mut c = check(fs, root);
-    if c.ok() {
+    if let Some(resolved) = &c.resolved {
         let mut emit_diags = Diagnostics::new();
-        let set = emit::emit(&c.platform, &c.sources, &mut emit_diags);
+        let set = emit::emit(resolved, &c.sources, &mut emit_diags);
         let failed = emit_diags.has_errors();
         c.diagnostics.extend(emit_diags);
         if !failed {
@@ -73,6 +80,36 @@ pub fn compile(fs: &dyn SpecFs, root: &Path) -> Compilation {
 /// Convenience for tests and embedders: compile a spec on disk.
 pub fn compile_path(root: &Path) -> Compilation {
     compile(&lang::DiskFs, root)
+}
+
+/// The one way unit tests compile a spec: in memory ([`lang::MemFs`]), through the same [`compile`] as the
+/// CLI, so a test sees every diagnostic and every manifest a user would.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::path::Path;
+
+    use crate::Compilation;
+
+    /// Compiles `spec`, the whole text of a `platform.kdl` (its `platform` node included).
+    pub fn compile_spec(spec: &str) -> Compilation {
+        let fs = crate::lang::MemFs::new().with("platform.kdl", spec);
+        crate::compile(&fs, Path::new("platform.kdl"))
+    }
+
+    /// Compiles `body` after a `platform "test"` header: for tests about the nodes below it.
+    pub fn compile(body: &str) -> Compilation {
+        compile_spec(&format!("platform \"test\"\n{body}"))
+    }
+
+    /// The codes of every diagnostic, errors and warnings only, in source order.
+    pub fn codes(c: &Compilation) -> Vec<&'static str> {
+        c.diagnostics
+            .sorted()
+            .into_iter()
+            .filter(|d| d.severity != crate::diagnostic::Severity::Note)
+            .map(|d| d.code)
+            .collect()
+    }
 }
 
 /// The exit codes every command shares (see the README).

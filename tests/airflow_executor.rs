@@ -72,18 +72,17 @@ fn deployments() -> Vec<Deployment> {
         let c = strata::compile_path(&spec);
         let Some(set) = c.manifests else { panic!("{case} does not compile") };
         let objects: Vec<Value> = set.items.iter().map(|m| m.object.clone()).collect();
-        for a in &c.platform.airflow.deployments {
-            let Some(tenant) = c.platform.tenant(&a.tenant.value) else { continue };
-            let Some(ex) = &a.executor else { continue };
-            let pods = ex
+        for resolved in &c.resolved.as_ref().expect("a compiled spec is resolved").airflow {
+            let (a, ex) = (&resolved.spec, &resolved.executor);
+            let pods = resolved
                 .templates
                 .iter()
                 .map(|t| {
-                    let pod = strata::emit::airflow::pod_template(&c.platform, a, ex, t, tenant);
-                    (format!("{}.yaml", t.name.value), serde_json::to_value(pod).expect("pod JSON"))
+                    let pod = strata::emit::airflow::pod_template(resolved, t);
+                    (format!("{}.yaml", t.spec.name.value), serde_json::to_value(pod).expect("pod JSON"))
                 })
                 .collect();
-            let ns = tenant.namespace.value.clone();
+            let ns = resolved.home.namespace.clone();
             let data = |name: &str| -> serde_json::Map<String, Value> {
                 let m = set
                     .items

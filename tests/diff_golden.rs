@@ -8,7 +8,11 @@
 //! fields it reads, independent of how today's emitters fill them. `demands.json`
 //! (`{"base": [...], "head": [...]}`) adds workload demands to a side, for manifest cases (which have no
 //! model to take demands from) and for quota corner cases.
+//!
+//! Each case is its own test, so a failure names it; a new folder must be listed in [`golden_diff!`] (a
+//! test fails until it is).
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -26,16 +30,34 @@ const FORMATS: [(&str, Format); 4] = [
     ("expected.stat", Format::Stat),
 ];
 
-fn cases() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden-diff");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&root)
-        .expect("golden-diff/ exists")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    v.sort();
-    v
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("golden-diff")
+}
+
+/// One `#[test]` per case, and [`CASES`] listing them all.
+macro_rules! golden_diff {
+    ($($test:ident => $dir:literal,)*) => {
+        const CASES: &[&str] = &[$($dir),*];
+        $(
+            #[test]
+            fn $test() {
+                check_case($dir);
+            }
+        )*
+    };
+}
+
+golden_diff! {
+    airflow_workers => "airflow-workers",
+    bundled_platform => "bundled-platform",
+    flink_jobs => "flink-jobs",
+    kafka_topics => "kafka-topics",
+    no_changes => "no-changes",
+    quota_below_demand => "quota-below-demand",
+    spark_jobs => "spark-jobs",
+    tenant_moved => "tenant-moved",
+    tenant_removed => "tenant-removed",
+    tenants_changes => "tenants-changes",
 }
 
 /// Manifests from `compile --format json` output, with tenant and origin read back from the labels and
@@ -137,43 +159,57 @@ fn run_case(case: &Path) -> Vec<(&'static str, String)> {
         .collect()
 }
 
-#[test]
-fn golden_diff_cases() {
+/// Compares every format of one case with its expectation (or rewrites them under `STRATA_BLESS`).
+fn check_case(name: &str) {
+    let case = root().join(name);
     let bless = std::env::var_os("STRATA_BLESS").is_some();
-    let cases = cases();
-    assert!(cases.len() >= 8, "expected at least 8 diff golden cases, found {}", cases.len());
     let mut failures = Vec::new();
-    for case in &cases {
-        for (file, actual) in run_case(case) {
-            let path = case.join(file);
-            if bless {
-                std::fs::write(&path, &actual).expect("write golden");
-                continue;
-            }
-            let expected = std::fs::read_to_string(&path).unwrap_or_default();
-            if expected != actual {
-                let diff = similar::TextDiff::from_lines(&expected, &actual)
-                    .unified_diff()
-                    .context_radius(3)
-                    .header("expected", "actual")
-                    .to_string();
-                failures.push(format!("{}: output differs\n{diff}", path.display()));
-            }
+    for (file, actual) in run_case(&case) {
+        let path = case.join(file);
+        if bless {
+            std::fs::write(&path, &actual).expect("write golden");
+            continue;
+        }
+        let expected = std::fs::read_to_string(&path).unwrap_or_default();
+        if expected != actual {
+            let diff = similar::TextDiff::from_lines(&expected, &actual)
+                .unified_diff()
+                .context_radius(3)
+                .header("expected", "actual")
+                .to_string();
+            failures.push(format!("{}: output differs\n{diff}", path.display()));
         }
     }
     assert!(
         failures.is_empty(),
-        "{} diff golden mismatch(es) (STRATA_BLESS=1 to accept):\n\n{}",
-        failures.len(),
+        "diff golden case {name} differs (STRATA_BLESS=1 to accept):\n\n{}",
         failures.join("\n")
     );
 }
 
 #[test]
+fn every_case_is_listed() {
+    let on_disk: BTreeSet<String> = std::fs::read_dir(root())
+        .expect("golden-diff/ exists")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    let listed: BTreeSet<String> = CASES.iter().map(|c| c.to_string()).collect();
+    let unlisted: Vec<&String> = on_disk.difference(&listed).collect();
+    let missing: Vec<&String> = listed.difference(&on_disk).collect();
+    assert!(
+        unlisted.is_empty(),
+        "diff golden cases not listed in `golden_diff!` in tests/diff_golden.rs: {unlisted:?}"
+    );
+    assert!(missing.is_empty(), "listed diff golden cases with no golden-diff/<case>/: {missing:?}");
+}
+
+#[test]
 fn every_safety_rule_has_a_golden_case() {
     let mut seen = String::new();
-    for case in cases() {
-        if let Ok(t) = std::fs::read_to_string(case.join("expected.json")) {
+    for case in CASES {
+        if let Ok(t) = std::fs::read_to_string(root().join(case).join("expected.json")) {
             seen.push_str(&t);
         }
     }

@@ -2,22 +2,72 @@
 //! its expected output: `expected.yaml` (the compiled manifests) and/or `expected.txt` (the diagnostics,
 //! as `strata check --explain` prints them without colour). A valid case with no diagnostics has no
 //! `expected.txt`. Run with `STRATA_BLESS=1` to rewrite the expectations, then review them as a diff.
+//!
+//! Each case is its own test, so a failure names it; a new folder must be listed in [`golden!`] (a test
+//! fails until it is).
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use strata::diagnostic::Renderer;
+use strata::manifest::Manifest;
 use strata::render::{OutputFormat, render_set};
 
-fn cases() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&root)
-        .expect("golden/ exists")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.join("platform.kdl").is_file())
-        .collect();
-    v.sort();
-    v
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("golden")
+}
+
+/// One `#[test]` per case, and [`CASES`] listing them all.
+macro_rules! golden {
+    ($($test:ident => $dir:literal,)*) => {
+        const CASES: &[&str] = &[$($dir),*];
+        $(
+            #[test]
+            fn $test() {
+                check_case($dir);
+            }
+        )*
+    };
+}
+
+golden! {
+    admission => "admission",
+    admission_invalid => "admission-invalid",
+    airflow_basic => "airflow-basic",
+    airflow_invalid => "airflow-invalid",
+    flink_basic => "flink-basic",
+    flink_invalid => "flink-invalid",
+    flink_operator => "flink-operator",
+    flink_operator_invalid => "flink-operator-invalid",
+    invalid_duplicate_tenant => "invalid-duplicate-tenant",
+    invalid_include_cycle => "invalid-include-cycle",
+    invalid_include_outside => "invalid-include-outside",
+    invalid_labels => "invalid-labels",
+    invalid_names => "invalid-names",
+    invalid_pod_security => "invalid-pod-security",
+    invalid_secrets => "invalid-secrets",
+    invalid_syntax => "invalid-syntax",
+    invalid_units => "invalid-units",
+    invalid_unknown_names => "invalid-unknown-names",
+    kafka_basic => "kafka-basic",
+    kafka_invalid_clusters => "kafka-invalid-clusters",
+    kafka_invalid_no_cluster => "kafka-invalid-no-cluster",
+    kafka_invalid_topics => "kafka-invalid-topics",
+    kafka_invalid_users => "kafka-invalid-users",
+    minimal => "minimal",
+    network_basic => "network-basic",
+    network_invalid => "network-invalid",
+    presets_override => "presets-override",
+    quota_fit => "quota-fit",
+    quota_near => "quota-near",
+    spark_batch => "spark-batch",
+    spark_invalid_conf => "spark-invalid-conf",
+    spark_invalid_main => "spark-invalid-main",
+    spark_invalid_names => "spark-invalid-names",
+    spark_invalid_schedule => "spark-invalid-schedule",
+    spark_invalid_sizing => "spark-invalid-sizing",
+    spark_scheduled => "spark-scheduled",
+    tenants_basic => "tenants-basic",
 }
 
 /// Compiles one case and returns (manifests as YAML if it compiled, diagnostics text).
@@ -58,35 +108,115 @@ fn compare(path: &Path, actual: Option<&str>, bless: bool, failures: &mut Vec<St
     ));
 }
 
-#[test]
-fn golden_cases() {
+/// Compares one case with its expectations (or rewrites them under `STRATA_BLESS`), and compiles it twice:
+/// two compiles of one spec must be byte-identical.
+fn check_case(name: &str) {
+    let dir = root().join(name);
     let bless = std::env::var_os("STRATA_BLESS").is_some();
-    let cases = cases();
-    assert!(cases.len() >= 8, "expected at least 8 golden cases, found {}", cases.len());
+    let (yaml, diags) = run_case(&dir);
     let mut failures = Vec::new();
-    let (mut valid, mut invalid) = (0, 0);
-    for dir in &cases {
-        let (yaml, diags) = run_case(dir);
-        if yaml.is_some() {
-            valid += 1
-        } else {
-            invalid += 1
-        }
-        compare(&dir.join("expected.yaml"), yaml.as_deref(), bless, &mut failures);
-        compare(&dir.join("expected.txt"), Some(&diags), bless, &mut failures);
-    }
-    assert!(valid > 0 && invalid > 0, "golden/ needs both valid ({valid}) and invalid ({invalid}) cases");
-    assert!(
-        failures.is_empty(),
-        "{} golden mismatch(es) (STRATA_BLESS=1 to accept):\n\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    compare(&dir.join("expected.yaml"), yaml.as_deref(), bless, &mut failures);
+    compare(&dir.join("expected.txt"), Some(&diags), bless, &mut failures);
+    assert!(failures.is_empty(), "golden case {name} differs (STRATA_BLESS=1 to accept):\n\n{}", failures.join("\n"));
+    assert_eq!(run_case(&dir), (yaml, diags), "golden case {name} is not deterministic");
 }
 
 #[test]
-fn compiles_are_byte_identical() {
-    for dir in cases() {
-        assert_eq!(run_case(&dir), run_case(&dir), "{} is not deterministic", dir.display());
+fn every_case_is_listed() {
+    let on_disk: BTreeSet<String> = std::fs::read_dir(root())
+        .expect("golden/ exists")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().join("platform.kdl").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    let listed: BTreeSet<String> = CASES.iter().map(|c| c.to_string()).collect();
+    let unlisted: Vec<&String> = on_disk.difference(&listed).collect();
+    let missing: Vec<&String> = listed.difference(&on_disk).collect();
+    assert!(unlisted.is_empty(), "golden cases not listed in `golden!` in tests/golden.rs: {unlisted:?}");
+    assert!(missing.is_empty(), "listed golden cases with no golden/<case>/platform.kdl: {missing:?}");
+    let valid = CASES.iter().filter(|c| root().join(c).join("expected.yaml").is_file()).count();
+    assert!(valid > 0 && valid < CASES.len(), "golden/ needs both valid ({valid}) and invalid cases");
+}
+
+/// The specs that compile: the bundled platform and every golden case with manifests.
+fn valid_specs() -> Vec<(String, PathBuf)> {
+    let mut v = vec![("platform.kdl".to_string(), Path::new(env!("CARGO_MANIFEST_DIR")).join("platform.kdl"))];
+    for c in CASES {
+        if root().join(c).join("expected.yaml").is_file() {
+            v.push((format!("golden/{c}"), root().join(c).join("platform.kdl")));
+        }
+    }
+    v
+}
+
+/// Every tenant, topic, user and workload the model of a valid spec declares has its objects in the
+/// manifests, and each kind has exactly as many objects as the model has nodes: nothing is dropped on the
+/// way from the model to the output (which `apply --prune` would delete from the cluster).
+#[test]
+fn every_declared_object_is_in_the_output() {
+    for (case, spec) in valid_specs() {
+        let c = strata::compile_path(&spec);
+        let set = c.manifests.unwrap_or_else(|| panic!("{case} does not compile: {:?}", c.diagnostics));
+        let p = &c.platform;
+        let has = |kind: &str, ns: Option<&str>, name: &str| {
+            set.items.iter().any(|m: &Manifest| m.kind == kind && m.namespace.as_deref() == ns && m.name == name)
+        };
+        let count = |kinds: &[&str]| set.items.iter().filter(|m| kinds.contains(&m.kind.as_str())).count();
+        let ns_of = |tenant: &str| p.tenant(tenant).map(|t| t.namespace.value.clone()).unwrap_or_default();
+        let mut missing = Vec::new();
+
+        for t in &p.tenants {
+            if !has("Namespace", None, &t.namespace.value) {
+                missing.push(format!("Namespace of tenant {}", t.name.value));
+            }
+        }
+        for t in &p.kafka.topics {
+            let ns = p.kafka.cluster_for(t.cluster.as_ref()).map(|k| k.namespace.value.as_str());
+            if !has("KafkaTopic", ns, &strata::model::kafka::topic_object_name(&t.name.value)) {
+                missing.push(format!("KafkaTopic of topic {}", t.name.value));
+            }
+        }
+        for u in &p.kafka.users {
+            let ns = p.kafka.cluster_for(u.cluster.as_ref()).map(|k| k.namespace.value.as_str());
+            if !has("KafkaUser", ns, &u.name.value) {
+                missing.push(format!("KafkaUser {}", u.name.value));
+            }
+        }
+        for j in &p.spark.jobs {
+            let kind = if j.scheduled() { "ScheduledSparkApplication" } else { "SparkApplication" };
+            if !has(kind, Some(&ns_of(&j.tenant.value)), &j.name.value) {
+                missing.push(format!("{kind} {}", j.name.value));
+            }
+        }
+        for a in &p.airflow.deployments {
+            let ns = ns_of(&a.tenant.value);
+            for cm in [a.templates_configmap(), a.env_configmap(), a.config_configmap()] {
+                if !has("ConfigMap", Some(&ns), &cm) {
+                    missing.push(format!("ConfigMap {cm} of airflow {}", a.name.value));
+                }
+            }
+            if !has("ServiceAccount", Some(&ns), &a.scheduler_sa()) {
+                missing.push(format!("scheduler ServiceAccount of airflow {}", a.name.value));
+            }
+        }
+        for j in &p.flink.jobs {
+            if !has("FlinkDeployment", Some(&ns_of(&j.tenant.value)), &j.name.value) {
+                missing.push(format!("FlinkDeployment {}", j.name.value));
+            }
+        }
+        assert!(missing.is_empty(), "{case}: declared but not emitted: {missing:?}");
+
+        let scheduled = p.spark.jobs.iter().filter(|j| j.scheduled()).count();
+        let counts = [
+            ("Namespace", count(&["Namespace"]), p.tenants.len()),
+            ("KafkaTopic", count(&["KafkaTopic"]), p.kafka.topics.len()),
+            ("KafkaUser", count(&["KafkaUser"]), p.kafka.users.len()),
+            ("SparkApplication", count(&["SparkApplication"]), p.spark.jobs.len() - scheduled),
+            ("ScheduledSparkApplication", count(&["ScheduledSparkApplication"]), scheduled),
+            ("FlinkDeployment", count(&["FlinkDeployment"]), p.flink.jobs.len()),
+        ];
+        for (kind, emitted, declared) in counts {
+            assert_eq!(emitted, declared, "{case}: {declared} declared, {emitted} {kind} objects emitted");
+        }
     }
 }

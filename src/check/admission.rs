@@ -9,24 +9,24 @@
 //! `default` falls back to `max`, `defaultRequest` to `default`, then to `min`). Then, per container and
 //! resource, `minConstraint`, `maxConstraint` and `limitRequestRatioConstraint`; their messages are quoted.
 
-use crate::check::quota_fit::Dim;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::demand::{AdmittedPod, ContainerResources, Demand};
+use crate::model::quota::Dim;
 use crate::model::{EffectiveLimits, LimitValue, Platform, Tenant};
 use crate::source::Span;
 use crate::units::{Bytes, Cpu};
 
-pub fn check(p: &Platform, d: &mut Diagnostics) {
+pub fn check(p: &Platform, demands: &[Demand], d: &mut Diagnostics) {
     for t in &p.tenants {
         if let Some(l) = p.effective_limits(t) {
             check_limit_range(&l, d);
         }
     }
-    for demand in p.demands() {
+    for demand in demands {
         let Some(t) = p.tenant(&demand.tenant) else { continue };
         let Some(limits) = p.effective_limits(t) else { continue };
         for pod in demand.admitted_pods() {
-            check_pod(t, &limits, &demand, &pod, d);
+            check_pod(t, &limits, demand, &pod, d);
         }
     }
 }
@@ -393,7 +393,7 @@ mod tests {
 
     #[test]
     fn every_domain_is_checked_and_spark_keeps_its_memory_breakdown() {
-        let c = crate::check::workload::test_support::compile(
+        let c = crate::test_support::compile(
             r#"
 tenant "t" {
     limits max-cpu=1 max-memory="2Gi"

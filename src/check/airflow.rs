@@ -372,7 +372,7 @@ fn check_publish_retries(p: &Platform, ex: &Executor, tenant: Option<&Tenant>, d
 
 #[cfg(test)]
 mod tests {
-    use crate::check::workload::test_support::{codes, compile};
+    use crate::test_support::{codes, compile};
 
     /// The Airflow findings only: these specs use small quotas, and quota fit has its own tests.
     fn check(body: &str) -> Vec<&'static str> {

@@ -503,7 +503,7 @@ mod tests {
 
 #[cfg(test)]
 mod job_tests {
-    use crate::check::workload::test_support::{codes, compile};
+    use crate::test_support::{codes, compile};
 
     fn check(body: &str) -> Vec<&'static str> {
         codes(&compile(&format!("{TENANT}{body}")))

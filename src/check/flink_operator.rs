@@ -236,7 +236,7 @@ fn check_autoscaler(job: &FlinkJob, owner: &str, d: &mut Diagnostics) {
 
 #[cfg(test)]
 mod tests {
-    use crate::check::workload::test_support::{codes, compile};
+    use crate::test_support::{codes, compile};
 
     /// A job in a tenant that may reach the API server, so only the operator rules under test report.
     fn job(extra: &str) -> String {

@@ -10,8 +10,8 @@ use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::model::Platform;
 use crate::model::kafka::config;
 use crate::model::kafka::{
-    Acl, AclOrigin, ApiVersion, Authentication, Authorization, ConfigEntry, KafkaCluster, KafkaUser, OPERATIONS,
-    Origin, ResolvedTopic, ResourceType, Topic, TopicPreset, is_object_name, topic_object_name,
+    Acl, AclOrigin, ApiVersion, Authentication, Authorization, ConfigEntry, KafkaCluster, KafkaUser, MergedTopic,
+    OPERATIONS, Origin, ResourceType, Topic, TopicPreset, is_object_name, topic_object_name,
 };
 use crate::source::{Span, Spanned};
 
@@ -26,8 +26,8 @@ const INTERNAL_TOPICS: &[&str] =
 pub fn check(p: &Platform, d: &mut Diagnostics) {
     check_clusters(p, d);
     check_presets(p, d);
-    let resolved: Vec<ResolvedTopic> = p.kafka.topics.iter().map(|t| p.kafka.resolve(t)).collect();
-    for r in &resolved {
+    let merged: Vec<MergedTopic> = p.kafka.topics.iter().map(|t| p.kafka.merged(t)).collect();
+    for r in &merged {
         check_topic(p, r, d);
     }
     check_topic_sets(p, d);
@@ -269,7 +269,7 @@ fn origin_label(origin: Origin, preset: Option<&TopicPreset>) -> String {
     }
 }
 
-fn check_topic(p: &Platform, r: &ResolvedTopic, d: &mut Diagnostics) {
+fn check_topic(p: &Platform, r: &MergedTopic, d: &mut Diagnostics) {
     let t = r.topic;
     if let Some((why, help)) = topic_name_problem(&t.name.value) {
         d.push(
@@ -362,7 +362,7 @@ fn check_topic(p: &Platform, r: &ResolvedTopic, d: &mut Diagnostics) {
 
 /// Rules between keys and against the replica count (Kafka's `LogConfig.validateValues` and the
 /// tiered-storage validations), evaluated on the merged topic + preset config.
-fn check_cross_config(r: &ResolvedTopic, d: &mut Diagnostics) {
+fn check_cross_config(r: &MergedTopic, d: &mut Diagnostics) {
     let t = r.topic;
     let version = r.cluster.and_then(|c| c.version.as_ref()).map(|v| v.value);
     let value = |k: &str| -> Option<(&ConfigEntry, Origin, config::Value)> {
@@ -1047,24 +1047,7 @@ mod tests {
 
 #[cfg(test)]
 mod robustness {
-    use std::path::{Path, PathBuf};
-
     use proptest::prelude::*;
-
-    use crate::lang::SpecFs;
-    use crate::lang::fs::ReadError;
-
-    /// One in-memory `platform.kdl`.
-    struct OneFile(String);
-
-    impl SpecFs for OneFile {
-        fn read(&self, path: &Path, _limit: u64) -> Result<Vec<u8>, ReadError> {
-            if path.ends_with("platform.kdl") { Ok(self.0.clone().into_bytes()) } else { Err(ReadError::NotFound) }
-        }
-        fn glob(&self, _pattern: &Path) -> std::io::Result<Vec<PathBuf>> {
-            Ok(Vec::new())
-        }
-    }
 
     fn value() -> impl Strategy<Value = String> {
         prop_oneof![
@@ -1112,7 +1095,7 @@ mod robustness {
                  topic {name} kafka=\"k\" tenant=\"t\" preset=\"pre\" partitions={partitions} replicas={replicas} {{\n config {k1:?} {v2}\n config {k2:?} {v2}\n}}\n\
                  kafka-user {name} kafka=\"k\" tenant=\"t\" authentication=\"tls\" validity-days={days} renewal-days={days} {{\n produces {name} {name}\n consumes {name} group={name}\n acl {op} topic={name}\n quotas producer-byte-rate={v1} controller-mutation-rate={v2}\n}}\n"
             );
-            let c = crate::compile(&OneFile(spec), Path::new("platform.kdl"));
+            let c = crate::test_support::compile_spec(&spec);
             prop_assert_eq!(c.ok(), c.manifests.is_some(), "{:?}", c.diagnostics);
         }
     }

@@ -93,7 +93,7 @@ fn check_counts(q: &QuotaSpec, d: &mut Diagnostics) {
 
 #[cfg(test)]
 mod tests {
-    use crate::check::workload::test_support::compile;
+    use crate::test_support::compile;
 
     fn codes(src: &str) -> Vec<(String, String)> {
         let c = compile(src);

@@ -3,6 +3,7 @@
 
 use crate::check::names::{dns1123_label, duplicates, require_label, reserved_prefix, suggest_label};
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+use crate::model::tenant::DERIVED_DEFAULT_SIZE;
 use crate::model::{NetworkMode, Platform, QuotaSpec, Tenant};
 use crate::source::Spanned;
 
@@ -368,9 +369,6 @@ fn over_quota<T: std::fmt::Display>(t: &Tenant, name: &str, key: &str, def: &Spa
     .also(q.span, format!("quota {key} {}", q.value))
     .help(format!("no pod using the default could ever be admitted: lower {name} or raise the quota"))
 }
-
-/// The size whose requests and limits become a tenant's container defaults when its spec gives none.
-pub const DERIVED_DEFAULT_SIZE: &str = "xs";
 
 fn check_priority_class_refs(p: &Platform, d: &mut Diagnostics) {
     let names = p.presets.priority_class_names();

@@ -16,9 +16,10 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
 use crate::emit::meta;
 use crate::manifest::{ManifestSet, Placement, Stage};
-use crate::model::airflow::{Airflow, Executor, WorkerTemplate, template_path};
+use crate::model::airflow as model;
 use crate::model::pod::{EnvValue, EnvVar, SecretKeyRef};
-use crate::model::{Platform, Tenant};
+use crate::model::resolved::airflow::{Airflow, Namespaces, WorkerTemplate};
+use crate::model::resolved::{ResolvedPlatform, TenantRef};
 use crate::render::to_yaml;
 use crate::source::Span;
 
@@ -46,15 +47,14 @@ fn pod_launcher_rules(pod_operator: bool) -> Vec<PolicyRule> {
     ]
 }
 
-pub fn emit(p: &Platform, set: &mut ManifestSet) {
-    for a in &p.airflow.deployments {
-        let (Some(ex), Some(tenant)) = (&a.executor, p.tenant(&a.tenant.value)) else { continue };
-        emit_deployment(p, a, ex, tenant, set);
+pub fn emit(p: &ResolvedPlatform, set: &mut ManifestSet) {
+    for a in &p.airflow {
+        emit_deployment(a, set);
     }
 }
 
-fn at(tenant: &Tenant, stage: Stage, span: Span) -> Placement {
-    Placement { stage, tenant: Some(tenant.name.value.clone()), span }
+fn at(tenant: &TenantRef, stage: Stage, span: Span) -> Placement {
+    Placement { stage, tenant: Some(tenant.name.clone()), span }
 }
 
 fn service_account(name: &str, ns: &str) -> ServiceAccount {
@@ -70,102 +70,99 @@ fn sa_subject(name: &str, ns: &str) -> Subject {
     }
 }
 
-/// The namespaces the executor launches and watches pods in, own namespace first; `None` in the other modes.
-fn namespace_list<'p>(p: &'p Platform, ex: &Executor, home: &'p Tenant) -> Option<Vec<&'p Tenant>> {
-    let mn = ex.multi_namespace.as_ref().filter(|m| !m.is_cluster_wide())?;
-    let mut list = vec![home];
-    for t in &mn.tenants {
-        if let Some(t) = p.tenant(&t.value)
-            && !list.iter().any(|l| l.name.value == t.name.value)
-        {
-            list.push(t);
-        }
-    }
-    Some(list)
-}
-
-fn emit_deployment(p: &Platform, a: &Airflow, ex: &Executor, home: &Tenant, set: &mut ManifestSet) {
-    let ns = home.namespace.value.as_str();
-    let span = a.name.span;
-    let scheduler = a.scheduler_sa();
-    let worker = a.worker_sa();
-    let launcher = a.pod_launcher();
+fn emit_deployment(a: &Airflow, set: &mut ManifestSet) {
+    let (ex, home) = (&a.executor, &a.home);
+    let ns = home.namespace.as_str();
+    let span = a.spec.name.span;
+    let scheduler = a.spec.scheduler_sa();
+    let worker = a.spec.worker_sa();
+    let launcher = a.spec.pod_launcher();
     let pod_operator = ex.pod_operator.as_ref().is_some_and(|b| b.value);
+    let mn_span = ex.multi_namespace.as_ref().map_or(span, |m| m.span);
     set.add_typed(&service_account(&scheduler, ns), at(home, Stage::Tenancy, span));
     set.add_typed(&service_account(&worker, ns), at(home, Stage::Tenancy, span));
 
-    let cluster_wide = ex.multi_namespace.as_ref().is_some_and(|m| m.is_cluster_wide());
-    if cluster_wide {
-        // Cluster-scoped names are shared by every tenant: the namespace keeps them apart.
-        let name = format!("{ns}-{launcher}");
-        let mn_span = ex.multi_namespace.as_ref().map_or(span, |m| m.span);
-        let role = ClusterRole {
-            metadata: meta(&name, None),
-            rules: Some(pod_launcher_rules(pod_operator)),
-            ..Default::default()
-        };
-        set.add_typed(&role, at(home, Stage::Cluster, mn_span));
-        let mut subjects = vec![sa_subject(&scheduler, ns)];
-        if pod_operator {
-            subjects.push(sa_subject(&worker, ns));
-        }
-        let binding = ClusterRoleBinding {
-            metadata: meta(&name, None),
-            role_ref: RoleRef {
-                api_group: "rbac.authorization.k8s.io".to_string(),
-                kind: "ClusterRole".to_string(),
-                name: name.clone(),
-            },
-            subjects: Some(subjects),
-        };
-        set.add_typed(&binding, at(home, Stage::Cluster, mn_span));
-    } else {
-        let namespaces = namespace_list(p, ex, home).unwrap_or_else(|| vec![home]);
-        for t in namespaces {
-            let target = t.namespace.value.as_str();
-            // A pod's ServiceAccount must live in the pod's namespace.
-            if target != ns {
-                let mn_span = ex.multi_namespace.as_ref().map_or(span, |m| m.span);
-                set.add_typed(&service_account(&worker, target), at(t, Stage::Tenancy, mn_span));
-            }
-            let role = Role { metadata: meta(&launcher, Some(target)), rules: Some(pod_launcher_rules(pod_operator)) };
-            set.add_typed(&role, at(t, Stage::Tenancy, span));
+    let namespaces = match &a.namespaces {
+        Namespaces::ClusterWide => None,
+        Namespaces::Own => Some(std::slice::from_ref(home)),
+        Namespaces::Listed(list) => Some(list.as_slice()),
+    };
+    match namespaces {
+        None => {
+            // Cluster-scoped names are shared by every tenant: the namespace keeps them apart.
+            let name = format!("{ns}-{launcher}");
+            let role = ClusterRole {
+                metadata: meta(&name, None),
+                rules: Some(pod_launcher_rules(pod_operator)),
+                ..Default::default()
+            };
+            set.add_typed(&role, at(home, Stage::Cluster, mn_span));
             let mut subjects = vec![sa_subject(&scheduler, ns)];
             if pod_operator {
-                subjects.push(sa_subject(&worker, target));
+                subjects.push(sa_subject(&worker, ns));
             }
-            let binding = RoleBinding {
-                metadata: meta(&launcher, Some(target)),
+            let binding = ClusterRoleBinding {
+                metadata: meta(&name, None),
                 role_ref: RoleRef {
                     api_group: "rbac.authorization.k8s.io".to_string(),
-                    kind: "Role".to_string(),
-                    name: launcher.clone(),
+                    kind: "ClusterRole".to_string(),
+                    name: name.clone(),
                 },
                 subjects: Some(subjects),
             };
-            set.add_typed(&binding, at(t, Stage::Tenancy, span));
+            set.add_typed(&binding, at(home, Stage::Cluster, mn_span));
+        }
+        Some(namespaces) => {
+            for t in namespaces {
+                let target = t.namespace.as_str();
+                // A pod's ServiceAccount must live in the pod's namespace.
+                if target != ns {
+                    set.add_typed(&service_account(&worker, target), at(t, Stage::Tenancy, mn_span));
+                }
+                let role =
+                    Role { metadata: meta(&launcher, Some(target)), rules: Some(pod_launcher_rules(pod_operator)) };
+                set.add_typed(&role, at(t, Stage::Tenancy, span));
+                let mut subjects = vec![sa_subject(&scheduler, ns)];
+                if pod_operator {
+                    subjects.push(sa_subject(&worker, target));
+                }
+                let binding = RoleBinding {
+                    metadata: meta(&launcher, Some(target)),
+                    role_ref: RoleRef {
+                        api_group: "rbac.authorization.k8s.io".to_string(),
+                        kind: "Role".to_string(),
+                        name: launcher.clone(),
+                    },
+                    subjects: Some(subjects),
+                };
+                set.add_typed(&binding, at(t, Stage::Tenancy, span));
+            }
         }
     }
 
-    let mut templates = BTreeMap::new();
-    for t in &ex.templates {
-        templates.insert(format!("{}.yaml", t.name.value), to_yaml(&pod_template_json(p, a, ex, t, home)));
-    }
-    let cm =
-        ConfigMap { metadata: meta(&a.templates_configmap(), Some(ns)), data: Some(templates), ..Default::default() };
+    let templates = a
+        .templates
+        .iter()
+        .map(|t| (format!("{}.yaml", t.spec.name.value), to_yaml(&pod_template_json(a, t))))
+        .collect();
+    let cm = ConfigMap {
+        metadata: meta(&a.spec.templates_configmap(), Some(ns)),
+        data: Some(templates),
+        ..Default::default()
+    };
     set.add_typed(&cm, at(home, Stage::Tenancy, ex.span));
 
-    let settings = executor_settings(p, ex, home);
+    let settings = executor_settings(a);
     let env: BTreeMap<String, String> = settings
         .iter()
         .map(|(section, key, value)| {
             (format!("AIRFLOW__{}__{}", section.to_ascii_uppercase(), key.to_ascii_uppercase()), value.clone())
         })
         .collect();
-    let cm = ConfigMap { metadata: meta(&a.env_configmap(), Some(ns)), data: Some(env), ..Default::default() };
+    let cm = ConfigMap { metadata: meta(&a.spec.env_configmap(), Some(ns)), data: Some(env), ..Default::default() };
     set.add_typed(&cm, at(home, Stage::Tenancy, ex.span));
-    let cfg = BTreeMap::from([("airflow.cfg".to_string(), airflow_cfg(a, &settings))]);
-    let cm = ConfigMap { metadata: meta(&a.config_configmap(), Some(ns)), data: Some(cfg), ..Default::default() };
+    let cfg = BTreeMap::from([("airflow.cfg".to_string(), airflow_cfg(&a.spec, &settings))]);
+    let cm = ConfigMap { metadata: meta(&a.spec.config_configmap(), Some(ns)), data: Some(cfg), ..Default::default() };
     set.add_typed(&cm, at(home, Stage::Tenancy, ex.span));
 }
 
@@ -174,14 +171,13 @@ fn py_bool(b: bool) -> String {
 }
 
 /// `(section, key, value)` of every setting strata writes, in `airflow.cfg` order.
-pub fn executor_settings(p: &Platform, ex: &Executor, home: &Tenant) -> Vec<(&'static str, &'static str, String)> {
-    let has_quota = p.effective_quota(home).is_some();
-    let default = ex.default_template().map_or_else(String::new, |t| template_path(&t.name.value));
+pub fn executor_settings(a: &Airflow) -> Vec<(&'static str, &'static str, String)> {
+    let ex = &a.executor;
     let mut v = vec![
         ("core", "executor", "KubernetesExecutor".to_string()),
         ("core", "parallelism", ex.parallelism().to_string()),
-        ("kubernetes_executor", "namespace", home.namespace.value.clone()),
-        ("kubernetes_executor", "pod_template_file", default),
+        ("kubernetes_executor", "namespace", a.home.namespace.clone()),
+        ("kubernetes_executor", "pod_template_file", a.default_template.clone()),
         // The Helm chart fills both from its own `images.airflow`, and then the executor puts that image on
         // every task pod's `base` container, over the worker template's own (construct_pod in the
         // cncf-kubernetes provider's pod_generator.py; the image only applies when both are non-empty,
@@ -200,17 +196,17 @@ pub fn executor_settings(p: &Platform, ex: &Executor, home: &Tenant) -> Vec<(&'s
             "worker_pods_creation_batch_size",
             ex.batch_size.as_ref().map_or(crate::model::airflow::DEFAULT_BATCH_SIZE, |b| b.value).to_string(),
         ),
-        ("kubernetes_executor", "task_publish_max_retries", ex.publish_retries(has_quota).to_string()),
-        ("kubernetes_executor", "multi_namespace_mode", py_bool(ex.multi_namespace.is_some())),
+        ("kubernetes_executor", "task_publish_max_retries", a.publish_retries.to_string()),
+        ("kubernetes_executor", "multi_namespace_mode", py_bool(a.namespaces != Namespaces::Own)),
     ];
-    if let Some(list) = namespace_list(p, ex, home) {
-        let names: Vec<&str> = list.iter().map(|t| t.namespace.value.as_str()).collect();
+    if let Namespaces::Listed(list) = &a.namespaces {
+        let names: Vec<&str> = list.iter().map(|t| t.namespace.as_str()).collect();
         v.push(("kubernetes_executor", "multi_namespace_mode_namespace_list", names.join(",")));
     }
     v
 }
 
-fn airflow_cfg(a: &Airflow, settings: &[(&str, &str, String)]) -> String {
+fn airflow_cfg(a: &model::Airflow, settings: &[(&str, &str, String)]) -> String {
     let mut out = format!(
         "# [core] and [kubernetes_executor] for airflow `{}`; the same settings as the AIRFLOW__* variables\n# in ConfigMap {}: use one of the two.\n",
         a.name.value,
@@ -258,18 +254,17 @@ fn k8s_env(e: &EnvVar) -> K8sEnvVar {
 /// One worker template as the executor reads it: `containers[0]` named `base` with the image, a non-empty
 /// `metadata.name` (replaced per task), `restartPolicy: Never`, requests and limits from the size preset,
 /// the priority class, a restricted security context, and secrets only by reference.
-pub fn pod_template(p: &Platform, a: &Airflow, ex: &Executor, t: &WorkerTemplate, home: &Tenant) -> Pod {
-    let ns = home.namespace.value.as_str();
-    let size = t.size.as_ref().and_then(|s| p.presets.size(&s.value));
+pub fn pod_template(a: &Airflow, t: &WorkerTemplate) -> Pod {
+    let ns = a.home.namespace.as_str();
     let mut requests = Vec::new();
     let mut limits = Vec::new();
-    if let Some(s) = size {
+    if let Some(s) = &t.size {
         requests.push(("cpu", s.cpu.value.to_string()));
         requests.push(("memory", s.memory.value.to_string()));
         limits.push(("cpu", s.cpu_limit().to_string()));
         limits.push(("memory", s.memory_limit().to_string()));
     }
-    if let Some(g) = &t.gpu {
+    if let Some(g) = &t.spec.gpu {
         // Extended resources cannot be overcommitted: request and limit must be equal.
         requests.push(("nvidia.com/gpu", g.value.to_string()));
         limits.push(("nvidia.com/gpu", g.value.to_string()));
@@ -279,41 +274,40 @@ pub fn pod_template(p: &Platform, a: &Airflow, ex: &Executor, t: &WorkerTemplate
         value: Some("LocalExecutor".to_string()),
         value_from: None,
     }];
-    if let Some(r) = &a.metadata_db {
+    let (spec, template) = (&a.spec, &t.spec);
+    if let Some(r) = &spec.metadata_db {
         env.push(secret_env("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", r));
     }
-    if let Some(r) = &a.fernet_key {
+    if let Some(r) = &spec.fernet_key {
         env.push(secret_env("AIRFLOW__CORE__FERNET_KEY", r));
     }
     // The template's own variables win over the deployment's of the same name.
-    env.extend(a.env.iter().filter(|e| !t.env.iter().any(|o| o.name.value == e.name.value)).map(k8s_env));
-    env.extend(t.env.iter().map(k8s_env));
+    env.extend(spec.env.iter().filter(|e| !template.env.iter().any(|o| o.name.value == e.name.value)).map(k8s_env));
+    env.extend(template.env.iter().map(k8s_env));
 
-    let image = t.image.as_ref().or(ex.image.as_ref()).map(|i| i.value.clone());
-    let priority = t.priority_class.as_ref().or(a.priority_class.as_ref()).or(home.priority_class.as_ref());
     let labels = BTreeMap::from([
         ("app.kubernetes.io/name".to_string(), "airflow".to_string()),
         ("app.kubernetes.io/component".to_string(), "worker".to_string()),
-        ("app.kubernetes.io/instance".to_string(), a.name.value.clone()),
-        ("strata.dev/worker-template".to_string(), t.name.value.clone()),
+        ("app.kubernetes.io/instance".to_string(), spec.name.value.clone()),
+        ("strata.dev/worker-template".to_string(), template.name.value.clone()),
     ]);
-    let mut metadata = meta(&format!("{}-{}", a.name.value, t.name.value), Some(ns));
+    let mut metadata = meta(&format!("{}-{}", spec.name.value, template.name.value), Some(ns));
     metadata.labels = Some(labels);
     Pod {
         metadata,
         spec: Some(PodSpec {
-            service_account_name: Some(a.worker_sa()),
+            service_account_name: Some(spec.worker_sa()),
             restart_policy: Some("Never".to_string()),
-            priority_class_name: priority.map(|p| p.value.clone()),
+            priority_class_name: t.priority_class.clone(),
             security_context: Some(PodSecurityContext {
                 run_as_non_root: Some(true),
-                run_as_user: Some(i64::try_from(a.run_as_user()).unwrap_or(i64::MAX)),
+                run_as_user: Some(i64::try_from(spec.run_as_user()).unwrap_or(i64::MAX)),
                 seccomp_profile: Some(SeccompProfile { type_: "RuntimeDefault".to_string(), localhost_profile: None }),
                 ..Default::default()
             }),
             containers: vec![Container {
                 name: "base".to_string(),
-                image,
+                image: Some(t.image.clone()),
                 image_pull_policy: Some("IfNotPresent".to_string()),
                 env: Some(env),
                 resources: Some(ResourceRequirements {
@@ -346,16 +340,16 @@ pub fn pod_template(p: &Platform, a: &Airflow, ex: &Executor, t: &WorkerTemplate
     }
 }
 
-fn pod_template_json(p: &Platform, a: &Airflow, ex: &Executor, t: &WorkerTemplate, home: &Tenant) -> serde_json::Value {
-    serde_json::to_value(pod_template(p, a, ex, t, home)).unwrap_or(serde_json::Value::Null)
+fn pod_template_json(a: &Airflow, t: &WorkerTemplate) -> serde_json::Value {
+    serde_json::to_value(pod_template(a, t)).unwrap_or(serde_json::Value::Null)
 }
 
 #[cfg(test)]
 mod tests {
     use serde_json::Value;
 
-    use crate::check::workload::test_support::compile;
     use crate::manifest::ManifestSet;
+    use crate::test_support::compile;
 
     const SPEC: &str = r#"
 tenant "t" namespace="team-t" priority-class="batch" { quota cpu=20 memory="80Gi"; }
@@ -398,11 +392,9 @@ airflow "wide" tenant="u" {
     /// The worker template `name` as built, after checking the ConfigMap holds exactly its rendering.
     fn template(set: &ManifestSet, name: &str) -> Value {
         let c = compile(SPEC);
-        let p = &c.platform;
-        let a = &p.airflow.deployments[0];
-        let ex = a.executor.as_ref().expect("executor");
-        let t = ex.templates.iter().find(|t| t.name.value == name).expect("template");
-        let pod = serde_json::to_value(super::pod_template(p, a, ex, t, p.tenant("t").expect("tenant"))).expect("json");
+        let a = &c.resolved.as_ref().expect("resolved").airflow[0];
+        let t = a.templates.iter().find(|t| t.spec.name.value == name).expect("template");
+        let pod = serde_json::to_value(super::pod_template(a, t)).expect("json");
         let cm = find(set, "ConfigMap", Some("team-t"), "af-pod-templates");
         assert_eq!(cm["data"][format!("{name}.yaml")].as_str(), Some(crate::render::to_yaml(&pod).as_str()));
         pod

@@ -3,7 +3,7 @@
 //! namespace. Configuration keys follow the job's Flink version (1.20 renamed the checkpoint keys, 2.0 removed
 //! the old ones).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::ServiceAccount;
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
@@ -11,26 +11,24 @@ use serde_json::{Map, Value, json};
 
 use crate::emit::meta;
 use crate::manifest::{ManifestSet, Placement, Stage};
-use crate::model::flink::{FlinkJob, FlinkVersion, Role as FlinkRole, SERVICE_ACCOUNT, limit_factor};
+use crate::model::flink::{SERVICE_ACCOUNT, limit_factor};
 use crate::model::pod::PodShape;
-use crate::model::{Platform, Tenant};
+use crate::model::resolved::ResolvedPlatform;
+use crate::model::resolved::flink::FlinkJob;
 use crate::units::{Bytes, Cpu};
 
 pub const API_VERSION: &str = "flink.apache.org/v1beta1";
 
-pub fn emit(p: &Platform, set: &mut ManifestSet) {
-    for t in &p.tenants {
-        let jobs: Vec<&FlinkJob> = p.flink.jobs.iter().filter(|j| j.tenant.value == t.name.value).collect();
-        let Some(first) = jobs.first() else { continue };
-        emit_rbac(t, first, set);
-        for job in jobs {
-            if let Some(object) = flink_deployment(p, job, t) {
-                set.add_value(
-                    object,
-                    Placement { stage: Stage::Workloads, tenant: Some(t.name.value.clone()), span: job.name.span },
-                );
-            }
+pub fn emit(p: &ResolvedPlatform, set: &mut ManifestSet) {
+    let mut rbac_done: BTreeSet<&str> = BTreeSet::new();
+    for job in &p.flink {
+        if rbac_done.insert(job.tenant.namespace.as_str()) {
+            emit_rbac(job, set);
         }
+        set.add_value(
+            flink_deployment(job),
+            Placement { stage: Stage::Workloads, tenant: Some(job.tenant.name.clone()), span: job.spec.name.span },
+        );
     }
 }
 
@@ -58,9 +56,11 @@ fn flink_rules() -> Vec<PolicyRule> {
     ]
 }
 
-fn emit_rbac(t: &Tenant, first: &FlinkJob, set: &mut ManifestSet) {
-    let ns = t.namespace.value.as_str();
-    let at = || Placement { stage: Stage::Tenancy, tenant: Some(t.name.value.clone()), span: first.name.span };
+/// The tenant's job RBAC, placed at its first Flink job.
+fn emit_rbac(first: &FlinkJob, set: &mut ManifestSet) {
+    let ns = first.tenant.namespace.as_str();
+    let at =
+        || Placement { stage: Stage::Tenancy, tenant: Some(first.tenant.name.clone()), span: first.spec.name.span };
     set.add_typed(&ServiceAccount { metadata: meta(SERVICE_ACCOUNT, Some(ns)), ..Default::default() }, at());
     set.add_typed(&Role { metadata: meta(SERVICE_ACCOUNT, Some(ns)), rules: Some(flink_rules()) }, at());
     set.add_typed(
@@ -109,12 +109,8 @@ fn resource(shape: PodShape) -> Value {
 
 /// `flinkConfiguration`: what strata derives from the job's settings, then the spec's own `config` entries
 /// (checks keep the two apart).
-pub fn flink_configuration(
-    job: &FlinkJob,
-    version: FlinkVersion,
-    jm: PodShape,
-    tm: PodShape,
-) -> BTreeMap<String, String> {
+pub fn flink_configuration(r: &FlinkJob) -> BTreeMap<String, String> {
+    let (job, version, jm, tm) = (&r.spec, r.version, r.jobmanager, r.taskmanager);
     let mut c = BTreeMap::new();
     c.insert("taskmanager.numberOfTaskSlots".to_string(), job.slots().to_string());
     if let Some(cp) = &job.checkpoints {
@@ -153,11 +149,12 @@ pub fn flink_configuration(
 /// The pod template every JobManager and TaskManager pod starts from: the priority class, a restricted
 /// security context (the image's `flink` user), and environment, merged by the operator into
 /// `flink-main-container`.
-fn pod_template(job: &FlinkJob, t: &Tenant) -> Value {
+fn pod_template(r: &FlinkJob) -> Value {
+    let job = &r.spec;
     let uid = job.run_as_user();
     let mut spec = Map::new();
-    if let Some(pc) = job.priority_class.as_ref().or(t.priority_class.as_ref()) {
-        spec.insert("priorityClassName".into(), json!(pc.value));
+    if let Some(pc) = &r.priority_class {
+        spec.insert("priorityClassName".into(), json!(pc));
     }
     spec.insert(
         "securityContext".into(),
@@ -182,13 +179,9 @@ fn pod_template(job: &FlinkJob, t: &Tenant) -> Value {
     json!({"apiVersion": "v1", "kind": "Pod", "spec": spec})
 }
 
-/// The FlinkDeployment of one job; `None` only for a job the checks would have rejected.
-pub fn flink_deployment(p: &Platform, job: &FlinkJob, t: &Tenant) -> Option<Value> {
-    let version = job.version()?;
-    let jar = job.jar.as_ref()?;
-    let jm = job.resources(FlinkRole::JobManager, p)?;
-    let tm = job.resources(FlinkRole::TaskManager, p)?;
-
+/// The FlinkDeployment of one job.
+pub fn flink_deployment(r: &FlinkJob) -> Value {
+    let (job, jar) = (&r.spec, &r.jar);
     let mut job_spec = Map::new();
     job_spec.insert("jarURI".into(), json!(jar.uri.value));
     if let Some(e) = &jar.entry_class {
@@ -204,28 +197,28 @@ pub fn flink_deployment(p: &Platform, job: &FlinkJob, t: &Tenant) -> Option<Valu
     job_spec.insert("state".into(), json!(job.state.as_ref().map_or("running", |s| s.value.as_str())));
 
     let mut task_manager = Map::new();
-    task_manager.insert("resource".into(), resource(tm));
-    if let Some(r) = job.taskmanager.as_ref().and_then(|c| c.replicas.as_ref()) {
-        task_manager.insert("replicas".into(), json!(r.value));
+    task_manager.insert("resource".into(), resource(r.taskmanager));
+    if let Some(n) = job.taskmanager.as_ref().and_then(|c| c.replicas.as_ref()) {
+        task_manager.insert("replicas".into(), json!(n.value));
     }
 
-    Some(json!({
+    json!({
         "apiVersion": API_VERSION,
         "kind": "FlinkDeployment",
-        "metadata": {"name": job.name.value, "namespace": t.namespace.value},
+        "metadata": {"name": job.name.value, "namespace": r.tenant.namespace},
         "spec": {
-            "image": job.image.as_ref().map(|i| i.value.clone()),
+            "image": r.image,
             "imagePullPolicy": "IfNotPresent",
-            "flinkVersion": version.crd_value(),
+            "flinkVersion": r.version.crd_value(),
             "mode": "native",
             "serviceAccount": SERVICE_ACCOUNT,
-            "flinkConfiguration": flink_configuration(job, version, jm, tm),
-            "jobManager": {"replicas": job.jobmanager_replicas(), "resource": resource(jm)},
+            "flinkConfiguration": flink_configuration(r),
+            "jobManager": {"replicas": job.jobmanager_replicas(), "resource": resource(r.jobmanager)},
             "taskManager": task_manager,
-            "podTemplate": pod_template(job, t),
+            "podTemplate": pod_template(r),
             "job": job_spec,
         },
-    }))
+    })
 }
 
 #[cfg(test)]
@@ -233,7 +226,7 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
-    use crate::check::workload::test_support::compile;
+    use crate::test_support::compile;
 
     fn deployment(body: &str) -> Value {
         let c = compile(&format!("tenant \"t\" namespace=\"team-t\" priority-class=\"streaming\"\n{body}"));

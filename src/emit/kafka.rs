@@ -9,77 +9,52 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use crate::manifest::{ManifestSet, Placement, Stage};
-use crate::model::Platform;
-use crate::model::kafka::{Acl, KafkaCluster, KafkaUser, OPERATIONS, ResolvedTopic, config, topic_object_name};
+use crate::model::kafka::{Acl, KafkaUser, OPERATIONS};
+use crate::model::resolved::ResolvedPlatform;
+use crate::model::resolved::kafka::{Cluster, Topic};
 
 /// The label that binds a topic or user to its `Kafka` resource.
 pub const CLUSTER_LABEL: &str = "strimzi.io/cluster";
 
-pub fn emit(p: &Platform, set: &mut ManifestSet) {
+pub fn emit(p: &ResolvedPlatform, set: &mut ManifestSet) {
     for t in &p.kafka.topics {
-        let r = p.kafka.resolve(t);
-        let Some(cluster) = r.cluster else { continue };
         set.add_value(
-            topic(&r, cluster),
-            Placement {
-                stage: Stage::Workloads,
-                tenant: t.tenant.as_ref().map(|t| t.value.clone()),
-                span: t.name.span,
-            },
+            topic(t),
+            Placement { stage: Stage::Workloads, tenant: t.tenant.clone(), span: t.spec.name.span },
         );
     }
     for u in &p.kafka.users {
-        let Some(cluster) = p.kafka.cluster_for(u.cluster.as_ref()) else { continue };
         set.add_value(
-            user(u, cluster),
-            Placement {
-                stage: Stage::Workloads,
-                tenant: u.tenant.as_ref().map(|t| t.value.clone()),
-                span: u.name.span,
-            },
+            user(&u.spec, &u.cluster),
+            Placement { stage: Stage::Workloads, tenant: u.tenant.clone(), span: u.spec.name.span },
         );
     }
 }
 
-fn metadata(name: &str, cluster: &KafkaCluster) -> Value {
+fn metadata(name: &str, cluster: &Cluster) -> Value {
     json!({
         "name": name,
-        "namespace": cluster.namespace.value,
-        "labels": { CLUSTER_LABEL: cluster.name.value },
+        "namespace": cluster.namespace,
+        "labels": { CLUSTER_LABEL: cluster.name },
     })
 }
 
-fn topic(r: &ResolvedTopic, cluster: &KafkaCluster) -> Value {
-    let kafka_name = &r.topic.name.value;
-    let object_name = topic_object_name(kafka_name);
-    let version = cluster.version.as_ref().map(|v| v.value);
+fn topic(t: &Topic) -> Value {
+    let kafka_name = &t.spec.name.value;
     let mut spec = Map::new();
-    if let Some((partitions, _)) = &r.partitions {
-        spec.insert("partitions".into(), json!(partitions.value));
-    }
-    if let Some((replicas, _)) = &r.replicas {
-        spec.insert("replicas".into(), json!(replicas.value));
-    }
-    if object_name != *kafka_name {
+    spec.insert("partitions".into(), json!(t.partitions));
+    spec.insert("replicas".into(), json!(t.replicas));
+    if t.object_name != *kafka_name {
         spec.insert("topicName".into(), json!(kafka_name));
     }
-    let cfg: Map<String, Value> = r
-        .config
-        .iter()
-        .filter_map(|(k, (e, _))| {
-            let key = config::lookup(k)?;
-            // Checks passed, so every value parses; anything else was reported and never reaches here.
-            let v = config::parse(key, &e.value.value, version).ok()?;
-            Some(((*k).to_string(), v.to_json()))
-        })
-        .collect();
-    if !cfg.is_empty() {
+    if !t.config.is_empty() {
+        let cfg: Map<String, Value> = t.config.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
         spec.insert("config".into(), Value::Object(cfg));
     }
     json!({
-        "apiVersion": cluster.api_version.value.as_str(),
+        "apiVersion": t.cluster.api_version.as_str(),
         "kind": "KafkaTopic",
-        "metadata": metadata(&object_name, cluster),
+        "metadata": metadata(&t.object_name, &t.cluster),
         "spec": spec,
     })
 }
@@ -132,7 +107,7 @@ fn rule_key(acl: &Acl) -> (&'static str, &str, &'static str, Option<&str>, bool)
     (acl.resource_type.as_str(), name, pattern, acl.host.as_ref().map(|h| h.value.as_str()), acl.deny)
 }
 
-fn user(u: &KafkaUser, cluster: &KafkaCluster) -> Value {
+fn user(u: &KafkaUser, cluster: &Cluster) -> Value {
     let mut spec = Map::new();
     if let Some(auth) = &u.authentication {
         let mut a = json!({ "type": auth.value.as_str() });
@@ -170,7 +145,7 @@ fn user(u: &KafkaUser, cluster: &KafkaCluster) -> Value {
         }
     }
     json!({
-        "apiVersion": cluster.api_version.value.as_str(),
+        "apiVersion": cluster.api_version.as_str(),
         "kind": "KafkaUser",
         "metadata": metadata(&u.name.value, cluster),
         "spec": spec,
@@ -182,9 +157,7 @@ mod tests {
     use crate::manifest::Manifest;
 
     fn compile(spec: &str) -> Vec<Manifest> {
-        let dir = tempfile::tempdir().expect("temp dir");
-        std::fs::write(dir.path().join("platform.kdl"), spec).expect("write spec");
-        let c = crate::compile_path(&dir.path().join("platform.kdl"));
+        let c = crate::test_support::compile_spec(spec);
         assert!(c.ok(), "{:?}", c.diagnostics);
         c.manifests.expect("compiled").items
     }

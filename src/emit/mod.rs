@@ -1,5 +1,7 @@
-//! Model to manifests. Runs only on a spec that passed every check, so emitters may rely on resolved
-//! references; one file per domain, each adding its objects to the shared [`ManifestSet`].
+//! Resolved model to manifests: one file per domain, each adding its objects to the shared [`ManifestSet`].
+//! Emitters take only a [`ResolvedPlatform`], whose references, sizes and configs are already decided, so
+//! no emitter has a step that can fail and nothing it could skip: every object of the resolved platform
+//! becomes its manifests.
 
 pub mod airflow;
 pub mod flink;
@@ -10,12 +12,13 @@ mod tenants;
 
 use crate::diagnostic::Diagnostics;
 use crate::manifest::{ApplySetRef, ManifestSet};
-use crate::model::Platform;
+use crate::model::resolved::ResolvedPlatform;
 use crate::source::SourceMap;
 
-/// Emits every object of the platform, stamped and sorted.
-pub fn emit(p: &Platform, sources: &SourceMap, d: &mut Diagnostics) -> ManifestSet {
-    let emitters: [fn(&Platform, &mut ManifestSet); 6] =
+/// Emits every object of the platform, stamped and sorted. `d` gets what only the whole set shows (two
+/// objects with one name).
+pub fn emit(p: &ResolvedPlatform, sources: &SourceMap, d: &mut Diagnostics) -> ManifestSet {
+    let emitters: [fn(&ResolvedPlatform, &mut ManifestSet); 6] =
         [priority_classes::emit, tenants::emit, kafka::emit, spark::emit, airflow::emit, flink::emit];
     let mut set = ManifestSet::default();
     for part in crate::parallel::map(&emitters, |emit| {
@@ -25,8 +28,8 @@ pub fn emit(p: &Platform, sources: &SourceMap, d: &mut Diagnostics) -> ManifestS
     }) {
         set.items.extend(part.items);
     }
-    let applyset = ApplySetRef::of(p);
-    set.finish(p.name(), &applyset, sources, d);
+    let applyset = ApplySetRef::for_platform(&p.name, &p.inventory_namespace);
+    set.finish(&p.name, &applyset, sources, d);
     set
 }
 

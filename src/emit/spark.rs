@@ -11,8 +11,9 @@ use serde_json::{Map, Value, json};
 
 use crate::emit::meta;
 use crate::manifest::{ManifestSet, Placement, Stage};
-use crate::model::Platform;
-use crate::model::spark::{PodSize, RestartType, Security, SparkJob};
+use crate::model::resolved::ResolvedPlatform;
+use crate::model::resolved::spark::SparkJob;
+use crate::model::spark::{self as model, PodSize, RestartType, Security};
 
 pub const API_VERSION: &str = "sparkoperator.k8s.io/v1beta2";
 /// The ServiceAccount (and Role, RoleBinding) every driver of a tenant runs as.
@@ -24,21 +25,21 @@ pub const DRIVER_SERVICE_ACCOUNT: &str = "spark-driver";
 const DRIVER_RESOURCES: &[&str] = &["pods", "services", "configmaps", "persistentvolumeclaims"];
 const DRIVER_VERBS: &[&str] = &["create", "get", "list", "watch", "update", "patch", "delete", "deletecollection"];
 
-pub fn emit(p: &Platform, set: &mut ManifestSet) {
-    let namespaces = p.namespaces();
+pub fn emit(p: &ResolvedPlatform, set: &mut ManifestSet) {
     let mut rbac_done: BTreeSet<&str> = BTreeSet::new();
-    for job in &p.spark.jobs {
-        let Some(ns) = namespaces.get(job.tenant.value.as_str()).copied() else { continue };
-        let Some(spec) = application_spec(p, job) else { continue };
-        let at = |stage| Placement { stage, tenant: Some(job.tenant.value.clone()), span: job.name.span };
+    for job in &p.spark {
+        let ns = job.tenant.namespace.as_str();
+        let at = |stage| Placement { stage, tenant: Some(job.tenant.name.clone()), span: job.spec.name.span };
         if rbac_done.insert(ns) {
             driver_rbac(ns, set, at(Stage::Tenancy));
         }
-        let object = match &job.schedule {
+        let spec = application_spec(job);
+        let name = &job.spec.name.value;
+        let object = match &job.spec.schedule {
             None => json!({
                 "apiVersion": API_VERSION,
                 "kind": "SparkApplication",
-                "metadata": {"name": job.name.value, "namespace": ns},
+                "metadata": {"name": name, "namespace": ns},
                 "spec": spec,
             }),
             Some(s) => {
@@ -55,7 +56,7 @@ pub fn emit(p: &Platform, set: &mut ManifestSet) {
                 json!({
                     "apiVersion": API_VERSION,
                     "kind": "ScheduledSparkApplication",
-                    "metadata": {"name": job.name.value, "namespace": ns},
+                    "metadata": {"name": name, "namespace": ns},
                     "spec": Value::Object(sched),
                 })
             }
@@ -94,23 +95,21 @@ fn driver_rbac(ns: &str, set: &mut ManifestSet, at: Placement) {
     set.add_typed(&binding, at);
 }
 
-/// `.spec` of the SparkApplication (the `template` of a scheduled one). `None` if the job's sizing does
-/// not resolve, which the checks have already reported.
-fn application_spec(p: &Platform, job: &SparkJob) -> Option<Value> {
-    let pods = job.pods(p)?;
-    let exec = job.executors.as_ref()?;
+/// `.spec` of the SparkApplication (the `template` of a scheduled one).
+fn application_spec(r: &SparkJob) -> Value {
+    let (job, pods, exec) = (&r.spec, &r.pods, &r.executors);
     let mut s = Map::new();
     s.insert("type".into(), json!(job.app_type().as_str()));
     s.insert("mode".into(), json!("cluster"));
-    s.insert("sparkVersion".into(), json!(job.spark_version.as_ref()?.value));
-    s.insert("image".into(), json!(job.image.as_ref()?.value));
+    s.insert("sparkVersion".into(), json!(r.spark_version));
+    s.insert("image".into(), json!(r.image));
     if let Some(pp) = &job.pull_policy {
         s.insert("imagePullPolicy".into(), json!(pp.value));
     }
     if !job.pull_secrets.is_empty() {
         s.insert("imagePullSecrets".into(), json!(job.pull_secrets.iter().map(|x| &x.value).collect::<Vec<_>>()));
     }
-    s.insert("mainApplicationFile".into(), json!(job.main_file.as_ref()?.value));
+    s.insert("mainApplicationFile".into(), json!(r.main_file));
     if let Some(c) = &job.main_class {
         s.insert("mainClass".into(), json!(c.value));
     }
@@ -169,8 +168,7 @@ fn application_spec(p: &Platform, job: &SparkJob) -> Option<Value> {
         }
         s.insert("dynamicAllocation".into(), Value::Object(da));
     }
-    let tenant = p.tenant(&job.tenant.value)?;
-    let priority = job.priority_class.as_ref().or(tenant.priority_class.as_ref()).map(|c| c.value.as_str());
+    let priority = r.priority_class.as_deref();
     let mut driver = role(job, &pods.driver, priority);
     driver.insert("serviceAccount".into(), json!(DRIVER_SERVICE_ACCOUNT));
     let mut executor = role(job, &pods.executor, priority);
@@ -179,11 +177,18 @@ fn application_spec(p: &Platform, job: &SparkJob) -> Option<Value> {
     }
     s.insert("driver".into(), Value::Object(driver));
     s.insert("executor".into(), Value::Object(executor));
-    Some(Value::Object(s))
+    Value::Object(s)
 }
 
-fn restart_policy(job: &SparkJob) -> Value {
-    let Some(r) = &job.restart else { return json!({"type": RestartType::Never.as_str()}) };
+/// The job's `restart`, or the operator's `Never` when it has none.
+fn restart_policy(job: &model::SparkJob) -> Value {
+    match &job.restart {
+        None => json!({"type": RestartType::Never.as_str()}),
+        Some(r) => restart_spec(r),
+    }
+}
+
+fn restart_spec(r: &model::RestartSpec) -> Value {
     let mut m = Map::new();
     m.insert("type".into(), json!(r.kind.value.as_str()));
     if r.kind.value == RestartType::OnFailure {
@@ -204,7 +209,7 @@ fn restart_policy(job: &SparkJob) -> Value {
 }
 
 /// The driver's or executor's sizing, scheduling and security fields.
-fn role(job: &SparkJob, size: &PodSize, priority: Option<&str>) -> Map<String, Value> {
+fn role(job: &model::SparkJob, size: &PodSize, priority: Option<&str>) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("cores".into(), json!(size.cores));
     if let Some(r) = size.core_request {

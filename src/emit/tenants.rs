@@ -18,8 +18,9 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::emit::meta;
 use crate::manifest::{ManifestSet, Placement, Stage};
-use crate::model::network::{self, Allowed, End, Flow};
-use crate::model::{Direction, LimitValue, NetworkMode, NetworkRule, Platform, QuotaSpec, Tenant};
+use crate::model::network::{End, Flow};
+use crate::model::resolved::{self, ResolvedPlatform};
+use crate::model::{Direction, EffectiveLimits, LimitValue, NetworkMode, NetworkRule, QuotaSpec, Tenant};
 use crate::units::{Bytes, Cpu};
 
 pub const QUOTA_NAME: &str = "tenant-quota";
@@ -32,23 +33,22 @@ pub const FLOW_ANNOTATION: &str = "strata.dev/flow";
 /// The label Kubernetes (1.21+) puts on every namespace with its own name: selects peer namespaces.
 const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 
-pub fn emit(p: &Platform, set: &mut ManifestSet) {
+pub fn emit(p: &ResolvedPlatform, set: &mut ManifestSet) {
     for t in &p.tenants {
-        let at = |stage| Placement { stage, tenant: Some(t.name.value.clone()), span: t.name.span };
-        set.add_typed(&namespace(t), at(Stage::Cluster));
-        let quota = p.effective_quota(t);
-        if let Some(q) = &quota {
-            for rq in resource_quotas(t, q) {
+        let at = |stage| Placement { stage, tenant: Some(t.name().to_string()), span: t.spec.name.span };
+        set.add_typed(&namespace(&t.spec), at(Stage::Cluster));
+        if let Some(q) = &t.quota {
+            for rq in resource_quotas(&t.spec, q) {
                 set.add_typed(&rq, at(Stage::Tenancy));
             }
         }
-        if let Some(lr) = limit_range(p, t) {
-            set.add_typed(&lr, at(Stage::Tenancy));
+        if let Some(l) = &t.limits {
+            set.add_typed(&limit_range(&t.spec, l), at(Stage::Tenancy));
         }
-        if t.network.value == NetworkMode::Isolated {
-            set.add_typed(&network_policy(t), at(Stage::Tenancy));
-            for (policy, span) in flow_policies(p, t) {
-                set.add_typed(&policy, Placement { stage: Stage::Tenancy, tenant: Some(t.name.value.clone()), span });
+        if t.spec.network.value == NetworkMode::Isolated {
+            set.add_typed(&network_policy(&t.spec), at(Stage::Tenancy));
+            for (policy, span) in flow_policies(t) {
+                set.add_typed(&policy, Placement { stage: Stage::Tenancy, tenant: Some(t.name().to_string()), span });
             }
         }
     }
@@ -130,9 +130,9 @@ fn resource_quotas(t: &Tenant, quota: &QuotaSpec) -> Vec<ResourceQuota> {
     out
 }
 
-/// Container defaults and bounds: [`Platform::effective_limits`], which the admission check enforces too.
-fn limit_range(p: &Platform, t: &Tenant) -> Option<LimitRange> {
-    let l = p.effective_limits(t)?;
+/// Container defaults and bounds: [`crate::model::Platform::effective_limits`], which the admission check
+/// enforces too.
+fn limit_range(t: &Tenant, l: &EffectiveLimits) -> LimitRange {
     let map = |pairs: [(&str, Option<String>); 2]| {
         let m: BTreeMap<String, Quantity> =
             pairs.into_iter().filter_map(|(k, v)| Some((k.to_string(), q(v?)))).collect();
@@ -148,10 +148,10 @@ fn limit_range(p: &Platform, t: &Tenant) -> Option<LimitRange> {
         min: map([("cpu", cpu(&l.min_cpu)), ("memory", mem(&l.min_memory))]),
         max_limit_request_ratio: map([("cpu", cpu(&l.max_cpu_ratio)), ("memory", cpu(&l.max_memory_ratio))]),
     };
-    Some(LimitRange {
+    LimitRange {
         metadata: meta(LIMITS_NAME, Some(&t.namespace.value)),
         spec: Some(LimitRangeSpec { limits: vec![item] }),
-    })
+    }
 }
 
 fn select_all() -> LabelSelector {
@@ -279,9 +279,9 @@ fn in_namespace<'a>(end: &'a End, ns: &str) -> Option<&'a [(String, Vec<String>)
 /// annotation `strata.dev/flow` saying which flows it serves and why. A flow out of the namespace selects
 /// its source pods and allows egress; a flow into it selects its target pods and allows ingress; a flow
 /// inside it does both.
-fn flow_policies(p: &Platform, t: &Tenant) -> Vec<(NetworkPolicy, crate::source::Span)> {
-    let ns = t.namespace.value.as_str();
-    let flows: Vec<Flow> = network::flows(p, t).into_iter().filter(|f| f.allowed == Allowed::ByStrata).collect();
+fn flow_policies(t: &resolved::Tenant) -> Vec<(NetworkPolicy, crate::source::Span)> {
+    let ns = t.namespace();
+    let flows = &t.flows;
     let mut ids: Vec<&str> = flows.iter().map(|f| f.id).collect();
     ids.dedup();
     let mut out = Vec::new();

@@ -416,7 +416,7 @@ fn lower_role(c: &mut NodeReader<'_>, d: &mut Diagnostics) -> RoleSpec {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::spark::tests::compile;
+    use crate::test_support::compile_spec as compile;
 
     fn codes(spec: &'static str) -> Vec<(&'static str, String)> {
         let c = compile(spec);

@@ -3,9 +3,9 @@
 //! executor needs from the platform (identities, RBAC, pod templates, `[kubernetes_executor]` settings) and
 //! how many task pods it may run at once, which is what the tenant's quota has to hold.
 
-use crate::model::Platform;
 use crate::model::demand::{AdmittedPod, ContainerResources, Demand};
 use crate::model::pod::{EnvVar, PodShape, SecretKeyRef};
+use crate::model::{Platform, SizePreset};
 use crate::source::{Span, Spanned};
 
 /// Airflow's own `[core] parallelism` default: the most task pods one scheduler runs when the spec does
@@ -170,71 +170,76 @@ impl AirflowModel {
         })
     }
 
-    /// Peak demand of each deployment: `max-parallel-tasks` task pods, each as large as the largest worker
-    /// template in every dimension. Airflow caps running tasks per scheduler (`[core] parallelism`) but not
-    /// per template, and any task may pick any template, so only the largest one is a bound that holds.
-    /// Task pods sent to other namespaces (multi-namespace mode) are counted against the home tenant, the
-    /// only quota strata can be sure they use.
+    /// Peak demand of each deployment whose executor has a sized worker template: `max-parallel-tasks` task
+    /// pods, each as large as the largest worker template in every dimension. Airflow caps running tasks per
+    /// scheduler (`[core] parallelism`) but not per template, and any task may pick any template, so only the
+    /// largest one is a bound that holds. Task pods sent to other namespaces (multi-namespace mode) are
+    /// counted against the home tenant, the only quota strata can be sure they use.
     pub fn demands(&self, p: &Platform) -> Vec<Demand> {
-        let mut out = Vec::new();
-        for a in &self.deployments {
-            let Some(ex) = &a.executor else { continue };
-            let mut shape: Option<PodShape> = None;
-            let mut names = Vec::new();
-            // Admission sees each template on its own. A template whose size does not resolve is left out:
-            // its unknown size is the error to report, not what the LimitRange would make of no resources.
-            let admission = ex
-                .templates
-                .iter()
-                .filter_map(|t| {
-                    let size = t.size.as_ref().and_then(|s| p.presets.size(&s.value))?;
-                    Some(AdmittedPod {
-                        role: format!("worker template `{}`", t.name.value),
-                        span: t.size.as_ref().map_or(t.span, |s| s.span),
-                        containers: vec![ContainerResources {
-                            name: "base".into(),
-                            cpu_request: Some(size.cpu.value),
-                            cpu_limit: Some(size.cpu_limit()),
-                            memory_request: Some(size.memory.value),
-                            memory_limit: Some(size.memory_limit()),
-                        }],
-                    })
-                })
-                .collect();
-            for t in &ex.templates {
-                let Some(size) = t.size.as_ref().and_then(|s| p.presets.size(&s.value)) else { continue };
-                let s = PodShape {
-                    cpu_request: size.cpu.value,
-                    cpu_limit: size.cpu_limit(),
-                    memory_request: size.memory.value,
-                    memory_limit: size.memory_limit(),
-                };
-                shape = Some(shape.map_or(s, |m| m.max(s)));
-                names.push(t.name.value.as_str());
-            }
-            let Some(shape) = shape else { continue };
-            let role = if names.len() == 1 {
-                format!("task pods (worker template `{}`)", names[0])
-            } else {
-                format!("task pods (largest of worker templates {})", names.join(", "))
-            };
-            out.push(Demand {
-                tenant: a.tenant.value.clone(),
-                workload: format!("airflow `{}`", a.name.value),
-                span: ex.max_parallel_tasks.as_ref().map_or(a.name.span, |m| m.span),
-                exclusive_group: None,
-                pods: vec![shape.pods(role, u64::from(ex.parallelism()))],
-                objects: Vec::new(),
-                admission,
-            });
-        }
-        out
+        self.deployments
+            .iter()
+            .filter_map(|a| {
+                let ex = a.executor.as_ref()?;
+                // A template whose size does not resolve is left out: its unknown size is the error to report,
+                // not what the LimitRange would make of no resources.
+                let sized: Vec<_> = ex
+                    .templates
+                    .iter()
+                    .filter_map(|t| Some((t, t.size.as_ref().and_then(|s| p.presets.size(&s.value))?)))
+                    .collect();
+                a.demand_for(ex, &sized)
+            })
+            .collect()
+    }
+}
+
+impl Airflow {
+    /// The demand of the deployment with these worker templates and their sizes (see
+    /// [`AirflowModel::demands`]); `None` when no template has a size, as then nothing bounds its pods.
+    pub fn demand_for(&self, ex: &Executor, sized: &[(&WorkerTemplate, &SizePreset)]) -> Option<Demand> {
+        let shape_of = |size: &SizePreset| PodShape {
+            cpu_request: size.cpu.value,
+            cpu_limit: size.cpu_limit(),
+            memory_request: size.memory.value,
+            memory_limit: size.memory_limit(),
+        };
+        // Admission sees each template on its own.
+        let admission = sized
+            .iter()
+            .map(|(t, size)| AdmittedPod {
+                role: format!("worker template `{}`", t.name.value),
+                span: t.size.as_ref().map_or(t.span, |s| s.span),
+                containers: vec![ContainerResources {
+                    name: "base".into(),
+                    cpu_request: Some(size.cpu.value),
+                    cpu_limit: Some(size.cpu_limit()),
+                    memory_request: Some(size.memory.value),
+                    memory_limit: Some(size.memory_limit()),
+                }],
+            })
+            .collect();
+        let shape = sized.iter().map(|(_, size)| shape_of(size)).reduce(PodShape::max)?;
+        let names: Vec<&str> = sized.iter().map(|(t, _)| t.name.value.as_str()).collect();
+        let role = if names.len() == 1 {
+            format!("task pods (worker template `{}`)", names[0])
+        } else {
+            format!("task pods (largest of worker templates {})", names.join(", "))
+        };
+        Some(Demand {
+            tenant: self.tenant.value.clone(),
+            workload: format!("airflow `{}`", self.name.value),
+            span: ex.max_parallel_tasks.as_ref().map_or(self.name.span, |m| m.span),
+            exclusive_group: None,
+            pods: vec![shape.pods(role, u64::from(ex.parallelism()))],
+            objects: Vec::new(),
+            admission,
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::check::workload::test_support::compile;
+    use crate::test_support::compile;
     use crate::units::{Bytes, Cpu};
 
     const GI: u64 = 1 << 30;

@@ -329,54 +329,61 @@ pub fn limit_factor(request: u64, limit: u64) -> Option<String> {
     Some(format!("{whole}.{}", frac.trim_end_matches('0')))
 }
 
-impl FlinkModel {
-    /// Peak demand of each job: its JobManagers and TaskManagers (`ceil(parallelism / slots)` unless set),
-    /// each with the resources the operator gives it, plus the FlinkDeployment object itself.
-    pub fn demands(&self, p: &Platform) -> Vec<Demand> {
-        let mut out = Vec::new();
-        for job in &self.jobs {
-            let (Some(jm), Some(tm)) = (job.resources(Role::JobManager, p), job.resources(Role::TaskManager, p)) else {
-                continue;
-            };
-            let Some(tm_replicas) = job.taskmanager_replicas() else { continue };
-            let tm_role = match (&job.taskmanager.as_ref().and_then(|t| t.replicas.as_ref()), &job.parallelism) {
-                (None, Some(par)) => format!("taskmanager (parallelism {} / {} slots)", par.value, job.slots()),
-                _ => "taskmanager".to_string(),
-            };
-            out.push(Demand {
-                tenant: job.tenant.value.clone(),
-                workload: format!("flink-job `{}`", job.name.value),
-                span: job.name.span,
-                exclusive_group: None,
-                pods: vec![
-                    jm.pods("jobmanager".to_string(), u64::from(job.jobmanager_replicas())),
-                    tm.pods(tm_role, u64::from(tm_replicas)),
-                ],
-                objects: vec![("flinkdeployments.flink.apache.org".to_string(), 1)],
-                admission: [(Role::JobManager, "jobmanager", jm), (Role::TaskManager, "taskmanager", tm)]
-                    .into_iter()
-                    .map(|(r, role, s)| AdmittedPod {
-                        role: role.to_string(),
-                        span: job.component(r).map_or(job.name.span, |c| c.span),
-                        containers: vec![ContainerResources {
-                            name: "flink-main-container".into(),
-                            cpu_request: Some(s.cpu_request),
-                            cpu_limit: Some(s.cpu_limit),
-                            memory_request: Some(s.memory_request),
-                            memory_limit: Some(s.memory_limit),
-                        }],
-                    })
-                    .collect(),
-            });
+impl FlinkJob {
+    /// Peak demand of the job with these resources: its JobManagers and `tm_replicas` TaskManagers, each with
+    /// the resources the operator gives it, plus the FlinkDeployment object itself.
+    pub fn demand_for(&self, jm: PodShape, tm: PodShape, tm_replicas: u32) -> Demand {
+        let tm_role = match (&self.taskmanager.as_ref().and_then(|t| t.replicas.as_ref()), &self.parallelism) {
+            (None, Some(par)) => format!("taskmanager (parallelism {} / {} slots)", par.value, self.slots()),
+            _ => "taskmanager".to_string(),
+        };
+        Demand {
+            tenant: self.tenant.value.clone(),
+            workload: format!("flink-job `{}`", self.name.value),
+            span: self.name.span,
+            exclusive_group: None,
+            pods: vec![
+                jm.pods("jobmanager".to_string(), u64::from(self.jobmanager_replicas())),
+                tm.pods(tm_role, u64::from(tm_replicas)),
+            ],
+            objects: vec![("flinkdeployments.flink.apache.org".to_string(), 1)],
+            admission: [(Role::JobManager, "jobmanager", jm), (Role::TaskManager, "taskmanager", tm)]
+                .into_iter()
+                .map(|(r, role, s)| AdmittedPod {
+                    role: role.to_string(),
+                    span: self.component(r).map_or(self.name.span, |c| c.span),
+                    containers: vec![ContainerResources {
+                        name: "flink-main-container".into(),
+                        cpu_request: Some(s.cpu_request),
+                        cpu_limit: Some(s.cpu_limit),
+                        memory_request: Some(s.memory_request),
+                        memory_limit: Some(s.memory_limit),
+                    }],
+                })
+                .collect(),
         }
-        out
+    }
+}
+
+impl FlinkModel {
+    /// Peak demand of each job whose resources and TaskManager count are known (`ceil(parallelism / slots)`
+    /// unless set); the checks report the others.
+    pub fn demands(&self, p: &Platform) -> Vec<Demand> {
+        self.jobs
+            .iter()
+            .filter_map(|job| {
+                let jm = job.resources(Role::JobManager, p)?;
+                let tm = job.resources(Role::TaskManager, p)?;
+                Some(job.demand_for(jm, tm, job.taskmanager_replicas()?))
+            })
+            .collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::workload::test_support::compile;
+    use crate::test_support::compile;
 
     const GI: u64 = 1 << 30;
 

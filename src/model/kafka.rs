@@ -353,9 +353,11 @@ pub enum Origin {
     Default,
 }
 
-/// A topic with its cluster and preset looked up and the preset's values merged in.
+/// A topic with its cluster and preset looked up (where they exist) and the preset's values merged in, each
+/// with where it came from: what the checks report on. [`crate::model::resolved::kafka::Topic`] is the
+/// complete form emit takes.
 #[derive(Debug, Clone)]
-pub struct ResolvedTopic<'a> {
+pub struct MergedTopic<'a> {
     pub topic: &'a Topic,
     pub cluster: Option<&'a KafkaCluster>,
     pub preset: Option<&'a TopicPreset>,
@@ -404,7 +406,7 @@ impl KafkaModel {
         self.clusters.iter().map(|c| c.name.value.as_str()).collect()
     }
 
-    pub fn resolve<'a>(&'a self, topic: &'a Topic) -> ResolvedTopic<'a> {
+    pub fn merged<'a>(&'a self, topic: &'a Topic) -> MergedTopic<'a> {
         let cluster = self.cluster_for(topic.cluster.as_ref());
         let preset = topic.preset.as_ref().and_then(|p| self.preset(&p.value));
         let partitions = match (&topic.partitions, preset.and_then(|p| p.partitions.as_ref())) {
@@ -428,7 +430,7 @@ impl KafkaModel {
         for e in &topic.config {
             config.insert(e.key.value.as_str(), (e, Origin::Topic));
         }
-        ResolvedTopic { topic, cluster, preset, partitions, replicas, config }
+        MergedTopic { topic, cluster, preset, partitions, replicas, config }
     }
 
     /// The namespaces of the Kafka clusters on which `tenant` owns a `kafka-user`: the peers an isolated

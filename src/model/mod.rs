@@ -1,5 +1,7 @@
-//! The typed platform model that lowering produces and checks and emitters consume. Every value keeps the
-//! span it was written at; nothing here knows about KDL syntax or Kubernetes JSON.
+//! The typed platform model: [`Platform`] is what lowering produces and the checks read, with every value at
+//! the span it was written at, complete or not; [`resolved`] is the same platform once the checks pass, every
+//! reference and size decided, which is all emit reads. Nothing here knows about KDL syntax or Kubernetes
+//! JSON.
 
 pub mod airflow;
 pub mod demand;
@@ -8,10 +10,10 @@ pub mod kafka;
 pub mod network;
 pub mod pod;
 pub mod presets;
+pub mod quota;
+pub mod resolved;
 pub mod spark;
 pub mod tenant;
-
-use std::collections::BTreeMap;
 
 use crate::source::{Span, Spanned};
 
@@ -91,7 +93,7 @@ impl Platform {
         if tenant.limits.is_none() && !needs_defaults {
             return None;
         }
-        let xs = self.presets.size(crate::check::DERIVED_DEFAULT_SIZE).filter(|_| needs_defaults);
+        let xs = self.presets.size(tenant::DERIVED_DEFAULT_SIZE).filter(|_| needs_defaults);
         let l = tenant.limits.as_ref();
         let at = tenant.name.span;
         use tenant::limit_value as v;
@@ -143,11 +145,6 @@ impl Platform {
         demands.extend(self.airflow.demands(self));
         demands.extend(self.flink.demands(self));
         demands
-    }
-
-    /// Tenant namespace by tenant name, for emitters of every domain.
-    pub fn namespaces(&self) -> BTreeMap<&str, &str> {
-        self.tenants.iter().map(|t| (t.name.value.as_str(), t.namespace.value.as_str())).collect()
     }
 }
 

@@ -344,7 +344,7 @@ pub fn flows(p: &Platform, t: &Tenant) -> Vec<Flow> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::workload::test_support::compile;
+    use crate::test_support::compile;
 
     fn flows_of(body: &str, tenant: &str) -> Vec<Flow> {
         let c = compile(body);
@@ -374,13 +374,10 @@ mod tests {
 
     #[test]
     fn the_operator_namespace_and_rest_port_come_from_the_spec() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("platform.kdl");
         let spec = format!(
             "platform \"test\" {{\n    operators {{\n        flink namespace=\"ops\"\n    }}\n}}\ntenant \"t\" {{ network \"isolated\" {{ egress cidr=\"10.0.0.1/32\"; }}; }}\n{FLINK}    config \"rest.port\" 9091\n}}\n"
         );
-        std::fs::write(&path, spec).expect("write spec");
-        let c = crate::compile_path(&path);
+        let c = crate::test_support::compile_spec(&spec);
         assert!(c.ok(), "{:?}", c.diagnostics);
         let t = c.platform.tenant("t").expect("tenant");
         let f = flows(&c.platform, t);

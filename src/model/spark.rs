@@ -496,9 +496,14 @@ impl SparkJob {
         Some(Bytes(extra))
     }
 
-    /// The job's peak demand on its tenant's quota.
+    /// The job's peak demand on its tenant's quota, or `None` while its pods do not size (see [`Self::pods`]).
     pub fn demand(&self, p: &Platform) -> Option<Demand> {
-        let pods = self.pods(p)?;
+        self.pods(p).map(|pods| self.demand_for(&pods))
+    }
+
+    /// The peak demand of the job with these pods: what the quota-fit check counts for a checked spec and
+    /// the resolved job carries for a compiled one.
+    pub fn demand_for(&self, pods: &JobPods) -> Demand {
         let role = |name: &str, count: u64, s: &PodSize| PodDemand {
             role: format!("{name} ({})", s.memory_breakdown()),
             count,
@@ -534,7 +539,7 @@ impl SparkJob {
             ),
             None => ("spark-job", vec![(APPLICATION_RESOURCE.to_string(), 1)]),
         };
-        Some(Demand {
+        Demand {
             tenant: self.tenant.value.clone(),
             workload: format!("{kind} `{}`", self.name.value),
             span: self.name.span,
@@ -545,7 +550,7 @@ impl SparkJob {
                 admitted(format!("driver ({})", pods.driver.memory_breakdown()), driver_span, &pods.driver),
                 admitted(format!("executor ({})", pods.executor.memory_breakdown()), executor_span, &pods.executor),
             ],
-        })
+        }
     }
 }
 
@@ -638,25 +643,9 @@ pub fn demands(p: &Platform) -> Vec<Demand> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use std::path::{Path, PathBuf};
-
-    /// A one-file spec in memory, for tests that need the whole front end and checks.
-    pub(crate) struct OneFile(pub &'static str);
-
-    impl crate::lang::SpecFs for OneFile {
-        fn read(&self, _: &Path, _: u64) -> Result<Vec<u8>, crate::lang::fs::ReadError> {
-            Ok(self.0.as_bytes().to_vec())
-        }
-        fn glob(&self, _: &Path) -> std::io::Result<Vec<PathBuf>> {
-            Ok(Vec::new())
-        }
-    }
-
-    pub(crate) fn compile(spec: &'static str) -> crate::Compilation {
-        crate::compile(&OneFile(spec), Path::new("platform.kdl"))
-    }
+    use crate::test_support::compile_spec as compile;
 
     const JOBS: &str = r#"
 platform "t"

@@ -3,6 +3,9 @@
 use crate::source::{Span, Spanned};
 use crate::units::{Bytes, Cpu};
 
+/// The size whose requests and limits become a tenant's container defaults when its spec gives none.
+pub const DERIVED_DEFAULT_SIZE: &str = "xs";
+
 #[derive(Debug, Clone)]
 pub struct Tenant {
     pub name: Spanned<String>,

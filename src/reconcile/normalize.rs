@@ -187,7 +187,7 @@ pub fn for_diff(object: &Value) -> Value {
 /// Masks every Secret-like value of any kind by its key (the rule `check` refuses them by), so a value
 /// that reached a cluster before strata refused it is not printed either. `diff` uses the same rule.
 pub fn mask_secrets(o: &mut Value) {
-    crate::check::workload::mask_secret_values(o, &mask);
+    crate::secrets::mask_secret_values(o, &mask);
 }
 
 /// A Secret value shown as `*** (sha256:1a2b3c4d)`: reviewers see that it changed, never what it is.

@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::check::quota_fit;
 use crate::diff::rules::{Context, at};
 use crate::diff::{ChangeKind, Finding, ObjectChange, Side};
 use crate::manifest::Manifest;
 use crate::model::demand::{Demand, Totals};
+use crate::model::quota;
 use crate::units::{Bytes, Cpu};
 
 pub const TENANT_REMOVED: &str = "strata::diff::tenant-removed";
@@ -20,7 +20,7 @@ pub const NEAR_QUOTA: &str = "strata::diff::near-quota";
 /// A workload that grows so its tenant uses more than this share of a quota limit is reported: under 10%
 /// headroom, a retry, a second concurrent run or another job's growth is refused pods. The same threshold
 /// as the compile's near-quota warning.
-pub use crate::check::quota_fit::NEAR_QUOTA_PERCENT;
+pub use crate::model::quota::NEAR_QUOTA_PERCENT;
 
 pub fn check(changes: &[ObjectChange], cx: &Context, out: &mut Vec<Finding>) {
     for c in changes {
@@ -269,10 +269,10 @@ impl Peak {
     }
 }
 
-/// The tenant's peak, exactly as the compile's quota-fit check computes it ([`quota_fit::peaks`]): every
+/// The tenant's peak, exactly as the compile's quota-fit check computes it ([`quota::peaks`]): every
 /// workload adds up, an exclusive group counts as its largest member per dimension, objects always add up.
 pub fn peak(demands: &[Demand], tenant: &str) -> Peak {
-    let all = quota_fit::peaks(demands);
+    let all = quota::peaks(demands);
     let Some(p) = all.get(tenant) else { return Peak::default() };
     Peak {
         totals: p.totals,
@@ -334,7 +334,7 @@ impl Usage {
 
     /// Above [`NEAR_QUOTA_PERCENT`] (and still within the quota), as the compile's quota-fit decides it.
     pub fn near(&self) -> bool {
-        quota_fit::near_quota(self.need_raw, self.hard_raw)
+        quota::near_quota(self.need_raw, self.hard_raw)
     }
 }
 
