@@ -7,6 +7,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod crd;
 pub mod diagnostic;
 pub mod diff;
 pub mod emit;
