@@ -10,9 +10,10 @@
 //! is a Rust enum with exactly the CRD's values; a map the CRD types (`additionalProperties: string`) is a
 //! `BTreeMap<String, String>`, a map it leaves open (`x-kubernetes-preserve-unknown-fields`) keeps JSON
 //! values. Core Kubernetes parts (metadata, security contexts, tolerations, pod specs) are k8s-openapi's.
-//! Every struct refuses unknown fields: an object with a field strata does not know was not written by
-//! strata, and reading it as if it were would drop that field without a word. `tests/crd_types.rs` holds
-//! the types to the CRD schemas and to what emit produces, byte for byte.
+//! Every strata struct refuses unknown fields: an object with a field strata does not know was not written
+//! by strata, and reading it as if it were would drop that field without a word (k8s-openapi's parts skip
+//! unknown fields; the round trip below catches what they would drop). `tests/crd_types.rs` holds the types
+//! to the CRD schemas and to what emit produces, byte for byte.
 
 pub mod flink;
 pub mod spark;
