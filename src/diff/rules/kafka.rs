@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::crd::CustomResource;
 use crate::crd::strimzi::KafkaTopic;
-use crate::diff::rules::{Context, int, read, read_both, show, unreadable};
+use crate::diff::rules::{Context, int, read, read_both, show, unreadable_then};
 use crate::diff::{ChangeKind, Finding, ObjectChange};
 use crate::manifest::Manifest;
 use crate::units::{Bytes, Duration};
@@ -59,7 +59,8 @@ pub fn check(changes: &[ObjectChange], cx: &Context, out: &mut Vec<Finding>) {
                 // object's name, with no successor to pair it with.
                 Err(e) => {
                     out.push(removed(c, b, None, &successors));
-                    out.push(unreadable(c, format!("in {}: {e}", cx.base.label)));
+                    let why = format!("in {}: {e}", cx.base.label);
+                    out.push(unreadable_then(c, why, "a topic added in its place was not looked for"));
                 }
             },
             _ => {}

@@ -101,13 +101,15 @@ pub(crate) fn read_both<T: DeserializeOwned>(c: &ObjectChange, cx: &Context, out
 
 /// The warning for an object the rules could not read; `why` names the side and the field's problem.
 pub(crate) fn unreadable(c: &ObjectChange, why: String) -> Finding {
+    unreadable_then(c, why, "its change-safety rules did not run")
+}
+
+/// [`unreadable`] with what was left unchecked, for a rule that still reports what it can.
+pub(crate) fn unreadable_then(c: &ObjectChange, why: String, unchecked: &str) -> Finding {
     Finding::warning(
         UNREADABLE,
         c,
-        format!(
-            "{} does not read as the {} strata writes ({why}); its change-safety rules did not run",
-            c.key, c.key.kind
-        ),
+        format!("{} does not read as the {} strata writes ({why}); {unchecked}", c.key, c.key.kind),
         "strata reads operator objects through its types of the pinned CRDs; this one has a field of another \
          type, a value outside the CRD's enum, a missing required field or a field strata does not write, as a \
          hand-edited revision can. A change in it that loses data or that the operator refuses would go unseen",
