@@ -8,6 +8,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod crd;
 pub mod diagnostic;
 pub mod diff;
 pub mod domain;

@@ -1,6 +1,8 @@
 //! The units platform teams already write: Kubernetes CPU (`500m`, `2`) and memory/size quantities
 //! (`512Mi`, `4Gi`, `10G`), and durations (`90s`, `12h`, `7d`). Parsed once into exact integers so arithmetic
-//! (quota fit, Kafka's `retention.ms`) never rounds, and printed back in canonical Kubernetes form.
+//! (quota fit, Kafka's `retention.ms`) never rounds, and printed back in canonical Kubernetes form. The
+//! operators' own notations (JVM sizes such as `4g`, cores as JSON numbers) are read here too, so the diff
+//! reads sizes in emitted objects with the same code that knows the units.
 
 use std::fmt;
 
@@ -73,6 +75,13 @@ impl Cpu {
         Cpu::parse(&format!("{v}"))
     }
 
+    /// Cores written as a JSON number (`0.5`, `2`, Flink's `resource.cpu`), rounded to the millicore as the
+    /// operators read them. `None` for a negative or non-finite number. For reading objects already
+    /// written; spec input goes through [`Cpu::from_f64`], which refuses what is not a whole millicore.
+    pub fn from_cores(cores: f64) -> Option<Cpu> {
+        (cores.is_finite() && cores >= 0.0).then(|| Cpu((cores * 1000.0).round() as u64))
+    }
+
     pub fn cores_ceil(self) -> u64 {
         self.0.div_ceil(1000)
     }
@@ -121,6 +130,34 @@ impl Bytes {
             ));
         }
         Ok(Bytes(bytes))
+    }
+
+    /// A size as the JVM, Spark and Flink read one (`4g`, `512m`, `2 gb`, `1.5g`, `100b`, Flink's
+    /// `2048 mebibytes`), or a Kubernetes binary quantity (`4Gi`). The JVM's units are binary, whatever the
+    /// case or a trailing `b`; `bare` is what a number without a unit counts in (Spark reads `4096` as MiB,
+    /// Flink as bytes). Lenient, for reading objects already written: `None` only for what none of these
+    /// readers takes. Spec input goes through the strict `model::spark::parse_spark_memory`.
+    pub fn parse_jvm(s: &str, bare: u64) -> Option<Bytes> {
+        let s = s.trim();
+        if let Ok(b) = Bytes::parse(s)
+            && s.ends_with('i')
+        {
+            return Some(b);
+        }
+        let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+        let (num, unit) = s.split_at(split);
+        let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+            "" => bare,
+            "b" | "bytes" => 1,
+            "k" | "kb" | "kibibytes" => 1 << 10,
+            "m" | "mb" | "mebibytes" => 1 << 20,
+            "g" | "gb" | "gibibytes" => 1 << 30,
+            "t" | "tb" | "tebibytes" => 1 << 40,
+            "p" | "pb" => 1 << 50,
+            _ => return None,
+        };
+        let f: f64 = num.parse().ok()?;
+        (f.is_finite() && f >= 0.0).then(|| Bytes((f * mult as f64).round() as u64))
     }
 
     pub fn mib_ceil(self) -> u64 {
@@ -279,6 +316,35 @@ mod tests {
         assert!(e.help.contains("`4Gi`"), "{e:?}");
         assert!(Bytes::parse("-1Gi").is_err());
         assert!(Bytes::parse("5Zi").is_err());
+    }
+
+    #[test]
+    fn jvm_sizes_in_every_dialect() {
+        let jvm = |s: &str, bare: u64| Bytes::parse_jvm(s, bare).map(|b| b.0);
+        assert_eq!(jvm("4g", 1 << 20), Some(4 << 30));
+        assert_eq!(jvm("512m", 1 << 20), Some(512 << 20));
+        assert_eq!(jvm("4096", 1 << 20), Some(4 << 30));
+        assert_eq!(jvm("4096", 1), Some(4096));
+        assert_eq!(jvm("2 gb", 1), Some(2 << 30));
+        assert_eq!(jvm("2048 Mebibytes", 1), Some(2 << 30));
+        assert_eq!(jvm("1536Mi", 1), Some(1536 << 20));
+        assert_eq!(jvm("1.5g", 1), Some(3 << 29));
+        assert_eq!(jvm(" 100b ", 1), Some(100));
+        // A decimal Kubernetes suffix means the JVM's binary unit here, as the JVM reads `1G`.
+        assert_eq!(jvm("1G", 1), Some(1 << 30));
+        assert_eq!(jvm("lots", 1), None);
+        assert_eq!(jvm("-1g", 1), None);
+        assert_eq!(jvm("g", 1), None);
+        assert_eq!(jvm("4x", 1), None);
+    }
+
+    #[test]
+    fn cores_from_numbers() {
+        assert_eq!(Cpu::from_cores(0.5), Some(Cpu(500)));
+        assert_eq!(Cpu::from_cores(2.0), Some(Cpu(2000)));
+        assert_eq!(Cpu::from_cores(0.0004), Some(Cpu(0)));
+        assert_eq!(Cpu::from_cores(-1.0), None);
+        assert_eq!(Cpu::from_cores(f64::NAN), None);
     }
 
     #[test]

@@ -2,25 +2,36 @@
 //! delivered in a ConfigMap and mounted into the scheduler). Bigger worker containers multiply by the
 //! number of concurrent tasks, so a template that grows can leave the tenant without quota headroom.
 
+use k8s_openapi::api::core::v1::{ConfigMap, Pod};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::diff::rules::tenants::near_quota;
-use crate::diff::rules::{Context, at};
+use crate::diff::rules::{Context, read_both, unreadable};
 use crate::diff::{ChangeKind, Finding, ObjectChange};
 use crate::units::{Bytes, Cpu};
 
 pub fn check(changes: &[ObjectChange], cx: &Context, out: &mut Vec<Finding>) {
     for c in changes.iter().filter(|c| c.kind == ChangeKind::Changed && c.is("", "ConfigMap")) {
-        let (Some(b), Some(h)) = (c.base, c.head) else { continue };
-        let (Some(old), Some(new)) = (at(&b.object, &["data"]), at(&h.object, &["data"])) else { continue };
-        let (Some(old), Some(new)) = (old.as_object(), new.as_object()) else { continue };
-        for (key, text) in new {
-            let Some(before) = old.get(key).and_then(Value::as_str) else { continue };
-            let Some(after) = text.as_str() else { continue };
+        let Some((old, new)) = read_both::<ConfigMap>(c, cx, out) else { continue };
+        let (Some(old), Some(new)) = (old.data, new.data) else { continue };
+        for (key, after) in &new {
+            let Some(before) = old.get(key) else { continue };
             if before == after {
                 continue;
             }
-            let (Some(o), Some(n)) = (pod_resources(before), pod_resources(after)) else { continue };
+            let (o, n) = match (pod_resources(before), pod_resources(after)) {
+                (Some(Ok(o)), Some(Ok(n))) => (o, n),
+                (Some(Err(e)), _) => {
+                    out.push(unreadable(c, format!("in {}, the pod template `{key}`: {e}", cx.base.label)));
+                    continue;
+                }
+                (_, Some(Err(e))) => {
+                    out.push(unreadable(c, format!("in {}, the pod template `{key}`: {e}", cx.head.label)));
+                    continue;
+                }
+                _ => continue,
+            };
             let what = format!("Airflow worker pod template `{key}` (ConfigMap `{}`)", c.key.path());
             out.extend(near_quota(c, &what, &o.grown(&n), cx));
         }
@@ -64,29 +75,28 @@ impl PodResources {
     }
 }
 
-/// The container resources of a pod template file, when `text` is one (JSON or YAML with `kind: Pod`).
-pub fn pod_resources(text: &str) -> Option<PodResources> {
+/// The container resources of a pod template file, when `text` is one (JSON or YAML with `kind: Pod`); an
+/// error for JSON that says `kind: Pod` but is not a v1 Pod.
+pub fn pod_resources(text: &str) -> Option<Result<PodResources, serde_json::Error>> {
     if let Ok(v) = serde_json::from_str::<Value>(text) {
-        return (v.get("kind").and_then(Value::as_str) == Some("Pod")).then(|| json_resources(&v));
+        if v.get("kind").and_then(Value::as_str) != Some("Pod") {
+            return None;
+        }
+        return Some(Pod::deserialize(&v).map(|p| pod_spec_resources(&p)));
     }
     if !text.lines().any(|l| l.trim_end() == "kind: Pod" || l.trim_end() == "kind: \"Pod\"") {
         return None;
     }
-    Some(yaml_resources(text))
+    Some(Ok(yaml_resources(text)))
 }
 
-fn json_resources(v: &Value) -> PodResources {
+fn pod_spec_resources(p: &Pod) -> PodResources {
     let mut r = PodResources::default();
-    for c in at(v, &["spec", "containers"]).and_then(Value::as_array).into_iter().flatten() {
-        for section in ["requests", "limits"] {
-            for resource in ["cpu", "memory"] {
-                let value = at(c, &["resources", section, resource]);
-                let s = match value {
-                    Some(Value::String(s)) => s.clone(),
-                    Some(Value::Number(n)) => n.to_string(),
-                    _ => continue,
-                };
-                r.add(section, resource, &s);
+    for c in p.spec.iter().flat_map(|s| &s.containers) {
+        let Some(res) = &c.resources else { continue };
+        for (section, values) in [("requests", &res.requests), ("limits", &res.limits)] {
+            for (resource, q) in values.iter().flatten() {
+                r.add(section, resource, &q.0);
             }
         }
     }
@@ -206,7 +216,8 @@ spec:
 
     #[test]
     fn reads_container_resources_from_a_yaml_or_json_template() {
-        let r = pod_resources(TEMPLATE).expect("a pod template");
+        let read = |t: &str| pod_resources(t).map(|r| r.expect("a valid pod template"));
+        let r = read(TEMPLATE).expect("a pod template");
         assert_eq!(
             r,
             PodResources {
@@ -218,10 +229,15 @@ spec:
         );
         // Indented sequences and a block scalar that looks like resources.
         let other = "kind: Pod\nspec:\n    containers:\n        - name: base\n          args: |\n            resources:\n              requests:\n                cpu: 64\n          resources:\n            requests:\n              cpu: 500m\n";
-        assert_eq!(pod_resources(other).map(|r| r.cpu_request), Some(500));
-        let j = json!({"kind": "Pod", "spec": {"containers": [{"resources": {"limits": {"memory": "2Gi"}}}]}});
-        assert_eq!(pod_resources(&j.to_string()).map(|r| r.memory_limit), Some(2 << 30));
-        assert_eq!(pod_resources("[core]\nexecutor = KubernetesExecutor\n"), None);
+        assert_eq!(read(other).map(|r| r.cpu_request), Some(500));
+        let limits = json!({"memory": "2Gi", "cpu": 0.5});
+        let j = json!({"apiVersion": "v1", "kind": "Pod",
+                       "spec": {"containers": [{"name": "base", "resources": {"limits": limits}}]}});
+        assert_eq!(read(&j.to_string()).map(|r| (r.memory_limit, r.cpu_limit)), Some((2 << 30, 500)));
+        assert!(read("[core]\nexecutor = KubernetesExecutor\n").is_none());
+        // JSON that says it is a Pod but is not one is an error, not an empty pod.
+        let bad = json!({"kind": "Pod", "spec": {"containers": [{"name": "base", "resources": {"limits": []}}]}});
+        assert!(pod_resources(&bad.to_string()).is_some_and(|r| r.is_err()));
     }
 
     #[test]
@@ -258,5 +274,32 @@ spec:
         assert_eq!(f.code, NEAR_QUOTA);
         assert!(f.message.contains("worker limits.memory 4Gi → 8Gi"), "{}", f.message);
         assert!(f.message.contains("requests.memory 36Gi of 39Gi (92%)"), "{}", f.message);
+    }
+
+    #[test]
+    fn an_unreadable_template_is_reported_not_skipped() {
+        let cm = |data: Value| {
+            json!({"apiVersion": "v1", "kind": "ConfigMap",
+                   "metadata": {"name": "airflow-config", "namespace": "analytics"}, "data": data})
+        };
+        let pod = |limits: Value| {
+            json!({"apiVersion": "v1", "kind": "Pod",
+                   "spec": {"containers": [{"name": "base", "resources": {"limits": limits}}]}})
+            .to_string()
+        };
+        let findings = |base: Value, head: Value| {
+            let b = set(vec![(cm(base), Some("analytics"), "a:1")]);
+            let h = set(vec![(cm(head), Some("analytics"), "a:1")]);
+            compare(&Side::new("base", &b), &Side::new("head", &h)).findings
+        };
+        let f = findings(
+            json!({"pod.json": pod(json!({"memory": ["4Gi"]}))}),
+            json!({"pod.json": pod(json!({"memory": "8Gi"}))}),
+        );
+        assert_eq!(f.iter().map(|f| f.code).collect::<Vec<_>>(), vec![crate::diff::rules::UNREADABLE]);
+        assert!(f[0].message.contains("in base, the pod template `pod.json`"), "{}", f[0].message);
+        // A ConfigMap whose data is not all strings is not a ConfigMap.
+        let f = findings(json!({"pod.json": 1}), json!({"pod.json": pod(json!({"memory": "8Gi"}))}));
+        assert_eq!(f.iter().map(|f| f.code).collect::<Vec<_>>(), vec![crate::diff::rules::UNREADABLE]);
     }
 }

@@ -2,103 +2,135 @@
 //! version in `stateless` upgrade mode restarts it from empty state, a changed upgrade mode changes what
 //! the next upgrade keeps, and bigger JobManagers or TaskManagers can leave the tenant without quota room.
 
-use serde_json::Value;
-
+use crate::crd::CustomResource;
+use crate::crd::flink::{FlinkDeployment, FlinkDeploymentSpec, FlinkSessionJob, FlinkVersion, JobSpec, UpgradeMode};
 use crate::diff::rules::tenants::near_quota;
-use crate::diff::rules::{Context, SizeField, at, count, cpu_millis, grown, memory_bytes, show, str_at};
+use crate::diff::rules::{Context, SizeField, count, cpu_cores, grown, jvm_memory, read_both};
 use crate::diff::{ChangeKind, Finding, ObjectChange};
 
 pub const STATELESS_UPGRADE: &str = "strata::diff::flink-stateless-upgrade";
 pub const UPGRADE_MODE_CHANGED: &str = "strata::diff::flink-upgrade-mode-changed";
 
-const GROUP: &str = "flink.apache.org";
-const DEPLOYMENT: &str = "FlinkDeployment";
-const SESSION_JOB: &str = "FlinkSessionJob";
-/// The operator's `JobSpec.upgradeMode` default.
-const DEFAULT_UPGRADE_MODE: &str = "stateless";
-
 /// Flink reads a memory size without a unit as bytes.
-fn flink_memory(v: &Value) -> Option<u64> {
-    memory_bytes(v, 1)
+const FLINK_BARE_MEMORY: u64 = 1;
+
+const SIZE: &[SizeField<FlinkDeploymentSpec>] = &[
+    SizeField { name: "jobManager.replicas", read: |s| count(s.job_manager.as_ref()?.replicas) },
+    SizeField {
+        name: "jobManager.resource.cpu",
+        read: |s| cpu_cores(s.job_manager.as_ref()?.resource.as_ref()?.cpu.as_ref()),
+    },
+    SizeField {
+        name: "jobManager.resource.memory",
+        read: |s| jvm_memory(s.job_manager.as_ref()?.resource.as_ref()?.memory.as_deref(), FLINK_BARE_MEMORY),
+    },
+    SizeField { name: "taskManager.replicas", read: |s| count(s.task_manager.as_ref()?.replicas) },
+    SizeField {
+        name: "taskManager.resource.cpu",
+        read: |s| cpu_cores(s.task_manager.as_ref()?.resource.as_ref()?.cpu.as_ref()),
+    },
+    SizeField {
+        name: "taskManager.resource.memory",
+        read: |s| jvm_memory(s.task_manager.as_ref()?.resource.as_ref()?.memory.as_deref(), FLINK_BARE_MEMORY),
+    },
+    // More parallelism means more TaskManagers when their count is derived from it.
+    SizeField { name: "job.parallelism", read: |s| count(s.job.as_ref()?.parallelism) },
+];
+
+/// What the upgrade rules read, alike for a deployment and a session job (which has no image or Flink
+/// version of its own: its session cluster does).
+#[derive(Default)]
+struct Upgradable<'a> {
+    job: Option<&'a JobSpec>,
+    flink_version: Option<FlinkVersion>,
+    image: Option<&'a str>,
 }
 
-const SIZE: &[SizeField] = &[
-    SizeField { name: "jobManager.replicas", path: &["jobManager", "replicas"], read: count },
-    SizeField { name: "jobManager.resource.cpu", path: &["jobManager", "resource", "cpu"], read: cpu_millis },
-    SizeField { name: "jobManager.resource.memory", path: &["jobManager", "resource", "memory"], read: flink_memory },
-    SizeField { name: "taskManager.replicas", path: &["taskManager", "replicas"], read: count },
-    SizeField { name: "taskManager.resource.cpu", path: &["taskManager", "resource", "cpu"], read: cpu_millis },
-    SizeField { name: "taskManager.resource.memory", path: &["taskManager", "resource", "memory"], read: flink_memory },
-    // More parallelism means more TaskManagers when their count is derived from it.
-    SizeField { name: "job.parallelism", path: &["job", "parallelism"], read: count },
-];
+impl<'a> Upgradable<'a> {
+    fn of_deployment(d: &'a FlinkDeployment) -> Self {
+        let Some(s) = &d.spec else { return Upgradable::default() };
+        Upgradable { job: s.job.as_ref(), flink_version: s.flink_version, image: s.image.as_deref() }
+    }
+
+    fn of_session_job(j: &'a FlinkSessionJob) -> Self {
+        Upgradable { job: j.spec.as_ref().and_then(|s| s.job.as_ref()), ..Upgradable::default() }
+    }
+
+    fn upgrade_mode(&self) -> UpgradeMode {
+        self.job.map_or(UpgradeMode::DEFAULT, JobSpec::upgrade_mode)
+    }
+}
 
 pub fn check(changes: &[ObjectChange], cx: &Context, out: &mut Vec<Finding>) {
     for c in changes.iter().filter(|c| c.kind == ChangeKind::Changed) {
-        let (Some(b), Some(h)) = (c.base, c.head) else { continue };
-        let (old, new) = (&b.object, &h.object);
-        let deployment = c.is(GROUP, DEPLOYMENT);
-        if !deployment && !c.is(GROUP, SESSION_JOB) {
-            continue;
-        }
-        // A session cluster (a FlinkDeployment without `job`) runs no job of its own to lose state of.
-        if at(new, &["spec", "job"]).is_some() {
-            let kind = if deployment { "Flink job" } else { "Flink session job" };
-            let mode =
-                |v: &Value| str_at(v, &["spec", "job", "upgradeMode"]).unwrap_or(DEFAULT_UPGRADE_MODE).to_string();
-            let (old_mode, new_mode) = (mode(old), mode(new));
-            if old_mode != new_mode {
-                out.push(mode_changed(c, kind, &old_mode, &new_mode));
+        if c.is(FlinkDeployment::GROUP, FlinkDeployment::KIND) {
+            let Some((old, new)) = read_both::<FlinkDeployment>(c, cx, out) else { continue };
+            upgrade(c, "Flink job", &Upgradable::of_deployment(&old), &Upgradable::of_deployment(&new), out);
+            if let (Some(o), Some(n)) = (&old.spec, &new.spec) {
+                let what = format!("Flink job `{}`", c.key.name);
+                out.extend(near_quota(c, &what, &grown(o, n, SIZE), cx));
             }
-            if new_mode == DEFAULT_UPGRADE_MODE {
-                let changed: Vec<String> = [
-                    (&["spec", "job", "jarURI"][..], "jar"),
-                    (&["spec", "flinkVersion"][..], "Flink version"),
-                    (&["spec", "image"][..], "image"),
-                ]
-                .into_iter()
-                .filter_map(|(path, label)| {
-                    let (o, n) = (at(old, path), at(new, path));
-                    (o != n).then(|| format!("{label} `{}` → `{}`", show(o), show(n)))
-                })
-                .collect();
-                if !changed.is_empty() {
-                    out.push(
-                        Finding::warning(
-                            STATELESS_UPGRADE,
-                            c,
-                            format!(
-                                "{kind} `{}` changes its {} with upgrade mode `stateless`: it restarts from empty state",
-                                c.key.name,
-                                changed.join(", ")
-                            ),
-                            "in `stateless` mode the operator upgrades by cancelling the job and starting the new one \
-                             without a savepoint or checkpoint: keyed state, windows and the source offsets kept in state \
-                             are lost, and Kafka sources start from their configured initial offsets",
-                        )
-                        .help(
-                            "switch to upgrade mode `savepoint` (or `last-state`, with checkpoints and HA configured) in \
-                             an earlier change, then change the job",
-                        ),
-                    );
-                }
-            }
-        }
-        if deployment {
-            let (Some(o), Some(n)) = (at(old, &["spec"]), at(new, &["spec"])) else { continue };
-            let what = format!("Flink job `{}`", c.key.name);
-            out.extend(near_quota(c, &what, &grown(o, n, SIZE), cx));
+        } else if c.is(FlinkSessionJob::GROUP, FlinkSessionJob::KIND) {
+            let Some((old, new)) = read_both::<FlinkSessionJob>(c, cx, out) else { continue };
+            upgrade(c, "Flink session job", &Upgradable::of_session_job(&old), &Upgradable::of_session_job(&new), out);
         }
     }
 }
 
-fn mode_changed(c: &ObjectChange, kind: &str, old: &str, new: &str) -> Finding {
+fn upgrade(c: &ObjectChange, kind: &str, old: &Upgradable, new: &Upgradable, out: &mut Vec<Finding>) {
+    // A session cluster (a FlinkDeployment without `job`) runs no job of its own to lose state of.
+    if new.job.is_none() {
+        return;
+    }
+    let (old_mode, new_mode) = (old.upgrade_mode(), new.upgrade_mode());
+    if old_mode != new_mode {
+        out.push(mode_changed(c, kind, old_mode, new_mode));
+    }
+    if new_mode != UpgradeMode::Stateless {
+        return;
+    }
+    let jar = |u: &Upgradable<'_>| u.job.and_then(|j| j.jar_uri.clone());
+    let version = |u: &Upgradable<'_>| u.flink_version.map(|v| v.as_str().to_string());
+    let image = |u: &Upgradable<'_>| u.image.map(str::to_string);
+    let changed: Vec<String> =
+        [("jar", jar(old), jar(new)), ("Flink version", version(old), version(new)), ("image", image(old), image(new))]
+            .into_iter()
+            .filter(|(_, o, n)| o != n)
+            .map(|(label, o, n)| {
+                let show = |v: Option<String>| v.unwrap_or_else(|| "unset".to_string());
+                format!("{label} `{}` → `{}`", show(o), show(n))
+            })
+            .collect();
+    if changed.is_empty() {
+        return;
+    }
+    out.push(
+        Finding::warning(
+            STATELESS_UPGRADE,
+            c,
+            format!(
+                "{kind} `{}` changes its {} with upgrade mode `stateless`: it restarts from empty state",
+                c.key.name,
+                changed.join(", ")
+            ),
+            "in `stateless` mode the operator upgrades by cancelling the job and starting the new one \
+             without a savepoint or checkpoint: keyed state, windows and the source offsets kept in state \
+             are lost, and Kafka sources start from their configured initial offsets",
+        )
+        .help(
+            "switch to upgrade mode `savepoint` (or `last-state`, with checkpoints and HA configured) in \
+             an earlier change, then change the job",
+        ),
+    );
+}
+
+fn mode_changed(c: &ObjectChange, kind: &str, old: UpgradeMode, new: UpgradeMode) -> Finding {
     let why = match (old, new) {
-        (_, "stateless") => {
+        (_, UpgradeMode::Stateless) => {
             "from now on upgrades start the job from empty state: the next change to this job drops its keyed state and \
              windows"
         }
-        ("stateless", _) => {
+        (UpgradeMode::Stateless, _) => {
             "the job has run without savepoints or a checkpoint-based upgrade path: check that checkpoints (and a \
              savepoint directory for `savepoint`) are configured before the next upgrade relies on them"
         }
@@ -121,12 +153,13 @@ fn mode_changed(c: &ObjectChange, kind: &str, old: &str, new: &str) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diff::rules::UNREADABLE;
     use crate::diff::tests::set;
     use crate::diff::{Side, compare};
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     fn deployment(jar: &str, version: &str, mode: Option<&str>) -> Value {
-        let mut v = json!({"apiVersion": "flink.apache.org/v1beta1", "kind": DEPLOYMENT,
+        let mut v = json!({"apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkDeployment",
             "metadata": {"name": "clickstream", "namespace": "payments"},
             "spec": {"flinkVersion": version, "image": "flink:1.20",
                      "job": {"jarURI": jar, "parallelism": 4},
@@ -171,13 +204,34 @@ mod tests {
 
     #[test]
     fn reads_flink_sizes() {
-        let old = deployment("a", "v1_20", None)["spec"].clone();
+        let spec = |v: &Value| serde_json::from_value::<FlinkDeploymentSpec>(v["spec"].clone()).expect("a spec");
+        let old = deployment("a", "v1_20", None);
         let mut new = old.clone();
-        new["taskManager"]["resource"]["memory"] = json!("4g");
-        new["job"]["parallelism"] = json!(8);
+        new["spec"]["taskManager"]["resource"]["memory"] = json!("4g");
+        new["spec"]["job"]["parallelism"] = json!(8);
         assert_eq!(
-            grown(&old, &new, SIZE),
+            grown(&spec(&old), &spec(&new), SIZE),
             vec!["taskManager.resource.memory 2048m → 4g".to_string(), "job.parallelism 4 → 8".to_string()]
         );
+    }
+
+    #[test]
+    fn session_jobs_follow_the_same_upgrade_rules() {
+        let job = |jar: &str| {
+            json!({"apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkSessionJob",
+                   "metadata": {"name": "enrich", "namespace": "payments"},
+                   "spec": {"deploymentName": "session", "job": {"jarURI": jar}}})
+        };
+        let f = findings(job("local:///a.jar"), job("local:///b.jar"));
+        assert_eq!(f.iter().map(|f| f.code).collect::<Vec<_>>(), vec![STATELESS_UPGRADE]);
+        assert!(f[0].message.starts_with("Flink session job `enrich` changes its jar"), "{}", f[0].message);
+    }
+
+    #[test]
+    fn an_unreadable_revision_is_reported_not_skipped() {
+        // An upgrade mode the operator does not have: the old mode is unknown, so the warning says so.
+        let f = findings(deployment("a", "v1_20", Some("snapshot")), deployment("b", "v1_20", Some("stateless")));
+        assert_eq!(f.iter().map(|f| f.code).collect::<Vec<_>>(), vec![UNREADABLE]);
+        assert!(f[0].message.contains("unknown variant `snapshot`"), "{}", f[0].message);
     }
 }

@@ -1,7 +1,12 @@
 //! Change-safety rules: which differences between two revisions lose data, are refused by an operator, or
-//! leave a tenant without room. One file per domain. Every rule reads the emitted objects (old and new JSON
-//! of the same object, in the operators' own field names), so it holds whatever model produced them, and
-//! quota rules read the shared demand model ([`crate::model::demand`]) that the compile's quota-fit uses.
+//! leave a tenant without room. One file per domain. Every rule reads the emitted objects (old and new
+//! revision of the same object), so it holds whatever model produced them: custom resources through their
+//! [`crate::crd`] types, built-in objects through k8s-openapi's, sizes through [`crate::units`]. Quota rules
+//! read the shared demand model ([`crate::model::demand`]) that the compile's quota-fit uses.
+//!
+//! An object that does not read as its type (a hand-edited or foreign revision: a field of another type,
+//! one strata does not write) is not guessed at: the rules for it are skipped and an
+//! [`UNREADABLE`] warning says so, so an unsafe change in it is never dropped without a word.
 
 pub mod airflow;
 pub mod flink;
@@ -11,10 +16,14 @@ pub mod tenants;
 
 use std::collections::HashMap;
 
-use serde_json::Value;
+use serde::de::DeserializeOwned;
+use serde_json::{Number, Value};
 
 use crate::diff::{Finding, ObjectChange, Side};
 use crate::manifest::Manifest;
+use crate::units::{Bytes, Cpu};
+
+pub const UNREADABLE: &str = "strata::diff::unreadable-object";
 
 /// What the rules may consult beyond the changed objects.
 pub struct Context<'s, 'a> {
@@ -58,20 +67,59 @@ impl<'s, 'a> Context<'s, 'a> {
 pub fn run(changes: &[ObjectChange], cx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
     tenants::check(changes, cx, &mut out);
-    kafka::check(changes, &mut out);
+    kafka::check(changes, cx, &mut out);
     spark::check(changes, cx, &mut out);
     flink::check(changes, cx, &mut out);
     airflow::check(changes, cx, &mut out);
     out
 }
 
+/// Reads an object's JSON as `T` (a [`crate::crd`] type, or a k8s-openapi one for built-in kinds).
+pub(crate) fn read<T: DeserializeOwned>(m: &Manifest) -> Result<T, serde_json::Error> {
+    T::deserialize(&m.object)
+}
+
+/// Both revisions of a changed object as `T`; `None` after pushing the [`UNREADABLE`] finding that names
+/// the side (or sides) that do not read and why.
+pub(crate) fn read_both<T: DeserializeOwned>(c: &ObjectChange, cx: &Context, out: &mut Vec<Finding>) -> Option<(T, T)> {
+    let (Some(b), Some(h)) = (c.base, c.head) else {
+        out.push(unreadable(c, "the change has only one side".to_string()));
+        return None;
+    };
+    match (read::<T>(b), read::<T>(h)) {
+        (Ok(o), Ok(n)) => Some((o, n)),
+        (o, n) => {
+            let why: Vec<String> = [(o.err(), cx.base), (n.err(), cx.head)]
+                .into_iter()
+                .filter_map(|(e, side)| e.map(|e| format!("in {}: {e}", side.label)))
+                .collect();
+            out.push(unreadable(c, why.join("; ")));
+            None
+        }
+    }
+}
+
+/// The warning for an object the rules could not read; `why` names the side and the field's problem.
+pub(crate) fn unreadable(c: &ObjectChange, why: String) -> Finding {
+    unreadable_then(c, why, "its change-safety rules did not run")
+}
+
+/// [`unreadable`] with what was left unchecked, for a rule that still reports what it can.
+pub(crate) fn unreadable_then(c: &ObjectChange, why: String, unchecked: &str) -> Finding {
+    Finding::warning(
+        UNREADABLE,
+        c,
+        format!("{} does not read as the {} strata writes ({why}); {unchecked}", c.key, c.key.kind),
+        "strata reads operator objects through its types of the pinned CRDs; this one has a field of another \
+         type, a value outside the CRD's enum, a missing required field or a field strata does not write, as a \
+         hand-edited revision can. A change in it that loses data or that the operator refuses would go unseen",
+    )
+    .help("review this object's change by hand; if both revisions were compiled by strata, report it as a bug")
+}
+
 /// The value at a path of object keys.
 pub(crate) fn at<'v>(v: &'v Value, path: &[&str]) -> Option<&'v Value> {
     path.iter().try_fold(v, |v, k| v.get(*k))
-}
-
-pub(crate) fn str_at<'v>(v: &'v Value, path: &[&str]) -> Option<&'v str> {
-    at(v, path).and_then(Value::as_str)
 }
 
 /// A whole number written as a JSON number or a numeric string (Kafka configs come both ways).
@@ -92,70 +140,57 @@ pub(crate) fn show(v: Option<&Value>) -> String {
     }
 }
 
-/// CPU in millicores from a Kubernetes quantity (`500m`, `"2"`) or a plain number of cores (`0.5`, `2`).
-pub(crate) fn cpu_millis(v: &Value) -> Option<u64> {
-    match v {
-        Value::Number(n) => {
-            let f = n.as_f64()?;
-            (f.is_finite() && f >= 0.0).then(|| (f * 1000.0).round() as u64)
-        }
-        Value::String(s) => crate::units::Cpu::parse(s).ok().map(|c| c.0),
-        _ => None,
-    }
-}
+/// A size as written (`4g`) and as a comparable amount (bytes, millicores, a count); `None` when unset or
+/// not a size.
+pub(crate) type Size = Option<(String, u64)>;
 
-/// Bytes from a Kubernetes quantity (`4Gi`), a JVM size (`4g`, `512m`: Spark) or a Flink size (`2048m`,
-/// `2 gb`). JVM-style units are binary, as the JVM and Flink read them; `bare` multiplies a number without
-/// a unit (Spark reads `4096` as MiB, Flink as bytes).
-pub(crate) fn memory_bytes(v: &Value, bare: u64) -> Option<u64> {
-    let s = match v {
-        Value::Number(n) => return n.as_u64().map(|n| n.saturating_mul(bare)),
-        Value::String(s) => s.trim(),
-        _ => return None,
-    };
-    if let Ok(b) = crate::units::Bytes::parse(s)
-        && s.ends_with('i')
-    {
-        return Some(b.0);
-    }
-    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" => bare,
-        "b" | "bytes" => 1,
-        "k" | "kb" | "kibibytes" => 1 << 10,
-        "m" | "mb" | "mebibytes" => 1 << 20,
-        "g" | "gb" | "gibibytes" => 1 << 30,
-        "t" | "tb" | "tebibytes" => 1 << 40,
-        "p" | "pb" => 1 << 50,
-        _ => return None,
-    };
-    let f: f64 = num.parse().ok()?;
-    (f.is_finite() && f >= 0.0).then(|| (f * mult as f64).round() as u64)
-}
-
-/// One field of a workload's size: where it is and how to read it.
-pub(crate) struct SizeField {
+/// One field of a workload's size: how it is shown to the user and how to read it from the spec `S`.
+pub(crate) struct SizeField<S> {
     /// As shown to the user: `executor.memory`.
     pub name: &'static str,
-    pub path: &'static [&'static str],
-    pub read: fn(&Value) -> Option<u64>,
+    pub read: fn(&S) -> Size,
 }
 
 /// The size fields that grew from `old` to `new`, as `executor.memory 4g → 8g`. Fields unset on either
 /// side are skipped: the operator's default is not known here, so no growth is claimed.
-pub(crate) fn grown(old: &Value, new: &Value, fields: &[SizeField]) -> Vec<String> {
+pub(crate) fn grown<S>(old: &S, new: &S, fields: &[SizeField<S>]) -> Vec<String> {
     fields
         .iter()
         .filter_map(|f| {
-            let (o, n) = (at(old, f.path)?, at(new, f.path)?);
-            ((f.read)(n)? > (f.read)(o)?).then(|| format!("{} {} → {}", f.name, show(Some(o)), show(Some(n))))
+            let ((o_text, o), (n_text, n)) = ((f.read)(old)?, (f.read)(new)?);
+            (n > o).then(|| format!("{} {o_text} → {n_text}", f.name))
         })
         .collect()
 }
 
-pub(crate) fn count(v: &Value) -> Option<u64> {
-    int(v).and_then(|i| u64::try_from(i).ok())
+/// A count (`executor.instances`, `replicas`); negative counts read as unset.
+pub(crate) fn count(v: Option<impl Into<i64>>) -> Size {
+    let v: i64 = v?.into();
+    Some((v.to_string(), u64::try_from(v).ok()?))
+}
+
+/// Whole cores (Spark's `cores`), in millicores.
+pub(crate) fn whole_cores(v: Option<i32>) -> Size {
+    let (text, n) = count(v)?;
+    Some((text, n.checked_mul(1000)?))
+}
+
+/// A Kubernetes CPU quantity (`1200m`, `"2"`), in millicores.
+pub(crate) fn cpu_quantity(v: Option<&str>) -> Size {
+    let v = v?;
+    Some((v.to_string(), Cpu::parse(v).ok()?.0))
+}
+
+/// Cores as a JSON number (Flink's `resource.cpu`: `1`, `0.5`), in millicores.
+pub(crate) fn cpu_cores(v: Option<&Number>) -> Size {
+    let v = v?;
+    Some((v.to_string(), Cpu::from_cores(v.as_f64()?)?.0))
+}
+
+/// A JVM size (`4g`, `2048m`), in bytes; `bare` is the unit of a plain number.
+pub(crate) fn jvm_memory(v: Option<&str>, bare: u64) -> Size {
+    let v = v?;
+    Some((v.to_string(), Bytes::parse_jvm(v, bare)?.0))
 }
 
 #[cfg(test)]
@@ -164,29 +199,28 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn reads_sizes_in_every_units_dialect() {
-        assert_eq!(memory_bytes(&json!("4g"), 1 << 20), Some(4 << 30));
-        assert_eq!(memory_bytes(&json!("512m"), 1 << 20), Some(512 << 20));
-        assert_eq!(memory_bytes(&json!("4096"), 1 << 20), Some(4 << 30));
-        assert_eq!(memory_bytes(&json!("2 gb"), 1), Some(2 << 30));
-        assert_eq!(memory_bytes(&json!("1536Mi"), 1), Some(1536 << 20));
-        assert_eq!(memory_bytes(&json!("1.5g"), 1), Some(3 << 29));
-        assert_eq!(memory_bytes(&json!("lots"), 1), None);
-        assert_eq!(cpu_millis(&json!(0.5)), Some(500));
-        assert_eq!(cpu_millis(&json!("1200m")), Some(1200));
-        assert_eq!(cpu_millis(&json!(2)), Some(2000));
+    fn reads_sizes_through_units() {
+        assert_eq!(jvm_memory(Some("4g"), 1 << 20), Some(("4g".to_string(), 4 << 30)));
+        assert_eq!(jvm_memory(Some("4096"), 1 << 20), Some(("4096".to_string(), 4 << 30)));
+        assert_eq!(jvm_memory(Some("lots"), 1), None);
+        assert_eq!(cpu_cores(Number::from_f64(0.5).as_ref()), Some(("0.5".to_string(), 500)));
+        assert_eq!(cpu_cores(Some(&Number::from(2))), Some(("2".to_string(), 2000)));
+        assert_eq!(cpu_quantity(Some("1200m")), Some(("1200m".to_string(), 1200)));
+        assert_eq!(whole_cores(Some(2)), Some(("2".to_string(), 2000)));
+        assert_eq!(count(Some(-1)), None);
         assert_eq!(int(&json!("604800000")), Some(604_800_000));
         assert_eq!(int(&json!(-1)), Some(-1));
     }
 
     #[test]
     fn growth_ignores_fields_unset_on_either_side() {
-        const F: &[SizeField] = &[
-            SizeField { name: "a", path: &["a"], read: count },
-            SizeField { name: "b", path: &["b"], read: count },
-            SizeField { name: "c", path: &["c"], read: count },
+        type S = (Option<i32>, Option<i32>, Option<i32>);
+        const F: &[SizeField<S>] = &[
+            SizeField { name: "a", read: |s| count(s.0) },
+            SizeField { name: "b", read: |s| count(s.1) },
+            SizeField { name: "c", read: |s| count(s.2) },
         ];
-        let g = grown(&json!({"a": 1, "b": 5, "c": 2}), &json!({"a": 2, "b": 4}), F);
+        let g = grown(&(Some(1), Some(5), Some(2)), &(Some(2), Some(4), None), F);
         assert_eq!(g, vec!["a 1 → 2".to_string()]);
     }
 }

@@ -2,69 +2,75 @@
 //! schedule or time zone changes moves its runs, and drivers or executors that grow can leave the tenant
 //! without quota headroom.
 
-use serde_json::Value;
-
+use crate::crd::CustomResource;
+use crate::crd::spark::{
+    ScheduledSparkApplication, ScheduledSparkApplicationSpec, SparkApplication, SparkApplicationSpec,
+};
 use crate::diff::rules::tenants::near_quota;
-use crate::diff::rules::{Context, SizeField, at, count, cpu_millis, grown, memory_bytes, show};
+use crate::diff::rules::{Context, SizeField, count, cpu_quantity, grown, jvm_memory, read_both, whole_cores};
 use crate::diff::{ChangeKind, Finding, ObjectChange};
 
 pub const SCHEDULE_CHANGED: &str = "strata::diff::schedule-changed";
 
-const GROUP: &str = "sparkoperator.k8s.io";
-const APP: &str = "SparkApplication";
-const SCHEDULED: &str = "ScheduledSparkApplication";
-
 /// Spark reads a memory size without a unit as MiB (`spark.driver.memory=4096`).
-fn spark_memory(v: &Value) -> Option<u64> {
-    memory_bytes(v, 1 << 20)
-}
+const SPARK_BARE_MEMORY: u64 = 1 << 20;
 
 /// The fields of a SparkApplication spec that size its pods, as the operator's CRD names them.
-const SIZE: &[SizeField] = &[
-    SizeField { name: "driver.cores", path: &["driver", "cores"], read: cpu_millis },
-    SizeField { name: "driver.coreRequest", path: &["driver", "coreRequest"], read: cpu_millis },
-    SizeField { name: "driver.coreLimit", path: &["driver", "coreLimit"], read: cpu_millis },
-    SizeField { name: "driver.memory", path: &["driver", "memory"], read: spark_memory },
-    SizeField { name: "driver.memoryOverhead", path: &["driver", "memoryOverhead"], read: spark_memory },
-    SizeField { name: "executor.instances", path: &["executor", "instances"], read: count },
-    SizeField { name: "executor.cores", path: &["executor", "cores"], read: cpu_millis },
-    SizeField { name: "executor.coreRequest", path: &["executor", "coreRequest"], read: cpu_millis },
-    SizeField { name: "executor.coreLimit", path: &["executor", "coreLimit"], read: cpu_millis },
-    SizeField { name: "executor.memory", path: &["executor", "memory"], read: spark_memory },
-    SizeField { name: "executor.memoryOverhead", path: &["executor", "memoryOverhead"], read: spark_memory },
-    SizeField { name: "dynamicAllocation.maxExecutors", path: &["dynamicAllocation", "maxExecutors"], read: count },
+const SIZE: &[SizeField<SparkApplicationSpec>] = &[
+    SizeField { name: "driver.cores", read: |s| whole_cores(s.driver.cores) },
+    SizeField { name: "driver.coreRequest", read: |s| cpu_quantity(s.driver.core_request.as_deref()) },
+    SizeField { name: "driver.coreLimit", read: |s| cpu_quantity(s.driver.core_limit.as_deref()) },
+    SizeField { name: "driver.memory", read: |s| jvm_memory(s.driver.memory.as_deref(), SPARK_BARE_MEMORY) },
+    SizeField {
+        name: "driver.memoryOverhead",
+        read: |s| jvm_memory(s.driver.memory_overhead.as_deref(), SPARK_BARE_MEMORY),
+    },
+    SizeField { name: "executor.instances", read: |s| count(s.executor.instances) },
+    SizeField { name: "executor.cores", read: |s| whole_cores(s.executor.cores) },
+    SizeField { name: "executor.coreRequest", read: |s| cpu_quantity(s.executor.core_request.as_deref()) },
+    SizeField { name: "executor.coreLimit", read: |s| cpu_quantity(s.executor.core_limit.as_deref()) },
+    SizeField { name: "executor.memory", read: |s| jvm_memory(s.executor.memory.as_deref(), SPARK_BARE_MEMORY) },
+    SizeField {
+        name: "executor.memoryOverhead",
+        read: |s| jvm_memory(s.executor.memory_overhead.as_deref(), SPARK_BARE_MEMORY),
+    },
+    SizeField {
+        name: "dynamicAllocation.maxExecutors",
+        read: |s| count(s.dynamic_allocation.as_ref().and_then(|d| d.max_executors)),
+    },
 ];
 
 pub fn check(changes: &[ObjectChange], cx: &Context, out: &mut Vec<Finding>) {
     for c in changes.iter().filter(|c| c.kind == ChangeKind::Changed) {
-        let (Some(b), Some(h)) = (c.base, c.head) else { continue };
-        let (old, new) = (&b.object, &h.object);
-        if c.is(GROUP, SCHEDULED) {
-            if let Some(f) = schedule_changed(c, old, new) {
+        if c.is(ScheduledSparkApplication::GROUP, ScheduledSparkApplication::KIND) {
+            let Some((old, new)) = read_both::<ScheduledSparkApplication>(c, cx, out) else { continue };
+            if let Some(f) = schedule_changed(c, &old.spec, &new.spec) {
                 out.push(f);
             }
-            let (Some(o), Some(n)) = (at(old, &["spec", "template"]), at(new, &["spec", "template"])) else { continue };
             let what = format!("scheduled Spark application `{}`", c.key.name);
-            out.extend(near_quota(c, &what, &grown(o, n, SIZE), cx));
-        } else if c.is(GROUP, APP) {
-            let (Some(o), Some(n)) = (at(old, &["spec"]), at(new, &["spec"])) else { continue };
+            out.extend(near_quota(c, &what, &grown(&old.spec.template, &new.spec.template, SIZE), cx));
+        } else if c.is(SparkApplication::GROUP, SparkApplication::KIND) {
+            let Some((old, new)) = read_both::<SparkApplication>(c, cx, out) else { continue };
             let what = format!("Spark application `{}`", c.key.name);
-            out.extend(near_quota(c, &what, &grown(o, n, SIZE), cx));
+            out.extend(near_quota(c, &what, &grown(&old.spec, &new.spec, SIZE), cx));
         }
     }
 }
 
-fn schedule_changed(c: &ObjectChange, old: &Value, new: &Value) -> Option<Finding> {
-    let field = |v: &Value, k: &str| at(v, &["spec", k]).cloned();
+fn schedule_changed(
+    c: &ObjectChange,
+    old: &ScheduledSparkApplicationSpec,
+    new: &ScheduledSparkApplicationSpec,
+) -> Option<Finding> {
     let mut what = Vec::new();
-    for (key, label) in [("schedule", "schedule"), ("timeZone", "time zone")] {
-        let (o, n) = (field(old, key), field(new, key));
+    for (label, o, n, unset) in [
+        ("schedule", Some(old.schedule.as_str()), Some(new.schedule.as_str()), "unset"),
+        // The operator runs an unzoned schedule in its own local time zone.
+        ("time zone", old.time_zone.as_deref(), new.time_zone.as_deref(), "unset (the operator's local time)"),
+    ] {
         if o != n {
-            // The operator runs an unzoned schedule in its own local time zone.
-            let unset = if key == "timeZone" { "unset (the operator's local time)" } else { "unset" };
-            let text = |v: Option<Value>| v.map_or_else(|| unset.to_string(), |v| format!("`{}`", show(Some(&v))));
-            let (o, n) = (text(o), text(n));
-            what.push(format!("{label} {o} → {n}"));
+            let text = |v: Option<&str>| v.map_or_else(|| unset.to_string(), |v| format!("`{v}`"));
+            what.push(format!("{label} {} → {}", text(o), text(n)));
         }
     }
     if what.is_empty() {
@@ -85,20 +91,26 @@ fn schedule_changed(c: &ObjectChange, old: &Value, new: &Value) -> Option<Findin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diff::rules::UNREADABLE;
     use crate::diff::rules::tenants::NEAR_QUOTA;
     use crate::diff::tests::set;
     use crate::diff::{Side, compare};
     use crate::model::demand::{Demand, PodDemand};
     use crate::source::{FileId, Span};
     use crate::units::{Bytes, Cpu};
-    use serde_json::json;
+    use serde_json::{Value, json};
+
+    /// A template with the fields the CRD requires and the sizes the tests change.
+    fn template(executors: u64) -> Value {
+        json!({"type": "Scala", "sparkVersion": "3.5.1", "mainApplicationFile": "local:///opt/app.jar",
+               "driver": {"cores": 1, "memory": "2g"},
+               "executor": {"instances": executors, "cores": 2, "memory": "4g"}})
+    }
 
     fn scheduled(schedule: &str, tz: Option<&str>, executors: u64) -> Value {
-        let mut v = json!({"apiVersion": "sparkoperator.k8s.io/v1beta2", "kind": SCHEDULED,
+        let mut v = json!({"apiVersion": "sparkoperator.k8s.io/v1beta2", "kind": "ScheduledSparkApplication",
             "metadata": {"name": "nightly", "namespace": "analytics"},
-            "spec": {"schedule": schedule, "template": {
-                "driver": {"cores": 1, "memory": "2g"},
-                "executor": {"instances": executors, "cores": 2, "memory": "4g"}}}});
+            "spec": {"schedule": schedule, "template": template(executors)}});
         if let Some(tz) = tz {
             v["spec"]["timeZone"] = json!(tz);
         }
@@ -178,8 +190,25 @@ mod tests {
 
     #[test]
     fn reads_spark_sizes() {
-        let old = json!({"executor": {"memory": "4g", "cores": 2}, "driver": {"coreLimit": "1200m"}});
-        let new = json!({"executor": {"memory": "8192m", "cores": 2}, "driver": {"coreLimit": "1"}});
-        assert_eq!(grown(&old, &new, SIZE), vec!["executor.memory 4g → 8192m".to_string()]);
+        let spec = |v: Value| serde_json::from_value::<SparkApplicationSpec>(v).expect("a spec");
+        let mut old = template(4);
+        old["executor"]["memory"] = json!("4g");
+        old["driver"]["coreLimit"] = json!("1200m");
+        let mut new = old.clone();
+        new["executor"]["memory"] = json!("8192m");
+        new["driver"]["coreLimit"] = json!("1");
+        assert_eq!(grown(&spec(old), &spec(new), SIZE), vec!["executor.memory 4g → 8192m".to_string()]);
+    }
+
+    #[test]
+    fn an_unreadable_revision_is_reported_not_skipped() {
+        let mut hand_edited = scheduled("0 2 * * *", None, 4);
+        hand_edited["spec"]["template"]["executor"]["instances"] = json!("4");
+        let base = set(vec![(hand_edited, Some("analytics"), "s.kdl:1")]);
+        let head = set(vec![(scheduled("0 3 * * *", None, 4), Some("analytics"), "s.kdl:1")]);
+        let d = compare(&Side::new("base", &base), &Side::new("head", &head));
+        assert_eq!(d.findings.iter().map(|f| f.code).collect::<Vec<_>>(), vec![UNREADABLE]);
+        assert!(d.findings[0].message.contains("in base: invalid type: string \"4\""), "{}", d.findings[0].message);
+        assert_eq!(d.changes.len(), 1);
     }
 }
