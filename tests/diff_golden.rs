@@ -51,6 +51,7 @@ golden_diff! {
     airflow_workers => "airflow-workers",
     bundled_platform => "bundled-platform",
     flink_jobs => "flink-jobs",
+    hand_edited_revision => "hand-edited-revision",
     kafka_topics => "kafka-topics",
     no_changes => "no-changes",
     quota_below_demand => "quota-below-demand",
@@ -226,6 +227,7 @@ fn every_safety_rule_has_a_golden_case() {
         "strata::diff::flink-stateless-upgrade",
         "strata::diff::flink-upgrade-mode-changed",
         "strata::diff::schedule-changed",
+        "strata::diff::unreadable-object",
     ] {
         assert!(seen.contains(&format!("\"{code}\"")), "no golden case reports {code}");
     }
