@@ -19,8 +19,9 @@ pub static CODES: &[CodeInfo] = &[
         code: "strata::io::not-a-file",
         summary: "a spec file is a FIFO, socket or device, not a regular file",
         explanation: "strata reads spec files only if they are regular files. Reading a named pipe, socket or \
-            device could block forever or return endless data, so such a path is refused without being \
-            opened for reading (files are opened non-blocking for this check).\n\n\
+            device could block forever or return endless data, so such a path is refused before anything is \
+            read: the path is checked before it is opened, and opened non-blocking, so a pipe swapped in \
+            between cannot block either.\n\n\
             Fix: include regular `.kdl` files only; if the spec is generated, write it to a file first.",
     },
     CodeInfo {
@@ -573,7 +574,7 @@ pub static CODES: &[CodeInfo] = &[
         explanation: "An isolated tenant's pods may talk only to what its NetworkPolicies allow. strata derives \
             the flows the platform itself needs (DNS, the namespace's own pods, Kafka clients to their \
             brokers, the Flink operator to each JobManager's REST port, drivers to the API server) and emits a \
-            NetworkPolicy for each; with `--explain` this note lists every flow and the policy or rule that \
+            NetworkPolicy for each one a policy can allow; with `--explain` this note lists every flow and the policy or rule that \
             allows it.\n\n\
             Fix: nothing to fix; a flow marked BLOCKED is reported as a warning of its own.",
     },
@@ -900,7 +901,7 @@ pub static CODES: &[CodeInfo] = &[
         summary: "an ACL operation does not exist, or does not apply to the resource",
         explanation: "Kafka's ACL operations are `Read`, `Write`, `Create`, `Delete`, `Alter`, `Describe`, \
             `ClusterAction`, `DescribeConfigs`, `AlterConfigs`, `IdempotentWrite` and `All`, and each resource \
-            type takes only some of them (a group takes `Read`, `Describe`, `Delete`). An operation a \
+            type takes only some of them (a group takes `Read`, `Describe`, `Delete` and `All`). An operation a \
             resource does not take is never checked by Kafka there, so the rule would grant nothing.\n\n\
             Fix: use an operation the resource takes (the help lists them).",
     },
@@ -1372,7 +1373,7 @@ pub static CODES: &[CodeInfo] = &[
     CodeInfo {
         code: "strata::airflow::gpu",
         summary: "a worker template asks for zero GPUs",
-        explanation: "`gpu=N` adds `nvidia.com/gpu: N` to the `base` container's limits. Zero requests no GPU and \
+        explanation: "`gpu=N` adds `nvidia.com/gpu: N` to the `base` container's requests and limits. Zero requests no GPU and \
             is always a leftover.\n\n\
             Fix: remove `gpu`, or give the number of GPUs each task pod needs.",
     },
@@ -1695,8 +1696,8 @@ pub static CODES: &[CodeInfo] = &[
         code: "strata::emit::duplicate-object",
         summary: "two parts of the spec produce the same Kubernetes object",
         explanation: "After emitting, strata checks that no two objects share API group, kind, namespace and name. \
-            The per-domain checks catch most collisions by name; this one catches the rest (two derived names \
-            that coincide, such as a topic and a job whose generated object names meet). Applied, one object \
+            The per-domain checks catch most collisions by name, with a more specific message; this one \
+            catches any that remain, such as two objects whose derived names coincide. Applied, one object \
             would silently overwrite the other.\n\n\
             Fix: rename one of the two labelled parts.",
     },
