@@ -8,6 +8,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod codes;
 pub mod crd;
 pub mod diagnostic;
 pub mod diff;
@@ -113,10 +114,10 @@ pub(crate) mod test_support {
     }
 }
 
-/// The exit codes every command shares (see the README).
+/// The exit codes every command shares: one table, which every `--help`, the README and docs/ show.
 pub mod exit {
     pub const OK: i32 = 0;
-    /// `diff`/`plan`: there are changes.
+    /// `diff`/`plan`/`drift`/`fmt --check`: there are changes.
     pub const CHANGES: i32 = 1;
     /// Invalid input: spec errors, bad flags, unreadable files.
     pub const INVALID: i32 = 2;
@@ -125,4 +126,63 @@ pub mod exit {
     /// `diff`: a change-safety error (data loss, a change an operator refuses, a quota below demand), so CI
     /// can fail a pull request on the exit code alone.
     pub const UNSAFE: i32 = 4;
+
+    /// A process exit status, as a type the CLI can match on. The numbers are a contract with CI scripts:
+    /// they never change meaning.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum Code {
+        Ok,
+        Changes,
+        Invalid,
+        Cluster,
+        Unsafe,
+    }
+
+    impl Code {
+        pub const ALL: [Code; 5] = [Code::Ok, Code::Changes, Code::Invalid, Code::Cluster, Code::Unsafe];
+
+        pub const fn value(self) -> i32 {
+            match self {
+                Code::Ok => OK,
+                Code::Changes => CHANGES,
+                Code::Invalid => INVALID,
+                Code::Cluster => CLUSTER,
+                Code::Unsafe => UNSAFE,
+            }
+        }
+
+        /// The code the library's number stands for. The library returns only the constants above; any
+        /// other number would be a bug, and is reported as the cluster-side failure it came from.
+        pub fn of(value: i32) -> Code {
+            Code::ALL.into_iter().find(|c| c.value() == value).unwrap_or(Code::Cluster)
+        }
+
+        /// What the code means for every command, in a few words.
+        pub const fn meaning(self) -> &'static str {
+            match self {
+                Code::Ok => "success",
+                Code::Changes => "changes found",
+                Code::Invalid => "invalid input",
+                Code::Cluster => "the cluster failed or refused",
+                Code::Unsafe => "a change-safety error",
+            }
+        }
+
+        /// The cases behind the code, over all commands (the README's table; `strata --help`).
+        pub const fn cases(self) -> &'static str {
+            match self {
+                Code::Ok => "nothing to change, or everything done",
+                Code::Changes => "`diff`, `plan` or `drift` found changes, or `fmt --check` a file to format",
+                Code::Invalid => {
+                    "spec errors, bad flags, unreadable files, an unknown revision or code, a missing kubeconfig, \
+                     an unknown or wrong kube context"
+                }
+                Code::Cluster => {
+                    "unreachable, forbidden, an object refused or not ready, a missing CRD or namespace, the lock \
+                     held or lost, the prune refused, interrupted"
+                }
+                Code::Unsafe => "`diff`: data loss, a change an operator refuses, a quota below current demand",
+            }
+        }
+    }
 }

@@ -42,8 +42,8 @@ fn compile_of_the_bundled_platform_is_byte_identical_across_runs() {
     assert_eq!(a.status.code(), Some(0), "{}", text(&a.stderr));
     assert!(text(&a.stdout).starts_with("---\napiVersion: "));
     assert_eq!(a.stdout, b.stdout);
-    let json = strata(&repo(), &["compile", "--format", "json"]);
-    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("compile --format json is JSON");
+    let json = strata(&repo(), &["compile", "-o", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("compile -o json is JSON");
     assert_eq!(v["kind"], "List");
     assert_eq!(v["items"].as_array().unwrap().len(), text(&a.stdout).matches("---\n").count());
 }
@@ -73,14 +73,14 @@ fn errors_render_with_file_line_and_help() {
 fn check_formats_json_and_github() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "platform.kdl", "platform \"p\"\ntennant \"a\"\n");
-    let out = strata(dir.path(), &["check", "--format", "json"]);
+    let out = strata(dir.path(), &["check", "--diagnostics", "json"]);
     assert_eq!(out.status.code(), Some(2));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["errors"], 1);
     assert_eq!(v["diagnostics"][0]["code"], "strata::spec::unknown-node");
     assert_eq!(v["diagnostics"][0]["primary"]["file"], "platform.kdl");
     assert_eq!(v["diagnostics"][0]["primary"]["line"], 2);
-    let out = strata(dir.path(), &["check", "--format", "github"]);
+    let out = strata(dir.path(), &["check", "--diagnostics", "github"]);
     let gh = text(&out.stdout);
     assert!(gh.starts_with("::error file=platform.kdl,line=2,col=1,"), "{gh}");
     assert!(gh.contains("did you mean `tenant`?"), "{gh}");
@@ -173,7 +173,7 @@ fn explain_shows_derived_defaults() {
 fn compile_out_writes_one_file_per_object_and_replaces_stale_ones() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "platform.kdl", SMALL);
-    let out = strata(dir.path(), &["compile", "--out", "build"]);
+    let out = strata(dir.path(), &["compile", "--out-dir", "build"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let quota = dir.path().join("build/team-a/resourcequota-tenant-quota.yaml");
     assert!(quota.is_file());
@@ -259,8 +259,203 @@ fn every_subcommand_has_examples_in_help() {
 
 #[test]
 fn bad_flags_are_exit_2() {
+    assert_eq!(strata(&repo(), &["compile", "--output", "toml"]).status.code(), Some(2));
     assert_eq!(strata(&repo(), &["compile", "--format", "toml"]).status.code(), Some(2));
     assert_eq!(strata(&repo(), &["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn old_flag_spellings_still_work_and_are_hidden() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "platform.kdl", "platform \"p\"\ntennant \"a\"\n");
+    // `check`: the diagnostics format was `--format`.
+    let new = strata(dir.path(), &["check", "--diagnostics", "json"]);
+    let old = strata(dir.path(), &["check", "--format", "json"]);
+    assert_eq!((new.status.code(), &new.stdout), (Some(2), &old.stdout));
+    assert_eq!(old.status.code(), Some(2));
+    // `compile`: the manifests' format was `--format`, the directory `--out` (and `-o`).
+    let new = strata(&repo(), &["compile", "--output", "json"]);
+    let short = strata(&repo(), &["compile", "-o", "json"]);
+    let old = strata(&repo(), &["compile", "--format", "json"]);
+    assert_eq!(new.status.code(), Some(0), "{}", text(&new.stderr));
+    assert!(new.stdout == short.stdout && new.stdout == old.stdout, "the three spellings print the same");
+    for flag in ["--out", "--out-dir"] {
+        let d = tempfile::tempdir().unwrap();
+        write(d.path(), "platform.kdl", SMALL);
+        let out = strata(d.path(), &["compile", flag, "build"]);
+        assert_eq!(out.status.code(), Some(0), "{flag}: {}", text(&out.stderr));
+        assert!(d.path().join("build/team-a/resourcequota-tenant-quota.yaml").is_file(), "{flag}");
+    }
+    for (sub, old) in [("check", "--format"), ("compile", "--format"), ("compile", "--out ")] {
+        let help = text(&strata(&repo(), &[sub, "--help"]).stdout);
+        assert!(!help.contains(old), "`{sub} --help` shows the old spelling `{old}`:\n{help}");
+    }
+    let help = text(&strata(&repo(), &["compile", "--help"]).stdout);
+    assert!(help.contains("-o, --output <FORMAT>") && help.contains("--out-dir <DIR>"), "{help}");
+}
+
+#[test]
+fn compile_o_with_a_directory_points_at_out_dir() {
+    // `-o DIR` meant `--out DIR` before `-o` became `--output`: say what to write instead.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "platform.kdl", SMALL);
+    let out = strata(dir.path(), &["compile", "-o", "build"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("`--out-dir build`"), "{err}");
+    assert!(!dir.path().join("build").exists());
+}
+
+#[test]
+fn explain_prints_a_code_and_suggests_near_misses() {
+    let out = strata(&repo(), &["explain", "strata::kafka::replicas"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let page = text(&out.stdout);
+    assert!(page.starts_with("strata::kafka::replicas: "), "{page}");
+    assert!(page.contains("InvalidReplicationFactorException") && page.contains("Fix:"), "{page}");
+    assert_eq!(strata(&repo(), &["explain", "kafka::replicas"]).stdout, out.stdout, "the prefix may be left out");
+
+    let out = strata(&repo(), &["explain", "strata::kafka::replica"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.starts_with("error: no diagnostic code `strata::kafka::replica`"), "{err}");
+    assert!(err.contains("did you mean `strata::kafka::replicas`?"), "{err}");
+
+    let list = text(&strata(&repo(), &["explain", "--list"]).stdout);
+    assert_eq!(list.lines().count(), strata::codes::CODES.len());
+    assert!(list.lines().any(|l| l.starts_with("strata::quota::fit ")), "{list}");
+}
+
+#[test]
+fn every_help_lists_the_exit_codes_from_the_one_table() {
+    let top = text(&strata(&repo(), &["--help"]).stdout);
+    for c in strata::exit::Code::ALL {
+        assert!(top.contains(&format!("  {}  {}: ", c.value(), c.meaning())), "strata --help lacks {c:?}:\n{top}");
+    }
+    for sub in ["check", "compile", "diff", "fmt", "plan", "apply", "drift", "explain", "stdlib", "completions"] {
+        let help = text(&strata(&repo(), &[sub, "--help"]).stdout);
+        let codes = strata::cli::exit_codes(sub).expect("every subcommand has its exit codes");
+        assert!(codes.iter().any(|(c, _)| *c == strata::exit::Code::Invalid), "{sub}: bad flags exit 2");
+        let section = help.split("Exit codes:").nth(1).unwrap_or_else(|| panic!("{sub} --help has no exit codes"));
+        let listed: Vec<&str> = section.lines().filter(|l| l.starts_with("  ") && !l.starts_with("   ")).collect();
+        assert_eq!(listed.len(), codes.len(), "{sub}:\n{section}");
+        for ((c, _), line) in codes.iter().zip(listed) {
+            assert!(line.starts_with(&format!("  {}  {}:", c.value(), c.meaning())), "{sub}: {line}");
+        }
+    }
+}
+
+/// The exit code `sub` returned is one its `--help` lists.
+fn assert_listed(sub: &str, out: &Output) {
+    let code = out.status.code().expect("exited");
+    let codes = strata::cli::exit_codes(sub).expect("a subcommand");
+    assert!(
+        codes.iter().any(|(c, _)| c.value() == code),
+        "`{sub}` exited {code}, which its --help does not list; stderr:\n{}",
+        text(&out.stderr)
+    );
+}
+
+const KUBECONFIG: &str = "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"https://127.0.0.1:1\"}\n\
+users:\n- name: u\n  user: {token: x}\ncontexts:\n- name: prod\n  context: {cluster: c, user: u}\ncurrent-context: prod\n";
+
+#[test]
+fn kubeconfig_problems_exit_2_and_name_the_file_once() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "platform.kdl", "platform \"p\" {\n    cluster context=\"prod\"\n}\n");
+    let missing = dir.path().join("nope/config");
+    let out = strata(dir.path(), &["plan", "--kubeconfig", &missing.display().to_string()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_listed("plan", &out);
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with(&format!("error: cannot read kubeconfig `{}` (--kubeconfig): ", missing.display())),
+        "{err}"
+    );
+    assert!(!err.contains("'\"") && !err.contains("\"'"), "a path quoted twice: {err}");
+    for sub in ["apply", "drift"] {
+        let out = strata(dir.path(), &[sub, "--kubeconfig", &missing.display().to_string()]);
+        assert_listed(sub, &out);
+    }
+    // $KUBECONFIG and the default file are named as such.
+    let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["plan"])
+        .current_dir(dir.path())
+        .env("KUBECONFIG", &missing)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run strata");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("(from $KUBECONFIG)"), "{}", text(&out.stderr));
+    let out = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["plan"])
+        .current_dir(dir.path())
+        .env_remove("KUBECONFIG")
+        .env("HOME", dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run strata");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("/.kube/config` (the default"), "{}", text(&out.stderr));
+    // A context the kubeconfig lacks is the user's input too.
+    write(dir.path(), "kubeconfig", KUBECONFIG);
+    let out = strata(dir.path(), &["plan", "--kubeconfig", "kubeconfig", "--context", "staging"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_listed("plan", &out);
+}
+
+#[test]
+fn an_unreachable_cluster_exits_3_naming_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "platform.kdl", "platform \"p\" {\n    cluster context=\"prod\"\n}\n");
+    write(dir.path(), "kubeconfig", KUBECONFIG);
+    for sub in ["plan", "drift"] {
+        let out = strata(dir.path(), &[sub, "--kubeconfig", "kubeconfig", "--request-timeout", "5s"]);
+        assert_eq!(out.status.code(), Some(3), "{sub}: {}", text(&out.stderr));
+        assert_listed(sub, &out);
+        let err = text(&out.stderr);
+        assert!(err.contains("https://127.0.0.1:1"), "{sub}: the error does not name the server: {err}");
+    }
+}
+
+#[test]
+fn every_command_exit_code_seen_here_is_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "platform.kdl", "platform \"p\"\ntennant \"a\"\n");
+    for (sub, args) in [
+        ("check", vec!["check"]),
+        ("compile", vec!["compile"]),
+        ("fmt", vec!["fmt", "--check"]),
+        ("stdlib", vec!["stdlib", "nope"]),
+        ("explain", vec!["explain", "nope"]),
+        ("completions", vec!["completions", "nosh"]),
+        ("diff", vec!["diff", "--base-spec", "platform.kdl"]),
+    ] {
+        assert_listed(sub, &strata(dir.path(), &args));
+    }
+}
+
+#[test]
+fn a_closed_stdout_is_not_a_failure() {
+    use std::io::Read;
+    // Far more output than a pipe buffers (64 KiB), so the writes after the reader left do fail.
+    let dir = tempfile::tempdir().unwrap();
+    let tenants: String =
+        (0..200).map(|i| format!("tenant \"t{i}\" {{\n    quota cpu=2 memory=\"4Gi\"\n}}\n")).collect();
+    write(dir.path(), "platform.kdl", &format!("platform \"p\"\n{tenants}"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["compile"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run strata");
+    let mut first = [0u8; 16];
+    child.stdout.take().expect("piped").read_exact(&mut first).expect("some output");
+    // The read end is dropped: the rest of the output hits a closed pipe, as under `strata compile | head`.
+    let out = child.wait_with_output().expect("strata ends");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("panicked"), "{}", text(&out.stderr));
 }
 
 #[test]

@@ -105,9 +105,23 @@ fn two_commits() -> Repo {
 }
 
 #[test]
+fn the_output_flag_keeps_its_old_spelling_hidden() {
+    let r = two_commits();
+    let new = r.strata(&["diff", "--base", "HEAD~1", "--head", "HEAD", "--output", "stat"]);
+    let short = r.strata(&["diff", "--base", "HEAD~1", "--head", "HEAD", "-o", "stat"]);
+    let old = r.strata(&["diff", "--base", "HEAD~1", "--head", "HEAD", "--format", "stat"]);
+    assert_eq!(code(&new), 1, "{}", stderr(&new));
+    assert_eq!((code(&short), stdout(&short)), (1, stdout(&new)));
+    assert_eq!((code(&old), stdout(&old)), (1, stdout(&new)), "the old spelling still works");
+    let help = stdout(&r.strata(&["diff", "--help"]));
+    assert!(help.contains("-o, --output <FORMAT>"), "{help}");
+    assert!(!help.contains("--format"), "the old spelling is hidden: {help}");
+}
+
+#[test]
 fn diffs_two_commits_by_revision() {
     let r = two_commits();
-    let o = r.strata(&["diff", "--base", "HEAD~1", "--head", "HEAD", "--format", "stat"]);
+    let o = r.strata(&["diff", "--base", "HEAD~1", "--head", "HEAD", "-o", "stat"]);
     assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
     assert_eq!(
         stdout(&o),
@@ -144,7 +158,7 @@ fn head_defaults_to_the_working_tree_and_base_never_reads_it() {
     // Uncommitted: a new tenant file that the base's glob would match on disk, and a committed file deleted.
     r.write("tenants/ops.kdl", "tenant \"ops\" tier=\"small\"\n");
     r.remove("tenants/sandbox.kdl");
-    let o = r.strata(&["diff", "--base", "HEAD", "--format", "json"]);
+    let o = r.strata(&["diff", "--base", "HEAD", "--output", "json"]);
     assert_eq!(code(&o), 4, "{}", stderr(&o));
     let j: Value = serde_json::from_str(&stdout(&o)).expect("json output");
     assert_eq!(j["base"]["label"], "base (HEAD)");
@@ -214,7 +228,7 @@ fn base_spec_compares_two_files_on_disk_without_git() {
     write("old/tenants/a.kdl", "tenant \"analytics\" tier=\"small\"\n");
     write("platform.kdl", PLATFORM);
     write("tenants/a.kdl", "tenant \"analytics\" tier=\"medium\"\n");
-    let o = strata_in(d.path(), &["diff", "--base-spec", "old/platform.kdl", "--format", "markdown"]);
+    let o = strata_in(d.path(), &["diff", "--base-spec", "old/platform.kdl", "-o", "markdown"]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let md = stdout(&o);
     assert!(md.starts_with("<!-- strata-diff -->\n### :white_check_mark: strata diff: 1 changed"), "{md}");
@@ -235,7 +249,7 @@ fn spec_in_a_subfolder_resolves_from_the_current_directory() {
     r.write("README", "not a spec\n");
     r.commit("first");
     r.write("infra/tenants/a.kdl", "tenant \"analytics\" tier=\"large\"\n");
-    let o = r.strata(&["diff", "infra/platform.kdl", "--base", "HEAD", "--format", "stat"]);
+    let o = r.strata(&["diff", "infra/platform.kdl", "--base", "HEAD", "-o", "stat"]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(
         stdout(&o).starts_with("~ ResourceQuota  analytics/tenant-quota  tenants/a.kdl:1  +7 -7\n"),

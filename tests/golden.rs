@@ -60,6 +60,7 @@ golden! {
     presets_override => "presets-override",
     quota_fit => "quota-fit",
     quota_near => "quota-near",
+    readme => "readme",
     spark_batch => "spark-batch",
     spark_invalid_conf => "spark-invalid-conf",
     spark_invalid_main => "spark-invalid-main",

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use crate::cli::cluster::{
-    ClusterArgs, StderrProgress, connect, fail, parse_duration, prepare, print_report, run_cluster,
-};
+use crate::cli::cluster::{ClusterArgs, StderrProgress, connect, parse_duration, prepare, print_report, run_cluster};
+use crate::cli::{CliError, after_help};
+use crate::exit::Code;
 use crate::reconcile::apply::ApplyOptions;
 use crate::reconcile::lock::DEFAULT_LEASE_DURATION;
 
@@ -17,8 +17,17 @@ Examples:
   strata apply --dry-run=server            # validated by the server, nothing persisted
   strata apply --wait --timeout 10m        # until topics, Spark and Flink jobs are ready
   strata apply --recreate                  # delete and re-apply objects whose immutable fields changed
-  strata apply --output json | jq .summary
-Exit codes: 0 applied or nothing to do, 2 invalid spec or wrong context, 3 cluster refused something";
+  strata apply -o json | jq .summary";
+
+pub(crate) const EXITS: &[(Code, &str)] = &[
+    (Code::Ok, "applied, or nothing to do"),
+    crate::cli::cluster::INVALID,
+    (
+        Code::Cluster,
+        "unreachable, forbidden, an object failed or conflicts, a missing CRD or namespace, the lock is held or \
+         was lost, a request timed out, the prune was refused, not ready after --wait, interrupted",
+    ),
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DryRun {
@@ -28,7 +37,7 @@ pub enum DryRun {
 
 /// Apply the spec to the cluster with server-side apply.
 #[derive(Debug, clap::Args)]
-#[command(after_help = EXAMPLES)]
+#[command(after_help = after_help(EXAMPLES, EXITS))]
 pub struct Args {
     #[command(flatten)]
     pub cluster: ClusterArgs,
@@ -52,11 +61,8 @@ pub struct Args {
     pub lease_duration: Option<Duration>,
 }
 
-pub fn run(a: Args) -> i32 {
-    let (platform, set, kc, context) = match prepare(&a.cluster) {
-        Ok(v) => v,
-        Err(code) => return code,
-    };
+pub fn run(a: Args) -> Result<Code, CliError> {
+    let Some(p) = prepare(&a.cluster)? else { return Ok(Code::Invalid) };
     let opts = ApplyOptions {
         prune: a.prune,
         dry_run: a.dry_run.is_some(),
@@ -72,15 +78,11 @@ pub fn run(a: Args) -> i32 {
     let progress = StderrProgress::new();
     let timeout = a.cluster.request_timeout;
     let result = run_cluster(async {
-        let kube = connect(kc, &context, timeout).await?;
-        crate::reconcile::apply::apply(kube, &platform, &set, &opts, &progress).await
+        let kube = connect(p.kubeconfig.clone(), &p.context, timeout).await?;
+        crate::reconcile::apply::apply(kube, &p.platform, &p.set, &opts, &progress).await
     });
     drop(progress);
-    match result {
-        Ok(report) => {
-            print_report(&report, a.cluster.output, "apply", false);
-            crate::reconcile::exit_of(&report, false)
-        }
-        Err(e) => fail(&e),
-    }
+    let report = result.map_err(|e| p.fail(e))?;
+    print_report(&report, a.cluster.output, "apply", false)?;
+    Ok(Code::of(crate::reconcile::exit_of(&report, false)))
 }

@@ -2,18 +2,27 @@
 //! the tokio runtime, progress on stderr (a bar on a terminal, plain lines in CI logs) and the report.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::cli::{SpecArg, report};
-use crate::diagnostic::DiagnosticFormat;
-use crate::exit;
+use kube::config::Kubeconfig;
+
+use crate::cli::{CliError, SpecArg, out, report_diagnostics};
+use crate::diagnostic::{DiagnosticFormat, Diagnostics};
+use crate::exit::Code;
 use crate::manifest::ManifestSet;
 use crate::model::Platform;
 use crate::reconcile::apply::Progress;
 use crate::reconcile::report::WaitOutcome;
 use crate::reconcile::{Action, Kube, ObjectReport, ReconcileError, Report, Target, client};
+
+/// The exit codes every cluster command shares (each adds its own 0 and 1).
+pub const INVALID: (Code, &str) = (
+    Code::Invalid,
+    "spec errors, bad flags, a missing or unreadable kubeconfig, a context the kubeconfig lacks, or the current \
+     context is not the spec's `cluster context=...`",
+);
 
 /// Flags every cluster command takes.
 #[derive(Debug, Clone, clap::Args)]
@@ -49,7 +58,7 @@ pub struct ClusterArgs {
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
     /// Report format on stdout (progress always goes to stderr).
-    #[arg(long, short, value_enum, default_value_t = OutputKind::Human)]
+    #[arg(short, long, value_name = "FORMAT", value_enum, default_value_t = OutputKind::Human)]
     pub output: OutputKind,
 }
 
@@ -68,35 +77,77 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         .map_err(|e| format!("{} ({})", e.message, e.help))
 }
 
-/// Compiles the spec and resolves the kubeconfig context; applies the context guard. On failure prints
-/// what went wrong and returns the exit code.
-pub fn prepare(a: &ClusterArgs) -> Result<(Platform, ManifestSet, kube::config::Kubeconfig, String), i32> {
-    let mut c = a.spec.compile();
-    c.diagnostics.retain_notes(false);
-    report(&c.sources, &c.diagnostics, DiagnosticFormat::Human);
-    let Some(set) = c.manifests.take() else { return Err(exit::INVALID) };
-    let target = Target { kubeconfig: a.kubeconfig.clone(), context: a.context.clone() };
-    let (kc, context) = client::load_kubeconfig(&target).map_err(|e| fail(&e))?;
-    if let Some(d) = client::guard(&c.platform, &context, a.context.is_some()) {
-        return Err(fail(&client::guard_error(d, &c.sources)));
-    }
-    if c.platform.header.as_ref().and_then(|h| h.context.as_ref()).is_none() && a.context.is_none() {
-        eprintln!(
-            "strata: warning: the spec names no `cluster context=...` in its `platform` node, so nothing stops it \
-             from being applied to the wrong cluster; using the current context `{context}`"
-        );
-    }
-    Ok((c.platform, set, kc, context))
+/// What a cluster command works on once the spec compiled and the kubeconfig resolved.
+pub struct Prepared {
+    pub platform: Platform,
+    pub set: ManifestSet,
+    pub kubeconfig: Kubeconfig,
+    pub context: String,
+    /// The context's API server URL, to name in connection errors.
+    pub server: Option<String>,
 }
 
-pub fn fail(e: &ReconcileError) -> i32 {
-    let text = e.to_string();
-    if text.starts_with("error") {
-        eprint!("{text}");
-    } else {
-        eprintln!("error: {text}");
+impl Prepared {
+    /// The command's error, with the server it talked to.
+    pub fn fail(&self, e: ReconcileError) -> CliError {
+        CliError::from_cluster(e, self.server.clone())
     }
-    e.exit_code()
+}
+
+/// Compiles the spec and resolves the kubeconfig context; applies the context guard. `None` when the spec
+/// or the guard refused, after their diagnostics were printed (exit 2).
+pub fn prepare(a: &ClusterArgs) -> Result<Option<Prepared>, CliError> {
+    let mut c = a.spec.compile();
+    c.diagnostics.retain_notes(false);
+    report_diagnostics(&c.sources, &c.diagnostics, DiagnosticFormat::Human)?;
+    let Some(set) = c.manifests.take() else { return Ok(None) };
+    readable_kubeconfig(a.kubeconfig.as_deref())?;
+    let target = Target { kubeconfig: a.kubeconfig.clone(), context: a.context.clone() };
+    let (kubeconfig, context) = client::load_kubeconfig(&target).map_err(|e| CliError::from_cluster(e, None))?;
+    if let Some(d) = client::guard(&c.platform, &context, a.context.is_some()) {
+        // The guard's finding points at the spec's `cluster context=...`: shown like every spec diagnostic.
+        report_diagnostics(&c.sources, &std::iter::once(d).collect::<Diagnostics>(), DiagnosticFormat::Human)?;
+        return Ok(None);
+    }
+    if c.platform.header.as_ref().and_then(|h| h.context.as_ref()).is_none() && a.context.is_none() {
+        out::stderr_line(&format!(
+            "strata: warning: the spec names no `cluster context=...` in its `platform` node, so nothing stops it \
+             from being applied to the wrong cluster; using the current context `{context}`"
+        ));
+    }
+    let server = server_of(&kubeconfig, &context);
+    Ok(Some(Prepared { platform: c.platform, set, kubeconfig, context, server }))
+}
+
+/// Fails, naming the file, when a kubeconfig file the client would read cannot be read: `--kubeconfig`,
+/// else each file of `$KUBECONFIG`, else `~/.kube/config` (kube-client's `Kubeconfig::read`). The client
+/// library's own message quotes the path twice.
+fn readable_kubeconfig(explicit: Option<&Path>) -> Result<(), CliError> {
+    let files: Vec<(PathBuf, &'static str)> = match (explicit, std::env::var_os("KUBECONFIG")) {
+        (Some(p), _) => vec![(p.to_path_buf(), "--kubeconfig")],
+        (None, Some(list)) if std::env::split_paths(&list).any(|p| !p.as_os_str().is_empty()) => {
+            std::env::split_paths(&list)
+                .filter(|p| !p.as_os_str().is_empty())
+                .map(|p| (p, "from $KUBECONFIG"))
+                .collect()
+        }
+        (None, _) => std::env::home_dir()
+            .map(|h| vec![(h.join(".kube").join("config"), "the default, as $KUBECONFIG names no file")])
+            .unwrap_or_default(),
+    };
+    for (path, origin) in files {
+        if let Err(source) = std::fs::read(&path) {
+            return Err(CliError::KubeconfigUnreadable { path, origin, source });
+        }
+    }
+    Ok(())
+}
+
+/// The API server URL of `context`, as the kubeconfig names it.
+fn server_of(kc: &Kubeconfig, context: &str) -> Option<String> {
+    let ctx = kc.contexts.iter().find(|c| c.name == context)?.context.as_ref()?;
+    let cluster = kc.clusters.iter().find(|c| c.name == ctx.cluster)?.cluster.as_ref()?;
+    cluster.server.clone()
 }
 
 /// A runtime for one command (the CLI is otherwise synchronous).
@@ -108,11 +159,7 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .expect("a tokio runtime can be built")
 }
 
-pub async fn connect(
-    kc: kube::config::Kubeconfig,
-    context: &str,
-    request_timeout: Duration,
-) -> Result<Arc<Kube>, ReconcileError> {
+pub async fn connect(kc: Kubeconfig, context: &str, request_timeout: Duration) -> Result<Arc<Kube>, ReconcileError> {
     Ok(Arc::new(Kube::connect_with(kc, context, request_timeout).await?))
 }
 
@@ -221,11 +268,16 @@ impl Drop for StderrProgress {
     }
 }
 
-/// Prints the report: JSON on stdout, or the human summary (failures, kept objects, wait results, totals).
-pub fn print_report(r: &Report, output: OutputKind, verb: &str, show_diffs: bool) {
+/// Prints the report on stdout: JSON, or the human summary (failures, kept objects, wait results, totals).
+pub fn print_report(r: &Report, output: OutputKind, verb: &str, show_diffs: bool) -> Result<(), CliError> {
+    out::stdout(&render_report(r, output, verb, show_diffs))
+}
+
+/// The text [`print_report`] prints.
+pub fn render_report(r: &Report, output: OutputKind, verb: &str, show_diffs: bool) -> String {
     match output {
         OutputKind::Json => {
-            println!("{}", serde_json::to_string_pretty(r).unwrap_or_default());
+            format!("{}\n", serde_json::to_string_pretty(r).unwrap_or_default())
         }
         OutputKind::Human | OutputKind::Markdown => {
             let mut out = String::new();
@@ -289,7 +341,7 @@ pub fn print_report(r: &Report, output: OutputKind, verb: &str, show_diffs: bool
             if output == OutputKind::Markdown {
                 out.push_str("```\n");
             }
-            print!("{out}");
+            out
         }
     }
 }

@@ -1,71 +1,95 @@
 //! `strata compile`: the checked manifests, as one YAML/JSON stream on stdout or one file per object in a
 //! directory that is replaced atomically.
 
-use std::io::Write;
+use std::ffi::OsStr;
 use std::path::PathBuf;
 
-use crate::cli::{SpecArg, report};
+use clap::builder::{PossibleValue, TypedValueParser};
+
+use crate::cli::{CliError, SpecArg, after_help, out, report_diagnostics};
 use crate::diagnostic::DiagnosticFormat;
-use crate::exit;
+use crate::exit::Code;
 use crate::render::{OutputFormat, render_set_parts};
 
 const EXAMPLES: &str = "\
 Examples:
-  strata compile                        # multi-document YAML of ./platform.kdl on stdout
-  strata compile --out build/manifests  # one file per object: build/manifests/<namespace>/<kind>-<name>.yaml
-  strata compile --format json | jq '.items | length'
+  strata compile                            # multi-document YAML of ./platform.kdl on stdout
+  strata compile --out-dir build            # one file per object: build/<namespace>/<kind>-<name>.yaml
+  strata compile -o json | jq '.items | length'
   strata compile platforms/prod.kdl | kubectl apply --server-side -f -";
+
+pub(crate) const EXITS: &[(Code, &str)] = &[
+    (Code::Ok, "the manifests were written"),
+    (Code::Invalid, "spec errors, an unreadable spec, an --out-dir strata did not write, a failed write, bad flags"),
+];
 
 /// Compile a spec to Kubernetes manifests.
 #[derive(Debug, clap::Args)]
-#[command(after_help = EXAMPLES)]
+#[command(after_help = after_help(EXAMPLES, EXITS))]
 pub struct Args {
     #[command(flatten)]
     pub spec: SpecArg,
+    /// Format of the manifests (on stdout, or the files of --out-dir).
+    #[arg(short, long, value_name = "FORMAT", alias = "format", default_value = "yaml", value_parser = OutputParser)]
+    pub output: OutputFormat,
     /// Write one file per object under DIR (replaced whole; stale files disappear) instead of stdout.
-    #[arg(long, short, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Yaml)]
-    pub format: OutputFormat,
+    #[arg(long, value_name = "DIR", alias = "out")]
+    pub out_dir: Option<PathBuf>,
     /// Also print notes: defaults strata derived and why.
     #[arg(long)]
     pub explain: bool,
-    /// How to print diagnostics.
-    #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
+    /// How to print diagnostics: human text on stderr; json or github (Actions annotations) on stdout.
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = DiagnosticFormat::Human)]
     pub diagnostics: DiagnosticFormat,
 }
 
-pub fn run(a: Args) -> i32 {
+/// `-o`'s parser: a format, or an error that points a former `-o DIR` (short for `--out` until this release)
+/// at `--out-dir`. The directory cannot be guessed: `-o json` was a directory named `json` before.
+#[derive(Debug, Clone, Copy)]
+struct OutputParser;
+
+impl TypedValueParser for OutputParser {
+    type Value = OutputFormat;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<OutputFormat, clap::Error> {
+        let text = value.to_string_lossy();
+        <OutputFormat as clap::ValueEnum>::from_str(&text, true).map_err(|_| {
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!(
+                    "`{text}` is not an output format (yaml or json); `-o` no longer names a directory: for one \
+                     file per object, write `--out-dir {text}`\n"
+                ),
+            )
+            .with_cmd(cmd)
+        })
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            <OutputFormat as clap::ValueEnum>::value_variants().iter().filter_map(clap::ValueEnum::to_possible_value),
+        ))
+    }
+}
+
+pub fn run(a: Args) -> Result<Code, CliError> {
+    let (format, out_dir) = (a.output, a.out_dir);
     let mut c = a.spec.compile();
     c.diagnostics.retain_notes(a.explain);
-    report(&c.sources, &c.diagnostics, a.diagnostics);
-    let Some(set) = c.manifests.take() else { return exit::INVALID };
-    let code = match a.out {
-        Some(dir) => match crate::output::write_dir(&set, &dir, a.format) {
-            Ok(n) => {
-                eprintln!("strata: wrote {n} objects to {}", dir.display());
-                exit::OK
-            }
-            Err(e) => {
-                eprintln!("{:?}", miette::Report::new(e));
-                exit::INVALID
-            }
-        },
-        None => {
-            let parts = render_set_parts(&set, a.format);
-            let mut out = std::io::stdout().lock();
-            match parts.iter().try_for_each(|part| out.write_all(part.as_bytes())).and_then(|()| out.flush()) {
-                Ok(()) => exit::OK,
-                // A closed pipe (`strata compile | head`) is the reader's choice, not a failure.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::OK,
-                Err(e) => {
-                    eprintln!("error: cannot write to stdout: {e}");
-                    exit::INVALID
-                }
-            }
+    report_diagnostics(&c.sources, &c.diagnostics, a.diagnostics)?;
+    let Some(set) = c.manifests.take() else { return Ok(Code::Invalid) };
+    match out_dir {
+        Some(dir) => {
+            let n = crate::output::write_dir(&set, &dir, format)?;
+            out::stderr_line(&format!("strata: wrote {n} objects to {}", dir.display()));
         }
-    };
+        None => out::stdout_parts(&render_set_parts(&set, format))?,
+    }
     crate::cli::leak((set, c));
-    code
+    Ok(Code::Ok)
 }

@@ -1,42 +1,46 @@
 //! `strata diff`: compiles the spec at two revisions offline (a git revision, the working tree, or a file on
 //! disk) and shows what changes and what is unsafe, with an exit code CI can gate a pull request on.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::ArgGroup;
 
 use crate::Compilation;
-use crate::cli::{SpecArg, report};
+use crate::cli::{CliError, SpecArg, after_help, out, report_diagnostics};
 use crate::diagnostic::{DiagnosticFormat, Diagnostics, Renderer};
 use crate::diff::render::{Format, render};
 use crate::diff::{Side, compare};
-use crate::exit;
+use crate::exit::Code;
 use crate::lang::DiskFs;
 use crate::lang::git::GitFs;
 use crate::source::SourceMap;
 
-const AFTER_HELP: &str = "\
+const EXAMPLES: &str = "\
 Examples:
   strata diff --base origin/main                   # the working tree against the base branch
-  strata diff --base origin/main --format markdown > comment.md
-  strata diff --base v1.4.0 --head v1.5.0 --format stat
-  strata diff platforms/prod.kdl --base HEAD~1 --format json | jq '.findings[].code'
+  strata diff --base origin/main -o markdown > comment.md
+  strata diff --base v1.4.0 --head v1.5.0 -o stat
+  strata diff platforms/prod.kdl --base HEAD~1 -o json | jq '.findings[].code'
   strata diff --base-spec ../old/platform.kdl      # two specs on disk, no git needed
 
 With --base, the spec and every file it includes are read from that git revision (paths relative to
-the current directory, as for the working tree); uncommitted changes count only on the head side.
+the current directory, as for the working tree); uncommitted changes count only on the head side.";
 
-Exit codes:
-  0  no changes
-  1  changes, and no safety errors (warnings allowed)
-  2  the spec is invalid at either revision (the message says which), an unknown revision, not a git
-     repository, or bad flags
-  4  a change-safety error: data loss or a change an operator refuses; fail the pull request on it";
+pub(crate) const EXITS: &[(Code, &str)] = &[
+    (Code::Ok, "no changes"),
+    (Code::Changes, "no change-safety error (warnings allowed)"),
+    (
+        Code::Invalid,
+        "the spec is invalid at either revision (the message says which), an unknown revision, not a git \
+         repository, bad flags",
+    ),
+    (Code::Unsafe, "data loss or a change an operator refuses; fail the pull request on it"),
+];
 
 /// Compare the compiled platform of two revisions and flag unsafe changes.
 #[derive(Debug, clap::Args)]
-#[command(after_help = AFTER_HELP)]
+#[command(after_help = after_help(EXAMPLES, EXITS))]
 #[command(group(ArgGroup::new("base_side").required(true).args(["base", "base_spec"])))]
 pub struct Args {
     #[command(flatten)]
@@ -50,28 +54,18 @@ pub struct Args {
     /// Compare against a spec file on disk instead of a git revision.
     #[arg(long, value_name = "PATH")]
     pub base_spec: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Unified)]
-    pub format: Format,
+    /// What to print on stdout: a unified diff, a pull-request comment, JSON, or one line per object.
+    #[arg(short, long, value_name = "FORMAT", value_enum, alias = "format", default_value_t = Format::Unified)]
+    pub output: Format,
 }
 
-pub fn run(a: Args) -> i32 {
-    let cwd = match std::env::current_dir() {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: cannot read the current directory: {e}");
-            return exit::INVALID;
-        }
-    };
+pub fn run(a: Args) -> Result<Code, CliError> {
+    let cwd = std::env::current_dir().map_err(CliError::CurrentDir)?;
     let spec = &a.spec.spec;
     let base_from = match (&a.base, &a.base_spec) {
         (Some(rev), _) => Ok(rev),
         (None, Some(path)) => Err(path),
-        // clap's required group makes this unreachable; say so rather than panic.
-        (None, None) => {
-            eprintln!("error: pass --base REV or --base-spec PATH");
-            return exit::INVALID;
-        }
+        (None, None) => return Err(CliError::MissingBase),
     };
     let compile_base = || match base_from {
         Ok(rev) => from_git(&cwd, rev, "base", &a.spec),
@@ -88,30 +82,21 @@ pub fn run(a: Args) -> i32 {
         (base.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), head)
     });
     // Compile both before reporting, so one run shows the problems of both revisions.
-    let base = usable(base);
-    let head = usable(head);
-    let (Some((base_label, base)), Some((head_label, head))) = (base, head) else { return exit::INVALID };
+    let base = usable(base)?;
+    let head = usable(head)?;
+    let (Some((base_label, base)), Some((head_label, head))) = (base, head) else { return Ok(Code::Invalid) };
     let (Some(b), Some(h)) = (Side::of(base_label, &base), Side::of(head_label, &head)) else {
-        return exit::INVALID;
+        return Ok(Code::Invalid);
     };
     let d = compare(&b, &h);
     let color =
-        a.format == Format::Unified && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let text = render(&d, a.format, color);
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => {}
-        // A closed pipe (`strata diff | head`) is the reader's choice; the exit code still tells the result.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        Err(e) => {
-            eprintln!("error: cannot write to stdout: {e}");
-            return exit::INVALID;
-        }
-    }
-    let code = d.exit_code();
+        a.output == Format::Unified && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    // A closed pipe (`strata diff | head`) still exits with the diff's result.
+    out::stdout(&render(&d, a.output, color))?;
+    let code = Code::of(d.exit_code());
     crate::cli::leak((d, b, h));
     crate::cli::leak((base, head));
-    code
+    Ok(code)
 }
 
 type Labelled = (String, Compilation);
@@ -127,20 +112,20 @@ fn from_git(cwd: &Path, rev: &str, side: &str, spec: &SpecArg) -> Result<Labelle
 
 /// The compile if it produced manifests; otherwise its diagnostics are printed under the side's label
 /// and `None` is returned.
-fn usable(side: Result<Labelled, (String, Diagnostics)>) -> Option<Labelled> {
+fn usable(side: Result<Labelled, (String, Diagnostics)>) -> Result<Option<Labelled>, CliError> {
     match side {
         Ok((label, mut c)) if !c.ok() || c.manifests.is_none() => {
-            eprintln!("error: {label}: the spec does not compile");
+            out::stderr_line(&format!("error: {label}: the spec does not compile"));
             c.diagnostics.retain_notes(false);
-            report(&c.sources, &c.diagnostics, DiagnosticFormat::Human);
-            None
+            report_diagnostics(&c.sources, &c.diagnostics, DiagnosticFormat::Human)?;
+            Ok(None)
         }
-        Ok(ok) => Some(ok),
+        Ok(ok) => Ok(Some(ok)),
         Err((label, diags)) => {
-            eprintln!("error: {label}: cannot read the spec");
+            out::stderr_line(&format!("error: {label}: cannot read the spec"));
             let sources = SourceMap::new();
-            eprint!("{}", Renderer::plain(&sources).human(&diags));
-            None
+            out::stderr(&Renderer::plain(&sources).human(&diags));
+            Ok(None)
         }
     }
 }

@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-use crate::cli::report;
+use crate::cli::{CliError, after_help, out, report_diagnostics};
 use crate::diagnostic::{DiagnosticFormat, Diagnostics};
-use crate::exit;
+use crate::exit::Code;
 use crate::lang::format::{FormatError, format_checked};
 use crate::lang::{DiskFs, load};
 
@@ -15,9 +15,15 @@ Examples:
   strata fmt tenants/analytics.kdl      # just these files
   strata fmt --check                    # CI: exit 1 and list files that are not formatted";
 
+pub(crate) const EXITS: &[(Code, &str)] = &[
+    (Code::Ok, "every file is formatted (or was, without --check)"),
+    (Code::Changes, "--check: files need formatting (listed on stdout)"),
+    (Code::Invalid, "a file does not parse or cannot be read or written, bad flags"),
+];
+
 /// Format spec files in place (comments and quoting are kept).
 #[derive(Debug, clap::Args)]
-#[command(after_help = EXAMPLES)]
+#[command(after_help = after_help(EXAMPLES, EXITS))]
 pub struct Args {
     /// Files to format. Default: ./platform.kdl and every file it includes.
     pub files: Vec<PathBuf>,
@@ -29,7 +35,7 @@ pub struct Args {
     pub allow_include_outside: bool,
 }
 
-pub fn run(a: Args) -> i32 {
+pub fn run(a: Args) -> Result<Code, CliError> {
     let explicit = !a.files.is_empty();
     let roots = if explicit { a.files.clone() } else { vec![PathBuf::from("platform.kdl")] };
     let mut files = Vec::new();
@@ -42,8 +48,8 @@ pub fn run(a: Args) -> i32 {
             load::load(&DiskFs, root, &mut diags)
         };
         if diags.has_errors() {
-            report(&loaded.sources, &diags, DiagnosticFormat::Human);
-            return exit::INVALID;
+            report_diagnostics(&loaded.sources, &diags, DiagnosticFormat::Human)?;
+            return Ok(Code::Invalid);
         }
         for (id, _) in &loaded.documents {
             // Explicit files are formatted alone; the default also covers includes.
@@ -58,37 +64,25 @@ pub fn run(a: Args) -> i32 {
     for (path, text) in files {
         let formatted = match format_checked(&text) {
             Ok(f) => f,
-            Err(FormatError::Invalid) => {
-                eprintln!("error: `{}` does not parse; run `strata check` to see why", path.display());
-                return exit::INVALID;
-            }
-            Err(FormatError::WouldChangeMeaning) => {
-                eprintln!(
-                    "error: formatting `{}` would change its meaning, so it was left as is; please report this file",
-                    path.display()
-                );
-                return exit::INVALID;
-            }
+            Err(FormatError::Invalid) => return Err(CliError::FmtUnparsable(path)),
+            Err(FormatError::WouldChangeMeaning) => return Err(CliError::FmtWouldChangeMeaning(path)),
         };
         if formatted == *text {
             continue;
         }
         changed += 1;
         if a.check {
-            println!("{}", path.display());
+            out::stdout(&format!("{}\n", path.display()))?;
             continue;
         }
-        if let Err(e) = write_atomic(&path, &formatted) {
-            eprintln!("error: cannot write `{}`: {e}", path.display());
-            return exit::INVALID;
-        }
-        eprintln!("strata: formatted {}", path.display());
+        write_atomic(&path, &formatted).map_err(|source| CliError::Write { path: path.clone(), source })?;
+        out::stderr_line(&format!("strata: formatted {}", path.display()));
     }
     if a.check && changed > 0 {
-        eprintln!("strata: {changed} file(s) need formatting; run `strata fmt`");
-        return exit::CHANGES;
+        out::stderr_line(&format!("strata: {changed} file(s) need formatting; run `strata fmt`"));
+        return Ok(Code::Changes);
     }
-    exit::OK
+    Ok(Code::Ok)
 }
 
 /// Replaces a file via a temporary sibling and rename, so an interrupted write never truncates a spec.

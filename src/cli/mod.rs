@@ -1,5 +1,8 @@
 //! The command line: one file per subcommand, each with its own clap arguments and `run`. This layer
 //! parses flags, calls the library, renders results and picks the exit code; it holds no compiler logic.
+//!
+//! Every subcommand spells its flags the same way: `-o/--output FORMAT` picks what goes to stdout, and
+//! `--diagnostics FORMAT` how diagnostics are printed. Earlier spellings stay as hidden aliases.
 
 mod apply;
 mod check;
@@ -8,30 +11,28 @@ mod compile;
 mod completions;
 mod diff;
 mod drift;
+pub mod error;
+mod explain;
 mod fmt;
+pub mod out;
 mod plan;
 mod stdlib;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub use crate::cli::error::CliError;
 use crate::diagnostic::{DiagnosticFormat, Diagnostics, Renderer};
+use crate::exit::Code;
 use crate::source::SourceMap;
 
 const ABOUT: &str = "Compile a data platform (tenants, Kafka, Spark, Airflow, Flink) from platform.kdl into checked Kubernetes manifests";
 
-const EXIT_CODES: &str = "\
-Exit codes (the same for every command):
-  0  success, no changes
-  1  changes found (diff, plan, fmt --check)
-  2  invalid input: spec errors, bad flags, unreadable files
-  3  cluster or apply failure
-  4  diff: a change-safety error (data loss, a change an operator refuses, a quota below demand)";
-
 #[derive(Debug, Parser)]
-#[command(name = "strata", version, about = ABOUT, after_help = EXIT_CODES, propagate_version = true)]
+#[command(name = "strata", version, about = ABOUT, after_help = exit_table(), propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -46,8 +47,67 @@ pub enum Command {
     Plan(plan::Args),
     Apply(apply::Args),
     Drift(drift::Args),
+    Explain(explain::Args),
     Stdlib(stdlib::Args),
     Completions(completions::Args),
+}
+
+/// The exit codes `strata <command>` can return, each with this command's cases: what its `--help` lists,
+/// and what docs/ show (tests/docs.rs keeps the two equal). `None` for an unknown command.
+pub fn exit_codes(command: &str) -> Option<&'static [(Code, &'static str)]> {
+    Some(match command {
+        "check" => check::EXITS,
+        "compile" => compile::EXITS,
+        "diff" => diff::EXITS,
+        "fmt" => fmt::EXITS,
+        "plan" => plan::EXITS,
+        "apply" => apply::EXITS,
+        "drift" => drift::EXITS,
+        "explain" => explain::EXITS,
+        "stdlib" => stdlib::EXITS,
+        "completions" => completions::EXITS,
+        _ => return None,
+    })
+}
+
+/// `strata --help`'s table: every exit code with its cases over all commands.
+fn exit_table() -> String {
+    let mut s = String::from("Exit codes (the same for every command):");
+    for c in Code::ALL {
+        s.push_str(&exit_line(c, c.cases()));
+    }
+    s
+}
+
+/// A subcommand's `after_help`: its examples, then each exit code it can return, with the shared meaning
+/// and this command's cases. Every command can exit 2 on bad flags (clap's usage errors), so each lists 2.
+pub(crate) fn after_help(examples: &str, codes: &[(Code, &str)]) -> String {
+    let mut s = format!("{examples}\n\nExit codes:");
+    for (c, cases) in codes {
+        s.push_str(&exit_line(*c, cases));
+    }
+    s
+}
+
+/// `\n  2  invalid input: ...`, wrapped under its text (clap would wrap it under the code).
+fn exit_line(c: Code, cases: &str) -> String {
+    const WIDTH: usize = 98;
+    const INDENT: &str = "     ";
+    let mut out = String::new();
+    let mut line = format!("  {}  {}:", c.value(), c.meaning());
+    for word in cases.split_whitespace() {
+        if line.len() + 1 + word.len() > WIDTH {
+            out.push('\n');
+            out.push_str(&line);
+            line = INDENT.to_string();
+        } else {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push('\n');
+    out.push_str(&line);
+    out
 }
 
 /// Ends a command without freeing what it built. A large platform's compilation is hundreds of thousands
@@ -57,9 +117,9 @@ pub(crate) fn leak<T>(value: T) {
     std::mem::forget(value);
 }
 
-/// Runs a parsed command line and returns the process exit code.
-pub fn run(cli: Cli) -> i32 {
-    match cli.command {
+/// Runs a parsed command line: the command's own exit code, or its error reported and mapped to one.
+pub fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
         Command::Check(a) => check::run(a),
         Command::Compile(a) => compile::run(a),
         Command::Diff(a) => diff::run(a),
@@ -67,9 +127,16 @@ pub fn run(cli: Cli) -> i32 {
         Command::Plan(a) => plan::run(a),
         Command::Apply(a) => apply::run(a),
         Command::Drift(a) => drift::run(a),
+        Command::Explain(a) => explain::run(a),
         Command::Stdlib(a) => stdlib::run(a),
         Command::Completions(a) => completions::run(a),
-    }
+    };
+    let code = result.unwrap_or_else(|e| {
+        error::report(&e);
+        e.exit_code()
+    });
+    // The codes are 0 to 4.
+    ExitCode::from(u8::try_from(code.value()).unwrap_or(u8::MAX))
 }
 
 /// The spec argument every compiling command takes.
@@ -100,10 +167,15 @@ impl SpecArg {
     }
 }
 
-/// Writes diagnostics to stderr in the chosen format. Colour only on a terminal and without NO_COLOR.
-pub(crate) fn report(sources: &SourceMap, diags: &Diagnostics, format: DiagnosticFormat) {
+/// Prints diagnostics in the chosen format: human text on stderr, machine formats on stdout (so they can be
+/// piped or captured on their own). Colour only on a terminal and without NO_COLOR.
+pub(crate) fn report_diagnostics(
+    sources: &SourceMap,
+    diags: &Diagnostics,
+    format: DiagnosticFormat,
+) -> Result<(), CliError> {
     if diags.is_empty() {
-        return;
+        return Ok(());
     }
     let stderr = std::io::stderr();
     let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -111,9 +183,11 @@ pub(crate) fn report(sources: &SourceMap, diags: &Diagnostics, format: Diagnosti
     let r = Renderer { sources, color, width };
     let text = r.render(diags, format);
     match format {
-        // Machine formats go to stdout so they can be piped or captured on their own.
-        DiagnosticFormat::Json | DiagnosticFormat::Github => print!("{text}"),
-        DiagnosticFormat::Human => eprint!("{text}"),
+        DiagnosticFormat::Json | DiagnosticFormat::Github => out::stdout(&text),
+        DiagnosticFormat::Human => {
+            out::stderr(&text);
+            Ok(())
+        }
     }
 }
 

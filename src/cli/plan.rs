@@ -1,30 +1,38 @@
 //! `strata plan`: what `apply --prune` would do, as a server-side dry run diffed against the live
 //! objects, plus the prune preview. Exit 0 no changes, 1 changes, 2 invalid spec, 3 cluster error.
 
-use crate::cli::cluster::{ClusterArgs, StderrProgress, connect, fail, prepare, print_report, run_cluster};
+use crate::cli::cluster::{ClusterArgs, StderrProgress, connect, prepare, print_report, run_cluster};
+use crate::cli::{CliError, after_help};
+use crate::exit::Code;
 use crate::reconcile::apply::ApplyOptions;
 
 const EXAMPLES: &str = "\
 Examples:
   strata plan                              # diff ./platform.kdl against the spec's context
   strata plan --allow-data-loss            # preview a prune that may delete topics, namespaces
-  strata plan -o json | jq '.objects[] | select(.action != \"unchanged\")'
-Exit codes: 0 no changes, 1 changes, 2 invalid spec or wrong context, 3 cluster error or an object
-the server would reject";
+  strata plan -o json | jq '.objects[] | select(.action != \"unchanged\")'";
+
+pub(crate) const EXITS: &[(Code, &str)] = &[
+    (Code::Ok, "no changes"),
+    (Code::Changes, "objects to create, update or prune"),
+    crate::cli::cluster::INVALID,
+    (
+        Code::Cluster,
+        "unreachable, forbidden, an object the server would reject, a missing CRD or namespace, a request timed \
+         out, the prune would be refused, interrupted",
+    ),
+];
 
 /// Show what `apply --prune` would change, without changing anything.
 #[derive(Debug, clap::Args)]
-#[command(after_help = EXAMPLES)]
+#[command(after_help = after_help(EXAMPLES, EXITS))]
 pub struct Args {
     #[command(flatten)]
     pub cluster: ClusterArgs,
 }
 
-pub fn run(a: Args) -> i32 {
-    let (platform, set, kc, context) = match prepare(&a.cluster) {
-        Ok(v) => v,
-        Err(code) => return code,
-    };
+pub fn run(a: Args) -> Result<Code, CliError> {
+    let Some(p) = prepare(&a.cluster)? else { return Ok(Code::Invalid) };
     let opts = ApplyOptions {
         prune: true,
         dry_run: true,
@@ -38,15 +46,11 @@ pub fn run(a: Args) -> i32 {
     let progress = StderrProgress::new();
     let timeout = a.cluster.request_timeout;
     let result = run_cluster(async {
-        let kube = connect(kc, &context, timeout).await?;
-        crate::reconcile::plan::plan(kube, &platform, &set, &opts, &progress).await
+        let kube = connect(p.kubeconfig.clone(), &p.context, timeout).await?;
+        crate::reconcile::plan::plan(kube, &p.platform, &p.set, &opts, &progress).await
     });
     drop(progress);
-    match result {
-        Ok(report) => {
-            print_report(&report, a.cluster.output, "plan", true);
-            crate::reconcile::plan::exit_code(&report)
-        }
-        Err(e) => fail(&e),
-    }
+    let report = result.map_err(|e| p.fail(e))?;
+    print_report(&report, a.cluster.output, "plan", true)?;
+    Ok(Code::of(crate::reconcile::plan::exit_code(&report)))
 }

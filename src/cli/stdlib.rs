@@ -1,7 +1,8 @@
 //! `strata stdlib`: prints the presets compiled into this binary, so users can see exactly what
 //! `size="m"` or `tier="medium"` means and copy one to override it.
 
-use crate::exit;
+use crate::cli::{CliError, after_help, out};
+use crate::exit::Code;
 use crate::lang::stdlib::{FILES, STDLIB_PREFIX};
 
 const EXAMPLES: &str = "\
@@ -10,9 +11,12 @@ Examples:
   strata stdlib sizes           # only the workload sizes
   strata stdlib --list          # the stdlib's files";
 
+pub(crate) const EXITS: &[(Code, &str)] =
+    &[(Code::Ok, "printed"), (Code::Invalid, "no stdlib file of that name, bad flags")];
+
 /// Print the standard presets (sizes, tiers, priority classes).
 #[derive(Debug, clap::Args)]
-#[command(after_help = EXAMPLES)]
+#[command(after_help = after_help(EXAMPLES, EXITS))]
 pub struct Args {
     /// Print only this stdlib file (e.g. `sizes`, `tiers`, `priority-classes`, `topics`).
     pub name: Option<String>,
@@ -21,12 +25,15 @@ pub struct Args {
     pub list: bool,
 }
 
-pub fn run(a: Args) -> i32 {
+pub fn run(a: Args) -> Result<Code, CliError> {
+    let mut text = String::new();
     if a.list {
         for (name, _) in FILES {
-            println!("{}", name.trim_end_matches(".kdl"));
+            text.push_str(name.trim_end_matches(".kdl"));
+            text.push('\n');
         }
-        return exit::OK;
+        out::stdout(&text)?;
+        return Ok(Code::Ok);
     }
     let selected: Vec<_> = FILES
         .iter()
@@ -36,15 +43,14 @@ pub fn run(a: Args) -> i32 {
         .collect();
     if selected.is_empty() {
         let names: Vec<&str> = FILES.iter().map(|(n, _)| n.trim_end_matches(".kdl")).collect();
-        eprintln!("error: no stdlib file named `{}`; the stdlib has: {}", a.name.unwrap_or_default(), names.join(", "));
-        return exit::INVALID;
+        return Err(CliError::UnknownStdlib { name: a.name.unwrap_or_default(), known: names.join(", ") });
     }
-    for (i, (name, text)) in selected.iter().enumerate() {
+    for (i, (name, body)) in selected.iter().enumerate() {
         if i > 0 {
-            println!();
+            text.push('\n');
         }
-        println!("// {STDLIB_PREFIX}{name}");
-        print!("{text}");
+        text.push_str(&format!("// {STDLIB_PREFIX}{name}\n{body}"));
     }
-    exit::OK
+    out::stdout(&text)?;
+    Ok(Code::Ok)
 }

@@ -1,0 +1,1898 @@
+//! The entries of the code registry, grouped by domain in [`super::DOMAINS`]' order. Each explanation is
+//! written from the code that emits it (the rule, why, its upstream source, the fix): keep them in step when
+//! a rule changes.
+
+use super::CodeInfo;
+
+pub static CODES: &[CodeInfo] = &[
+    // Reading files.
+    CodeInfo {
+        code: "strata::io::not-found",
+        summary: "a spec file (the root or an include) does not exist",
+        explanation: "The file passed to strata, or named by an `include`, is not there. strata looks for \
+            `./platform.kdl` when no SPEC is given, and resolves an include relative to the file that contains \
+            it, not to the current directory.\n\n\
+            Fix: pass the spec's path (`strata check platforms/prod.kdl`), or correct the include's path \
+            relative to the including file.",
+    },
+    CodeInfo {
+        code: "strata::io::not-a-file",
+        summary: "a spec file is a FIFO, socket or device, not a regular file",
+        explanation: "strata reads spec files only if they are regular files. Reading a named pipe, socket or \
+            device could block forever or return endless data, so such a path is refused before anything is \
+            read: the path is checked before it is opened, and opened non-blocking, so a pipe swapped in \
+            between cannot block either.\n\n\
+            Fix: include regular `.kdl` files only; if the spec is generated, write it to a file first.",
+    },
+    CodeInfo {
+        code: "strata::io::directory",
+        summary: "a spec path names a directory",
+        explanation: "The root spec or an `include` names a directory. strata does not read every file of a \
+            folder implicitly: an include names a file or a glob.\n\n\
+            Fix: name the `.kdl` file, or include a glob such as `include \"tenants/*.kdl\"`.",
+    },
+    CodeInfo {
+        code: "strata::io::too-large",
+        summary: "a spec file is larger than the 8 MiB strata reads per file",
+        explanation: "Each spec file may hold at most 8 MiB (`MAX_FILE_BYTES`). No hand-written platform comes \
+            near it, and the bound keeps parse time and memory predictable when a spec, or an include gone \
+            wrong, points at a huge or hostile file.\n\n\
+            Fix: split the platform into several files and `include` them (for example one file per tenant).",
+    },
+    CodeInfo {
+        code: "strata::io::read",
+        summary: "a spec file exists but cannot be read",
+        explanation: "Opening or reading the file failed for another reason than its absence: usually \
+            permissions, sometimes an I/O error. The message carries the operating system's error.\n\n\
+            Fix: check the file's permissions and that the user running strata may read it.",
+    },
+    CodeInfo {
+        code: "strata::io::not-utf8",
+        summary: "a spec file is not UTF-8 text",
+        explanation: "KDL documents are UTF-8, and strata reads spec files only as UTF-8. The diagnostic points \
+            at the first byte that is not valid UTF-8; the rest of the file is not shown, because a file that \
+            is not text may not be a spec at all.\n\n\
+            Fix: save the file as UTF-8 (most editors offer it under the file's encoding).",
+    },
+    // Includes.
+    CodeInfo {
+        code: "strata::include::cycle",
+        summary: "includes form a cycle",
+        explanation: "A file includes a file that, directly or through others, includes it again. A cycle has \
+            no order to read the files in, so strata reports the chain and reads each file once. A file \
+            reached twice through different routes (a diamond) is not a cycle: it is loaded once.\n\n\
+            Fix: remove one include of the chain the note shows; an index file that includes the others is \
+            the usual layout.",
+    },
+    CodeInfo {
+        code: "strata::include::too-deep",
+        summary: "includes nest more than 64 files deep",
+        explanation: "Loading follows includes recursively, and a chain of more than 64 files (each including \
+            the next) is refused (`MAX_INCLUDE_DEPTH`). No real platform is layered that deep; the bound keeps \
+            a generated or hostile chain from exhausting the stack.\n\n\
+            Fix: include the files from one index file instead of chaining each to the next.",
+    },
+    CodeInfo {
+        code: "strata::include::too-many",
+        summary: "the includes reach more than 10,000 spec files",
+        explanation: "A platform may consist of at most 10,000 files (`MAX_FILES`). Globs can fan out, and a \
+            pattern such as `**/*.kdl` from the wrong folder can match a whole file system; past the limit \
+            strata stops following includes and reports it once.\n\n\
+            Fix: check the include globs; name the folders to include from (`tenants/*.kdl`).",
+    },
+    CodeInfo {
+        code: "strata::include::no-match",
+        summary: "an include glob matches no files",
+        explanation: "A glob include that matches nothing is allowed (an empty folder of tenants is a valid \
+            state), but it is often a typo in the pattern, so strata warns. Patterns are relative to the file \
+            that contains the include. A glob never includes the file it is written in, nor a file that \
+            includes that file.\n\n\
+            Fix: check the pattern and the folder it is relative to, or remove the include.",
+    },
+    CodeInfo {
+        code: "strata::include::pattern",
+        summary: "an include pattern is not a valid glob",
+        explanation: "The include's path contains glob characters but is not a pattern the glob syntax accepts \
+            (an unclosed `[`, a `**` inside a name). The message carries the parser's reason.\n\n\
+            Fix: use `*`, `?`, `[abc]` and `**` (a whole path segment) in include patterns.",
+    },
+    CodeInfo {
+        code: "strata::include::walk",
+        summary: "the files of an include glob cannot be listed",
+        explanation: "Listing the folders a glob walks failed: a folder is unreadable, or the walk went through \
+            something that is not a folder. The message carries the operating system's error.\n\n\
+            Fix: check the permissions of the folders under the pattern, or name the folder to include from \
+            (`tenants/*.kdl`) instead of a pattern over a whole tree.",
+    },
+    CodeInfo {
+        code: "strata::include::outside",
+        summary: "an include leads outside the spec's folder and its git repository",
+        explanation: "By default an include may read only files in the root spec's folder or the git \
+            repository around it, by a relative path. Absolute paths, and `..` past the repository's top \
+            level (or a link that points out of it), are refused before anything is read. Without this \
+            policy a spec reviewed in a pull request could read, and echo in its diagnostics, files such as \
+            `/proc/self/environ` or `~/.kube/config` on the machine that checks it.\n\n\
+            Fix: keep included files inside the repository and include them by a relative path. To read the \
+            file anyway, pass `--allow-include-outside`.",
+    },
+    // KDL syntax.
+    CodeInfo {
+        code: "strata::parse::syntax",
+        summary: "a spec file is not valid KDL 2.0",
+        explanation: "Spec files are KDL 2.0 documents; the KDL parser refused this one, and the message and \
+            label are its own. Common causes: a string without quotes where KDL needs them, `true`/`false` \
+            written without the `#` of KDL 2.0 (`#true`), a property without `=`, an unclosed `{`. A file \
+            that is neither KDL nor named `.kdl` shows only its first error, so an include that points at \
+            the wrong file does not print what that file holds.\n\n\
+            Fix: correct the syntax at the label; `strata fmt` can then lay the file out.",
+    },
+    CodeInfo {
+        code: "strata::parse::too-deep",
+        summary: "children blocks, or brackets, nest more than 32 levels deep",
+        explanation: "No strata node needs more than a few levels of children, and the KDL parser recurses per \
+            level, so a file that nests deeper than 32 levels (`MAX_DEPTH`) is refused before it is parsed. \
+            The label points at the first block past the limit.\n\n\
+            Fix: flatten the spec; deep nesting is usually a missing `}` that swallows the rest of the file.",
+    },
+    // The shape of the spec.
+    CodeInfo {
+        code: "strata::spec::unknown-node",
+        summary: "a node strata does not know in this place",
+        explanation: "Every node name is checked against the nodes its parent accepts (the top level, \
+            `tenant`, `spark-job`, ...), so a typo is an error rather than a setting silently ignored. The \
+            help suggests the closest known name, or lists the accepted ones.\n\n\
+            Fix: correct the name; docs/language.md lists every node and where it goes.",
+    },
+    CodeInfo {
+        code: "strata::spec::unknown-property",
+        summary: "a property the node does not accept",
+        explanation: "Every `key=value` on a node is checked against the properties that node reads, so a \
+            misspelt property fails instead of leaving its default in place unnoticed. The help suggests the \
+            closest accepted property, or lists them.\n\n\
+            Fix: correct the key, or move the setting to the node it belongs to (see docs/language.md).",
+    },
+    CodeInfo {
+        code: "strata::spec::missing-argument",
+        summary: "a node lacks a required positional argument, usually its name",
+        explanation: "Nodes such as `tenant`, `topic` or `spark-job` take their name (and some nodes a value) \
+            as a positional argument right after the node name. Without it the node cannot be identified or \
+            referred to.\n\n\
+            Fix: write it after the node name, e.g. `tenant \"analytics\"`.",
+    },
+    CodeInfo {
+        code: "strata::spec::extra-argument",
+        summary: "a node has more positional arguments than it takes",
+        explanation: "The node takes fewer positional arguments than were written. Often a property was written \
+            without its key (`topic \"t\" \"main\"` instead of `kafka=\"main\"`). The help lists the node's \
+            properties when it has any.\n\n\
+            Fix: remove the argument, or write it as the property it was meant to be.",
+    },
+    CodeInfo {
+        code: "strata::spec::missing-property",
+        summary: "a node lacks a required property",
+        explanation: "Some properties have no sensible default and must be given: a topic's `kafka`, a \
+            workload's `tenant`, the `secret` of a Secret reference such as `metadata-db`. The help shows the \
+            property with an example value.\n\n\
+            Fix: add the property to the node.",
+    },
+    CodeInfo {
+        code: "strata::spec::duplicate-property",
+        summary: "a property is given twice on one node",
+        explanation: "KDL allows a property to repeat (the last one wins), which hides mistakes: a copy-pasted \
+            `partitions=6 ... partitions=12` would silently keep the second. strata refuses the repetition \
+            and labels both.\n\n\
+            Fix: keep one of them.",
+    },
+    CodeInfo {
+        code: "strata::spec::duplicate-node",
+        summary: "a child node that may appear once is given twice",
+        explanation: "Children that configure one thing (a job's `image`, `driver`, `restart`, an airflow's \
+            `executor`) may appear once per parent; a second one would silently replace or merge with the \
+            first. Both are labelled.\n\n\
+            Fix: keep one of them and merge their settings.",
+    },
+    CodeInfo {
+        code: "strata::spec::unexpected-children",
+        summary: "a node that takes no children block has one",
+        explanation: "The node is configured by its arguments and properties only; a `{ ... }` block after it \
+            would be ignored, so it is refused.\n\n\
+            Fix: move the settings into properties of the node (`quota cpu=4`), or remove the block.",
+    },
+    CodeInfo {
+        code: "strata::spec::type-annotation",
+        summary: "a node has a KDL type annotation strata does not use",
+        explanation: "KDL lets a node carry a type annotation, `(type)name`. strata gives annotations no \
+            meaning, so one is refused rather than ignored: it suggests a setting that does nothing.\n\n\
+            Fix: remove the `(...)` before the node name.",
+    },
+    CodeInfo {
+        code: "strata::spec::type",
+        summary: "a value has the wrong type or does not parse",
+        explanation: "Every argument and property has a type: a string, a whole number, a boolean (`#true`), a \
+            size with its unit (`4Gi`), a CPU amount (`500m`), a duration (`30s`). The value did not parse as \
+            that type; the help says what was expected, and suggests the likely unit for sizes (`4GB` is \
+            not a Kubernetes unit, `4Gi` is). Resource values are parsed the way Kubernetes parses \
+            quantities.\n\n\
+            Fix: write the value in the expected form; docs/language.md, \"Values and units\", lists them.",
+    },
+    CodeInfo {
+        code: "strata::spec::invalid-value",
+        summary: "a value is not one of the values the setting accepts",
+        explanation: "The setting takes one of a fixed set of words (a network mode, a restart policy, an \
+            authentication type, an upgrade mode). The help suggests the closest one, or lists them all.\n\n\
+            Fix: use one of the listed values.",
+    },
+    CodeInfo {
+        code: "strata::spec::env",
+        summary: "an `env` entry is neither a plain value nor a complete Secret reference",
+        explanation: "An environment variable is either a literal, `env \"NAME\" \"value\"`, or a Secret key, \
+            `env \"NAME\" secret=\"name\" key=\"key\"` (a `secretKeyRef` in the pod). Giving both, a Secret \
+            without its key, a key without its Secret, or nothing at all cannot be turned into a container \
+            variable.\n\n\
+            Fix: keep exactly one of the two forms. Secrets belong in Secrets: use the second form for \
+            passwords and tokens.",
+    },
+    // The platform node.
+    CodeInfo {
+        code: "strata::platform::missing",
+        summary: "the spec has no `platform` node",
+        explanation: "The root spec must name the platform: `platform \"acme-data\" { ... }`. The name is \
+            stamped on every object (`app.kubernetes.io/part-of`) and names the ApplySet inventory that \
+            `apply` prunes by, so nothing can be emitted without it. Reported only when the spec has no \
+            other errors.\n\n\
+            Fix: start the root spec file with `platform \"<name>\" { cluster context=\"<kube context>\" }`.",
+    },
+    CodeInfo {
+        code: "strata::platform::not-root",
+        summary: "the `platform` node is in an included file",
+        explanation: "The `platform` node describes the whole spec and belongs in the root file, the one passed \
+            to strata. In an included file it would make the meaning of that file depend on who includes \
+            it.\n\n\
+            Fix: move the `platform` node to the root spec file.",
+    },
+    CodeInfo {
+        code: "strata::platform::duplicate",
+        summary: "the spec has two `platform` nodes",
+        explanation: "A spec describes exactly one platform: one name, one kube context, one inventory. A second \
+            `platform` node would contradict the first.\n\n\
+            Fix: keep one `platform` node and merge the settings.",
+    },
+    CodeInfo {
+        code: "strata::platform::name",
+        summary: "the platform name is not a valid Kubernetes name, or is longer than 40 characters",
+        explanation: "The platform's name becomes a label value and part of object names: the ApplySet \
+            inventory Secret (`strata-<platform>`), the platform lock Lease, labels on every object. It must \
+            be a DNS-1123 label (lower-case letters, digits and `-`), and at most 40 characters so the names \
+            built from it stay within Kubernetes' 63-character limits.\n\n\
+            Fix: rename the platform, e.g. `acme-data`.",
+    },
+    CodeInfo {
+        code: "strata::platform::inventory",
+        summary: "the inventory namespace is not a valid namespace name",
+        explanation: "`inventory namespace=\"...\"` names the namespace that holds the platform's ApplySet \
+            parent and its lock (default `strata-system`). Namespace names are DNS-1123 labels: lower-case \
+            letters, digits and `-`, at most 63 characters.\n\n\
+            Fix: use a valid namespace name.",
+    },
+    // The standard library.
+    CodeInfo {
+        code: "strata::stdlib::broken",
+        summary: "a file of the built-in standard library does not parse",
+        explanation: "The standard library (sizes, tiers, priority classes, topic presets) is compiled into the \
+            binary and parsed on every run. A unit test keeps every stdlib file parsing, so this error means \
+            the binary itself was built from a broken stdlib.\n\n\
+            Fix: report it; `strata stdlib` prints the files the binary contains.",
+    },
+    // Sizes and tiers.
+    CodeInfo {
+        code: "strata::preset::duplicate",
+        summary: "the platform defines a size, tier or priority class twice",
+        explanation: "A preset is referred to by name, so two definitions of one name would make references \
+            ambiguous; a later definition does not replace an earlier one. Defining a standard library name \
+            once is allowed: it overrides the stdlib's preset (see `strata stdlib`).\n\n\
+            Fix: remove one definition, or give it another name.",
+    },
+    CodeInfo {
+        code: "strata::preset::limit-below-request",
+        summary: "a size's cpu-limit or memory-limit is below its request",
+        explanation: "A size becomes each container's `resources`: `cpu`/`memory` the requests, \
+            `cpu-limit`/`memory-limit` the limits. The API server rejects a container whose limit is below \
+            its request (pod validation, `resources.limits` must be at least `resources.requests`), so every \
+            pod using the size would be refused.\n\n\
+            Fix: raise the limit or lower the request.",
+    },
+    CodeInfo {
+        code: "strata::preset::zero-size",
+        summary: "a size requests no CPU or no memory",
+        explanation: "A size with `cpu` or `memory` of zero schedules pods that ask for nothing: the scheduler \
+            packs them anywhere, quota fit counts nothing for them, and they are the first to be evicted \
+            under pressure. It is always a mistake in the preset.\n\n\
+            Fix: give the size a real request, e.g. `cpu=\"250m\" memory=\"512Mi\"`.",
+    },
+    // Priority classes.
+    CodeInfo {
+        code: "strata::priority-class::name",
+        summary: "a priority class name is not a valid Kubernetes name",
+        explanation: "PriorityClass names are DNS-1123 subdomains: lower-case letters, digits, `-` and `.`, at \
+            most 253 characters. The API server refuses any other name.\n\n\
+            Fix: rename the priority class.",
+    },
+    CodeInfo {
+        code: "strata::priority-class::reserved",
+        summary: "a priority class name uses the reserved `system-` or `kube-` prefix",
+        explanation: "Kubernetes reserves PriorityClass names starting with `system-` for its own classes \
+            (`system-cluster-critical`, `system-node-critical`); the API server refuses new ones, and strata \
+            refuses `kube-` too.\n\n\
+            Fix: drop the prefix, e.g. `critical` instead of `system-critical`.",
+    },
+    CodeInfo {
+        code: "strata::priority-class::value",
+        summary: "a priority value is outside what user classes may use",
+        explanation: "A user PriorityClass value must lie between -2147483648 and 1000000000; higher values are \
+            reserved for the system classes, and the API server refuses them \
+            (`scheduling.HighestUserDefinablePriority`).\n\n\
+            Fix: use a value of at most 1000000000; only the order between classes matters.",
+    },
+    CodeInfo {
+        code: "strata::priority-class::unknown",
+        summary: "a workload or tier names a priority class that is not defined",
+        explanation: "`priority-class=\"...\"` must name a class of the standard library (`strata stdlib \
+            priority-classes`) or one the platform defines. A pod naming a PriorityClass that does not exist \
+            is refused by the Priority admission plugin, so the job would fail only when it starts.\n\n\
+            Fix: correct the name (the help suggests the closest), or define it with `priority-class \
+            \"<name>\" value=...`.",
+    },
+    // Tenants.
+    CodeInfo {
+        code: "strata::tenant::duplicate",
+        summary: "two tenants have the same name",
+        explanation: "Tenant names are unique across every file of the platform: a tenant is a namespace, a \
+            quota and the owner of its workloads, and everything refers to it by name.\n\n\
+            Fix: rename one tenant, or merge the two definitions.",
+    },
+    CodeInfo {
+        code: "strata::tenant::duplicate-namespace",
+        summary: "two tenants use the same namespace",
+        explanation: "Each tenant gets a namespace of its own (its name, or `namespace=\"...\"`), with its own \
+            ResourceQuota, LimitRange and NetworkPolicies. Two tenants in one namespace would share and \
+            overwrite those objects. A namespace given explicitly also collides with another tenant's \
+            default, its name.\n\n\
+            Fix: give each tenant its own namespace.",
+    },
+    CodeInfo {
+        code: "strata::tenant::name",
+        summary: "a tenant name is not a valid namespace name",
+        explanation: "Without `namespace=\"...\"`, a tenant's name is its namespace, and namespace names are \
+            DNS-1123 labels: lower-case letters, digits and `-`, starting and ending with a letter or digit, \
+            at most 63 characters (apimachinery `IsDNS1123Label`). The help suggests a valid form.\n\n\
+            Fix: rename the tenant, or keep the name and set a valid `namespace`.",
+    },
+    CodeInfo {
+        code: "strata::tenant::namespace",
+        summary: "a tenant's namespace is not a valid namespace name",
+        explanation: "`namespace=\"...\"` must be a DNS-1123 label: lower-case letters, digits and `-`, starting \
+            and ending with a letter or digit, at most 63 characters. The API server refuses any other \
+            namespace name.\n\n\
+            Fix: use a valid namespace name (the help suggests one).",
+    },
+    CodeInfo {
+        code: "strata::tenant::reserved-namespace",
+        summary: "a tenant's namespace is a built-in namespace or uses the `kube-` prefix",
+        explanation: "`default`, `kube-system`, `kube-public` and `kube-node-lease` are shared by the whole \
+            cluster, and `kube-` names are reserved for Kubernetes' own components. A tenant there would put \
+            its quota and isolating NetworkPolicies on namespaces other components rely on, and pruning the \
+            tenant could delete the namespace.\n\n\
+            Fix: give the tenant a namespace of its own, e.g. its name.",
+    },
+    CodeInfo {
+        code: "strata::tenant::unknown-tier",
+        summary: "a tenant names a tier that is not defined",
+        explanation: "`tier=\"...\"` must name a tier of the standard library (`strata stdlib tiers`) or one the \
+            platform defines; the tier supplies the tenant's quota when it gives none.\n\n\
+            Fix: correct the name (the help suggests the closest), or define the tier with `tier \"<name>\" \
+            { quota ... }`.",
+    },
+    CodeInfo {
+        code: "strata::tenant::quota-count",
+        summary: "a quota `count` names no resource, repeats one, or writes the `count/` prefix",
+        explanation: "`count \"<resource>\" N` becomes the ResourceQuota entry `count/<resource>`: the resource \
+            is the lower-case plural, with its API group for resources outside the core group \
+            (`jobs.batch`, `sparkapplications.sparkoperator.k8s.io`). strata adds `count/` itself, and each \
+            resource may be counted once.\n\n\
+            Fix: write `count \"jobs.batch\" 10`, without `count/`, once per resource.",
+    },
+    CodeInfo {
+        code: "strata::tenant::quota-count-group",
+        summary: "a quota counts a resource by a bare name that is not a core resource",
+        explanation: "A ResourceQuota counts objects as `count/<resource>` for the core API group and \
+            `count/<resource>.<group>` for every other group (Kubernetes docs, \"Resource Quotas\", object \
+            count quota). `count \"sparkapplications\" 10` is accepted by the API server but counts nothing, \
+            since no core resource has that name, so the limit silently never applies.\n\n\
+            Fix: add the API group, e.g. `count \"sparkapplications.sparkoperator.k8s.io\" 10` (the help \
+            names it for the kinds strata knows).",
+    },
+    CodeInfo {
+        code: "strata::tenant::quota-limit-below-request",
+        summary: "a quota's cpu-limit or memory-limit is below its cpu or memory",
+        explanation: "Every container's limit is at least its request, so the sum of limits in a namespace is at \
+            least the sum of requests. With `limits.cpu` below `requests.cpu` the requests quota can never be \
+            reached: pods are refused for the limit first, and the request figure is meaningless.\n\n\
+            Fix: raise `cpu-limit`/`memory-limit` to at least `cpu`/`memory`, or drop the request figure.",
+    },
+    CodeInfo {
+        code: "strata::tenant::quota-zero-pods",
+        summary: "a tenant's quota allows no pods",
+        explanation: "`pods=0` makes the ResourceQuota refuse every pod in the tenant's namespace: no job, \
+            worker or operator-created pod can run. It is a warning because freezing a tenant can be \
+            deliberate.\n\n\
+            Fix: raise `pods`, or remove it to leave the pod count unlimited.",
+    },
+    CodeInfo {
+        code: "strata::tenant::limits-order",
+        summary: "a tenant's container defaults contradict each other or the maximum",
+        explanation: "`limits` becomes the tenant's LimitRange. A default request above the default limit \
+            (`default-cpu-request` above `default-cpu`), or a default limit above `max-cpu`/`max-memory`, makes \
+            the LimitRanger refuse every container that relies on the defaults.\n\n\
+            Fix: order them: default request, then default limit, then maximum.",
+    },
+    CodeInfo {
+        code: "strata::tenant::limits-over-quota",
+        summary: "a tenant's default container limit is above its whole quota",
+        explanation: "A container without resources gets the LimitRange's default limit. If that default alone \
+            exceeds the namespace's `limits.cpu` or `limits.memory` quota, the quota admission refuses every \
+            such pod, however empty the namespace is.\n\n\
+            Fix: lower `default-cpu`/`default-memory`, or raise the quota.",
+    },
+    CodeInfo {
+        code: "strata::tenant::derived-limits",
+        summary: "strata derived a tenant's container defaults from size `xs` (a note)",
+        explanation: "When a quota constrains CPU or memory, Kubernetes refuses pods whose containers do not \
+            state those resources (the quota needs a figure to count). So that such pods are admitted, strata \
+            adds a LimitRange whose defaults are the requests and limits of size `xs`, and says so with this \
+            note (shown with `--explain`).\n\n\
+            Fix: nothing to fix; to choose the defaults yourself, write `limits default-cpu=... \
+            default-memory=...` in the tenant.",
+    },
+    CodeInfo {
+        code: "strata::tenant::network-rules-ignored",
+        summary: "network rules on a tenant whose network is `open`",
+        explanation: "An `open` tenant gets no NetworkPolicy, so its `ingress`/`egress` rules would have no \
+            effect: Kubernetes allows all traffic to and from pods no policy selects.\n\n\
+            Fix: use `network \"isolated\"` to enforce the rules, or remove them.",
+    },
+    CodeInfo {
+        code: "strata::tenant::network-peer",
+        summary: "a network rule names no peer, both kinds of peer, or an invalid namespace",
+        explanation: "Each `ingress`/`egress` rule allows traffic with exactly one peer: a namespace \
+            (`namespace=\"kafka\"`, a namespaceSelector on its name) or an address block (`cidr=\"10.0.0.0/8\"`, \
+            an ipBlock). A rule with neither, or both, has no single meaning; a namespace must be a valid \
+            namespace name.\n\n\
+            Fix: give exactly one of `namespace` or `cidr`.",
+    },
+    CodeInfo {
+        code: "strata::tenant::network-cidr",
+        summary: "a network rule's `cidr` is not an address block",
+        explanation: "`cidr` becomes a NetworkPolicy `ipBlock.cidr`, which must be an IPv4 or IPv6 address with \
+            a prefix length (`10.0.0.0/8`, `2001:db8::/32`); the API server refuses anything else.\n\n\
+            Fix: write the block with its prefix length.",
+    },
+    CodeInfo {
+        code: "strata::tenant::network-port",
+        summary: "a network rule allows port 0",
+        explanation: "NetworkPolicy ports are 1 to 65535; port 0 is refused by the API server and would allow \
+            nothing.\n\n\
+            Fix: give the service's port, e.g. `egress 9092 namespace=\"kafka\"`.",
+    },
+    CodeInfo {
+        code: "strata::tenant::label-reserved",
+        summary: "a tenant label uses a key strata sets itself",
+        explanation: "strata stamps every object with `app.kubernetes.io/*` and `strata.dev/*` labels (managed \
+            by, part of, tenant, source) and the tenant namespace with the `pod-security.kubernetes.io/*` \
+            labels of its Pod Security level. A tenant label with such a key would overwrite them, breaking \
+            pruning, drift detection or the security level.\n\n\
+            Fix: use a key of your own, e.g. `acme.io/team`.",
+    },
+    CodeInfo {
+        code: "strata::tenant::label-key",
+        summary: "a tenant label key is not a key the API server accepts",
+        explanation: "Label keys are an optional DNS-1123 subdomain prefix and `/`, then a name of at most 63 \
+            ASCII letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit \
+            (apimachinery `IsQualifiedName`). Any other key makes the API server refuse the namespace.\n\n\
+            Fix: write `[prefix/]name`, e.g. `acme.io/cost-center`.",
+    },
+    CodeInfo {
+        code: "strata::tenant::label-value",
+        summary: "a tenant label value is not a value the API server accepts",
+        explanation: "Label values are empty or at most 63 ASCII letters, digits, `-`, `_` and `.`, starting \
+            and ending with a letter or digit (apimachinery `IsValidLabelValue`). Spaces, `/` and `:` are not \
+            allowed.\n\n\
+            Fix: shorten or simplify the value (the help suggests one).",
+    },
+    // Quota fit.
+    CodeInfo {
+        code: "strata::quota::fit",
+        summary: "a tenant's peak demand does not fit its ResourceQuota",
+        explanation: "strata adds up what every workload of the tenant asks for when all run at once, with pods \
+            sized as the operators will size them (Spark drivers and executors with their memory overhead, \
+            Flink JobManagers and TaskManagers, Airflow workers times `max-parallel-tasks`), and compares it \
+            with each quota dimension (`requests.cpu`, `limits.memory`, `pods`, object counts). Workloads of \
+            one exclusive group count once, as their largest member in each dimension. Kubernetes finds out \
+            only pod by pod, at run time: the quota admission refuses the pods that do not fit, and a job \
+            stays incomplete or never starts. With the Spark operator's \
+            `--enable-resource-quota-enforcement`, its webhook refuses the application outright \
+            (`validateResourceUsage`).\n\n\
+            Fix: the help names the smallest change that keeps every workload (fewer replicas of the role \
+            that weighs most) and the quota value that would fit; the note shows the arithmetic. Workloads \
+            that never overlap can share an `exclusive-group`.",
+    },
+    CodeInfo {
+        code: "strata::quota::near",
+        summary: "a tenant's peak demand uses more than 90% of a quota dimension",
+        explanation: "The tenant fits its quota at peak, but with less than 10% headroom (`NEAR_QUOTA_PERCENT`): \
+            a retried executor, a larger input, a second run of a scheduled job or a failover pod will be \
+            refused by the quota admission. `strata diff` warns with the same threshold when a change makes \
+            a workload grow (`strata::diff::near-quota`).\n\n\
+            Fix: raise the quota dimensions named, or trim the workloads the note lists.",
+    },
+    CodeInfo {
+        code: "strata::quota::lonely-group",
+        summary: "an exclusive group has only one workload",
+        explanation: "`exclusive-group=\"...\"` tells strata that the group's workloads never run at the same \
+            time, so the group counts once, as its largest member. A group with a single member saves \
+            nothing, and is usually a misspelt group name: the workload meant to share it is counted on its \
+            own and the peak looks larger than it is.\n\n\
+            Fix: correct the group's name (the help suggests the closest), or remove it.",
+    },
+    CodeInfo {
+        code: "strata::quota::peak",
+        summary: "a tenant's peak demand against each quota dimension (a note)",
+        explanation: "Shown with `--explain` for every tenant that has workloads: the demand of all of them \
+            running at once, per quota dimension, with the share of the quota it uses, or `(no quota)` when \
+            the dimension is unlimited. Exclusive groups count as their largest member; object counts always \
+            add up, since a workload's objects exist whether or not it runs.\n\n\
+            Fix: nothing to fix; `strata::quota::fit` and `strata::quota::near` report the dimensions that \
+            need attention.",
+    },
+    // Admission.
+    CodeInfo {
+        code: "strata::admission::limit-range",
+        summary: "a workload's pods would be refused by the tenant's LimitRange",
+        explanation: "Each tenant namespace has a LimitRange (`limits`, or defaults derived from size `xs`). \
+            When an operator creates a pod, long after `apply` succeeded, the LimitRanger admission plugin \
+            first fills in what a container leaves out (the default limit and request), then refuses the pod \
+            if a container is below `min`, above `max`, or bursts past `max-*-ratio` (limit divided by \
+            request). strata applies the same steps to every pod of every workload (kubernetes \
+            `plugin/pkg/admission/limitranger/admission.go`) and quotes the plugin's message; the pod then \
+            never exists, and the job fails or hangs.\n\n\
+            Fix: size the workload within the tenant's limits, or widen the tenant's `limits`; the note says \
+            which values the LimitRange filled in.",
+    },
+    // The network model.
+    CodeInfo {
+        code: "strata::network::flows",
+        summary: "the network flows an isolated tenant needs, and what allows each (a note)",
+        explanation: "An isolated tenant's pods may talk only to what its NetworkPolicies allow. strata derives \
+            the flows the platform itself needs (DNS, the namespace's own pods, Kafka clients to their \
+            brokers, the Flink operator to each JobManager's REST port, drivers to the API server) and emits a \
+            NetworkPolicy for each one a policy can allow; with `--explain` this note lists every flow and the policy or rule that \
+            allows it.\n\n\
+            Fix: nothing to fix; a flow marked BLOCKED is reported as a warning of its own.",
+    },
+    CodeInfo {
+        code: "strata::network::flow-blocked",
+        summary: "a tenant's own network rule replaces a flow strata would allow, without its ports",
+        explanation: "When a tenant writes its own `egress` rule for a namespace, that rule takes the place of \
+            the NetworkPolicy strata would add for the same peer. If it does not open the ports a flow of the \
+            platform needs (a Kafka client's broker port, for example), the connection fails at run time, \
+            with a timeout rather than an error.\n\n\
+            Fix: add the ports to the rule, as the help shows, or remove the rule so strata's policy applies.",
+    },
+    CodeInfo {
+        code: "strata::network::operator-namespace",
+        summary: "the Flink operator's namespace is not a valid namespace name",
+        explanation: "`operators { flink namespace=\"...\" }` in `platform` names where the Flink operator runs, \
+            so that the NetworkPolicy of each isolated tenant lets it reach the JobManagers. It must be a \
+            DNS-1123 label, like every namespace name.\n\n\
+            Fix: use the namespace the operator is installed in.",
+    },
+    // Kafka (Strimzi).
+    CodeInfo {
+        code: "strata::kafka::duplicate-cluster",
+        summary: "two `kafka` nodes have the same name",
+        explanation: "Each `kafka` node describes one existing Strimzi `Kafka` resource, and topics and users \
+            refer to it by name (`kafka=\"main\"`), so names are unique.\n\n\
+            Fix: rename or remove one of them.",
+    },
+    CodeInfo {
+        code: "strata::kafka::cluster-name",
+        summary: "a Kafka cluster name is not a valid Kubernetes name",
+        explanation: "The name is the Strimzi `Kafka` resource's name, which strata writes into every topic's and \
+            user's `strimzi.io/cluster` label; the Topic and User Operators match on it. It must be a DNS-1123 \
+            label: lower-case letters, digits and `-`, at most 63 characters.\n\n\
+            Fix: use the `Kafka` resource's real name.",
+    },
+    CodeInfo {
+        code: "strata::kafka::namespace",
+        summary: "a Kafka cluster's namespace is not a valid namespace name",
+        explanation: "`namespace=\"...\"` says where the Strimzi `Kafka` resource runs; strata puts the cluster's \
+            KafkaTopics and KafkaUsers there, because the Topic and User Operators watch only that namespace. \
+            It must be a DNS-1123 label.\n\n\
+            Fix: use the namespace the `Kafka` resource is in.",
+    },
+    CodeInfo {
+        code: "strata::kafka::brokers",
+        summary: "a Kafka cluster declares zero brokers",
+        explanation: "`brokers=N` is the number of broker nodes of the cluster; strata checks every topic's \
+            replication factor against it and picks default replicas from it. A cluster without brokers can \
+            hold no topic.\n\n\
+            Fix: give the number of brokers the cluster runs, e.g. `brokers=3`.",
+    },
+    CodeInfo {
+        code: "strata::kafka::version",
+        summary: "a Kafka cluster's `version` is not a Kafka version",
+        explanation: "`version=\"4.1\"` is the Kafka version the brokers run. strata uses it to know which topic \
+            configs exist (keys added or removed between versions) and which values they accept, so it must \
+            parse as `major.minor` or `major.minor.patch`.\n\n\
+            Fix: write the version the brokers run, e.g. `version=\"4.1\"`.",
+    },
+    CodeInfo {
+        code: "strata::kafka::supports-admin-api",
+        summary: "`supports-admin-api` on a cluster whose authorization is not `custom`",
+        explanation: "`supports-admin-api=#true` mirrors Strimzi's `supportsAdminApi` of a custom authorizer: it \
+            says the authorizer manages ACLs through Kafka's Admin API, so the User Operator may write \
+            KafkaUser ACLs. With `simple` authorization ACLs always go through the Admin API, and with none \
+            there is no authorizer, so the flag means nothing.\n\n\
+            Fix: remove it, or set `authorization=\"custom\"`.",
+    },
+    CodeInfo {
+        code: "strata::kafka::unknown-cluster",
+        summary: "a topic or user names a Kafka cluster that is not declared, or none is declared",
+        explanation: "Topics and users live on a cluster declared with `kafka \"<name>\" namespace=... \
+            brokers=...`: the declaration tells strata the namespace to put them in and the broker count to \
+            check against. The name given matches no declared cluster, or the platform declares none.\n\n\
+            Fix: correct the name (the help suggests the closest), or declare the cluster.",
+    },
+    CodeInfo {
+        code: "strata::kafka::cluster-required",
+        summary: "a topic or user does not say which of several Kafka clusters it is on",
+        explanation: "With a single declared cluster, `kafka=\"...\"` may be left out. With several, a topic or \
+            user without it is ambiguous, and guessing could create a topic on the wrong cluster.\n\n\
+            Fix: add `kafka=\"<cluster>\"`.",
+    },
+    CodeInfo {
+        code: "strata::kafka::unknown-tenant",
+        summary: "a topic or user names a tenant that is not declared",
+        explanation: "`tenant=\"...\"` makes the tenant the owner: the topic must start with the tenant's \
+            `topic-prefix`, and the user's tenant gets the egress rule to the brokers. The name matches no \
+            tenant of the platform.\n\n\
+            Fix: correct the name (the help suggests the closest), or declare the tenant.",
+    },
+    CodeInfo {
+        code: "strata::kafka::unknown-preset",
+        summary: "a topic names a topic preset that is not defined",
+        explanation: "`preset=\"...\"` must name a `topic-preset` of the platform or of the standard library \
+            (`strata stdlib topics`: `events`, `compacted`, `changelog`, `dead-letter`, ...). The preset \
+            supplies the topic's defaults.\n\n\
+            Fix: correct the name (the help suggests the closest), or define it with `topic-preset \
+            \"<name>\" { config ... }`.",
+    },
+    CodeInfo {
+        code: "strata::kafka::duplicate-preset",
+        summary: "the platform defines a topic preset twice",
+        explanation: "Topic presets are referred to by name; two platform definitions of one name are \
+            ambiguous. A platform preset with the name of a standard library preset replaces the stdlib's, \
+            which is allowed once.\n\n\
+            Fix: rename or merge one of them.",
+    },
+    CodeInfo {
+        code: "strata::kafka::topic-name",
+        summary: "a topic name is not one Kafka accepts",
+        explanation: "Kafka topic names are 1 to 249 characters of ASCII letters, digits, `.`, `_` and `-`, \
+            and not `.` or `..` (`org.apache.kafka.common.internals.Topic.validate`); the names of Kafka's \
+            internal topics (`__consumer_offsets`, `__transaction_state`, ...) are taken. The Topic Operator \
+            would pass Kafka's refusal on as a `KafkaError` in the KafkaTopic's status.\n\n\
+            Fix: rename the topic (the help suggests a valid form).",
+    },
+    CodeInfo {
+        code: "strata::kafka::partitions",
+        summary: "a topic has zero partitions, or no partition count at all",
+        explanation: "Every topic needs at least one partition, and strata asks for the count explicitly (or \
+            from a preset) because it cannot be lowered later: Kafka can add partitions but never remove \
+            them, and the Topic Operator refuses a decrease (`strata::diff::topic-partitions-decreased`). \
+            Picking it deliberately matters, since it bounds a consumer group's parallelism.\n\n\
+            Fix: add `partitions=N` (N ≥ 1), or use a preset that sets one.",
+    },
+    CodeInfo {
+        code: "strata::kafka::replicas",
+        summary: "a topic asks for zero replicas, or more replicas than its cluster has brokers",
+        explanation: "Each replica of a partition lives on a different broker, so a topic cannot have more \
+            replicas than the cluster has brokers: Kafka refuses it with `InvalidReplicationFactorException`, \
+            which the Strimzi Topic Operator reports only in the KafkaTopic's status (`KafkaError`), after \
+            `apply` succeeded. Zero replicas is never valid. The replicas may come from the topic or from its \
+            preset; the label says which.\n\n\
+            Fix: use at most as many replicas as the cluster's `brokers` (3 is the usual choice), or correct \
+            `brokers` if the cluster has more.",
+    },
+    CodeInfo {
+        code: "strata::kafka::min-insync-replicas",
+        summary: "a topic's `min.insync.replicas` is above, or equal to, its replicas",
+        explanation: "Producers with `acks=all` need `min.insync.replicas` replicas in sync to write. Above the \
+            topic's replication factor, every such write fails with `NotEnoughReplicas` (an error); equal to \
+            it, a single broker restart blocks those producers (a warning). The replicas may be the \
+            default: the smaller of 3 and the cluster's brokers.\n\n\
+            Fix: use at most one less than the replicas (2 for 3 replicas), or raise `replicas`.",
+    },
+    CodeInfo {
+        code: "strata::kafka::duplicate-config",
+        summary: "a topic config key is set twice in one topic or preset",
+        explanation: "A KafkaTopic's `spec.config` is a map: two entries for one key would leave only one, \
+            and which one depends on the order. strata refuses the repetition and labels both.\n\n\
+            Fix: keep one of them. (A topic's own `config` overriding its preset's is fine.)",
+    },
+    CodeInfo {
+        code: "strata::kafka::unknown-config",
+        summary: "a topic config key is not a topic-level Kafka config",
+        explanation: "strata knows every topic-level config of Kafka 4.x. An unknown key is refused by the broker \
+            (`InvalidConfigurationException`, passed on by the Topic Operator as `KafkaError`). A common \
+            mistake is a broker setting where the topic-level key differs (`log.retention.ms` instead of \
+            `retention.ms`); the help names it.\n\n\
+            Fix: use the topic-level key (the help suggests one).",
+    },
+    CodeInfo {
+        code: "strata::kafka::config-removed",
+        summary: "a topic config was removed in the cluster's Kafka version",
+        explanation: "Some topic configs were removed in Kafka 4.0 (for example `message.format.version`), and a \
+            broker of that version refuses them. strata checks against the cluster's `version`, or the newest \
+            Kafka when none is given; the help says what replaces the key.\n\n\
+            Fix: remove the entry, or follow the help's replacement.",
+    },
+    CodeInfo {
+        code: "strata::kafka::config-version",
+        summary: "a topic config is newer than the cluster's Kafka version",
+        explanation: "The key exists only from a later Kafka version than the one the cluster's `version` says \
+            its brokers run, and an older broker refuses it as unknown. The check also covers configs a topic \
+            gets from its preset.\n\n\
+            Fix: remove the entry, or upgrade the cluster and its `version`.",
+    },
+    CodeInfo {
+        code: "strata::kafka::config-value",
+        summary: "a topic config value is not one Kafka accepts for that key",
+        explanation: "Each topic config has a type and bounds in Kafka's own config table (a duration, a size, \
+            a ratio between 0 and 1, one of a list of words); strata checks the value against them, as the \
+            broker would (`ConfigDef` validation, surfaced by the Topic Operator as `KafkaError`). Durations \
+            and sizes may be written with units (`\"7d\"`, `\"1Gi\"`); strata converts them to Kafka's \
+            milliseconds and bytes.\n\n\
+            Fix: use a value within the bounds the label gives.",
+    },
+    CodeInfo {
+        code: "strata::kafka::config-conflict",
+        summary: "two topic configs contradict each other",
+        explanation: "Some configs constrain each other, and Kafka refuses the topic when they disagree: \
+            `min.compaction.lag.ms` above `max.compaction.lag.ms`; tiered storage (`remote.storage.enable`) \
+            with a `cleanup.policy` other than `delete`; `local.retention.ms`/`local.retention.bytes` above \
+            `retention.ms`/`retention.bytes`, since the local copy is part of the retained data (Kafka \
+            `LogConfig` validation).\n\n\
+            Fix: change one of the two labelled values.",
+    },
+    CodeInfo {
+        code: "strata::kafka::tiered-storage",
+        summary: "a topic enables tiered storage on a cluster that does not declare it",
+        explanation: "`remote.storage.enable=true` needs brokers that run with tiered storage; otherwise Kafka \
+            refuses the topic: \"Tiered Storage functionality is disabled in the broker. Topic cannot be \
+            configured with remote log storage.\" (Kafka `LogConfig`, 4.1). Whether the brokers run it is \
+            configured in the `Kafka` resource (`.spec.kafka.tieredStorage`), which strata does not read, so \
+            the cluster declares it.\n\n\
+            Fix: add `tiered-storage=#true` to the `kafka` node if its brokers run tiered storage, or drop \
+            `remote.storage.enable`.",
+    },
+    CodeInfo {
+        code: "strata::kafka::duplicate-topic",
+        summary: "a topic is declared twice on one Kafka cluster",
+        explanation: "A cluster has one topic per name, and the Topic Operator manages each Kafka topic through \
+            exactly one KafkaTopic: a second one for the same topic gets `ResourceConflict` (\"Managed by \
+            ...\", `BatchingTopicController`).\n\n\
+            Fix: remove or rename one of the two.",
+    },
+    CodeInfo {
+        code: "strata::kafka::topic-collision",
+        summary: "two topics differ only in `.` and `_`",
+        explanation: "Kafka maps `.` to `_` in metric names, so `orders.v1` and `orders_v1` would have the same \
+            metrics; it refuses to create the second (`InvalidTopicException`, \"collides with existing \
+            topics\").\n\n\
+            Fix: rename one of them; pick one separator for the platform.",
+    },
+    CodeInfo {
+        code: "strata::kafka::topic-object-clash",
+        summary: "two topics on different clusters would be the same KafkaTopic object",
+        explanation: "A KafkaTopic's object name is derived from the topic name, and lives in its cluster's \
+            namespace. When two clusters share a namespace, two topics of the same name (or names that map \
+            to the same object name) would be one object, and one cluster's topic would overwrite the \
+            other's.\n\n\
+            Fix: give each Kafka cluster its own namespace, or rename one of the topics.",
+    },
+    CodeInfo {
+        code: "strata::kafka::topic-prefix",
+        summary: "a topic does not start with its tenant's prefix, uses another tenant's, or a prefix is invalid",
+        explanation: "A tenant's `topic-prefix` reserves a part of the topic namespace: its topics must start \
+            with it, and no other tenant's topic may, because prefix ACLs (`analytics.*`) grant access by \
+            prefix and would reach them. The prefix itself must be a possible start of a Kafka topic name \
+            (letters, digits, `.`, `_`, `-`).\n\n\
+            Fix: rename the topic as the help suggests, give it the right `tenant`, or correct the prefix.",
+    },
+    CodeInfo {
+        code: "strata::kafka::topic-count-quota",
+        summary: "a tenant's quota counts KafkaTopics in its namespace, where there are none",
+        explanation: "strata puts a tenant's KafkaTopics in the Kafka cluster's namespace, the only one the Topic \
+            Operator watches, not in the tenant's. A `count \"kafkatopics.kafka.strimzi.io\" N` in the tenant's \
+            quota therefore always counts 0 and limits nothing.\n\n\
+            Fix: remove the `count`; the number of a tenant's topics is visible in the spec.",
+    },
+    CodeInfo {
+        code: "strata::kafka::user-name",
+        summary: "a Kafka user name is not a valid Kubernetes name",
+        explanation: "The user's name becomes the KafkaUser object and the Secret the User Operator writes its \
+            credentials to, so it must be a DNS-1123 subdomain: lower-case letters, digits, `-` and `.`, at \
+            most 253 characters.\n\n\
+            Fix: rename the user (the help suggests a valid form).",
+    },
+    CodeInfo {
+        code: "strata::kafka::tls-user-name",
+        summary: "a TLS user's name is longer than 64 characters",
+        explanation: "With `authentication=\"tls\"` (or `tls-external`) the user name is the common name of the \
+            client certificate, and X.509 limits a CN to 64 characters; the User Operator refuses: \"Users \
+            with TLS client authentication can have a username ... only up to 64 characters long.\" \
+            (`KafkaUserModel`).\n\n\
+            Fix: shorten the name.",
+    },
+    CodeInfo {
+        code: "strata::kafka::duplicate-user",
+        summary: "a Kafka user is declared twice in one cluster namespace",
+        explanation: "KafkaUsers are objects in their cluster's namespace, and each writes a Secret of the same \
+            name; two users of one name in one namespace would be the same object.\n\n\
+            Fix: rename or merge one of them.",
+    },
+    CodeInfo {
+        code: "strata::kafka::duplicate-quotas",
+        summary: "a Kafka user has two `quotas` nodes",
+        explanation: "A KafkaUser has one `spec.quotas`; two `quotas` nodes would overwrite each other.\n\n\
+            Fix: put every quota (`producer-byte-rate`, `consumer-byte-rate`, `request-percentage`, \
+            `controller-mutation-rate`) into one `quotas` node.",
+    },
+    CodeInfo {
+        code: "strata::kafka::quota",
+        summary: "a Kafka user quota value is not a rate",
+        explanation: "`producer-byte-rate` and `consumer-byte-rate` are bytes per second (a number, or a size \
+            such as `\"10Mi\"`); `controller-mutation-rate` is partitions created or deleted per second, a \
+            non-negative number. Strimzi writes them into the user's Kafka client quotas.\n\n\
+            Fix: write the rate as the help shows.",
+    },
+    CodeInfo {
+        code: "strata::kafka::certificate-days",
+        summary: "a user's certificate validity is inconsistent or not supported",
+        explanation: "`validity-days`/`renewal-days` set how long a TLS user's certificate is valid and how long \
+            before expiry it is renewed. They apply only to `authentication=\"tls\"`, go together, must be at \
+            least 1, and renewal must be shorter than validity. Per-user validity came after Strimzi 0.51 \
+            (strimzi-kafka-operator PR #12658): a cluster still on `api-version=\"v1beta2\"` lacks the fields, \
+            and the API server would drop them without a word.\n\n\
+            Fix: set both, consistently, on a TLS user of a v1 cluster, or neither to use the clients CA's \
+            settings.",
+    },
+    CodeInfo {
+        code: "strata::kafka::password-secret",
+        summary: "a SCRAM password Secret is misused or misnamed",
+        explanation: "`password-secret` names a Secret holding a custom SCRAM-SHA-512 password (the User \
+            Operator otherwise generates one). It applies only to `authentication=\"scram-sha-512\"`, must be \
+            a valid Secret name, and `password-key` without it names a key of no Secret. Strimzi refuses a \
+            custom password without its Secret: \"Resource requests custom SCRAM-SHA-512 password but doesn't \
+            specify the secret name and/or key\" (`KafkaUserModel`).\n\n\
+            Fix: name an existing Secret in the cluster's namespace, or remove both to let the operator \
+            generate the password.",
+    },
+    CodeInfo {
+        code: "strata::kafka::acl-resource",
+        summary: "an `acl` names no resource, or more than one",
+        explanation: "Each `acl` rule covers exactly one resource: a `topic`, a `group`, a `transactional-id`, or \
+            the cluster (`cluster=#true`). A rule with none has nothing to grant; a rule with two would need \
+            two ACL entries.\n\n\
+            Fix: write one `acl` per resource.",
+    },
+    CodeInfo {
+        code: "strata::kafka::acl-operation",
+        summary: "an ACL operation does not exist, or does not apply to the resource",
+        explanation: "Kafka's ACL operations are `Read`, `Write`, `Create`, `Delete`, `Alter`, `Describe`, \
+            `ClusterAction`, `DescribeConfigs`, `AlterConfigs`, `IdempotentWrite` and `All`, and each resource \
+            type takes only some of them (a group takes `Read`, `Describe`, `Delete` and `All`). An operation a \
+            resource does not take is never checked by Kafka there, so the rule would grant nothing.\n\n\
+            Fix: use an operation the resource takes (the help lists them).",
+    },
+    CodeInfo {
+        code: "strata::kafka::acl-host",
+        summary: "an ACL has an empty `host`",
+        explanation: "`host` restricts a rule to clients connecting from one address. An empty host matches no \
+            client.\n\n\
+            Fix: give an IP address, or remove `host` to allow every host (`*`).",
+    },
+    CodeInfo {
+        code: "strata::kafka::acl-name",
+        summary: "an ACL resource name is not a name, a prefix or `*`",
+        explanation: "An ACL names a resource literally (`orders`), by prefix (`analytics.*`, a `PREFIXED` \
+            pattern), or all of them (`*`). A `*` anywhere but at the end is not a pattern Kafka knows, and a \
+            topic prefix with characters no topic name contains matches nothing.\n\n\
+            Fix: write a name, a prefix ending in `*`, or `*` alone.",
+    },
+    CodeInfo {
+        code: "strata::kafka::acl-unknown-topic",
+        summary: "a user's ACL names a topic the cluster does not declare",
+        explanation: "`produces`, `consumes` and `acl topic=...` with a literal name must name a topic declared on \
+            the user's cluster. An ACL on a topic that does not exist is accepted by Kafka, but the client \
+            fails when it uses it; it is almost always a typo.\n\n\
+            Fix: correct the name (the help suggests the closest), declare the topic, or write a prefix \
+            (`name*`) if every topic starting with it is meant.",
+    },
+    CodeInfo {
+        code: "strata::kafka::acl-without-authorization",
+        summary: "a user has ACLs on a cluster that enforces none",
+        explanation: "ACLs are enforced only when the cluster runs an authorizer. On a cluster with \
+            `authorization` none, or a custom authorizer that does not manage ACLs through the Admin API, \
+            Strimzi leaves the KafkaUser NotReady: \"Simple authorization ACL rules are configured but not \
+            supported in the Kafka cluster configuration.\" (`KafkaUserModel`, PR #6931).\n\n\
+            Fix: set `authorization=\"simple\"` on the cluster (as its `Kafka` resource does), add \
+            `supports-admin-api=#true` for a custom authorizer that supports it, or remove the ACLs.",
+    },
+    CodeInfo {
+        code: "strata::kafka::client-egress",
+        summary: "strata lets an isolated tenant reach its Kafka brokers (a note)",
+        explanation: "A tenant with Kafka users on a cluster in another namespace needs to reach the brokers. For \
+            an isolated tenant strata adds an egress rule to the cluster's namespace on the client ports to \
+            its NetworkPolicy, and says so with this note (shown with `--explain`).\n\n\
+            Fix: nothing to fix; to allow less (only the TLS port), write the rule yourself, e.g. `network \
+            \"isolated\" { egress 9093 namespace=\"kafka\" }`.",
+    },
+    // Spark (the Spark operator).
+    CodeInfo {
+        code: "strata::spark::missing",
+        summary: "a spark-job lacks its image or its main file",
+        explanation: "A SparkApplication needs the image its driver and executors run and the program to start \
+            (`mainApplicationFile`); the operator cannot submit a job without either. strata asks for both \
+            in the job's block.\n\n\
+            Fix: add `image \"apache/spark:3.5.1\" spark-version=\"3.5.1\"` and `main \"local:///opt/app.jar\" \
+            class=\"...\"` (or a `.py` file).",
+    },
+    CodeInfo {
+        code: "strata::spark::unknown-tenant",
+        summary: "a spark-job names a tenant that is not declared",
+        explanation: "`tenant=\"...\"` says whose namespace, quota and network rules the job runs under. The name \
+            matches no tenant of the platform.\n\n\
+            Fix: correct the name (the help suggests the closest), or declare the tenant.",
+    },
+    CodeInfo {
+        code: "strata::spark::duplicate",
+        summary: "two Spark jobs of one tenant have the same name",
+        explanation: "A tenant's Spark jobs share its namespace: two jobs of one name would be the same \
+            SparkApplication, or a batch and a scheduled job would share driver pod and UI service names.\n\n\
+            Fix: rename one of them.",
+    },
+    CodeInfo {
+        code: "strata::spark::name",
+        summary: "a spark-job name is not a DNS-1035 label, or a scheduled job's name is too long for its runs",
+        explanation: "The operator's webhook requires SparkApplication and ScheduledSparkApplication names to be \
+            DNS-1035 labels: lower-case letters, digits and `-`, starting with a letter, at most 63 characters \
+            (`sparkapplication_validator.go` `validateName`). Each run of a scheduled job is a \
+            SparkApplication named `<name>-<19-digit timestamp>`, so a scheduled job's name may have at most \
+            43 characters; a longer one makes every run fail to start (kubeflow/spark-operator#1549).\n\n\
+            Fix: rename the job as the help suggests.",
+    },
+    CodeInfo {
+        code: "strata::spark::image",
+        summary: "a spark-job's image is empty",
+        explanation: "The image runs the driver and every executor; an empty reference cannot be pulled.\n\n\
+            Fix: name the image with its tag, e.g. `image \"apache/spark:3.5.1\"`.",
+    },
+    CodeInfo {
+        code: "strata::spark::image-tag",
+        summary: "a spark-job's image has no tag, or the `latest` tag",
+        explanation: "An image without a tag is pulled as `latest`, and `latest` moves: tomorrow's run, or an \
+            executor restarted in the middle of a job, may run different code from the driver. A digest \
+            (`@sha256:...`) pins the image whatever its tag says. A warning, since the job works.\n\n\
+            Fix: pin a version tag or a digest.",
+    },
+    CodeInfo {
+        code: "strata::spark::version",
+        summary: "a spark-job's `spark-version` is not a version",
+        explanation: "`spark-version` becomes the SparkApplication's `sparkVersion`, which the operator uses to \
+            pick version-dependent behaviour; it must be the Spark version the image contains, as \
+            `major.minor[.patch]`.\n\n\
+            Fix: write it like `spark-version=\"3.5.1\"`.",
+    },
+    CodeInfo {
+        code: "strata::spark::main-file",
+        summary: "a spark-job's main file has no URI scheme",
+        explanation: "`mainApplicationFile` is handed to spark-submit, which reads a path without a scheme as a \
+            local file of the submitting pod (the operator's) and tries to upload it. A file inside the image \
+            is `local:///...`; anything else is a remote URI.\n\n\
+            Fix: write `local:///opt/app/job.jar` for a file in the image, or `s3a://`, `gs://`, `https://`, \
+            `hdfs://` for a remote one.",
+    },
+    CodeInfo {
+        code: "strata::spark::main-class",
+        summary: "a JVM job names no main class, or a Python or R job names one",
+        explanation: "Scala and Java jobs start at a class (`mainClass`), which spark-submit needs; Python and R \
+            jobs start at their file and have no class. The job's type is set with `type=` or inferred from \
+            the main file's extension (`.py`, `.R`, else JVM); the label says which.\n\n\
+            Fix: add `class=\"com.acme.Main\"` to `main` for a JVM job, or remove it for Python and R.",
+    },
+    CodeInfo {
+        code: "strata::spark::conf-denied",
+        summary: "a sparkConf key the Spark operator's webhook refuses",
+        explanation: "The operator's webhook denies applications that set the master, container images, \
+            service accounts or OAuth tokens through `sparkConf` (`sparkconf_validator.go` \
+            `deniedSparkConfKeys`): \"sparkConf key ... is not allowed\". strata sets these itself from the \
+            job's fields and the tenant's `spark-driver` ServiceAccount.\n\n\
+            Fix: remove the key; the help names the strata setting that replaces it.",
+    },
+    CodeInfo {
+        code: "strata::spark::conf-owned",
+        summary: "a sparkConf key strata sets from the job's own fields",
+        explanation: "Cores, memory, overhead, executor counts, dynamic allocation and pod templates are written \
+            by strata from `driver`, `executors` and `memory-overhead-factor`, and the quota arithmetic is done \
+            with those values. The same setting in `conf` would override, or be overridden by, the value \
+            strata emits, and the pods would no longer be the size quota fit checked.\n\n\
+            Fix: use the strata field the help names instead of the key.",
+    },
+    CodeInfo {
+        code: "strata::spark::conf-namespace",
+        summary: "`spark.kubernetes.namespace` differs from the job's namespace",
+        explanation: "The operator's webhook requires `spark.kubernetes.namespace`, if set, to equal the \
+            SparkApplication's namespace (`sparkconf_validator.go`), which is the tenant's.\n\n\
+            Fix: remove the key; the operator sets it to the tenant's namespace.",
+    },
+    CodeInfo {
+        code: "strata::spark::conf-value",
+        summary: "a sparkConf value strata reads for sizing does not parse",
+        explanation: "Some conf keys change the size of the pods and strata reads them for quota fit: the \
+            memory overhead factor (a non-negative number), `spark.executor.pyspark.memory` and \
+            `spark.memory.offHeap.size` (sizes in Spark's format, whole MiB, which add to every executor pod's \
+            memory). A value strata cannot read would make its arithmetic wrong.\n\n\
+            Fix: write a number (`0.2`) or a size in Spark's format (`\"512m\"`, `\"2g\"`).",
+    },
+    CodeInfo {
+        code: "strata::spark::duplicate-conf",
+        summary: "a `conf` or `hadoop-conf` key is given twice",
+        explanation: "`sparkConf` and `hadoopConf` are maps: Spark keeps one value per key, and which of two \
+            would survive depends on the order.\n\n\
+            Fix: remove one of them.",
+    },
+    CodeInfo {
+        code: "strata::spark::literal-secret",
+        summary: "a Spark job writes a credential into the spec",
+        explanation: "A `conf`, `hadoop-conf` or `env` value under a key that holds a secret \
+            (`spark.hadoop.fs.s3a.secret.key`, `fs.azure.account.key.*`, `*.password`, `*.token`, SAS \
+            signatures), or a URI with `user:password@` in `main` or `deps`, would be written into the \
+            SparkApplication, and so into Git and `kubectl get -o yaml` for anyone who can read it. S3A's \
+            `fs.s3a.access.key` is the key's id and is not reported.\n\n\
+            Fix: keep the secret in a Secret and pass it as `env \"NAME\" secret=\"...\" key=\"...\"`, read by \
+            the client library (e.g. AWS_SECRET_ACCESS_KEY).",
+    },
+    CodeInfo {
+        code: "strata::spark::security",
+        summary: "`run-as-user` together with `security \"none\"`",
+        explanation: "`security \"restricted\"` (the default) gives driver and executor pods a restricted \
+            security context with `runAsNonRoot` and the uid `run-as-user` (185, the Spark image's user, by \
+            default). `security \"none\"` opts out of that context altogether, so a `run-as-user` there would \
+            be ignored.\n\n\
+            Fix: remove `run-as-user`, or use `security \"restricted\" run-as-user=...`.",
+    },
+    CodeInfo {
+        code: "strata::spark::run-as-user",
+        summary: "restricted Spark pods set to run as root",
+        explanation: "Restricted pods carry `runAsNonRoot: true`, and the kubelet refuses to start a container \
+            with uid 0 under it (Pod Security Standards, \"Running as Non-root\"), so the driver would never \
+            start.\n\n\
+            Fix: give a non-zero uid (the Spark image's user is 185), or remove `run-as-user`.",
+    },
+    CodeInfo {
+        code: "strata::spark::pod-security",
+        summary: "a Spark job's pods break the Pod Security level its tenant enforces",
+        explanation: "Each tenant namespace enforces a Pod Security level. Pod Security admission refuses every \
+            driver pod of a job that opts out of the restricted security context (`security \"none\"`) in a \
+            `restricted` tenant, or that sets an AppArmor profile other than `runtime/default` or \
+            `localhost/<profile>` through a `spark.kubernetes.*.annotation.container.apparmor...` conf key \
+            in a `baseline` or `restricted` tenant (pod-security-admission `check_appArmorProfile.go`).\n\n\
+            Fix: keep the restricted context and the default AppArmor profile, or move the job to a tenant \
+            whose `pod-security` allows it.",
+    },
+    CodeInfo {
+        code: "strata::spark::host-path",
+        summary: "a Spark job mounts a hostPath volume outside a privileged tenant",
+        explanation: "`spark.kubernetes.{driver,executor}.volumes.hostPath.*` mounts a directory of the node \
+            into the pod. Pod Security `baseline` and `restricted` forbid hostPath volumes (\"HostPath \
+            Volumes\", pod-security-admission `check_hostPathVolumes.go`), so admission would refuse every \
+            such pod; a node's file system is not a tenant's to share.\n\n\
+            Fix: use a PersistentVolumeClaim (`spark.kubernetes.driver.volumes.persistentVolumeClaim.*`), or \
+            run the job in a tenant with `pod-security=\"privileged\"`.",
+    },
+    CodeInfo {
+        code: "strata::spark::default-driver",
+        summary: "a spark-job's driver uses the default size (a note)",
+        explanation: "A job without a `driver` node gets a driver of size `s` (its CPU and memory are in the \
+            note), and quota fit counts it at that size. Shown with \
+            `--explain`.\n\n\
+            Fix: nothing to fix; size the driver yourself with `driver size=\"...\"` or `driver cores=... \
+            memory=...`.",
+    },
+    CodeInfo {
+        code: "strata::spark::unknown-size",
+        summary: "a Spark driver or executors name a size that is not defined",
+        explanation: "`size=\"...\"` on `driver` or `executors` must name a size of the standard library \
+            (`strata stdlib sizes`: `xs`, `s`, `m`, `l`, `xl`, ...) or one the platform defines. Spelt-out \
+            names such as `small` or `large` are suggested their short form.\n\n\
+            Fix: correct the name, or define it with `size \"<name>\" cpu=... memory=...`.",
+    },
+    CodeInfo {
+        code: "strata::spark::sizing",
+        summary: "a Spark driver or executors have neither a size nor both cores and memory",
+        explanation: "strata must know each pod's CPU and memory to write `cores`/`memory` into the \
+            SparkApplication and to check quota fit. A role gets them from a `size`, or from both `cores` \
+            (or `core-request`) and `memory`.\n\n\
+            Fix: add `size=\"m\"`, or e.g. `executors 4 cores=2 memory=\"8g\"`.",
+    },
+    CodeInfo {
+        code: "strata::spark::cores",
+        summary: "Spark cores are not a whole number, or exceed the core limit",
+        explanation: "Spark counts `cores` as task slots, and the SparkApplication schema takes a whole number of \
+            at least 1; a fraction of a CPU is asked for with `core-request` (`coreRequest`) instead. The CPU \
+            request, `core-request` or else `cores`, may not exceed `core-limit`: Kubernetes refuses a \
+            container whose request is above its limit.\n\n\
+            Fix: keep `cores` whole (`cores=1 core-request=\"500m\"` for half a CPU), and the request within \
+            the limit.",
+    },
+    CodeInfo {
+        code: "strata::spark::memory",
+        summary: "Spark memory or overhead is not a whole number of MiB",
+        explanation: "Spark reads driver and executor memory and `memoryOverhead` in MiB, and strata writes \
+            them in Spark's format; a value that is not whole MiB (or a size preset whose memory is not) \
+            would be rounded by Spark, and the pod would differ from the one quota fit counted.\n\n\
+            Fix: write memory in `m`/`g` or `Mi`/`Gi`, e.g. `memory=\"8g\"`.",
+    },
+    CodeInfo {
+        code: "strata::spark::executors",
+        summary: "a Spark job's executor count is missing, contradictory or out of range",
+        explanation: "Executors are either a fixed count (`executors 10`, `executor.instances` ≥ 1 in the schema) \
+            or dynamic allocation (`executors min=2 max=10`), never both. Dynamic allocation needs `max`: \
+            without it a job may claim the tenant's whole quota and strata cannot check that it fits; \
+            `min` ≤ `initial` ≤ `max`, and `max` at least 1. Counts are 32-bit in the SparkApplication.\n\n\
+            Fix: write one form, with consistent bounds.",
+    },
+    CodeInfo {
+        code: "strata::spark::restart",
+        summary: "restart retries on a policy other than `OnFailure`",
+        explanation: "The SparkApplication's `restartPolicy` retries only with type `OnFailure` \
+            (`onFailureRetries`, `onSubmissionFailureRetries`); with `Never` or `Always` the operator ignores \
+            retry counts, so the setting would do nothing.\n\n\
+            Fix: use `restart \"OnFailure\" retries=...`, or remove the retries.",
+    },
+    CodeInfo {
+        code: "strata::spark::duration",
+        summary: "a Spark duration is not a whole number of seconds",
+        explanation: "`ttl`, `retry-interval` and `submission-retry-interval` are stored by the operator in whole \
+            seconds (`timeToLiveSeconds`, `onFailureRetryInterval`, ...), so a value below 1s or with a \
+            fraction of a second cannot be written.\n\n\
+            Fix: write whole seconds, e.g. `\"30s\"`, `\"5m\"` or `\"1d\"`.",
+    },
+    CodeInfo {
+        code: "strata::spark::cron",
+        summary: "a scheduled Spark job's schedule does not parse",
+        explanation: "The operator hands `.spec.schedule` to robfig/cron's `ParseStandard`: five fields (minute, \
+            hour, day of month, month, day of week) with their ranges and names, or a descriptor such as \
+            `@daily`. A schedule it rejects shows up only later, as state `FailedValidation` in the \
+            ScheduledSparkApplication's status. The label points at the offending field.\n\n\
+            Fix: correct the field, e.g. `schedule \"0 2 * * *\"` for 02:00 every day.",
+    },
+    CodeInfo {
+        code: "strata::spark::timezone",
+        summary: "a scheduled Spark job's time zone is not an IANA zone",
+        explanation: "`.spec.timeZone` is loaded with Go's `time.LoadLocation`, which knows IANA names (`UTC`, \
+            `Europe/Berlin`); an unknown name marks the schedule `FailedValidation`. Abbreviations such as \
+            `CET` or `PST` are not zone names.\n\n\
+            Fix: use the IANA name (the help suggests one).",
+    },
+    CodeInfo {
+        code: "strata::spark::toleration",
+        summary: "a Spark job's toleration is not one Kubernetes accepts",
+        explanation: "A toleration's `operator` is `Equal` or `Exists`, its `effect` `NoSchedule`, \
+            `PreferNoSchedule` or `NoExecute`; `Exists` takes no value, a toleration without a key must use \
+            `Exists`, and `seconds` (`tolerationSeconds`) applies only to `NoExecute`. The API server refuses \
+            pods that break these rules, so the driver would never be created.\n\n\
+            Fix: correct the toleration as the help says.",
+    },
+    CodeInfo {
+        code: "strata::spark::apiserver-egress",
+        summary: "an isolated tenant runs Spark but its network policy blocks the Kubernetes API",
+        explanation: "A Spark driver creates its executors through the Kubernetes API \
+            (`KubernetesClusterSchedulerBackend`). An isolated tenant allows egress only to DNS, its own \
+            namespace and declared peers, and the API server is not a pod, so only an address-based rule \
+            (`cidr`) on port 443 or 6443 lets the driver out; without one it hangs at startup. A warning, \
+            since the API server's addresses are cluster state strata cannot see.\n\n\
+            Fix: allow the API server's addresses in the tenant's `network` block, e.g. `egress 443 \
+            cidr=\"10.0.0.0/16\"`.",
+    },
+    // Airflow (KubernetesExecutor).
+    CodeInfo {
+        code: "strata::airflow::executor",
+        summary: "an airflow deployment has no `executor`",
+        explanation: "strata configures Airflow's KubernetesExecutor: the worker pod templates, the executor's \
+            settings and the RBAC the scheduler needs to start task pods. An `airflow` node without its \
+            `executor` block has nothing to emit.\n\n\
+            Fix: add `executor \"kubernetes\" image=\"apache/airflow:3.1.3\" { worker-template \"default\" \
+            size=\"m\" }`.",
+    },
+    CodeInfo {
+        code: "strata::airflow::unknown-tenant",
+        summary: "an airflow deployment, or its `multi-namespace` list, names a tenant that is not declared",
+        explanation: "An airflow runs its task pods in its tenant's namespace, and `multi-namespace` lists the \
+            other tenants whose namespaces the executor may use. Each name must be a tenant of the platform; \
+            a common mistake is writing a tenant's namespace instead of its name, which the help points \
+            out.\n\n\
+            Fix: correct the name, or declare the tenant.",
+    },
+    CodeInfo {
+        code: "strata::airflow::duplicate",
+        summary: "two airflow deployments of one tenant have the same name",
+        explanation: "A tenant's airflow deployments share its namespace, and their ConfigMaps, ServiceAccounts \
+            and Roles are named after the deployment: two of one name would be the same objects.\n\n\
+            Fix: give each its own name.",
+    },
+    CodeInfo {
+        code: "strata::airflow::name",
+        summary: "an airflow name is not a valid Kubernetes name",
+        explanation: "The deployment's name becomes part of its objects' names (the pod-templates ConfigMap, the \
+            pod-launcher Role) and a label value, so it must be a DNS-1123 label: lower-case letters, digits \
+            and `-`, at most 63 characters.\n\n\
+            Fix: rename it (the help suggests a valid form).",
+    },
+    CodeInfo {
+        code: "strata::airflow::run-as-user",
+        summary: "Airflow worker pods set to run as root",
+        explanation: "Worker pods get a restricted security context with `runAsNonRoot: true`, and the kubelet \
+            refuses to start a container with uid 0 under it, so every task would fail to start. The \
+            official image runs as uid 50000.\n\n\
+            Fix: remove `run-as-user`, or give a non-zero uid.",
+    },
+    CodeInfo {
+        code: "strata::airflow::image",
+        summary: "an Airflow worker image is empty, malformed, or missing",
+        explanation: "The executor's pod template must have a first container named `base` with an image \
+            (Airflow `pod_generator.py`, `kubernetes_executor.rst` \"Base image\"). The image comes from the \
+            template or, for every template, from `executor`; a template with neither, an empty image, or a \
+            reference that cannot be pulled (spaces, an upper-case repository, an empty tag) is refused.\n\n\
+            Fix: set `image=\"apache/airflow:3.1.3\"` on `executor` or on the template.",
+    },
+    CodeInfo {
+        code: "strata::airflow::image-tag",
+        summary: "an Airflow worker image has no tag, or the `latest` tag",
+        explanation: "An image without a tag is pulled as `latest`, and `latest` moves: task pods started an hour \
+            apart may run different Airflow and DAG code. A digest (`@sha256:...`) pins the image whatever its \
+            tag says. A warning, since it works.\n\n\
+            Fix: pin a version tag or a digest.",
+    },
+    CodeInfo {
+        code: "strata::airflow::env-name",
+        summary: "an Airflow worker environment variable has an invalid name",
+        explanation: "Kubernetes accepts environment variable names of letters, digits, `_`, `-` and `.` that do \
+            not start with a digit, and refuses a pod with any other; an empty name is never valid.\n\n\
+            Fix: use a name such as `LOG_LEVEL`.",
+    },
+    CodeInfo {
+        code: "strata::airflow::env-owned",
+        summary: "an Airflow worker variable strata already sets",
+        explanation: "strata sets `AIRFLOW__CORE__EXECUTOR` in worker pods (to `LocalExecutor`, as the Airflow \
+            chart does), the executor sets `AIRFLOW_IS_K8S_EXECUTOR_POD` on every task pod, and `metadata-db` \
+            and `fernet-key` set `AIRFLOW__DATABASE__SQL_ALCHEMY_CONN` and `AIRFLOW__CORE__FERNET_KEY`. A second \
+            value would conflict with the one strata writes.\n\n\
+            Fix: remove the `env`.",
+    },
+    CodeInfo {
+        code: "strata::airflow::literal-secret",
+        summary: "an Airflow deployment writes a secret into the spec",
+        explanation: "`metadata-db` and `fernet-key` name a Secret key and never take the value itself; an `env` \
+            whose name says it holds a secret (`*PASSWORD*`, `*TOKEN*`, `*SECRET*`, `SQL_ALCHEMY_CONN`) or \
+            whose value is a URL with a password must not carry it in plain text. Spec values end up in the \
+            pod-templates ConfigMap, in Git and in `kubectl get -o yaml`.\n\n\
+            Fix: store the value in a Secret and reference it: `metadata-db secret=\"...\" key=\"...\"`, \
+            `env \"NAME\" secret=\"...\" key=\"...\"`.",
+    },
+    CodeInfo {
+        code: "strata::airflow::max-parallel-tasks",
+        summary: "`max-parallel-tasks=0`, which Airflow reads as no limit",
+        explanation: "`max-parallel-tasks` becomes `[core] parallelism`, and Airflow treats 0 as unlimited \
+            (`base_executor.py`), so any number of task pods could run at once; quota fit counts the workers \
+            as this many pods, and 0 would count none.\n\n\
+            Fix: give the most task pods that may run at once, e.g. `max-parallel-tasks=16`.",
+    },
+    CodeInfo {
+        code: "strata::airflow::batch-size",
+        summary: "`batch-size=0`, with which the executor never creates a task pod",
+        explanation: "`batch-size` becomes `worker_pods_creation_batch_size`, the pods the executor creates per \
+            scheduler loop (`kubernetes_executor.py`); with 0 it creates none and every task stays queued.\n\n\
+            Fix: use at least 1 (Airflow's default); larger batches start queued tasks faster.",
+    },
+    CodeInfo {
+        code: "strata::airflow::publish-retries",
+        summary: "quota refusals fail Airflow tasks at once, or `publish-retries` is not a count",
+        explanation: "A namespace with a ResourceQuota refuses pods over it with 403 \"exceeded quota\", and the \
+            executor retries such a pod only `task_publish_max_retries` times (`kubernetes_executor_utils.py`); \
+            Airflow's default, 0, fails the task at once. In a tenant with a quota strata therefore sets -1 \
+            (retry until there is room), and says so in a note; `publish-retries=0` there is an error, and \
+            values below -1 are not counts.\n\n\
+            Fix: leave `publish-retries` out in a tenant with a quota, or set -1 or a positive count.",
+    },
+    CodeInfo {
+        code: "strata::airflow::no-templates",
+        summary: "an airflow executor has no worker template",
+        explanation: "The KubernetesExecutor starts each task from a pod template (`pod_template_file`); without \
+            one it has nothing to start tasks with.\n\n\
+            Fix: add one inside `executor`: `worker-template \"default\" size=\"m\"`.",
+    },
+    CodeInfo {
+        code: "strata::airflow::duplicate-template",
+        summary: "two worker templates of one executor have the same name",
+        explanation: "Each worker template is a file of the pod-templates ConfigMap, named after the template, \
+            and tasks choose a template by that name; two of one name would be one file.\n\n\
+            Fix: give each template its own name.",
+    },
+    CodeInfo {
+        code: "strata::airflow::template-name",
+        summary: "a worker template name is not a valid Kubernetes name",
+        explanation: "A template's name becomes its file in the pod-templates ConfigMap and a label of its pods, \
+            so it must be a DNS-1123 label: lower-case letters, digits and `-`, at most 63 characters.\n\n\
+            Fix: rename the template.",
+    },
+    CodeInfo {
+        code: "strata::airflow::unknown-template",
+        summary: "`default-template` names a worker template that does not exist",
+        explanation: "`default-template=\"...\"` on `executor` picks the template `pod_template_file` points at. \
+            It must name one of the executor's `worker-template`s.\n\n\
+            Fix: correct the name (the help suggests the closest), or define the template.",
+    },
+    CodeInfo {
+        code: "strata::airflow::default-template",
+        summary: "several worker templates and none is the default",
+        explanation: "`pod_template_file` points at one template, which every task uses unless it chooses \
+            another through `executor_config`. With one template that one is the default; with several, one \
+            must be named `default` or chosen with `default-template`.\n\n\
+            Fix: name one template `default`, or add `default-template=\"<name>\"` to `executor`.",
+    },
+    CodeInfo {
+        code: "strata::airflow::unknown-size",
+        summary: "a worker template names a size that is not defined",
+        explanation: "`size=\"...\"` on a worker template must name a size of the standard library (`strata stdlib \
+            sizes`) or one the platform defines; it sets the `base` container's requests and limits, which \
+            quota fit counts.\n\n\
+            Fix: correct the name (the help suggests the closest), or define the size.",
+    },
+    CodeInfo {
+        code: "strata::airflow::gpu",
+        summary: "a worker template asks for zero GPUs",
+        explanation: "`gpu=N` adds `nvidia.com/gpu: N` to the `base` container's requests and limits. Zero requests no GPU and \
+            is always a leftover.\n\n\
+            Fix: remove `gpu`, or give the number of GPUs each task pod needs.",
+    },
+    CodeInfo {
+        code: "strata::airflow::namespace-mismatch",
+        summary: "a worker template names a namespace the executor does not start pods in",
+        explanation: "The executor starts task pods in `[kubernetes_executor] namespace`, the tenant's, and that \
+            setting wins over the template's own namespace (`pod_generator.py` `construct_pod`, \
+            apache/airflow#29365). A template naming another namespace is silently ignored.\n\n\
+            Fix: remove the template's `namespace`; to run tasks in another tenant's namespace use \
+            `multi-namespace` and a pod_override.",
+    },
+    CodeInfo {
+        code: "strata::airflow::multi-namespace",
+        summary: "a `multi-namespace` list is empty, repeats a tenant, contradicts `cluster-wide`, or names the home tenant",
+        explanation: "`multi-namespace` lets the executor start and watch task pods in other tenants' namespaces: \
+            either listed tenants (a Role in each) or every namespace (`cluster-wide=#true`, a ClusterRole; \
+            Airflow needs cluster-wide list and watch then, apache/airflow#28047). It needs one of the two, \
+            not both; each tenant is listed once; the airflow's own tenant is always included (a warning \
+            when listed).\n\n\
+            Fix: list the tenants, `multi-namespace \"payments\" \"sandbox\"`, or use `cluster-wide=#true` \
+            alone.",
+    },
+    CodeInfo {
+        code: "strata::airflow::multi-namespace-network",
+        summary: "task pods in another tenant's namespace cannot reach the Airflow deployment",
+        explanation: "Task pods started in a listed tenant's namespace still talk to the Airflow deployment at \
+            home: the API server in Airflow 3, the metadata database in Airflow 2. When either tenant is \
+            isolated, their NetworkPolicies block that unless the listed tenant allows egress to the home \
+            namespace and the home tenant ingress from it, and the tasks fail at run time.\n\n\
+            Fix: add the rules the help names to the two tenants' `network` blocks.",
+    },
+    CodeInfo {
+        code: "strata::airflow::cluster-wide-grant",
+        summary: "an Airflow scheduler may create pods in every namespace of the cluster",
+        explanation: "`multi-namespace cluster-wide=#true` binds the scheduler to a ClusterRole: it may create and \
+            delete pods in every namespace, `kube-system` included, and with `pod-operator=#true` task pods \
+            may also exec into pods anywhere (the chart's pod-launcher rules bound cluster-wide). A warning, \
+            since it can be intended, but rarely is.\n\n\
+            Fix: list the tenants whose namespaces the executor uses instead: `multi-namespace \"payments\" \
+            \"sandbox\"` grants a Role in each and nothing cluster-wide.",
+    },
+    // Flink (the Flink Kubernetes operator).
+    CodeInfo {
+        code: "strata::flink::unknown-tenant",
+        summary: "a flink-job names a tenant that is not declared",
+        explanation: "`tenant=\"...\"` says whose namespace, quota and network rules the job runs under. The name \
+            matches no tenant of the platform (writing a tenant's namespace instead of its name is a common \
+            slip; the help says so).\n\n\
+            Fix: correct the name, or declare the tenant.",
+    },
+    CodeInfo {
+        code: "strata::flink::duplicate",
+        summary: "two Flink jobs of one tenant have the same name",
+        explanation: "A tenant's Flink jobs share its namespace, and the name is the FlinkDeployment's, its \
+            cluster id and its Services' names: two jobs of one name would be one deployment.\n\n\
+            Fix: give each its own name.",
+    },
+    CodeInfo {
+        code: "strata::flink::name",
+        summary: "a flink-job name does not match the Flink operator's name pattern",
+        explanation: "The operator requires FlinkDeployment names to match `[a-z]([-a-z0-9]{0,43}[a-z0-9])?`: \
+            lower-case letters, digits and `-`, starting with a letter, at most 45 characters \
+            (`DefaultValidator.validateDeploymentName`), because the name becomes the cluster id and the \
+            names of its Services (FLINK-28087). Otherwise it reports \"The FlinkDeployment name: ... is \
+            invalid\" in the status and deploys nothing.\n\n\
+            Fix: rename the job (the help suggests a valid form).",
+    },
+    CodeInfo {
+        code: "strata::flink::image",
+        summary: "a flink-job has no image, an empty one, or one that cannot be pulled",
+        explanation: "Every JobManager and TaskManager pod runs the job's image. A job needs one, and a reference \
+            with spaces, an upper-case repository or an empty tag cannot be pulled.\n\n\
+            Fix: add `image \"registry.acme.io/my-job:1.0.0\"`.",
+    },
+    CodeInfo {
+        code: "strata::flink::image-tag",
+        summary: "a flink-job's image has no tag, or the `latest` tag",
+        explanation: "An image without a tag is pulled as `latest`, and `latest` moves: a TaskManager restarted \
+            after a failover may run different code from the JobManager. A digest (`@sha256:...`) pins the \
+            image. A warning, since it works.\n\n\
+            Fix: pin a version tag or a digest.",
+    },
+    CodeInfo {
+        code: "strata::flink::jar",
+        summary: "a flink-job has no jar, or its URI is empty",
+        explanation: "An application cluster runs the jar named in `spec.job.jarURI`; without it the operator has \
+            no job to start.\n\n\
+            Fix: add `jar \"local:///opt/flink/usrlib/job.jar\" version=\"1.20\"` (`local://` for a jar inside \
+            the image).",
+    },
+    CodeInfo {
+        code: "strata::flink::version",
+        summary: "a Flink version the operator does not run, or not a version at all",
+        explanation: "`version` on `jar` becomes `spec.flinkVersion`. The operator 1.15's CRD accepts v1_13 to \
+            v1_20 and v2_0 to v2_2, but the operator itself runs only 1.15 and newer: \"Flink version v1_14 is \
+            not supported by this operator version\" (`DefaultValidator.validateFlinkVersion`, \
+            `FlinkVersion.isSupported`), and the deployment stays unreconciled.\n\n\
+            Fix: use a supported version, written `1.20` or `v1_20`.",
+    },
+    CodeInfo {
+        code: "strata::flink::run-as-user",
+        summary: "Flink pods set to run as root",
+        explanation: "Flink pods get a restricted security context with `runAsNonRoot: true`, and the kubelet \
+            refuses to start a container with uid 0 under it. The official image's `flink` user is 9999.\n\n\
+            Fix: remove `run-as-user`, or give a non-zero uid.",
+    },
+    CodeInfo {
+        code: "strata::flink::parallelism",
+        summary: "a Flink job's parallelism is zero, missing, or more than its task slots",
+        explanation: "The operator needs a parallelism, or TaskManager replicas to derive one: \"Job parallelism \
+            must be larger than 0\" (`DefaultValidator.validateJobSpec`). Without `taskmanager replicas` it \
+            starts ceil(parallelism / slots) TaskManagers; with replicas set, the job runs on replicas × \
+            slots slots, and a parallelism above that cannot be scheduled.\n\n\
+            Fix: give `parallelism N`, and leave `replicas` out (or raise it, or `slots`) so the slots suffice.",
+    },
+    CodeInfo {
+        code: "strata::flink::parallelism-ignored",
+        summary: "a Flink job's parallelism is ignored because TaskManager replicas are set",
+        explanation: "With `taskmanager replicas` set, the operator runs the job on every slot of those \
+            TaskManagers and ignores `parallelism`: \"Job parallelism setting is ignored as TaskManager \
+            replicas are set\". The job runs at a different parallelism than written.\n\n\
+            Fix: remove `parallelism`, or remove `replicas` so the TaskManagers follow the parallelism.",
+    },
+    CodeInfo {
+        code: "strata::flink::slots",
+        summary: "a TaskManager with zero task slots",
+        explanation: "`slots` becomes `taskmanager.numberOfTaskSlots`; a TaskManager without slots runs no task, \
+            and the job cannot be scheduled.\n\n\
+            Fix: use at least 1 slot (the default is 1).",
+    },
+    CodeInfo {
+        code: "strata::flink::replicas",
+        summary: "a Flink job with zero TaskManager or JobManager replicas",
+        explanation: "The operator refuses zero replicas: \"TaskManager replicas must be larger than 0\" and \
+            \"JobManager replicas should not be configured less than one.\" (`DefaultValidator.validateJobSpec`, \
+            `validateJmReplicas`).\n\n\
+            Fix: remove TaskManager `replicas` to let the operator derive it from parallelism and slots; use \
+            1 JobManager, or 2 or more with `high-availability`.",
+    },
+    CodeInfo {
+        code: "strata::flink::memory",
+        summary: "a Flink JobManager or TaskManager has no memory",
+        explanation: "The operator requires `spec.jobManager.resource.memory` and \
+            `spec.taskManager.resource.memory`: \"JobManager resource memory must be defined using \
+            `spec.jobManager.resource.memory`\" (`DefaultValidator.validateJmSpec`, `validateTmSpec`). strata \
+            takes it from a `size` or from `memory` on `jobmanager` and `taskmanager`.\n\n\
+            Fix: add `jobmanager size=\"m\"` / `taskmanager memory=\"4Gi\"`.",
+    },
+    CodeInfo {
+        code: "strata::flink::memory-too-small",
+        summary: "a Flink process has less memory than Flink's default memory model reserves",
+        explanation: "With Flink's default memory settings a JobManager reserves 576Mi (metaspace 256Mi, JVM \
+            overhead 192Mi, off-heap 128Mi) and a TaskManager about 982Mi (metaspace, overhead, framework heap \
+            and off-heap, network, and 40% managed memory) before any heap is left; a smaller process fails \
+            at startup with a memory configuration error. Not an operator rule, and skipped when the job \
+            tunes `jobmanager.memory.*` or `taskmanager.memory.*` itself. A warning.\n\n\
+            Fix: give the process at least the minimum the help names (size `s` or larger).",
+    },
+    CodeInfo {
+        code: "strata::flink::resources",
+        summary: "a Flink JobManager or TaskManager with zero CPU or memory",
+        explanation: "A pod with zero CPU or memory has nothing to run on, and quota fit would count nothing for \
+            it. strata is stricter than the operator here, which admits a zero CPU.\n\n\
+            Fix: give the CPU and memory each pod gets, or use `size=`.",
+    },
+    CodeInfo {
+        code: "strata::flink::unknown-size",
+        summary: "a Flink JobManager or TaskManager names a size that is not defined",
+        explanation: "`size=\"...\"` on `jobmanager` or `taskmanager` must name a size of the standard library \
+            (`strata stdlib sizes`) or one the platform defines; it gives the pods' CPU and memory.\n\n\
+            Fix: correct the name (the help suggests the closest), or define the size.",
+    },
+    CodeInfo {
+        code: "strata::flink::state-dir",
+        summary: "a Flink checkpoint, savepoint or HA directory is empty, or inside the pod",
+        explanation: "Checkpoints, savepoints and HA metadata must outlive the pods: after a failover or an \
+            upgrade the new JobManager restores from them. A local path (no scheme, or `file://`) lives in \
+            the pod's file system and disappears with it, together with the job's state (a warning); an \
+            empty directory is an error.\n\n\
+            Fix: use durable storage the job can reach, e.g. `\"s3://bucket/flink/<job>\"` or `hdfs://...`.",
+    },
+    CodeInfo {
+        code: "strata::flink::checkpoint-dir",
+        summary: "a `last-state` or `savepoint` upgrade without a checkpoint directory",
+        explanation: "Stateful upgrade modes restore the job from its checkpoints, and the operator refuses them \
+            without a checkpoint directory: \"Checkpoint directory[execution.checkpointing.dir] must be \
+            defined for last-state and savepoint upgrade modes\" (`DefaultValidator.validateJobSpec`).\n\n\
+            Fix: add `dir=\"s3://bucket/checkpoints/<job>\"` to `checkpoints`, or use `upgrade=\"stateless\"`.",
+    },
+    CodeInfo {
+        code: "strata::flink::savepoint-dir",
+        summary: "savepoints are needed but no savepoint directory is set",
+        explanation: "The operator refuses, without `execution.checkpointing.savepoint-dir`: savepoint upgrades \
+            (\"Job could not be upgraded with savepoint while config key[...] is not set\"), periodic savepoints \
+            (`kubernetes.operator.periodic.savepoint.interval`) and a maximum checkpoint age \
+            (`kubernetes.operator.job.upgrade.last-state.max.allowed.checkpoint.age`), which triggers savepoint \
+            upgrades (`DefaultValidator.validateJobSpec`).\n\n\
+            Fix: add `savepoint-dir=\"s3://bucket/savepoints/<job>\"` to `checkpoints`.",
+    },
+    CodeInfo {
+        code: "strata::flink::last-state-ha",
+        summary: "a `last-state` upgrade without high availability",
+        explanation: "Since operator 1.15 the validator admits `last-state` without HA: a running job is \
+            upgraded from its latest checkpoint, read over REST. But a job whose JobManager is missing or \
+            failed has no HA metadata to restore from, and the upgrade stops: \"JobManager deployment is \
+            missing and HA metadata is not available to make stateful upgrades\" \
+            (`AbstractJobReconciler.getJobUpgrade`, `ApplicationReconciler`). A warning; it was an error \
+            before 1.15.\n\n\
+            Fix: add `high-availability dir=\"s3://bucket/flink-ha/<job>\"`, or use `upgrade=\"savepoint\"`.",
+    },
+    CodeInfo {
+        code: "strata::flink::checkpoint-interval",
+        summary: "a stateful Flink job does not enable checkpointing",
+        explanation: "Flink takes checkpoints only with an interval (`execution.checkpointing.interval`). A job \
+            with a stateful upgrade mode but no interval has no recent checkpoint to upgrade or recover from, \
+            so an upgrade restores old state or none.\n\n\
+            Fix: add `every=\"60s\"` to `checkpoints`.",
+    },
+    CodeInfo {
+        code: "strata::flink::ha-required",
+        summary: "standby JobManagers without high availability",
+        explanation: "More than one JobManager means standbys, which need leader election through HA: \"High \
+            availability should be enabled when starting standby JobManagers.\" \
+            (`DefaultValidator.validateJmReplicas`).\n\n\
+            Fix: add `high-availability dir=\"s3://bucket/flink-ha/<job>\"`, or use one JobManager.",
+    },
+    CodeInfo {
+        code: "strata::flink::rollback-ha",
+        summary: "rollback enabled without high availability",
+        explanation: "`kubernetes.operator.deployment.rollback.enabled` makes the operator restore the last \
+            stable spec after a failed upgrade, from HA metadata; without HA it refuses: \"HA must be enabled \
+            for rollback support.\" (`DefaultValidator.validateFlinkDeploymentConfig`).\n\n\
+            Fix: add `high-availability dir=\"...\"`, or remove the rollback setting.",
+    },
+    CodeInfo {
+        code: "strata::flink::health-check-recovery",
+        summary: "the cluster health check without JobManager deployment recovery",
+        explanation: "`kubernetes.operator.cluster.health-check.enabled` restarts an unhealthy cluster by \
+            redeploying its JobManager, which needs `kubernetes.operator.jm-deployment-recovery.enabled` \
+            (true by default): \"Deployment recovery (...) must be enabled for job health check (...) \
+            support.\" (`DefaultValidator.validateFlinkDeploymentConfig`).\n\n\
+            Fix: remove `config \"kubernetes.operator.jm-deployment-recovery.enabled\" false`, or turn the \
+            health check off.",
+    },
+    CodeInfo {
+        code: "strata::flink::autoscaler",
+        summary: "a Flink autoscaler option is not a number, or out of range",
+        explanation: "When `job.autoscaler.enabled` is on, the operator validates the autoscaler's options \
+            (`AutoscalerValidator`, `AutoScalerOptions`): scale-up and scale-down factors, utilization target, \
+            boundary, minimum and maximum, and the scalability coefficient must be numbers within their \
+            ranges: \"The AutoScalerOption ... is invalid, it should be a value within the range [...]\", or \
+            \"Invalid value in the autoscaler config ...\". Deprecated and `kubernetes.operator.`-prefixed \
+            spellings are read too.\n\n\
+            Fix: use a number within the range the help gives.",
+    },
+    CodeInfo {
+        code: "strata::flink::forbidden-config",
+        summary: "a Flink config key the operator forbids",
+        explanation: "`kubernetes.namespace`, `kubernetes.cluster-id` and `high-availability.cluster-id` are set by \
+            the operator from the FlinkDeployment's namespace and name; a deployment that sets them is \
+            refused: \"Forbidden Flink config key: ...\" (`DefaultValidator.validateFlinkDeploymentConfig`).\n\n\
+            Fix: remove the key.",
+    },
+    CodeInfo {
+        code: "strata::flink::config-owned",
+        summary: "a Flink config key strata sets from a dedicated setting",
+        explanation: "Keys such as `taskmanager.numberOfTaskSlots`, the checkpoint and savepoint directories or \
+            the HA settings are written by strata from the job's own fields (`slots`, `checkpoints`, \
+            `high-availability`), which quota fit and the state checks read. The same key in `config` would \
+            conflict with the value strata emits.\n\n\
+            Fix: use the setting the help names instead of `config`.",
+    },
+    CodeInfo {
+        code: "strata::flink::duplicate-config",
+        summary: "a Flink config key is set twice",
+        explanation: "`flinkConfiguration` is a map; two entries for one key would leave one, depending on the \
+            order.\n\n\
+            Fix: keep one `config` per key.",
+    },
+    CodeInfo {
+        code: "strata::flink::env-name",
+        summary: "a Flink environment variable has an invalid name",
+        explanation: "Kubernetes accepts environment variable names of letters, digits, `_`, `-` and `.` that do \
+            not start with a digit, and refuses a pod with any other; an empty name is never valid.\n\n\
+            Fix: use a name such as `LOG_LEVEL`.",
+    },
+    CodeInfo {
+        code: "strata::flink::literal-secret",
+        summary: "a Flink job writes a secret into the spec",
+        explanation: "A `config` or `env` value under a key that holds a secret (`*password*`, `*token*`, `s3.secret-key`, \
+            ...), or a URI with `user:password@` in the jar, checkpoint, savepoint or HA directory, would be \
+            written into the FlinkDeployment, and so into Git and `kubectl get -o yaml`.\n\n\
+            Fix: keep it in a Secret and pass it as `env \"NAME\" secret=\"...\" key=\"...\"`, read by the \
+            filesystem plugin or the job.",
+    },
+    CodeInfo {
+        code: "strata::flink::pod-security",
+        summary: "a Flink config key breaks the Pod Security level its tenant enforces",
+        explanation: "Outside a `privileged` tenant strata refuses config keys that take the pods out of what the \
+            tenant's Pod Security level guarantees: `kubernetes.hostnetwork.enabled` (host namespaces are \
+            forbidden from `baseline` up), the `kubernetes.*service-account` keys (the pods would run under \
+            an identity strata does not grant), and JobManager or TaskManager annotations with an AppArmor \
+            profile other than `runtime/default` or `localhost/*` (pod-security-admission \
+            `check_appArmorProfile.go`).\n\n\
+            Fix: remove the key, or run the job in a tenant with `pod-security=\"privileged\"`.",
+    },
+    CodeInfo {
+        code: "strata::flink::apiserver-egress",
+        summary: "an isolated tenant runs Flink but its network policy blocks the Kubernetes API",
+        explanation: "In native mode the JobManager starts its TaskManagers through the Kubernetes API. An \
+            isolated tenant allows egress only to DNS, its namespace and declared peers, and the API server is \
+            not a pod, so only an address-based rule (`cidr`) lets the JobManager reach it; without one the \
+            job never gets TaskManagers. A warning, since the API server's addresses are cluster state.\n\n\
+            Fix: allow the API server's addresses in the tenant's `network` block, e.g. `egress 443 \
+            cidr=\"10.0.0.0/16\"`.",
+    },
+    // Emitting manifests.
+    CodeInfo {
+        code: "strata::resolve::unresolved",
+        summary: "an object passed every check but cannot be resolved for emitting",
+        explanation: "After the checks pass, strata resolves the platform once (presets applied, references to \
+            tenants, Kafka clusters and priority classes followed, pods sized) and emits manifests only from \
+            that resolved form. An object that does not resolve would otherwise be left out of the output, and \
+            `apply --prune` would then delete it from the cluster; strata stops instead and emits nothing. \
+            Seeing this means a check that should have reported the problem did not: a bug in strata.\n\n\
+            Fix: correct what the message names (a missing tenant, cluster or preset), and report the case so \
+            the missing check can be added.",
+    },
+    CodeInfo {
+        code: "strata::emit::duplicate-object",
+        summary: "two parts of the spec produce the same Kubernetes object",
+        explanation: "After emitting, strata checks that no two objects share API group, kind, namespace and name. \
+            The per-domain checks catch most collisions by name, with a more specific message; this one \
+            catches any that remain, such as two objects whose derived names coincide. Applied, one object \
+            would silently overwrite the other.\n\n\
+            Fix: rename one of the two labelled parts.",
+    },
+    // Writing `compile --out-dir`.
+    CodeInfo {
+        code: "strata::output::not_a_directory",
+        summary: "the `--out-dir` path exists and is not a directory",
+        explanation: "`strata compile --out-dir DIR` writes one file per object under DIR, replacing the directory \
+            whole. A file at that path is not replaced.\n\n\
+            Fix: choose another `--out-dir` path, or remove the file.",
+    },
+    CodeInfo {
+        code: "strata::output::foreign_directory",
+        summary: "the `--out-dir` directory is not empty and was not written by strata",
+        explanation: "The output directory is replaced atomically on every compile (the new tree is built next to \
+            it and swapped in), so files of objects that no longer exist disappear. To never delete files it \
+            did not write, strata replaces only an empty directory, a new one, or one it wrote before, which \
+            contains a `.strata-output` marker.\n\n\
+            Fix: point `--out-dir` at an empty or new directory, or at strata's previous output.",
+    },
+    CodeInfo {
+        code: "strata::output::io",
+        summary: "writing the `--out-dir` directory failed",
+        explanation: "Creating, writing or renaming a file or directory of the output failed; the message \
+            carries the operating system's error. The previous output is left in place: a failed write never \
+            leaves the directory half replaced.\n\n\
+            Fix: check that the parent directory is writable and the disk has space.",
+    },
+    // Reading git revisions.
+    CodeInfo {
+        code: "strata::git::not-a-repository",
+        summary: "`strata diff --base` outside a git repository",
+        explanation: "`--base REV` and `--head REV` read the spec and its includes from git revisions, which needs \
+            the current directory to be inside a git repository (`git rev-parse --show-toplevel`). The note \
+            carries git's message.\n\n\
+            Fix: run `strata diff` from inside the repository, or compare two files on disk with \
+            `--base-spec PATH`.",
+    },
+    CodeInfo {
+        code: "strata::git::unavailable",
+        summary: "`git` cannot be run",
+        explanation: "Reading revisions runs the `git` executable (`rev-parse`, `ls-tree`, `cat-file --batch`), \
+            and starting it failed, usually because git is not installed or not on PATH.\n\n\
+            Fix: install git and put it on PATH, or compare two files on disk with `--base-spec PATH`.",
+    },
+    CodeInfo {
+        code: "strata::git::unknown-revision",
+        summary: "a `--base` or `--head` revision git does not know",
+        explanation: "The revision must name a commit that exists in the local repository: a branch, a tag or a \
+            commit id. In CI the base branch is often missing from a shallow clone. A revision starting with \
+            `-` is refused, so it cannot be taken for a git option.\n\n\
+            Fix: fetch the base first (`git fetch origin main`, or `fetch-depth: 0` with actions/checkout), or \
+            correct the name.",
+    },
+    // Applying to a cluster.
+    CodeInfo {
+        code: "strata::apply::wrong-context",
+        summary: "the kube context in use is not the one the spec belongs to",
+        explanation: "A spec names the kube context it is applied to (`cluster context=\"...\"` in `platform`), so \
+            that a production spec is never applied to a staging cluster, or the other way round, because of \
+            whichever context happens to be current. `apply`, `plan` and `drift` stop with exit 2 before \
+            sending a request. Naming the context explicitly with `--context` is the deliberate override.\n\n\
+            Fix: switch with `kubectl config use-context <context>`, or pass `--context <name>` to target \
+            another cluster on purpose.",
+    },
+    // Change safety.
+    CodeInfo {
+        code: "strata::diff::topic-partitions-decreased",
+        summary: "a KafkaTopic's partition count goes down",
+        explanation: "Kafka cannot remove partitions. The Topic Operator refuses the change and leaves the topic \
+            NotReady: `Ready=False`, reason `NotSupported`, \"Decreasing partitions not supported\" \
+            (`BatchingTopicController`, Strimzi 1.2.0). An error: `strata diff` exits 4.\n\n\
+            Fix: keep the partition count; to really have fewer partitions, create a new topic and migrate \
+            producers and consumers to it.",
+    },
+    CodeInfo {
+        code: "strata::diff::topic-removed",
+        summary: "a KafkaTopic disappears",
+        explanation: "When a KafkaTopic is deleted, the Topic Operator deletes the topic in Kafka, with all its \
+            records and the consumers' offsets (its finalizer). `apply --prune` also refuses it without \
+            `--allow-data-loss`. An error: `strata diff` exits 4.\n\n\
+            Fix: if the topic is really retired, make sure nothing reads or writes it and say so in the \
+            change; otherwise restore it.",
+    },
+    CodeInfo {
+        code: "strata::diff::topic-renamed",
+        summary: "a topic is renamed, or removed and re-added under the same Kafka name",
+        explanation: "Kafka has no rename: changing `spec.topicName` is refused by the Topic Operator (\"Changing \
+            spec.topicName is not supported\"), and a topic removed and another added for the same Kafka \
+            topic name, or on the same spec line, is a delete (the data is gone) and a create. An error: \
+            `strata diff` exits 4.\n\n\
+            Fix: keep the old topic, create the new one next to it, and migrate clients before removing the \
+            old one.",
+    },
+    CodeInfo {
+        code: "strata::diff::tenant-removed",
+        summary: "a tenant's Namespace disappears",
+        explanation: "A removed tenant, or a tenant whose `namespace` changed, deletes its Namespace, and deleting \
+            a namespace deletes everything in it, including what strata does not manage: volumes, Secrets, \
+            running jobs. An error: `strata diff` exits 4.\n\n\
+            Fix: if the tenant is really retired, back up its volumes and Secrets first and say so in the \
+            change; to move a tenant, add the new namespace before removing the old one.",
+    },
+    CodeInfo {
+        code: "strata::diff::quota-below-demand",
+        summary: "a tenant's quota is lowered below what its workloads need at peak today",
+        explanation: "A ResourceQuota limit is lowered (or a quota is added) below the tenant's peak demand in the \
+            base revision, counted as quota fit counts it. Pods over the quota are refused: a restarted \
+            executor, the next scheduled run or a Flink failover cannot start. An error: `strata diff` exits \
+            4.\n\n\
+            Fix: if the same change shrinks the workloads, apply that first and lower the quota in a later \
+            change.",
+    },
+    CodeInfo {
+        code: "strata::diff::topic-replicas-changed",
+        summary: "a KafkaTopic's replication factor changes",
+        explanation: "Strimzi changes a topic's replication factor only through Cruise Control (strimzi#2416, \
+            \"Replication factor change not supported, but required for partitions ...\"); without it nothing \
+            happens and the topic is NotReady. A warning, since whether Cruise Control runs is cluster \
+            state.\n\n\
+            Fix: make sure Cruise Control is deployed with the `Kafka` resource, or keep the replication \
+            factor.",
+    },
+    CodeInfo {
+        code: "strata::diff::topic-cleanup-policy-changed",
+        summary: "a topic's `cleanup.policy` changes",
+        explanation: "`compact` keeps only the latest value of each key and drops older ones; `delete` drops \
+            records past retention, compacted history included. Switching either way removes data consumers \
+            may rely on. Unset is Kafka's `delete`; `compact,delete` equals `delete,compact`. A warning.\n\n\
+            Fix: confirm every consumer expects the new policy.",
+    },
+    CodeInfo {
+        code: "strata::diff::topic-retention-reduced",
+        summary: "a topic's `retention.ms` or `retention.bytes` goes down",
+        explanation: "Older records are deleted at the next log cleanup, and lagging or replaying consumers lose \
+            them. Unset is Kafka's default (7 days, unlimited bytes); `-1` is unlimited. A warning.\n\n\
+            Fix: confirm no consumer needs the older records (check consumer lag first).",
+    },
+    CodeInfo {
+        code: "strata::diff::flink-stateless-upgrade",
+        summary: "a stateless Flink job's jar, version or image changes",
+        explanation: "With `upgradeMode: stateless` (the operator's default) the operator upgrades a job by \
+            restarting it without a savepoint: keyed state, windows and offsets kept in state are lost. The \
+            rule fires when `spec.job.jarURI`, `spec.flinkVersion` or `spec.image` of a FlinkDeployment or \
+            FlinkSessionJob changes in that mode. A warning.\n\n\
+            Fix: if the job has state worth keeping, switch to `upgrade=\"savepoint\"` or `\"last-state\"` \
+            (with checkpoints configured) before the upgrade.",
+    },
+    CodeInfo {
+        code: "strata::diff::flink-upgrade-mode-changed",
+        summary: "a Flink job's upgrade mode changes",
+        explanation: "The upgrade mode decides what the next upgrade keeps: switching to `stateless` drops state at \
+            the next upgrade; switching away from it relies on checkpoints and savepoints being configured and \
+            reachable. A warning.\n\n\
+            Fix: check the checkpoint and savepoint settings of the new mode before relying on it.",
+    },
+    CodeInfo {
+        code: "strata::diff::schedule-changed",
+        summary: "a scheduled Spark job's schedule or time zone changes",
+        explanation: "When a ScheduledSparkApplication's `spec.schedule` or `spec.timeZone` changes, its runs \
+            move: around the switch a run can be skipped or happen twice, and downstream consumers must follow \
+            the new times. A warning.\n\n\
+            Fix: confirm the new times with the job's consumers.",
+    },
+    CodeInfo {
+        code: "strata::diff::unreadable-object",
+        summary: "an operator object in one revision does not match strata's type for its CRD",
+        explanation: "`strata diff` reads KafkaTopics, Spark applications, FlinkDeployments, FlinkSessionJobs \
+            and JSON pod templates through typed definitions checked against the pinned CRDs. An object that \
+            does not fit them (usually a hand-edited manifest, or one written by another tool: a string where \
+            the CRD wants an integer, an unknown field) cannot be judged by the domain rules, so the change is \
+            reported as it is, with the side and the field problem, instead of running the rules on a guess. A \
+            removed KafkaTopic still gets its `topic-removed` error. A warning.\n\n\
+            Fix: correct the object so it matches the CRD (the message names the field), or regenerate it with \
+            `strata compile`.",
+    },
+    CodeInfo {
+        code: "strata::diff::near-quota",
+        summary: "a workload grows and its tenant is then above 90% of a quota limit",
+        explanation: "A Spark driver or executors, a Flink JobManager or TaskManager, or an Airflow worker \
+            template grows, and the tenant's peak demand in the head revision is above 90% of a quota limit \
+            (the threshold of the compile's `strata::quota::near`). With under 10% headroom a retry, a second \
+            concurrent run or another job's growth is refused pods. A warning; the finding names what \
+            grew.\n\n\
+            Fix: raise the quota in the same change, or trim the workload.",
+    },
+];
