@@ -58,7 +58,7 @@ pub fn patch(c: &ObjectChange) -> Patch {
         m.map(|m| {
             // The same masking rule as `plan`: a secret-like value never reaches a review comment.
             let mut o = without_origin(&m.object);
-            crate::reconcile::normalize::mask_secrets(&mut o);
+            crate::secrets::mask_secrets(&mut o);
             to_yaml(&o)
         })
         .unwrap_or_default()

@@ -175,26 +175,13 @@ pub fn for_diff(object: &Value) -> Value {
         for field in ["data", "stringData"] {
             if let Some(d) = map.get_mut(field).and_then(Value::as_object_mut) {
                 for v in d.values_mut() {
-                    *v = Value::String(mask(v));
+                    *v = Value::String(crate::secrets::mask(v));
                 }
             }
         }
     }
-    mask_secrets(&mut o);
+    crate::secrets::mask_secrets(&mut o);
     o
-}
-
-/// Masks every Secret-like value of any kind by its key (the rule `check` refuses them by), so a value
-/// that reached a cluster before strata refused it is not printed either. `diff` uses the same rule.
-pub fn mask_secrets(o: &mut Value) {
-    crate::secrets::mask_secret_values(o, &mask);
-}
-
-/// A Secret value shown as `*** (sha256:1a2b3c4d)`: reviewers see that it changed, never what it is.
-fn mask(v: &Value) -> String {
-    let raw = v.as_str().map_or_else(|| v.to_string(), str::to_string);
-    let d = Sha256::digest(raw.as_bytes());
-    format!("*** (sha256:{})", d.iter().take(4).map(|b| format!("{b:02x}")).collect::<String>())
 }
 
 /// Unified diff of two objects rendered as YAML (`None` when they render the same).
