@@ -53,6 +53,8 @@ struct Operator {
     webhook_label: (String, String),
     controller_label: (String, String),
     log: PathBuf,
+    /// The script's run folder: `webhook.log`, `controller.log`.
+    dir: PathBuf,
     // Never dropped: when this test process exits, the script's stdin closes and it stops the operator.
     _child: Child,
 }
@@ -123,6 +125,7 @@ fn operator(test: &str) -> Option<(&'static Operator, PathBuf)> {
                     webhook_label: split_label(&field("webhook-label")),
                     controller_label: split_label(&field("controller-label")),
                     log,
+                    dir: PathBuf::from(field("dir")),
                     _child: child,
                 });
             }
@@ -737,10 +740,18 @@ fn a_scheduled_spark_application_creates_its_run_on_schedule() {
     assert_eq!(sched["kind"], "ScheduledSparkApplication");
     // The only change: every minute instead of nightly, so the test sees a run.
     sched["spec"]["schedule"] = json!("* * * * *");
+    // The same schedule under a name one character longer than strata allows (`strata::spark::name`): the
+    // webhook takes it, but not its runs' names (kubeflow/spark-operator#1549).
+    let mut long = sched.clone();
+    long["metadata"]["name"] = json!(LONG_SCHEDULED);
+    let errors = strata_errors(&job_spec(LONG_SCHEDULED, DAILY));
+    assert!(errors.iter().any(|e| e.starts_with("strata::spark::name:")), "strata takes {LONG_SCHEDULED}: {errors:?}");
     runtime().block_on(async {
         let kube = connect(&kc).await;
         prepare(&kube, &case, op, true).await;
-        apply(&kube, &sched, false).await.unwrap_or_else(|e| panic!("{}: {e}", key(&sched)));
+        for o in [&sched, &long] {
+            apply(&kube, o, false).await.unwrap_or_else(|e| panic!("{}: {e}", key(o)));
+        }
         let ns = sched["metadata"]["namespace"].as_str().unwrap();
         let name = sched["metadata"]["name"].as_str().unwrap();
         let sar = resource_of(&sched);
@@ -758,10 +769,22 @@ fn a_scheduled_spark_application_creates_its_run_on_schedule() {
         let app = json!({"apiVersion": "sparkoperator.k8s.io/v1beta2", "kind": "SparkApplication",
             "metadata": {"name": run, "namespace": ns}});
         let pod = driver_running(&kube, &app, Duration::from_secs(300)).await;
+        // The long one was due at the same minute: the controller's attempt is refused by the webhook.
+        let refusal = format!("invalid SparkApplication name \\\"{LONG_SCHEDULED}-");
+        let controller_log = op.dir.join("controller.log");
+        let refused: Result<(), String> = eventually!(
+            "the controller's refused run of the long-named schedule",
+            Duration::from_secs(60),
+            std::fs::read_to_string(&controller_log).ok().filter(|l| l.contains(&refusal)).map(|_| ())
+        );
+        let long_run = kube.get(&sar, Some(ns), LONG_SCHEDULED).await.ok().flatten();
         cleanup(&kube, &case).await;
         let pod = pod.unwrap_or_else(|e| panic!("{e}\n\noperator log:\n{}", op.log_tail()));
         let missing = mutation_missing(&sched, "driver", &pod);
         assert!(missing.is_empty(), "the run's driver pod: {missing:?}");
+        refused.unwrap_or_else(|e| panic!("{e}: no {refusal:?} in {}", controller_log.display()));
+        let last = long_run.as_ref().map(|s| s["status"]["lastRunName"].clone()).unwrap_or(Value::Null);
+        assert!(last.as_str().is_none_or(str::is_empty), "the long-named schedule has a run: {last}");
     });
 }
 
@@ -916,7 +939,7 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
     (
         "strata::spark::name",
         "name a-schedule-of-forty-four-characters-for-runs (scheduled)",
-        "the webhook checks the ScheduledSparkApplication's own name only; each run is named `<name>-<19-digit timestamp>` (64 characters here), which the webhook refuses when the controller creates it (kubeflow/spark-operator#1549)",
+        "the webhook checks the ScheduledSparkApplication's own name only; each run is named `<name>-<19-digit timestamp>` (64 characters here), which the webhook refuses when the controller creates it (kubeflow/spark-operator#1549; `a_scheduled_spark_application_creates_its_run_on_schedule` sees that refusal)",
     ),
     (
         "strata::spark::conf-denied",
