@@ -650,11 +650,14 @@ fn offline(app: &Value) -> bool {
         && ["packages", "repositories"].iter().all(|k| deps[*k].as_array().is_none_or(Vec::is_empty))
 }
 
+/// Waits until Spark's driver pod of `app` runs on a node; fails early when the application fails, and
+/// says on a timeout what was seen last (no pod yet, or the pod's phase and conditions).
 async fn driver_running(kube: &Kube, app: &Value, timeout: Duration) -> Result<Value, String> {
     let ns = app["metadata"]["namespace"].as_str().unwrap();
     let name = app["metadata"]["name"].as_str().unwrap();
     let par = resource_of(app);
     let pod_ar = resource_of(&json!({"kind": "Pod"}));
+    let mut last = String::from("no driver pod");
     let outcome: Result<Result<Value, String>, String> = eventually!(
         format!("the driver pod of {ns}/{name}"),
         timeout,
@@ -664,13 +667,15 @@ async fn driver_running(kube: &Kube, app: &Value, timeout: Duration) -> Result<V
                 if state.contains("FAILED") {
                     return Some(Err(format!("state {state}: {}", a["status"]["applicationState"]["errorMessage"])));
                 }
+                last = format!("application state {state:?}, no driver pod");
             }
             let pod = kube.get(&pod_ar, Some(ns), &format!("{name}-driver")).await.ok().flatten()?;
+            last = format!("driver pod {}: {}", pod["status"]["phase"], pod["status"]["conditions"]);
             (pod["status"]["phase"] == "Running" && pod["spec"]["nodeName"].is_string()).then_some(Ok(pod))
         }
         .await
     );
-    outcome?
+    outcome.map_err(|e| format!("{e} (last seen: {last})"))?
 }
 
 #[test]
