@@ -52,7 +52,8 @@ fn ci() -> bool {
 struct Operator {
     webhook_label: (String, String),
     controller_label: (String, String),
-    log: PathBuf,
+    /// The script's stderr, an unlinked file read back for failure messages (so nothing is left behind).
+    log: std::fs::File,
     /// The script's run folder: `webhook.log`, `controller.log`.
     dir: PathBuf,
     // Never dropped: when this test process exits, the script's stdin closes and it stops the operator.
@@ -70,10 +71,17 @@ impl Operator {
     }
 
     fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let text = read_all(&self.log);
         let lines: Vec<&str> = text.lines().collect();
         lines[lines.len().saturating_sub(40)..].join("\n")
     }
+}
+
+fn read_all(mut f: &std::fs::File) -> String {
+    use std::io::{Read, Seek};
+    let mut text = String::new();
+    let _ = f.rewind().and_then(|()| f.read_to_string(&mut text));
+    text
 }
 
 fn split_label(s: &str) -> (String, String) {
@@ -90,8 +98,10 @@ fn operator(test: &str) -> Option<(&'static Operator, PathBuf)> {
     let kc = cluster(test)?;
     static OP: OnceLock<Option<Operator>> = OnceLock::new();
     let op = OP.get_or_init(|| {
-        let log = std::env::temp_dir().join(format!("strata-spark-operator-test-{}.log", std::process::id()));
-        let stderr = std::fs::File::create(&log).expect("operator log");
+        let path = std::env::temp_dir().join(format!("strata-spark-operator-test-{}.log", std::process::id()));
+        let stderr = std::fs::File::create(&path).expect("operator log");
+        let log = std::fs::File::open(&path).expect("operator log");
+        let _ = std::fs::remove_file(&path);
         let mut child = Command::new(repo().join("scripts/tools/spark-operator"))
             .arg("serve")
             .arg(&kc)
@@ -107,7 +117,7 @@ fn operator(test: &str) -> Option<(&'static Operator, PathBuf)> {
             let n = lines.read_line(&mut line).expect("read the operator's stdout");
             if n == 0 {
                 let status = child.wait().expect("wait");
-                let text = std::fs::read_to_string(&log).unwrap_or_default();
+                let text = read_all(&log);
                 if status.code() == Some(3) && !ci() {
                     eprintln!("SKIPPED {test}: the Spark operator cannot be built here:\n{text}");
                     return None;
