@@ -648,7 +648,9 @@ fn the_pod_webhook_gives_spark_pods_strata_security_and_pod_security_admits_them
 // 4. The controller's real spark-submit creates the driver pods
 
 /// Can spark-submit run this application without the network? Every URI `local://` (inside the image),
-/// no Maven packages or repositories (spark-submit would resolve them with Ivy).
+/// no Maven packages or repositories. On the submitting side spark-submit globs every dependency URI
+/// through Hadoop's FileSystem (`s3a://` needs S3, and pyspark ships no S3A client) and resolves packages
+/// with Ivy.
 fn offline(app: &Value) -> bool {
     let spec = app_spec(app);
     let local = |v: &Value| v.as_str().is_some_and(|s| s.starts_with("local://"));
