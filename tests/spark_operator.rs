@@ -40,6 +40,24 @@ use support::*;
 
 const MANAGER: &str = "strata-spark-operator-test";
 
+/// Polls `$probe` (an expression giving an `Option`) every 500 ms until it is `Some(v)`: `Ok(v)`, or
+/// `Err` naming `$what` after `$timeout`. A macro, so the probe borrows the caller's locals freely.
+macro_rules! eventually {
+    ($what:expr, $timeout:expr, $probe:expr) => {{
+        let timeout: Duration = $timeout;
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(v) = $probe {
+                break Ok(v);
+            }
+            if Instant::now() >= deadline {
+                break Err(format!("timed out after {timeout:?} waiting for {}", $what));
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }};
+}
+
 fn ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
 }
@@ -162,6 +180,7 @@ fn resource_of(o: &Value) -> ApiResource {
         "ServiceAccount" => ar("", "v1", "ServiceAccount", "serviceaccounts"),
         "Pod" => ar("", "v1", "Pod", "pods"),
         "PriorityClass" => ar("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses"),
+        "ResourceQuota" => ar("", "v1", "ResourceQuota", "resourcequotas"),
         k => panic!("no resource for kind {k}"),
     }
 }
@@ -187,6 +206,8 @@ struct Case {
     /// Renamed namespace -> the Pod Security labels strata gives it.
     namespaces: BTreeMap<String, Map<String, Value>>,
     priority_classes: Vec<Value>,
+    /// The tenants' ResourceQuotas, in the renamed namespaces (applied only by the quota tests).
+    quotas: Vec<Value>,
 }
 
 fn truncate_name(s: String) -> String {
@@ -198,8 +219,13 @@ fn truncate_name(s: String) -> String {
 fn case_of(what: &str, prefix: &str, objects: Vec<Value>) -> Case {
     let ns_name = |ns: &str| truncate_name(format!("{prefix}-{ns}"));
     let pc_name = |pc: &str| truncate_name(format!("{prefix}-{pc}"));
-    let mut case =
-        Case { what: what.to_string(), apps: Vec::new(), namespaces: BTreeMap::new(), priority_classes: Vec::new() };
+    let mut case = Case {
+        what: what.to_string(),
+        apps: Vec::new(),
+        namespaces: BTreeMap::new(),
+        priority_classes: Vec::new(),
+        quotas: Vec::new(),
+    };
     for o in &objects {
         match o["kind"].as_str() {
             Some("Namespace") => {
@@ -218,6 +244,14 @@ fn case_of(what: &str, prefix: &str, objects: Vec<Value>) -> Case {
                 let mut pc = o.clone();
                 pc["metadata"] = json!({"name": pc_name(o["metadata"]["name"].as_str().unwrap())});
                 case.priority_classes.push(pc);
+            }
+            Some("ResourceQuota") => {
+                let mut q = o.clone();
+                q["metadata"] = json!({
+                    "name": o["metadata"]["name"],
+                    "namespace": ns_name(o["metadata"]["namespace"].as_str().unwrap()),
+                });
+                case.quotas.push(q);
             }
             _ => {}
         }
@@ -308,6 +342,23 @@ async fn cleanup(kube: &Kube, case: &Case) {
     }
 }
 
+/// Applies the case's ResourceQuotas and waits until the quota controller has computed their status:
+/// the operator's quota check adds each application to `status.used` and compares with `spec.hard`, and
+/// skips a quota whose `status.hard` is still empty.
+async fn apply_quotas(kube: &Kube, case: &Case) {
+    for q in &case.quotas {
+        apply(kube, q, false).await.unwrap_or_else(|e| panic!("{}: {e}", key(q)));
+    }
+    for q in &case.quotas {
+        let (ns, name) = (q["metadata"]["namespace"].as_str().unwrap(), q["metadata"]["name"].as_str().unwrap());
+        let computed: Result<(), String> = eventually!(format!("the status of {}", key(q)), Duration::from_secs(60), {
+            let got = kube.get(&resource_of(q), Some(ns), name).await.ok().flatten();
+            got.filter(|g| g["status"]["hard"].is_object() && g["status"]["used"].is_object()).map(|_| ())
+        });
+        computed.unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
 /// Where `got` lacks or changes something `want` has (maps: every key of `want`; lists: same length,
 /// item by item; scalars: equal), as a JSON path; `None` when `want` is contained in `got`.
 fn not_contained(want: &Value, got: &Value, path: &str) -> Option<String> {
@@ -322,22 +373,6 @@ fn not_contained(want: &Value, got: &Value, path: &str) -> Option<String> {
         _ if want == got => None,
         _ => Some(format!("{path}: strata wrote {want}, the operator made it {got}")),
     }
-}
-
-macro_rules! eventually {
-    ($what:expr, $timeout:expr, $probe:expr) => {{
-        let timeout: Duration = $timeout;
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(v) = $probe {
-                break Ok(v);
-            }
-            if Instant::now() >= deadline {
-                break Err(format!("timed out after {timeout:?} waiting for {}", $what));
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
-    }};
 }
 
 // ------------------------------------------------------------------------------------------------------
@@ -381,13 +416,145 @@ fn webhooks_accept_every_spark_application_strata_emits() {
     });
 }
 
+/// Bytes of a Java memory string as the operator parses it (`parseJavaMemoryString`: `512m`, `2g`, `1.5g`).
+fn java_bytes(s: &str) -> f64 {
+    let s = s.trim().to_ascii_lowercase();
+    let digits = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let n: f64 = s[..digits].parse().unwrap_or_else(|_| panic!("not a Java memory string: {s}"));
+    let unit = match s[digits..].trim_end_matches('b') {
+        "" => 1.0,
+        "k" => 1024.0,
+        "m" => 1024.0 * 1024.0,
+        "g" => 1024.0 * 1024.0 * 1024.0,
+        "t" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        u => panic!("unknown Java memory unit {u} in {s}"),
+    };
+    n * unit
+}
+
+/// A Kubernetes quantity (as strata writes quotas: `64`, `500m`, `320Gi`, `16G`) in base units.
+fn quantity(s: &str) -> f64 {
+    let digits = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let n: f64 = s[..digits].parse().unwrap_or_else(|_| panic!("not a quantity: {s}"));
+    let unit = match &s[digits..] {
+        "" => 1.0,
+        "m" => 1e-3,
+        "k" => 1e3,
+        "M" => 1e6,
+        "G" => 1e9,
+        "T" => 1e12,
+        "Ki" => 1024.0,
+        "Mi" => 1024.0_f64.powi(2),
+        "Gi" => 1024.0_f64.powi(3),
+        "Ti" => 1024.0_f64.powi(4),
+        u => panic!("unknown quantity unit {u} in {s}"),
+    };
+    n * unit
+}
+
+/// The quota keys an application overflows as v2.5.2's `validateResourceUsage` adds it up
+/// (`internal/webhook/resourcequota.go`): `cores` (not `coreRequest`) per pod, `executor.instances` pods
+/// (one under dynamic allocation), memory plus overhead per pod, and that memory twice under
+/// `requests.memory`, because `getMemoryLimits` returns the requests' keys (kubeflow/spark-operator#2866).
+/// With `double_memory` false, the same sum with memory counted once: what the operator means to check.
+fn operator_quota_overflow(app: &Value, quota: &Value, double_memory: bool) -> Vec<String> {
+    let spec = app_spec(app);
+    let instances = spec["executor"]["instances"].as_f64().unwrap_or(1.0);
+    let pods = [("driver", 1.0), ("executor", instances)];
+    let cores = |r: &str| spec[r]["cores"].as_f64().unwrap_or(1.0);
+    let limit = |r: &str| spec[r]["coreLimit"].as_str().map_or_else(|| cores(r), quantity);
+    let memory = |r: &str| {
+        let m = spec[r]["memory"].as_str().map_or(0.0, java_bytes);
+        let overhead = spec[r]["memoryOverhead"].as_str().map_or((m * 0.1).max(384.0 * 1024.0 * 1024.0), java_bytes);
+        m + overhead
+    };
+    let sum = |f: &dyn Fn(&str) -> f64| pods.iter().map(|(r, n)| f(r) * n).sum::<f64>();
+    let mem = sum(&memory) * if double_memory { 2.0 } else { 1.0 };
+    let wants = [
+        ("requests.cpu", sum(&cores)),
+        ("cpu", sum(&cores)),
+        ("limits.cpu", sum(&limit)),
+        ("requests.memory", mem),
+        ("memory", mem),
+    ];
+    let hard = &quota["spec"]["hard"];
+    wants
+        .iter()
+        .filter_map(|(k, want)| {
+            let h = quantity(hard[*k].as_str()?);
+            (*want > h).then(|| format!("{k}: {want} > {h}"))
+        })
+        .collect()
+}
+
+/// The webhook runs with `--enable-resource-quota-enforcement`: in namespaces holding strata's
+/// ResourceQuotas (computed by the quota controller, nothing else in them), each application's
+/// requests and limits, as the operator adds them up, must fit. They do, but for the operator's own bug:
+/// it counts memory requests twice (`operator_quota_overflow`), so an application that needs more than
+/// half its tenant's memory quota is refused. The test predicts exactly which ones (and that each fits
+/// when counted once), so both a fixed operator and a strata change that overflows a quota fail it.
+#[test]
+fn every_spark_application_fits_its_tenant_quota_as_the_operator_counts() {
+    let test = "every_spark_application_fits_its_tenant_quota_as_the_operator_counts";
+    let Some((op, kc)) = operator(test) else { return };
+    let cases = cases(&unique("spq"));
+    let judged = cases.iter().filter(|c| !c.quotas.is_empty()).map(|c| c.apps.len()).sum::<usize>();
+    assert!(judged >= 5, "too few applications in tenants with a quota: {judged}");
+    runtime().block_on(async {
+        let kube = connect(&kc).await;
+        let mut wrong = Vec::new();
+        let mut double_counted = Vec::new();
+        for case in cases.iter().filter(|c| !c.quotas.is_empty()) {
+            prepare(&kube, case, op, false).await;
+            apply_quotas(&kube, case).await;
+            for o in &case.apps {
+                // A schedule's runs are the SparkApplications the check applies to.
+                let run = as_run(o);
+                let ns = &run["metadata"]["namespace"];
+                let quotas: Vec<&Value> = case.quotas.iter().filter(|q| &q["metadata"]["namespace"] == ns).collect();
+                let once: Vec<String> = quotas.iter().flat_map(|q| operator_quota_overflow(&run, q, false)).collect();
+                let twice: Vec<String> = quotas.iter().flat_map(|q| operator_quota_overflow(&run, q, true)).collect();
+                if !once.is_empty() {
+                    wrong.push(format!("{}: {}: over its tenant's quota even counted once: {once:?}", case.what, key(o)));
+                }
+                let what = format!("{}: {}", case.what, key(o));
+                match (apply(&kube, &run, true).await, twice.is_empty()) {
+                    (Ok(_), true) => {}
+                    (Err(e), false) if e.contains("failed to validate resource quota") => {
+                        double_counted.push(format!("{what} ({})", twice.join(", ")));
+                    }
+                    (Ok(_), false) => wrong.push(format!("{what}: accepted, though the operator's double count is over the quota ({twice:?}): has kubeflow/spark-operator#2866 been fixed? Then drop the double count")),
+                    (Err(e), _) => wrong.push(format!("{what}: {e}")),
+                }
+            }
+            cleanup(&kube, case).await;
+        }
+        eprintln!(
+            "the operator's quota check judged {judged} applications; refused for its double-counted memory only:\n{}",
+            double_counted.join("\n")
+        );
+        assert!(wrong.is_empty(), "the operator's quota enforcement and strata's quotas:\n{}", wrong.join("\n"));
+    });
+}
+
 // ------------------------------------------------------------------------------------------------------
 // 2. Objects strata would never emit, each refused by the webhook
 
-/// A minimal restricted job strata accepts, with `body` added inside `spark-job`.
+/// A minimal restricted job strata accepts, with `body` added inside `spark-job` (an `executors` line in
+/// it replaces the default one).
 fn job_spec(name: &str, body: &str) -> String {
+    job_spec_in("tenant \"t\"", name, body)
+}
+
+/// The same job in a tenant with a ResourceQuota of 4 CPUs and 16Gi.
+fn job_spec_with_quota(name: &str, body: &str) -> String {
+    job_spec_in("tenant \"t\" {\n    quota cpu=4 memory=\"16Gi\"\n}", name, body)
+}
+
+fn job_spec_in(tenant: &str, name: &str, body: &str) -> String {
+    let executors = if body.contains("    executors ") { "" } else { "    executors 1 cores=1 memory=\"1g\"\n" };
     format!(
-        "platform \"probe\"\ntenant \"t\"\nspark-job \"{name}\" tenant=\"t\" {{\n    image \"apache/spark:3.5.1\" spark-version=\"3.5.1\"\n    main \"local:///opt/spark/examples/jars/spark-examples_2.12-3.5.1.jar\" class=\"org.apache.spark.examples.SparkPi\"\n    driver cores=1 memory=\"1g\"\n    executors 1 cores=1 memory=\"1g\"\n{body}\n}}\n"
+        "platform \"probe\"\n{tenant}\nspark-job \"{name}\" tenant=\"t\" {{\n    image \"apache/spark:3.5.1\" spark-version=\"3.5.1\"\n    main \"local:///opt/spark/examples/jars/spark-examples_2.12-3.5.1.jar\" class=\"org.apache.spark.examples.SparkPi\"\n    driver cores=1 memory=\"1g\"\n{executors}{body}\n}}\n"
     )
 }
 
@@ -814,6 +981,8 @@ enum Judge {
     Webhook,
     /// The ScheduledSparkApplication controller: `status.scheduleState` is `FailedValidation`.
     Controller,
+    /// The validating webhook's quota enforcement, on a dry run in a namespace with the tenant's quota.
+    Quota,
 }
 
 /// How the violation is written into the object strata emits for the valid variant.
@@ -858,6 +1027,20 @@ impl Rule {
             violation: Violation::Conf(key),
             judge: Judge::Webhook,
         }
+    }
+
+    fn quota(invalid: &str, f: fn(&mut Value)) -> Rule {
+        Rule {
+            code: "strata::quota::fit",
+            valid: ("job", String::new()),
+            invalid: ("job", invalid.into()),
+            violation: Violation::Field(f),
+            judge: Judge::Quota,
+        }
+    }
+
+    fn spec(&self, (name, body): (&str, &str)) -> String {
+        if self.judge == Judge::Quota { job_spec_with_quota(name, body) } else { job_spec(name, body) }
     }
 
     fn schedule(code: &'static str, invalid: &str, f: fn(&mut Value)) -> Rule {
@@ -938,6 +1121,14 @@ fn rules() -> Vec<Rule> {
         Rule::schedule("strata::spark::cron", "    schedule \"0 3 * *\" timezone=\"UTC\"", |o| {
             o["spec"]["schedule"] = json!("0 3 * *")
         }),
+        // 9 cores requested (the operator counts `cores`, strata the same here: no core-request) for 4.
+        Rule::quota("    executors 8 cores=1 memory=\"1g\"", |o| o["spec"]["executor"]["instances"] = json!(8)),
+        // 18Gi of memory for 16Gi, counted once: over by strata's count and by the operator's.
+        Rule::quota("    executors 2 cores=1 memory=\"8g\"", |o| {
+            o["spec"]["executor"]["instances"] = json!(2);
+            o["spec"]["executor"]["memory"] = json!("8g");
+            o["spec"]["executor"]["memoryOverhead"] = json!("819m");
+        }),
         Rule::schedule("strata::spark::timezone", "    schedule \"0 3 * * *\" timezone=\"Europe/Berln\"", |o| {
             o["spec"]["timeZone"] = json!("Europe/Berln")
         }),
@@ -975,10 +1166,10 @@ fn spark_rules_agree_with_the_operator() {
         let mut pending = Vec::new();
         let mut cases = Vec::new();
         for (i, r) in rules().iter().enumerate() {
-            let valid_spec = job_spec(r.valid.0, &r.valid.1);
+            let valid_spec = r.spec((r.valid.0, &r.valid.1));
             let valid_errors = strata_errors(&valid_spec);
             assert!(valid_errors.is_empty(), "{}: strata refuses the valid variant: {valid_errors:?}", r.code);
-            let errors = strata_errors(&job_spec(r.invalid.0, &r.invalid.1));
+            let errors = strata_errors(&r.spec((r.invalid.0, &r.invalid.1)));
             if !errors.iter().any(|e| e.starts_with(&format!("{}:", r.code))) {
                 disagreements.push(format!("{} ({}): strata does not refuse it: {errors:?}", r.code, r.what()));
                 continue;
@@ -989,8 +1180,11 @@ fn spark_rules_agree_with_the_operator() {
             let mut bad = valid.clone();
             r.violate(&mut bad);
             let known = KNOWN_DIFFERENCES.iter().find(|(c, w, _)| *c == r.code && *w == r.what());
+            if r.judge == Judge::Quota {
+                apply_quotas(&kube, &case).await;
+            }
             match r.judge {
-                Judge::Webhook => {
+                Judge::Webhook | Judge::Quota => {
                     if let Err(e) = apply(&kube, &valid, true).await {
                         disagreements.push(format!(
                             "{}: the operator refuses the valid variant {}: {e}",
