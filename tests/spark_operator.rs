@@ -5,7 +5,9 @@
 //!
 //! - Every SparkApplication and ScheduledSparkApplication of the bundled platform and of the valid golden
 //!   cases goes through the real mutating and validating webhooks (server-side apply, dry run). The webhooks
-//!   must accept it, and the operator's defaulting must keep every field strata wrote.
+//!   must accept it, and the operator's defaulting must keep every field strata wrote. With the webhook's
+//!   quota enforcement on, each must fit its tenant's ResourceQuota as the operator counts it (bar the
+//!   operator's own double count of memory, predicted application by application).
 //! - Pods built the way Spark builds a driver or an executor (labels, container name, no security context
 //!   of their own) go to the real pod webhook in a namespace with the tenant's Pod Security labels. The
 //!   webhook must give them strata's security contexts, tolerations and priority class. PodSecurity must
