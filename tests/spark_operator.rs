@@ -326,7 +326,10 @@ async fn prepare(kube: &Kube, case: &Case, op: &Operator, controller: bool) {
         labels.insert("strata.dev/test".into(), json!("spark-operator"));
         let body = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": labels}});
         apply(kube, &body, false).await.unwrap_or_else(|e| panic!("namespace {ns}: {e}"));
-        let sa = json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "spark-driver", "namespace": ns}});
+        let sa = json!({
+            "apiVersion": "v1", "kind": "ServiceAccount",
+            "metadata": {"name": "spark-driver", "namespace": ns},
+        });
         apply(kube, &sa, false).await.unwrap_or_else(|e| panic!("ServiceAccount {ns}/spark-driver: {e}"));
     }
     for pc in &case.priority_classes {
@@ -517,7 +520,8 @@ fn every_spark_application_fits_its_tenant_quota_as_the_operator_counts() {
                 let once: Vec<String> = quotas.iter().flat_map(|q| operator_quota_overflow(&run, q, false)).collect();
                 let twice: Vec<String> = quotas.iter().flat_map(|q| operator_quota_overflow(&run, q, true)).collect();
                 if !once.is_empty() {
-                    wrong.push(format!("{}: {}: over its tenant's quota even counted once: {once:?}", case.what, key(o)));
+                    let what = format!("{}: {}", case.what, key(o));
+                    wrong.push(format!("{what}: over its tenant's quota even counted once: {once:?}"));
                 }
                 let what = format!("{}: {}", case.what, key(o));
                 match (apply(&kube, &run, true).await, twice.is_empty()) {
@@ -525,7 +529,10 @@ fn every_spark_application_fits_its_tenant_quota_as_the_operator_counts() {
                     (Err(e), false) if e.contains("failed to validate resource quota") => {
                         double_counted.push(format!("{what} ({})", twice.join(", ")));
                     }
-                    (Ok(_), false) => wrong.push(format!("{what}: accepted, though the operator's double count is over the quota ({twice:?}): has kubeflow/spark-operator#2866 been fixed? Then drop the double count")),
+                    (Ok(_), false) => wrong.push(format!(
+                        "{what}: accepted, though the operator's double count is over the quota ({twice:?}): \
+                         has kubeflow/spark-operator#2866 been fixed? Then drop the double count"
+                    )),
                     (Err(e), _) => wrong.push(format!("{what}: {e}")),
                 }
             }
@@ -556,7 +563,13 @@ fn job_spec_with_quota(name: &str, body: &str) -> String {
 fn job_spec_in(tenant: &str, name: &str, body: &str) -> String {
     let executors = if body.contains("    executors ") { "" } else { "    executors 1 cores=1 memory=\"1g\"\n" };
     format!(
-        "platform \"probe\"\n{tenant}\nspark-job \"{name}\" tenant=\"t\" {{\n    image \"apache/spark:3.5.1\" spark-version=\"3.5.1\"\n    main \"local:///opt/spark/examples/jars/spark-examples_2.12-3.5.1.jar\" class=\"org.apache.spark.examples.SparkPi\"\n    driver cores=1 memory=\"1g\"\n{executors}{body}\n}}\n"
+        "platform \"probe\"\n{tenant}\nspark-job \"{name}\" tenant=\"t\" {{
+    image \"apache/spark:3.5.1\" spark-version=\"3.5.1\"
+    main \"local:///opt/spark/examples/jars/spark-examples_2.12-3.5.1.jar\" class=\"org.apache.spark.examples.SparkPi\"
+    driver cores=1 memory=\"1g\"
+{executors}{body}
+}}
+"
     )
 }
 
@@ -783,7 +796,8 @@ fn the_pod_webhook_gives_spark_pods_strata_security_and_pod_security_admits_them
             }
             cleanup(&kube, case).await;
         }
-        eprintln!("the pod webhook mutated the driver and executor pods of {} applications ({restricted_pods} pods under restricted)", cases.iter().map(|c| c.apps.len()).sum::<usize>());
+        let apps: usize = cases.iter().map(|c| c.apps.len()).sum();
+        eprintln!("the pod webhook mutated the pods of {apps} applications ({restricted_pods} pods under restricted)");
         assert!(restricted_pods >= 10, "too few pods judged under restricted: {restricted_pods}");
         assert!(
             wrong.is_empty(),
@@ -1149,12 +1163,16 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
     (
         "strata::spark::name",
         "name a-schedule-of-forty-four-characters-for-runs (scheduled)",
-        "the webhook checks the ScheduledSparkApplication's own name only; each run is named `<name>-<19-digit timestamp>` (64 characters here), which the webhook refuses when the controller creates it (kubeflow/spark-operator#1549; `a_scheduled_spark_application_creates_its_run_on_schedule` sees that refusal)",
+        "the webhook checks the ScheduledSparkApplication's own name only; each run is named \
+         `<name>-<19-digit timestamp>` (64 characters here), which the webhook refuses when the controller \
+         creates it (kubeflow/spark-operator#1549; `a_scheduled_spark_application_creates_its_run_on_schedule` \
+         sees that refusal)",
     ),
     (
         "strata::spark::conf-denied",
         "sparkConf spark.kubernetes.authenticate.submission.oauthToken",
-        "strata refuses every `spark.kubernetes.authenticate.*oauthToken*` key; the operator lists six of them and takes the submission client's token (it runs spark-submit with its own credentials)",
+        "strata refuses every `spark.kubernetes.authenticate.*oauthToken*` key; the operator lists six of them \
+         and takes the submission client's token (it runs spark-submit with its own credentials)",
     ),
 ];
 
