@@ -190,6 +190,7 @@ fn check_job(p: &Platform, j: &SparkJob, d: &mut Diagnostics) {
     }
     check_schedule(j, d);
     check_tolerations(j, d);
+    check_node_selector(j, d);
     if let (Security::None, Some(t)) = (&j.security.value, tenant)
         && t.pod_security.value == PodSecurity::Restricted
     {
@@ -752,8 +753,65 @@ fn field_span(cron: &Spanned<String>, i: usize) -> Span {
     }
 }
 
+/// Node selector keys and values are labels: the API server validates a pod's `nodeSelector` with
+/// `ValidateLabels` (pkg/apis/core/validation `ValidatePodSpec`), so an invalid one is accepted in the
+/// SparkApplication and refused only when the operator creates the driver pod.
+fn check_node_selector(j: &SparkJob, d: &mut Diagnostics) {
+    for (k, v) in &j.node_selector {
+        if let Some(why) = crate::check::names::qualified_name(&k.value) {
+            d.push(
+                Diagnostic::error(
+                    "strata::spark::node-selector",
+                    format!("`{}` is not a valid node label key: {why}", k.value),
+                )
+                .at(k.span, "the API server refuses this key")
+                .help(format!(
+                    "write `[prefix/]name`, e.g. `node.acme.io/{}`",
+                    crate::check::names::suggest_label(&k.value)
+                )),
+            );
+        }
+        if let Some(why) = crate::check::names::label_value(&v.value) {
+            d.push(
+                Diagnostic::error(
+                    "strata::spark::node-selector",
+                    format!("`{}` is not a valid node label value: {why}", v.value),
+                )
+                .at(v.span, "at most 63 letters, digits, `-`, `_` and `.`")
+                .help(format!("e.g. `{}`", crate::check::names::suggest_label(&v.value))),
+            );
+        }
+    }
+}
+
 fn check_tolerations(j: &SparkJob, d: &mut Diagnostics) {
     for t in &j.tolerations {
+        // The API server's `ValidateTolerations` (pkg/apis/core/validation): the key is a label name, the
+        // value a label value; strata's pods would otherwise be refused at creation by the operator.
+        if let Some(k) = &t.key
+            && let Some(why) = crate::check::names::qualified_name(&k.value)
+        {
+            d.push(
+                Diagnostic::error(
+                    "strata::spark::toleration",
+                    format!("`{}` is not a valid taint key: {why}", k.value),
+                )
+                .at(k.span, "the API server refuses this key")
+                .help(format!("write `[prefix/]name`, e.g. `{}`", crate::check::names::suggest_label(&k.value))),
+            );
+        }
+        if let Some(v) = &t.value
+            && let Some(why) = crate::check::names::label_value(&v.value)
+        {
+            d.push(
+                Diagnostic::error(
+                    "strata::spark::toleration",
+                    format!("`{}` is not a valid taint value: {why}", v.value),
+                )
+                .at(v.span, "at most 63 letters, digits, `-`, `_` and `.`")
+                .help(format!("e.g. `{}`", crate::check::names::suggest_label(&v.value))),
+            );
+        }
         if let Some(op) = &t.operator
             && !["Equal", "Exists"].contains(&op.value.as_str())
         {
@@ -802,5 +860,46 @@ fn check_tolerations(j: &SparkJob, d: &mut Diagnostics) {
                     .help("add `effect=\"NoExecute\"`, or remove `seconds`"),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Invalid label keys and values in a node selector or a toleration are refused by the API server only
+    /// when the driver pod is created; strata says so at check time.
+    #[test]
+    fn node_selector_and_toleration_labels_follow_apimachinery() {
+        let spec = |selector: &str, toleration: &str| {
+            format!(
+                r#"
+tenant "t" {{
+    network "open"
+}}
+spark-job "s" tenant="t" {{
+    image "registry.acme.io/s:1.0.0" spark-version="3.5.1"
+    main "local:///opt/app/s.jar" class="com.acme.S"
+    driver size="s"
+    executors 2 size="s"
+    node-selector {selector}
+    toleration {toleration} effect="NoSchedule"
+}}
+"#
+            )
+        };
+        let ok = crate::test_support::compile(&spec(r#""node.acme.io/pool" "batch""#, r#""dedicated" value="spark""#));
+        assert!(ok.ok(), "{:?}", ok.diagnostics);
+        let bad = crate::test_support::compile(&spec(r#""pool: a" "batch job""#, r#""a b" value="x/y""#));
+        let codes = crate::test_support::codes(&bad);
+        assert_eq!(
+            codes,
+            [
+                "strata::spark::node-selector",
+                "strata::spark::node-selector",
+                "strata::spark::toleration",
+                "strata::spark::toleration"
+            ],
+            "{:?}",
+            bad.diagnostics
+        );
     }
 }

@@ -1201,9 +1201,22 @@ pub static CODES: &[CodeInfo] = &[
         summary: "a Spark job's toleration is not one Kubernetes accepts",
         explanation: "A toleration's `operator` is `Equal` or `Exists`, its `effect` `NoSchedule`, \
             `PreferNoSchedule` or `NoExecute`; `Exists` takes no value, a toleration without a key must use \
-            `Exists`, and `seconds` (`tolerationSeconds`) applies only to `NoExecute`. The API server refuses \
-            pods that break these rules, so the driver would never be created.\n\n\
+            `Exists`, and `seconds` (`tolerationSeconds`) applies only to `NoExecute`; the key must be a valid \
+            label name and the value a valid label value (`ValidateTolerations` in Kubernetes' \
+            pkg/apis/core/validation). The API server refuses pods that break these rules, so the driver would \
+            never be created.\n\n\
             Fix: correct the toleration as the help says.",
+    },
+    CodeInfo {
+        code: "strata::spark::node-selector",
+        summary: "a Spark job's node selector is not a valid label key or value",
+        explanation: "A pod's `nodeSelector` is a label selector: Kubernetes validates it with `ValidateLabels` \
+            (pkg/apis/core/validation, `ValidatePodSpec`), so each key must be `[prefix/]name` (a DNS subdomain \
+            prefix, a name of at most 63 letters, digits, `-`, `_` and `.`, starting and ending alphanumeric) \
+            and each value at most 63 such characters. The SparkApplication itself is accepted, but the API \
+            server refuses the driver pod when the operator creates it, so the job never starts.\n\n\
+            Fix: use the node label exactly as the nodes carry it (`kubectl get nodes --show-labels`), e.g. \
+            `node-selector \"node.acme.io/pool\" \"batch\"`.",
     },
     CodeInfo {
         code: "strata::spark::apiserver-egress",
