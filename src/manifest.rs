@@ -236,6 +236,11 @@ impl ManifestSet {
         self.add_value(value, at);
     }
 
+    /// Adds a typed custom resource ([`crate::crd`]), whose apiVersion and kind are its fields.
+    pub fn add_custom<T: crate::crd::CustomResource>(&mut self, object: &T, at: Placement) {
+        self.add_value(object.to_value(), at);
+    }
+
     /// Adds an object given as JSON (custom resources). It must have apiVersion, kind and metadata.name.
     pub fn add_value(&mut self, object: Value, at: Placement) {
         let s = |k: &str| object.get(k).and_then(Value::as_str).unwrap_or_default().to_string();

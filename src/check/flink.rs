@@ -9,8 +9,8 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Platform;
 use crate::model::Scalar;
 use crate::model::flink::{
-    CRD_VERSIONS, FORBIDDEN_CONFIG, FlinkJob, FlinkVersion, MAX_NAME_LEN, MIN_JOBMANAGER_MEMORY,
-    MIN_TASKMANAGER_MEMORY, OWNED_CONFIG, Role, SUPPORTED_VERSIONS, UpgradeMode, parse_major_minor,
+    FORBIDDEN_CONFIG, FlinkJob, FlinkVersion, MAX_NAME_LEN, MIN_JOBMANAGER_MEMORY, MIN_TASKMANAGER_MEMORY,
+    OWNED_CONFIG, Role, UpgradeMode, parse_major_minor,
 };
 use crate::source::{Span, Spanned};
 use crate::units::Bytes;
@@ -172,10 +172,10 @@ fn check_version(v: &Spanned<String>, d: &mut Diagnostics) {
     if FlinkVersion::parse(&v.value).is_some() {
         return;
     }
-    let supported: Vec<String> = SUPPORTED_VERSIONS.iter().map(|(a, b)| format!("{a}.{b}")).collect();
+    let supported: Vec<String> = FlinkVersion::supported().map(|v| v.to_string()).collect();
     let (message, label) = match parse_major_minor(&v.value) {
         // In the CRD's enum, so the API server accepts it; the operator's validator then refuses it.
-        Some((a, b)) if CRD_VERSIONS.contains(&(a, b)) => (
+        Some((a, b)) if crate::crd::flink::FlinkVersion::of(a, b).is_some() => (
             format!("Flink {a}.{b} is not supported by the Flink operator 1.15"),
             format!("operator: \"Flink version v{a}_{b} is not supported by this operator version\""),
         ),

@@ -6,12 +6,13 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::check::names::{dns1123_subdomain, require_label, suggest_label};
+use crate::crd::strimzi::AclOperation;
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::model::Platform;
 use crate::model::kafka::config;
 use crate::model::kafka::{
     Acl, AclOrigin, ApiVersion, Authentication, Authorization, ConfigEntry, KafkaCluster, KafkaUser, MergedTopic,
-    OPERATIONS, Origin, ResourceType, Topic, TopicPreset, is_object_name, topic_object_name,
+    Origin, ResourceType, Topic, TopicPreset, is_object_name, topic_object_name,
 };
 use crate::source::{Span, Spanned};
 
@@ -734,16 +735,17 @@ fn check_credentials(u: &KafkaUser, d: &mut Diagnostics) {
 
 fn check_acl(u: &KafkaUser, acl: &Acl, cluster: Option<&KafkaCluster>, topics: &TopicsByCluster, d: &mut Diagnostics) {
     for op in &acl.operations {
-        if !OPERATIONS.contains(&op.value.as_str()) {
+        if AclOperation::parse(&op.value).is_none() {
+            let operations = || AclOperation::ALL.iter().map(|o| o.as_str());
             d.push(
                 Diagnostic::error(
                     "strata::kafka::acl-operation",
                     format!("`{}` is not a Kafka ACL operation", op.value),
                 )
                 .at(op.span, "unknown operation")
-                .help(match did_you_mean(&op.value, OPERATIONS.iter().copied()) {
+                .help(match did_you_mean(&op.value, operations()) {
                     Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("use one of: {}", OPERATIONS.join(", ")),
+                    None => format!("use one of: {}", operations().collect::<Vec<_>>().join(", ")),
                 }),
             );
         } else if !acl.resource_type.operations().contains(&op.value.as_str()) {

@@ -92,6 +92,20 @@ crd_enum! {
     }
 }
 
+impl FlinkVersion {
+    /// The release a value names, `(1, 20)` for `v1_20`.
+    pub fn major_minor(self) -> (u32, u32) {
+        let digits = self.as_str().trim_start_matches('v');
+        let mut parts = digits.split('_').map(|p| p.parse().unwrap_or_default());
+        (parts.next().unwrap_or_default(), parts.next().unwrap_or_default())
+    }
+
+    /// The value naming release `major.minor`, if the CRD has one.
+    pub fn of(major: u32, minor: u32) -> Option<FlinkVersion> {
+        Self::ALL.iter().copied().find(|v| v.major_minor() == (major, minor))
+    }
+}
+
 crd_enum! {
     pub enum KubernetesDeploymentMode {
         Native = "native",
@@ -219,4 +233,21 @@ pub struct FlinkSessionJobSpec {
     pub flink_configuration: Option<BTreeMap<String, Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job: Option<JobSpec>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FlinkVersion;
+
+    #[test]
+    fn versions_name_their_releases_in_order() {
+        assert_eq!(FlinkVersion::V1_20.major_minor(), (1, 20));
+        assert_eq!(FlinkVersion::of(2, 0), Some(FlinkVersion::V2_0));
+        assert_eq!(FlinkVersion::of(1, 12), None);
+        for v in FlinkVersion::ALL {
+            assert_eq!(FlinkVersion::of(v.major_minor().0, v.major_minor().1), Some(*v), "{v}");
+        }
+        // The enum's order is the releases' order, which `model::flink` compares versions by.
+        assert!(FlinkVersion::ALL.windows(2).all(|w| w[0].major_minor() < w[1].major_minor()));
+    }
 }

@@ -42,6 +42,18 @@ pub trait CustomResource: Serialize + DeserializeOwned {
     }
 }
 
+/// A count for a CRD's `format: int32` field. Where the count can exceed it a check refuses the spec first
+/// (`strata::spark::executors`); elsewhere (retries, history limits, cores) a value past `i32::MAX` is one
+/// the API server's int32 field cannot hold anyway, and is written as the largest it can.
+pub fn int32(v: u64) -> i32 {
+    i32::try_from(v).unwrap_or(i32::MAX)
+}
+
+/// A count, uid or number of seconds for a CRD's (or Kubernetes') `int64` field; as [`int32`].
+pub fn int64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
 /// A string enum of a CRD (`enum: [...]` in the schema), with the schema's spellings. `as_str` is the
 /// spelling, `parse` its inverse, `ALL` every value in the CRD's order.
 macro_rules! crd_enum {

@@ -242,7 +242,7 @@ fn secret_env(name: &str, r: &SecretKeyRef) -> K8sEnvVar {
     }
 }
 
-fn k8s_env(e: &EnvVar) -> K8sEnvVar {
+pub(crate) fn k8s_env(e: &EnvVar) -> K8sEnvVar {
     match &e.value {
         EnvValue::Literal(v) => {
             K8sEnvVar { name: e.name.value.clone(), value: Some(v.value.clone()), value_from: None }

@@ -5,10 +5,18 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use k8s_openapi::api::core::v1::ServiceAccount;
+use k8s_openapi::api::core::v1::{
+    Capabilities, Container, PodSecurityContext, PodSpec, SeccompProfile, SecurityContext, ServiceAccount,
+};
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
-use serde_json::{Map, Value, json};
+use serde_json::{Number, Value};
 
+use crate::crd::flink::{
+    FlinkDeployment, FlinkDeploymentSpec, JobManagerSpec, JobSpec, KubernetesDeploymentMode, PodTemplate, Resource,
+    TaskManagerSpec,
+};
+use crate::crd::int64;
+use crate::emit::airflow::k8s_env;
 use crate::emit::meta;
 use crate::manifest::{ManifestSet, Placement, Stage};
 use crate::model::flink::{SERVICE_ACCOUNT, limit_factor};
@@ -17,16 +25,14 @@ use crate::model::resolved::ResolvedPlatform;
 use crate::model::resolved::flink::FlinkJob;
 use crate::units::{Bytes, Cpu};
 
-pub const API_VERSION: &str = "flink.apache.org/v1beta1";
-
 pub fn emit(p: &ResolvedPlatform, set: &mut ManifestSet) {
     let mut rbac_done: BTreeSet<&str> = BTreeSet::new();
     for job in &p.flink {
         if rbac_done.insert(job.tenant.namespace.as_str()) {
             emit_rbac(job, set);
         }
-        set.add_value(
-            flink_deployment(job),
+        set.add_custom(
+            &flink_deployment(job),
             Placement { stage: Stage::Workloads, tenant: Some(job.tenant.name.clone()), span: job.spec.name.span },
         );
     }
@@ -83,8 +89,13 @@ fn emit_rbac(first: &FlinkJob, set: &mut ManifestSet) {
 }
 
 /// `resource.cpu` is a number in the CRD: whole cores as integers, else a decimal.
-fn cpu_number(c: Cpu) -> Value {
-    if c.0.is_multiple_of(1000) { json!(c.0 / 1000) } else { json!(c.0 as f64 / 1000.0) }
+fn cpu_number(c: Cpu) -> Number {
+    if c.0.is_multiple_of(1000) {
+        Number::from(c.0 / 1000)
+    } else {
+        // Millicores over 1000 are finite, so this is always a number.
+        Number::from_f64(c.0 as f64 / 1000.0).unwrap_or_else(|| Number::from(0))
+    }
 }
 
 /// `resource.memory` in Flink's own notation (`4g`, `1536m`: binary units), which every operator version
@@ -103,8 +114,8 @@ fn flink_duration(ms: u64) -> String {
     if ms.is_multiple_of(1000) { format!("{}s", ms / 1000) } else { format!("{ms}ms") }
 }
 
-fn resource(shape: PodShape) -> Value {
-    json!({"cpu": cpu_number(shape.cpu_request), "memory": flink_memory(shape.memory_request)})
+fn resource(shape: PodShape) -> Resource {
+    Resource { cpu: Some(cpu_number(shape.cpu_request)), memory: Some(flink_memory(shape.memory_request)) }
 }
 
 /// `flinkConfiguration`: what strata derives from the job's settings, then the spec's own `config` entries
@@ -149,81 +160,76 @@ pub fn flink_configuration(r: &FlinkJob) -> BTreeMap<String, String> {
 /// The pod template every JobManager and TaskManager pod starts from: the priority class, a restricted
 /// security context (the image's `flink` user), and environment, merged by the operator into
 /// `flink-main-container`.
-fn pod_template(r: &FlinkJob) -> Value {
+fn pod_template(r: &FlinkJob) -> PodTemplate {
     let job = &r.spec;
-    let uid = job.run_as_user();
-    let mut spec = Map::new();
-    if let Some(pc) = &r.priority_class {
-        spec.insert("priorityClassName".into(), json!(pc));
-    }
-    spec.insert(
-        "securityContext".into(),
-        json!({
-            "runAsNonRoot": true,
-            "runAsUser": uid,
-            "runAsGroup": uid,
-            "fsGroup": uid,
-            "seccompProfile": {"type": "RuntimeDefault"},
+    let uid = Some(int64(job.run_as_user()));
+    let container = Container {
+        name: "flink-main-container".to_string(),
+        security_context: Some(SecurityContext {
+            allow_privilege_escalation: Some(false),
+            capabilities: Some(Capabilities { drop: Some(vec!["ALL".to_string()]), add: None }),
+            ..Default::default()
         }),
-    );
-    let mut container = Map::new();
-    container.insert("name".into(), json!("flink-main-container"));
-    container.insert(
-        "securityContext".into(),
-        json!({"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}}),
-    );
-    if !job.env.is_empty() {
-        container.insert("env".into(), Value::Array(job.env.iter().map(|e| e.to_json()).collect()));
+        env: (!job.env.is_empty()).then(|| job.env.iter().map(k8s_env).collect()),
+        ..Default::default()
+    };
+    PodTemplate {
+        api_version: Some("v1".to_string()),
+        kind: Some("Pod".to_string()),
+        spec: Some(PodSpec {
+            priority_class_name: r.priority_class.clone(),
+            security_context: Some(PodSecurityContext {
+                run_as_non_root: Some(true),
+                run_as_user: uid,
+                run_as_group: uid,
+                fs_group: uid,
+                seccomp_profile: Some(SeccompProfile { type_: "RuntimeDefault".to_string(), localhost_profile: None }),
+                ..Default::default()
+            }),
+            containers: vec![container],
+            ..Default::default()
+        }),
     }
-    spec.insert("containers".into(), json!([container]));
-    json!({"apiVersion": "v1", "kind": "Pod", "spec": spec})
 }
 
 /// The FlinkDeployment of one job.
-pub fn flink_deployment(r: &FlinkJob) -> Value {
+pub fn flink_deployment(r: &FlinkJob) -> FlinkDeployment {
     let (job, jar) = (&r.spec, &r.jar);
-    let mut job_spec = Map::new();
-    job_spec.insert("jarURI".into(), json!(jar.uri.value));
-    if let Some(e) = &jar.entry_class {
-        job_spec.insert("entryClass".into(), json!(e.value));
-    }
-    if !job.args.is_empty() {
-        job_spec.insert("args".into(), json!(job.args.iter().map(|a| a.value.as_str()).collect::<Vec<_>>()));
-    }
-    if let Some(par) = &job.parallelism {
-        job_spec.insert("parallelism".into(), json!(par.value));
-    }
-    job_spec.insert("upgradeMode".into(), json!(job.upgrade_mode().as_str()));
-    job_spec.insert("state".into(), json!(job.state.as_ref().map_or("running", |s| s.value.as_str())));
-
-    let mut task_manager = Map::new();
-    task_manager.insert("resource".into(), resource(r.taskmanager));
-    if let Some(n) = job.taskmanager.as_ref().and_then(|c| c.replicas.as_ref()) {
-        task_manager.insert("replicas".into(), json!(n.value));
-    }
-
-    json!({
-        "apiVersion": API_VERSION,
-        "kind": "FlinkDeployment",
-        "metadata": {"name": job.name.value, "namespace": r.tenant.namespace},
-        "spec": {
-            "image": r.image,
-            "imagePullPolicy": "IfNotPresent",
-            "flinkVersion": r.version.crd_value(),
-            "mode": "native",
-            "serviceAccount": SERVICE_ACCOUNT,
-            "flinkConfiguration": flink_configuration(r),
-            "jobManager": {"replicas": job.jobmanager_replicas(), "resource": resource(r.jobmanager)},
-            "taskManager": task_manager,
-            "podTemplate": pod_template(r),
-            "job": job_spec,
+    let job_spec = JobSpec {
+        jar_uri: Some(jar.uri.value.clone()),
+        entry_class: jar.entry_class.as_ref().map(|e| e.value.clone()),
+        args: (!job.args.is_empty()).then(|| job.args.iter().map(|a| a.value.clone()).collect()),
+        parallelism: job.parallelism.as_ref().map(|p| i64::from(p.value)),
+        upgrade_mode: Some(job.upgrade_mode()),
+        state: Some(r.state),
+    };
+    let configuration = flink_configuration(r).into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+    FlinkDeployment::new(
+        meta(&job.name.value, Some(&r.tenant.namespace)),
+        FlinkDeploymentSpec {
+            image: Some(r.image.clone()),
+            image_pull_policy: Some("IfNotPresent".to_string()),
+            flink_version: Some(r.version.crd()),
+            mode: Some(KubernetesDeploymentMode::Native),
+            service_account: Some(SERVICE_ACCOUNT.to_string()),
+            flink_configuration: Some(configuration),
+            job_manager: Some(JobManagerSpec {
+                replicas: Some(i64::from(job.jobmanager_replicas())),
+                resource: Some(resource(r.jobmanager)),
+            }),
+            task_manager: Some(TaskManagerSpec {
+                resource: Some(resource(r.taskmanager)),
+                replicas: job.taskmanager.as_ref().and_then(|c| c.replicas.as_ref()).map(|n| i64::from(n.value)),
+            }),
+            pod_template: Some(pod_template(r)),
+            job: Some(job_spec),
         },
-    })
+    )
 }
 
 #[cfg(test)]
 mod tests {
-    use serde_json::Value;
+    use serde_json::{Value, json};
 
     use super::*;
     use crate::test_support::compile;
@@ -240,8 +246,8 @@ mod tests {
         assert_eq!(flink_memory(Bytes(4 << 30)), "4g");
         assert_eq!(flink_memory(Bytes(1536 << 20)), "1536m");
         assert_eq!(flink_memory(Bytes(1000)), "1000b");
-        assert_eq!(cpu_number(Cpu(2000)), json!(2));
-        assert_eq!(cpu_number(Cpu(250)), json!(0.25));
+        assert_eq!(Value::Number(cpu_number(Cpu(2000))), json!(2));
+        assert_eq!(Value::Number(cpu_number(Cpu(250))), json!(0.25));
         assert_eq!(flink_duration(90_000), "90s");
         assert_eq!(flink_duration(1500), "1500ms");
     }

@@ -6,150 +6,157 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value, json};
+use k8s_openapi::api::core::v1::SecretKeySelector;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use crate::crd::int64;
+use crate::crd::strimzi::{
+    AclOperation, AclPatternType, AclResource, AclResourceType, AclRule, AclRuleType, AuthenticationType,
+    AuthorizationType, CLUSTER_LABEL, KafkaTopic, KafkaTopicSpec, KafkaUser, KafkaUserSpec, Password, PasswordSource,
+    UserAuthentication, UserAuthorization, UserQuotas,
+};
+use crate::emit::meta;
 use crate::manifest::{ManifestSet, Placement, Stage};
-use crate::model::kafka::{Acl, KafkaUser, OPERATIONS};
+use crate::model::kafka::{Authentication, ResourceType};
 use crate::model::resolved::ResolvedPlatform;
-use crate::model::resolved::kafka::{Cluster, Topic};
-
-/// The label that binds a topic or user to its `Kafka` resource.
-pub const CLUSTER_LABEL: &str = "strimzi.io/cluster";
+use crate::model::resolved::kafka::{Acl, Cluster, Topic, User};
 
 pub fn emit(p: &ResolvedPlatform, set: &mut ManifestSet) {
     for t in &p.kafka.topics {
-        set.add_value(
-            topic(t),
+        set.add_custom(
+            &topic(t),
             Placement { stage: Stage::Workloads, tenant: t.tenant.clone(), span: t.spec.name.span },
         );
     }
     for u in &p.kafka.users {
-        set.add_value(
-            user(&u.spec, &u.cluster),
+        set.add_custom(
+            &user(u),
             Placement { stage: Stage::Workloads, tenant: u.tenant.clone(), span: u.spec.name.span },
         );
     }
 }
 
-fn metadata(name: &str, cluster: &Cluster) -> Value {
-    json!({
-        "name": name,
-        "namespace": cluster.namespace,
-        "labels": { CLUSTER_LABEL: cluster.name },
-    })
+fn metadata(name: &str, cluster: &Cluster) -> ObjectMeta {
+    ObjectMeta {
+        labels: Some(BTreeMap::from([(CLUSTER_LABEL.to_string(), cluster.name.clone())])),
+        ..meta(name, Some(&cluster.namespace))
+    }
 }
 
-fn topic(t: &Topic) -> Value {
+fn topic(t: &Topic) -> KafkaTopic {
     let kafka_name = &t.spec.name.value;
-    let mut spec = Map::new();
-    spec.insert("partitions".into(), json!(t.partitions));
-    spec.insert("replicas".into(), json!(t.replicas));
-    if t.object_name != *kafka_name {
-        spec.insert("topicName".into(), json!(kafka_name));
-    }
-    if !t.config.is_empty() {
-        let cfg: Map<String, Value> = t.config.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
-        spec.insert("config".into(), Value::Object(cfg));
-    }
-    json!({
-        "apiVersion": t.cluster.api_version.as_str(),
-        "kind": "KafkaTopic",
-        "metadata": metadata(&t.object_name, &t.cluster),
-        "spec": spec,
-    })
+    let config: BTreeMap<String, serde_json::Value> = t.config.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
+    KafkaTopic::new(
+        t.cluster.api_version.as_str(),
+        metadata(&t.object_name, &t.cluster),
+        KafkaTopicSpec {
+            partitions: Some(i64::from(t.partitions)),
+            replicas: Some(i64::from(t.replicas)),
+            topic_name: (t.object_name != *kafka_name).then(|| kafka_name.clone()),
+            config: (!config.is_empty()).then_some(config),
+        },
+    )
 }
 
 /// ACL rules as Strimzi takes them. Rules on the same resource, pattern, host and type are merged (a user
 /// that both produces to and consumes a topic gets one rule with Read, Write and Describe), keeping the
-/// order in which resources first appear; operations follow Strimzi's order.
-fn acls(user: &KafkaUser) -> Vec<Value> {
-    let mut order: Vec<(&'static str, &str, &'static str, Option<&str>, bool)> = Vec::new();
-    let mut ops: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
+/// order in which resources first appear; operations follow Strimzi's order (`AclOperation`'s).
+fn acls(user: &User) -> Vec<AclRule> {
+    let mut rules: Vec<(RuleKey, Vec<AclOperation>)> = Vec::new();
     for acl in &user.acls {
         let key = rule_key(acl);
-        let i = order.iter().position(|k| *k == key).unwrap_or_else(|| {
-            order.push(key);
-            order.len() - 1
+        let i = rules.iter().position(|(k, _)| *k == key).unwrap_or_else(|| {
+            rules.push((key, Vec::new()));
+            rules.len() - 1
         });
-        let entry = ops.entry(i).or_default();
+        let ops = &mut rules[i].1;
         for op in &acl.operations {
-            if !entry.contains(&op.value.as_str()) {
-                entry.push(&op.value);
+            if !ops.contains(op) {
+                ops.push(*op);
             }
         }
     }
-    order
-        .iter()
-        .enumerate()
-        .map(|(i, (rtype, name, pattern, host, deny))| {
-            let mut operations = ops.remove(&i).unwrap_or_default();
-            operations.sort_by_key(|o| OPERATIONS.iter().position(|k| k == o));
-            let mut resource = json!({ "type": rtype });
-            if *rtype != "cluster" {
-                resource["name"] = json!(name);
-                resource["patternType"] = json!(pattern);
+    rules
+        .into_iter()
+        .map(|((rtype, name, pattern, host, deny), mut operations)| {
+            operations.sort();
+            let named = rtype != AclResourceType::Cluster;
+            AclRule {
+                type_: Some(if deny { AclRuleType::Deny } else { AclRuleType::Allow }),
+                resource: AclResource {
+                    type_: rtype,
+                    name: named.then(|| name.to_string()),
+                    pattern_type: named.then_some(pattern),
+                },
+                operations,
+                host: host.map(str::to_string),
             }
-            let mut rule = json!({
-                "type": if *deny { "deny" } else { "allow" },
-                "resource": resource,
-                "operations": operations,
-            });
-            if let Some(h) = host {
-                rule["host"] = json!(h);
-            }
-            rule
         })
         .collect()
 }
 
-fn rule_key(acl: &Acl) -> (&'static str, &str, &'static str, Option<&str>, bool) {
-    let (name, pattern) = acl.resource.as_ref().map_or(("", "literal"), |r| (r.kafka_name(), r.pattern_type()));
-    (acl.resource_type.as_str(), name, pattern, acl.host.as_ref().map(|h| h.value.as_str()), acl.deny)
+/// What makes two ACLs one rule: resource type, name, pattern type, host, and whether it denies.
+type RuleKey<'a> = (AclResourceType, &'a str, AclPatternType, Option<&'a str>, bool);
+
+fn rule_key(acl: &Acl) -> RuleKey<'_> {
+    let acl = &acl.spec;
+    let (name, pattern) = match &acl.resource {
+        None => ("", AclPatternType::Literal),
+        Some(r) if r.prefix().is_some() => (r.kafka_name(), AclPatternType::Prefix),
+        Some(r) => (r.kafka_name(), AclPatternType::Literal),
+    };
+    (resource_type(acl.resource_type), name, pattern, acl.host.as_ref().map(|h| h.value.as_str()), acl.deny)
 }
 
-fn user(u: &KafkaUser, cluster: &Cluster) -> Value {
-    let mut spec = Map::new();
-    if let Some(auth) = &u.authentication {
-        let mut a = json!({ "type": auth.value.as_str() });
-        if let Some(secret) = &u.password_secret {
-            let key = u.password_key.as_ref().map_or("password", |k| k.value.as_str());
-            a["password"] = json!({ "valueFrom": { "secretKeyRef": { "name": secret.value, "key": key } } });
-        }
-        if let Some(v) = &u.validity_days {
-            a["validityDays"] = json!(v.value);
-        }
-        if let Some(r) = &u.renewal_days {
-            a["renewalDays"] = json!(r.value);
-        }
-        spec.insert("authentication".into(), a);
+fn resource_type(t: ResourceType) -> AclResourceType {
+    match t {
+        ResourceType::Topic => AclResourceType::Topic,
+        ResourceType::Group => AclResourceType::Group,
+        ResourceType::Cluster => AclResourceType::Cluster,
+        ResourceType::TransactionalId => AclResourceType::TransactionalId,
     }
-    if !u.acls.is_empty() {
-        spec.insert("authorization".into(), json!({ "type": "simple", "acls": acls(u) }));
+}
+
+fn authentication_type(a: Authentication) -> AuthenticationType {
+    match a {
+        Authentication::Tls => AuthenticationType::Tls,
+        Authentication::TlsExternal => AuthenticationType::TlsExternal,
+        Authentication::ScramSha512 => AuthenticationType::ScramSha512,
     }
-    if let Some(q) = &u.quotas {
-        let mut quotas = Map::new();
-        if let Some(v) = &q.producer_byte_rate {
-            quotas.insert("producerByteRate".into(), json!(v.value));
-        }
-        if let Some(v) = &q.consumer_byte_rate {
-            quotas.insert("consumerByteRate".into(), json!(v.value));
-        }
-        if let Some(v) = &q.request_percentage {
-            quotas.insert("requestPercentage".into(), json!(v.value));
-        }
-        if let Some(v) = &q.controller_mutation_rate {
-            quotas.insert("controllerMutationRate".into(), json!(v.value));
-        }
-        if !quotas.is_empty() {
-            spec.insert("quotas".into(), Value::Object(quotas));
-        }
-    }
-    json!({
-        "apiVersion": cluster.api_version.as_str(),
-        "kind": "KafkaUser",
-        "metadata": metadata(&u.name.value, cluster),
-        "spec": spec,
-    })
+}
+
+fn user(r: &User) -> KafkaUser {
+    let u = &r.spec;
+    let authentication = u.authentication.as_ref().map(|auth| UserAuthentication {
+        type_: authentication_type(auth.value),
+        password: u.password_secret.as_ref().map(|secret| Password {
+            value_from: PasswordSource {
+                secret_key_ref: Some(SecretKeySelector {
+                    name: secret.value.clone(),
+                    key: u.password_key.as_ref().map_or("password", |k| k.value.as_str()).to_string(),
+                    optional: None,
+                }),
+            },
+        }),
+        validity_days: u.validity_days.as_ref().map(|v| i64::from(v.value)),
+        renewal_days: u.renewal_days.as_ref().map(|v| i64::from(v.value)),
+    });
+    let quotas = u.quotas.as_ref().map(|q| UserQuotas {
+        producer_byte_rate: q.producer_byte_rate.as_ref().map(|v| int64(v.value)),
+        consumer_byte_rate: q.consumer_byte_rate.as_ref().map(|v| int64(v.value)),
+        request_percentage: q.request_percentage.as_ref().map(|v| int64(v.value)),
+        controller_mutation_rate: q.controller_mutation_rate.as_ref().map(|v| v.value),
+    });
+    KafkaUser::new(
+        r.cluster.api_version.as_str(),
+        metadata(&u.name.value, &r.cluster),
+        KafkaUserSpec {
+            authentication,
+            authorization: (!r.acls.is_empty())
+                .then(|| UserAuthorization { type_: AuthorizationType::Simple, acls: acls(r) }),
+            quotas: quotas.filter(|q| *q != UserQuotas::default()),
+        },
+    )
 }
 
 #[cfg(test)]

@@ -3,19 +3,26 @@
 //! ServiceAccount with a Role holding exactly what a driver does with the API (executor pods, their
 //! services, configmaps and volume claims) and the RoleBinding between them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use k8s_openapi::api::core::v1::ServiceAccount;
+use k8s_openapi::api::core::v1::{
+    Capabilities, PodSecurityContext, SeccompProfile, SecurityContext, ServiceAccount, Toleration,
+};
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
-use serde_json::{Map, Value, json};
 
+use crate::crd::spark::{
+    Dependencies, DeployMode, DriverSpec, DynamicAllocation, ExecutorSpec, RestartPolicy, RestartPolicyType,
+    ScheduledSparkApplication, ScheduledSparkApplicationSpec, SparkApplication, SparkApplicationSpec,
+    SparkApplicationType,
+};
+use crate::crd::{int32, int64};
 use crate::emit::meta;
 use crate::manifest::{ManifestSet, Placement, Stage};
 use crate::model::resolved::ResolvedPlatform;
 use crate::model::resolved::spark::SparkJob;
-use crate::model::spark::{self as model, PodSize, RestartType, Security};
+use crate::model::spark::{self as model, AppType, PodSize, RestartType, Security};
+use crate::source::Spanned;
 
-pub const API_VERSION: &str = "sparkoperator.k8s.io/v1beta2";
 /// The ServiceAccount (and Role, RoleBinding) every driver of a tenant runs as.
 pub const DRIVER_SERVICE_ACCOUNT: &str = "spark-driver";
 
@@ -34,34 +41,22 @@ pub fn emit(p: &ResolvedPlatform, set: &mut ManifestSet) {
             driver_rbac(ns, set, at(Stage::Tenancy));
         }
         let spec = application_spec(job);
-        let name = &job.spec.name.value;
-        let object = match &job.spec.schedule {
-            None => json!({
-                "apiVersion": API_VERSION,
-                "kind": "SparkApplication",
-                "metadata": {"name": name, "namespace": ns},
-                "spec": spec,
-            }),
+        let metadata = meta(&job.spec.name.value, Some(ns));
+        match &job.spec.schedule {
+            None => set.add_custom(&SparkApplication::new(metadata, spec), at(Stage::Workloads)),
             Some(s) => {
-                let mut sched = Map::new();
-                sched.insert("schedule".into(), json!(s.cron.value.trim()));
-                sched.insert("timeZone".into(), json!(s.time_zone()));
-                sched.insert("concurrencyPolicy".into(), json!(s.concurrency().as_str()));
-                sched.insert("successfulRunHistoryLimit".into(), json!(s.successful_history()));
-                sched.insert("failedRunHistoryLimit".into(), json!(s.failed_history()));
-                if let Some(sus) = &s.suspend {
-                    sched.insert("suspend".into(), json!(sus.value));
-                }
-                sched.insert("template".into(), spec);
-                json!({
-                    "apiVersion": API_VERSION,
-                    "kind": "ScheduledSparkApplication",
-                    "metadata": {"name": name, "namespace": ns},
-                    "spec": Value::Object(sched),
-                })
+                let scheduled = ScheduledSparkApplicationSpec {
+                    schedule: s.cron.value.trim().to_string(),
+                    time_zone: Some(s.time_zone().to_string()),
+                    concurrency_policy: Some(s.concurrency().as_str().to_string()),
+                    successful_run_history_limit: Some(int32(s.successful_history())),
+                    failed_run_history_limit: Some(int32(s.failed_history())),
+                    suspend: s.suspend.as_ref().map(|sus| sus.value),
+                    template: spec,
+                };
+                set.add_custom(&ScheduledSparkApplication::new(metadata, scheduled), at(Stage::Workloads));
             }
-        };
-        set.add_value(object, at(Stage::Workloads));
+        }
     }
 }
 
@@ -96,174 +91,165 @@ fn driver_rbac(ns: &str, set: &mut ManifestSet, at: Placement) {
 }
 
 /// `.spec` of the SparkApplication (the `template` of a scheduled one).
-fn application_spec(r: &SparkJob) -> Value {
+fn application_spec(r: &SparkJob) -> SparkApplicationSpec {
     let (job, pods, exec) = (&r.spec, &r.pods, &r.executors);
-    let mut s = Map::new();
-    s.insert("type".into(), json!(job.app_type().as_str()));
-    s.insert("mode".into(), json!("cluster"));
-    s.insert("sparkVersion".into(), json!(r.spark_version));
-    s.insert("image".into(), json!(r.image));
-    if let Some(pp) = &job.pull_policy {
-        s.insert("imagePullPolicy".into(), json!(pp.value));
-    }
-    if !job.pull_secrets.is_empty() {
-        s.insert("imagePullSecrets".into(), json!(job.pull_secrets.iter().map(|x| &x.value).collect::<Vec<_>>()));
-    }
-    s.insert("mainApplicationFile".into(), json!(r.main_file));
-    if let Some(c) = &job.main_class {
-        s.insert("mainClass".into(), json!(c.value));
-    }
-    if !job.args.is_empty() {
-        s.insert("arguments".into(), json!(job.args.iter().map(|a| &a.value).collect::<Vec<_>>()));
-    }
-    let string_map = |pairs: &[(crate::source::Spanned<String>, crate::source::Spanned<String>)]| {
-        Value::Object(pairs.iter().map(|(k, v)| (k.value.clone(), json!(v.value))).collect())
-    };
-    if !job.conf.is_empty() {
-        s.insert("sparkConf".into(), string_map(&job.conf));
-    }
-    if !job.hadoop_conf.is_empty() {
-        s.insert("hadoopConf".into(), string_map(&job.hadoop_conf));
-    }
-    if !job.deps.is_empty() {
-        let mut deps = Map::new();
-        let list = |v: &Vec<crate::source::Spanned<String>>| json!(v.iter().map(|x| &x.value).collect::<Vec<_>>());
-        for (key, v) in [
-            ("jars", &job.deps.jars),
-            ("files", &job.deps.files),
-            ("pyFiles", &job.deps.py_files),
-            ("archives", &job.deps.archives),
-            ("packages", &job.deps.packages),
-            ("excludePackages", &job.deps.exclude_packages),
-            ("repositories", &job.deps.repositories),
-        ] {
-            if !v.is_empty() {
-                deps.insert(key.into(), list(v));
-            }
-        }
-        s.insert("deps".into(), Value::Object(deps));
-    }
-    if let Some(f) = &job.memory_overhead_factor {
-        s.insert("memoryOverheadFactor".into(), json!(f.value.to_string()));
-    }
-    // `.spec.nodeSelector` becomes spark-submit configuration, so it applies without the pod webhook.
-    if !job.node_selector.is_empty() {
-        s.insert("nodeSelector".into(), string_map(&job.node_selector));
-    }
-    s.insert("restartPolicy".into(), restart_policy(job));
-    if let Some(ttl) = &job.ttl {
-        s.insert("timeToLiveSeconds".into(), json!(ttl.value.as_secs()));
-    }
-    if exec.dynamic() {
-        let mut da = Map::new();
-        da.insert("enabled".into(), json!(true));
-        if let Some(m) = &exec.min {
-            da.insert("minExecutors".into(), json!(m.value));
-        }
-        if let Some(m) = &exec.max {
-            da.insert("maxExecutors".into(), json!(m.value));
-        }
-        if let Some(m) = &exec.initial {
-            da.insert("initialExecutors".into(), json!(m.value));
-        }
-        s.insert("dynamicAllocation".into(), Value::Object(da));
-    }
     let priority = r.priority_class.as_deref();
-    let mut driver = role(job, &pods.driver, priority);
-    driver.insert("serviceAccount".into(), json!(DRIVER_SERVICE_ACCOUNT));
-    let mut executor = role(job, &pods.executor, priority);
-    if !exec.dynamic() {
-        executor.insert("instances".into(), json!(pods.executors));
+    let driver = role(job, &pods.driver, priority);
+    let executor = role(job, &pods.executor, priority);
+    SparkApplicationSpec {
+        type_: app_type(job.app_type()),
+        mode: Some(DeployMode::Cluster),
+        spark_version: r.spark_version.clone(),
+        image: Some(r.image.clone()),
+        image_pull_policy: job.pull_policy.as_ref().map(|pp| pp.value.clone()),
+        image_pull_secrets: list(&job.pull_secrets),
+        main_application_file: r.main_file.clone(),
+        main_class: job.main_class.as_ref().map(|c| c.value.clone()),
+        arguments: list(&job.args),
+        spark_conf: string_map(&job.conf),
+        hadoop_conf: string_map(&job.hadoop_conf),
+        deps: (!job.deps.is_empty()).then(|| Dependencies {
+            jars: list(&job.deps.jars),
+            files: list(&job.deps.files),
+            py_files: list(&job.deps.py_files),
+            archives: list(&job.deps.archives),
+            packages: list(&job.deps.packages),
+            exclude_packages: list(&job.deps.exclude_packages),
+            repositories: list(&job.deps.repositories),
+        }),
+        memory_overhead_factor: job.memory_overhead_factor.as_ref().map(|f| f.value.to_string()),
+        // `.spec.nodeSelector` becomes spark-submit configuration, so it applies without the pod webhook.
+        node_selector: string_map(&job.node_selector),
+        restart_policy: Some(restart_policy(job)),
+        time_to_live_seconds: job.ttl.as_ref().map(|ttl| int64(ttl.value.as_secs())),
+        dynamic_allocation: exec.dynamic().then(|| DynamicAllocation {
+            enabled: Some(true),
+            min_executors: exec.min.as_ref().map(|m| int32(m.value)),
+            max_executors: exec.max.as_ref().map(|m| int32(m.value)),
+            initial_executors: exec.initial.as_ref().map(|m| int32(m.value)),
+        }),
+        driver: DriverSpec {
+            cores: driver.cores,
+            core_request: driver.core_request,
+            core_limit: driver.core_limit,
+            memory: driver.memory,
+            memory_overhead: driver.memory_overhead,
+            priority_class_name: driver.priority_class_name,
+            tolerations: driver.tolerations,
+            pod_security_context: driver.pod_security_context,
+            security_context: driver.security_context,
+            service_account: Some(DRIVER_SERVICE_ACCOUNT.to_string()),
+        },
+        executor: ExecutorSpec {
+            cores: executor.cores,
+            core_request: executor.core_request,
+            core_limit: executor.core_limit,
+            memory: executor.memory,
+            memory_overhead: executor.memory_overhead,
+            priority_class_name: executor.priority_class_name,
+            tolerations: executor.tolerations,
+            pod_security_context: executor.pod_security_context,
+            security_context: executor.security_context,
+            instances: (!exec.dynamic()).then(|| int32(pods.executors)),
+        },
     }
-    s.insert("driver".into(), Value::Object(driver));
-    s.insert("executor".into(), Value::Object(executor));
-    Value::Object(s)
+}
+
+/// The values of a list the CRD takes only when non-empty.
+fn list(v: &[Spanned<String>]) -> Option<Vec<String>> {
+    (!v.is_empty()).then(|| v.iter().map(|x| x.value.clone()).collect())
+}
+
+/// As [`list`], for `key value` pairs.
+fn string_map(pairs: &[(Spanned<String>, Spanned<String>)]) -> Option<BTreeMap<String, String>> {
+    (!pairs.is_empty()).then(|| pairs.iter().map(|(k, v)| (k.value.clone(), v.value.clone())).collect())
+}
+
+fn app_type(t: AppType) -> SparkApplicationType {
+    match t {
+        AppType::Scala => SparkApplicationType::Scala,
+        AppType::Java => SparkApplicationType::Java,
+        AppType::Python => SparkApplicationType::Python,
+        AppType::R => SparkApplicationType::R,
+    }
+}
+
+fn restart_type(t: RestartType) -> RestartPolicyType {
+    match t {
+        RestartType::Never => RestartPolicyType::Never,
+        RestartType::OnFailure => RestartPolicyType::OnFailure,
+        RestartType::Always => RestartPolicyType::Always,
+    }
 }
 
 /// The job's `restart`, or the operator's `Never` when it has none.
-fn restart_policy(job: &model::SparkJob) -> Value {
-    match &job.restart {
-        None => json!({"type": RestartType::Never.as_str()}),
-        Some(r) => restart_spec(r),
+fn restart_policy(job: &model::SparkJob) -> RestartPolicy {
+    let Some(r) = &job.restart else {
+        return RestartPolicy { type_: Some(RestartPolicyType::Never), ..Default::default() };
+    };
+    // Retry counts mean something to the operator only for `OnFailure`.
+    let on_failure = r.kind.value == RestartType::OnFailure;
+    let retries = |v: &Option<Spanned<u64>>| v.as_ref().filter(|_| on_failure).map(|v| int32(v.value));
+    RestartPolicy {
+        type_: Some(restart_type(r.kind.value)),
+        on_failure_retries: retries(&r.retries),
+        on_submission_failure_retries: retries(&r.submission_retries),
+        on_failure_retry_interval: r.retry_interval.as_ref().map(|v| int64(v.value.as_secs())),
+        on_submission_failure_retry_interval: r.submission_retry_interval.as_ref().map(|v| int64(v.value.as_secs())),
     }
 }
 
-fn restart_spec(r: &model::RestartSpec) -> Value {
-    let mut m = Map::new();
-    m.insert("type".into(), json!(r.kind.value.as_str()));
-    if r.kind.value == RestartType::OnFailure {
-        if let Some(v) = &r.retries {
-            m.insert("onFailureRetries".into(), json!(v.value));
-        }
-        if let Some(v) = &r.submission_retries {
-            m.insert("onSubmissionFailureRetries".into(), json!(v.value));
-        }
-    }
-    if let Some(v) = &r.retry_interval {
-        m.insert("onFailureRetryInterval".into(), json!(v.value.as_secs()));
-    }
-    if let Some(v) = &r.submission_retry_interval {
-        m.insert("onSubmissionFailureRetryInterval".into(), json!(v.value.as_secs()));
-    }
-    Value::Object(m)
+/// The fields the driver and executors share: sizing, scheduling and security.
+struct RoleFields {
+    cores: Option<i32>,
+    core_request: Option<String>,
+    core_limit: Option<String>,
+    memory: Option<String>,
+    memory_overhead: Option<String>,
+    priority_class_name: Option<String>,
+    tolerations: Option<Vec<Toleration>>,
+    pod_security_context: Option<PodSecurityContext>,
+    security_context: Option<SecurityContext>,
 }
 
 /// The driver's or executor's sizing, scheduling and security fields.
-fn role(job: &model::SparkJob, size: &PodSize, priority: Option<&str>) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("cores".into(), json!(size.cores));
-    if let Some(r) = size.core_request {
-        m.insert("coreRequest".into(), json!(r.to_string()));
+fn role(job: &model::SparkJob, size: &PodSize, priority: Option<&str>) -> RoleFields {
+    let tolerations = job
+        .tolerations
+        .iter()
+        .map(|t| Toleration {
+            key: t.key.as_ref().map(|k| k.value.clone()),
+            operator: Some(t.operator.as_ref().map_or("Equal", |o| o.value.as_str()).to_string()),
+            value: t.value.as_ref().map(|v| v.value.clone()),
+            effect: t.effect.as_ref().map(|e| e.value.clone()),
+            toleration_seconds: t.seconds.as_ref().map(|s| int64(s.value)),
+        })
+        .collect::<Vec<_>>();
+    // Pod Security `restricted`: non-root with a numeric uid (the Spark images name their user, which the
+    // kubelet cannot verify as non-root), RuntimeDefault seccomp, no escalation, no capabilities.
+    let restricted = match job.security.value {
+        Security::Restricted { run_as_user } => Some(run_as_user),
+        Security::None => None,
+    };
+    RoleFields {
+        cores: Some(int32(size.cores)),
+        core_request: size.core_request.map(|r| r.to_string()),
+        core_limit: Some(size.core_limit.to_string()),
+        memory: Some(size.memory.to_string()),
+        memory_overhead: Some(size.overhead.to_string()),
+        priority_class_name: priority.map(str::to_string),
+        tolerations: (!tolerations.is_empty()).then_some(tolerations),
+        pod_security_context: restricted.map(|uid| PodSecurityContext {
+            run_as_non_root: Some(true),
+            run_as_user: Some(int64(uid)),
+            seccomp_profile: Some(SeccompProfile { type_: "RuntimeDefault".to_string(), localhost_profile: None }),
+            ..Default::default()
+        }),
+        security_context: restricted.map(|_| SecurityContext {
+            allow_privilege_escalation: Some(false),
+            capabilities: Some(Capabilities { drop: Some(vec!["ALL".to_string()]), add: None }),
+            run_as_non_root: Some(true),
+            ..Default::default()
+        }),
     }
-    m.insert("coreLimit".into(), json!(size.core_limit.to_string()));
-    m.insert("memory".into(), json!(size.memory.to_string()));
-    m.insert("memoryOverhead".into(), json!(size.overhead.to_string()));
-    if let Some(pc) = priority {
-        m.insert("priorityClassName".into(), json!(pc));
-    }
-    if !job.tolerations.is_empty() {
-        let tolerations: Vec<Value> = job
-            .tolerations
-            .iter()
-            .map(|t| {
-                let mut o = Map::new();
-                if let Some(k) = &t.key {
-                    o.insert("key".into(), json!(k.value));
-                }
-                o.insert("operator".into(), json!(t.operator.as_ref().map_or("Equal", |o| o.value.as_str())));
-                if let Some(v) = &t.value {
-                    o.insert("value".into(), json!(v.value));
-                }
-                if let Some(e) = &t.effect {
-                    o.insert("effect".into(), json!(e.value));
-                }
-                if let Some(s) = &t.seconds {
-                    o.insert("tolerationSeconds".into(), json!(s.value));
-                }
-                Value::Object(o)
-            })
-            .collect();
-        m.insert("tolerations".into(), json!(tolerations));
-    }
-    if let Security::Restricted { run_as_user } = job.security.value {
-        // Pod Security `restricted`: non-root with a numeric uid (the Spark images name their user, which
-        // the kubelet cannot verify as non-root), RuntimeDefault seccomp, no escalation, no capabilities.
-        m.insert(
-            "podSecurityContext".into(),
-            json!({
-                "runAsNonRoot": true,
-                "runAsUser": run_as_user,
-                "seccompProfile": {"type": "RuntimeDefault"},
-            }),
-        );
-        m.insert(
-            "securityContext".into(),
-            json!({
-                "allowPrivilegeEscalation": false,
-                "capabilities": {"drop": ["ALL"]},
-                "runAsNonRoot": true,
-            }),
-        );
-    }
-    m
 }

@@ -2,6 +2,7 @@
 //! `flink.apache.org/v1beta1`). The model keeps what was written; the resolution rules the emitter, the checks
 //! and the quota demand must agree on (versions, resources, TaskManager count) live here once.
 
+use crate::crd::flink as crd;
 use crate::model::Platform;
 use crate::model::Scalar;
 use crate::model::demand::{AdmittedPod, ContainerResources, Demand};
@@ -20,38 +21,21 @@ pub const DEFAULT_JOBMANAGER_CPU: Cpu = Cpu(1000);
 /// The operator's name pattern for FlinkDeployments (apache/flink-kubernetes-operator PR #270, FLINK-28087):
 /// the name becomes the cluster id and Service names, hence at most 45 characters.
 pub const MAX_NAME_LEN: usize = 45;
-/// `spec.flinkVersion` values the operator 1.15 CRD's enum accepts, as (major, minor).
-pub const CRD_VERSIONS: &[(u32, u32)] =
-    &[(1, 13), (1, 14), (1, 15), (1, 16), (1, 17), (1, 18), (1, 19), (1, 20), (2, 0), (2, 1), (2, 2)];
-/// The versions the operator 1.15 deploys: the CRD's from 1.15 on. Its validator refuses older ones with
+/// The oldest Flink the operator 1.15 deploys; of the CRD's `spec.flinkVersion` values
+/// ([`crd::FlinkVersion::ALL`]) it runs this one and every newer one. Its validator refuses older ones with
 /// "Flink version v1_14 is not supported by this operator version" (`FlinkVersion.isSupported` is
 /// `isEqualOrNewer(v1_15)`: flink-kubernetes-operator-api .../api/spec/FlinkVersion.java and
 /// validation/DefaultValidator.java `validateFlinkVersion`, release-1.15.0). The operator's enum also lists
 /// v2_3 and v2_4, which its CRD does not accept.
-pub const SUPPORTED_VERSIONS: &[(u32, u32)] =
-    &[(1, 15), (1, 16), (1, 17), (1, 18), (1, 19), (1, 20), (2, 0), (2, 1), (2, 2)];
+pub const OLDEST_SUPPORTED: crd::FlinkVersion = crd::FlinkVersion::V1_15;
 
 #[derive(Debug, Default)]
 pub struct FlinkModel {
     pub jobs: Vec<FlinkJob>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UpgradeMode {
-    Stateless,
-    LastState,
-    Savepoint,
-}
-
-impl UpgradeMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UpgradeMode::Stateless => "stateless",
-            UpgradeMode::LastState => "last-state",
-            UpgradeMode::Savepoint => "savepoint",
-        }
-    }
-}
+/// `checkpoints upgrade=`: the CRD's `job.upgradeMode`, whose spellings the spec uses.
+pub use crate::crd::flink::UpgradeMode;
 
 #[derive(Debug, Clone)]
 pub struct FlinkJob {
@@ -115,27 +99,34 @@ pub struct HighAvailability {
     pub span: Span,
 }
 
-/// A Flink version the operator knows, e.g. `v1_20`.
+/// A Flink version the operator runs: a value of the CRD's enum, [`OLDEST_SUPPORTED`] or newer. Only
+/// [`FlinkVersion::parse`] makes one, so `spec.flinkVersion` is always a value the CRD and operator take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct FlinkVersion {
-    pub major: u32,
-    pub minor: u32,
-}
+pub struct FlinkVersion(crd::FlinkVersion);
 
 impl FlinkVersion {
     /// `1.20`, `1.20.1`, `v1_20` or `1_20` → `v1_20`; `None` when unparsable or not supported.
     pub fn parse(s: &str) -> Option<FlinkVersion> {
         let (major, minor) = parse_major_minor(s)?;
-        SUPPORTED_VERSIONS.contains(&(major, minor)).then_some(FlinkVersion { major, minor })
+        crd::FlinkVersion::of(major, minor).filter(|v| Self::runs(*v)).map(FlinkVersion)
+    }
+
+    /// Every version the operator runs, oldest first.
+    pub fn supported() -> impl Iterator<Item = FlinkVersion> {
+        crd::FlinkVersion::ALL.iter().copied().filter(|v| Self::runs(*v)).map(FlinkVersion)
+    }
+
+    fn runs(v: crd::FlinkVersion) -> bool {
+        v.major_minor() >= OLDEST_SUPPORTED.major_minor()
     }
 
     /// The CRD's enum value.
-    pub fn crd_value(self) -> String {
-        format!("v{}_{}", self.major, self.minor)
+    pub fn crd(self) -> crd::FlinkVersion {
+        self.0
     }
 
     fn at_least(self, major: u32, minor: u32) -> bool {
-        (self.major, self.minor) >= (major, minor)
+        self.0.major_minor() >= (major, minor)
     }
 
     /// Flink 1.20 renamed the checkpoint and savepoint directory keys; 2.0 removed the old names.
@@ -156,6 +147,14 @@ impl FlinkVersion {
     /// with a version it refuses (an error) is counted with limits equal to requests.
     pub fn has_limit_factors(self) -> bool {
         self.at_least(1, 15)
+    }
+}
+
+/// `1.20`, as messages write a version.
+impl std::fmt::Display for FlinkVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (major, minor) = self.0.major_minor();
+        write!(f, "{major}.{minor}")
     }
 }
 
@@ -232,12 +231,10 @@ impl FlinkJob {
         self.jar.as_ref().and_then(|j| j.version.as_ref()).and_then(|v| FlinkVersion::parse(&v.value))
     }
 
+    /// `checkpoints upgrade=`, else the operator's default (`stateless`).
     pub fn upgrade_mode(&self) -> UpgradeMode {
-        match self.checkpoints.as_ref().and_then(|c| c.upgrade.as_ref()).map(|u| u.value.as_str()) {
-            Some("last-state") => UpgradeMode::LastState,
-            Some("savepoint") => UpgradeMode::Savepoint,
-            _ => UpgradeMode::Stateless,
-        }
+        let written = self.checkpoints.as_ref().and_then(|c| c.upgrade.as_ref());
+        written.and_then(|u| UpgradeMode::parse(&u.value)).unwrap_or(UpgradeMode::DEFAULT)
     }
 
     pub fn component(&self, role: Role) -> Option<&Component> {
@@ -389,10 +386,10 @@ mod tests {
 
     #[test]
     fn versions() {
-        assert_eq!(FlinkVersion::parse("1.20").map(FlinkVersion::crd_value).as_deref(), Some("v1_20"));
-        assert_eq!(FlinkVersion::parse("1.20.1").map(FlinkVersion::crd_value).as_deref(), Some("v1_20"));
-        assert_eq!(FlinkVersion::parse("v2_2").map(FlinkVersion::crd_value).as_deref(), Some("v2_2"));
-        assert_eq!(FlinkVersion::parse("1_15").map(FlinkVersion::crd_value).as_deref(), Some("v1_15"));
+        assert_eq!(FlinkVersion::parse("1.20").map(|v| v.crd().as_str()), Some("v1_20"));
+        assert_eq!(FlinkVersion::parse("1.20.1").map(|v| v.crd().as_str()), Some("v1_20"));
+        assert_eq!(FlinkVersion::parse("v2_2").map(|v| v.crd().as_str()), Some("v2_2"));
+        assert_eq!(FlinkVersion::parse("1_15").map(|v| v.crd().as_str()), Some("v1_15"));
         // In the CRD's enum, but refused by the operator 1.15.
         assert_eq!(FlinkVersion::parse("1.14"), None);
         assert_eq!(FlinkVersion::parse("1.12"), None);

@@ -266,22 +266,6 @@ impl ResourceType {
     }
 }
 
-/// Every operation `KafkaUser` accepts (`.spec.authorization.acls[].operations[]`), in Strimzi's order,
-/// which is also the order strata emits them in.
-pub const OPERATIONS: &[&str] = &[
-    "Read",
-    "Write",
-    "Create",
-    "Delete",
-    "Alter",
-    "Describe",
-    "ClusterAction",
-    "AlterConfigs",
-    "DescribeConfigs",
-    "IdempotentWrite",
-    "All",
-];
-
 /// A resource name as written: a trailing `*` makes it a prefix pattern (`analytics.*` matches every
 /// name starting with `analytics.`); a lone `*` is Kafka's literal wildcard (every resource).
 #[derive(Debug, Clone, PartialEq, Eq)]

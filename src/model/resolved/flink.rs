@@ -1,6 +1,7 @@
 //! Flink jobs with their tenant, a Flink version the operator runs, and the JobManager and TaskManager
 //! resources and count decided once, for the FlinkDeployment and the quota demand alike.
 
+use crate::crd::flink::JobState;
 use crate::model::demand::Demand;
 use crate::model::flink::{self as m, FlinkVersion, Jar, Role};
 use crate::model::pod::PodShape;
@@ -13,6 +14,8 @@ pub struct FlinkJob {
     pub image: String,
     pub version: FlinkVersion,
     pub jar: Jar,
+    /// `state=`, else `running`.
+    pub state: JobState,
     pub jobmanager: PodShape,
     pub taskmanager: PodShape,
     /// At peak: `taskmanager replicas=`, else `ceil(parallelism / slots)`.
@@ -29,6 +32,13 @@ pub(crate) fn resolve(r: &mut Resolver, j: &m::FlinkJob) -> Option<FlinkJob> {
     let Some(jar) = j.jar.clone() else { return r.fail(&object, "it has no `jar`", j.name.span) };
     let Some(version) = j.version() else {
         return r.fail(&object, "its Flink version is missing or not one the operator runs", jar.span);
+    };
+    let state = match &j.state {
+        None => JobState::Running,
+        Some(s) => match JobState::parse(&s.value) {
+            Some(state) => state,
+            None => return r.fail(&object, format!("`{}` is not a job state", s.value), s.span),
+        },
     };
     let mut shape = |role: Role| match j.resources(role, r.p) {
         Some(s) => Some(s),
@@ -50,6 +60,7 @@ pub(crate) fn resolve(r: &mut Resolver, j: &m::FlinkJob) -> Option<FlinkJob> {
         image,
         version,
         jar,
+        state,
         jobmanager,
         taskmanager,
         taskmanager_replicas,

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::crd::strimzi::AclOperation;
 use crate::model::kafka::{self as m, ApiVersion, config, topic_object_name};
 use crate::model::resolved::Resolver;
 use crate::source::Spanned;
@@ -44,6 +45,16 @@ pub struct User {
     pub spec: m::KafkaUser,
     pub cluster: Cluster,
     pub tenant: Option<String>,
+    /// `spec.acls`, in order, each with its operations as Strimzi spells them.
+    pub acls: Vec<Acl>,
+}
+
+/// One ACL rule of a user.
+#[derive(Debug, Clone)]
+pub struct Acl {
+    pub spec: m::Acl,
+    /// The rule's operations as written (repeats included), each one Strimzi knows.
+    pub operations: Vec<AclOperation>,
 }
 
 pub(crate) fn resolve(r: &mut Resolver) -> Kafka {
@@ -125,5 +136,16 @@ fn user(r: &mut Resolver, u: &m::KafkaUser) -> Option<User> {
     let object = format!("kafka-user `{}`", u.name.value);
     let c = cluster(r, u.cluster.as_ref(), &object, u.name.span)?;
     let tenant = owner(r, u.tenant.as_ref(), &object)?;
-    Some(User { spec: u.clone(), cluster: cluster_ref(c), tenant })
+    let mut acls = Vec::new();
+    for acl in &u.acls {
+        let mut operations = Vec::new();
+        for op in &acl.operations {
+            match AclOperation::parse(&op.value) {
+                Some(o) => operations.push(o),
+                None => return r.fail(&object, format!("`{}` is not an ACL operation", op.value), op.span),
+            }
+        }
+        acls.push(Acl { spec: acl.clone(), operations });
+    }
+    Some(User { spec: u.clone(), cluster: cluster_ref(c), tenant, acls })
 }

@@ -246,6 +246,7 @@ fn priority_classes(r: &mut Resolver) -> Vec<PriorityClass> {
 
 #[cfg(test)]
 mod tests {
+    use crate::source::Spanned;
     use crate::test_support::compile;
 
     const SPEC: &str = r#"
@@ -309,11 +310,28 @@ flink-job "f" tenant="u" {
         // topic on a cluster that does not.
         c.platform.spark.jobs[0].tenant.value = "gone".into();
         c.platform.kafka.topics[0].cluster.as_mut().expect("named").value = "other".into();
+        // Values the output spells as a CRD enum, which only the lowering's spellings map onto.
+        let span = c.platform.kafka.users[0].name.span;
+        c.platform.kafka.users[0].acls.push(crate::model::kafka::Acl {
+            resource_type: crate::model::kafka::ResourceType::Cluster,
+            resource: None,
+            operations: vec![Spanned::new("Reed".to_string(), span)],
+            deny: false,
+            host: None,
+            origin: crate::model::kafka::AclOrigin::Explicit,
+            span,
+        });
+        c.platform.flink.jobs[0].state = Some(Spanned::new("paused".to_string(), span));
         let failures = super::resolve(&c.platform).expect_err("does not resolve");
         let reasons: Vec<String> = failures.iter().map(|u| format!("{}: {}", u.object, u.reason)).collect();
         assert_eq!(
             reasons,
-            ["topic `orders`: Kafka cluster `other` does not exist", "spark-job `agg`: tenant `gone` does not exist"]
+            [
+                "topic `orders`: Kafka cluster `other` does not exist",
+                "kafka-user `app`: `Reed` is not an ACL operation",
+                "spark-job `agg`: tenant `gone` does not exist",
+                "flink-job `f`: `paused` is not a job state",
+            ]
         );
     }
 }
