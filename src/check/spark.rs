@@ -701,6 +701,9 @@ fn check_restart(j: &SparkJob, d: &mut Diagnostics) {
             }
         }
     }
+    for (v, name) in [(&r.retries, "retries"), (&r.submission_retries, "submission-retries")] {
+        int32_field(v.as_ref(), name, d);
+    }
     for (v, name) in
         [(&r.retry_interval, "`retry-interval`"), (&r.submission_retry_interval, "`submission-retry-interval`")]
     {
@@ -710,8 +713,24 @@ fn check_restart(j: &SparkJob, d: &mut Diagnostics) {
     }
 }
 
+/// The operator's CRD types these counts as `int32`: a larger number is refused by the API server's schema
+/// validation (and strata will not silently write a smaller one).
+fn int32_field(v: Option<&Spanned<u64>>, name: &str, d: &mut Diagnostics) {
+    if let Some(v) = v
+        && v.value > i32::MAX as u64
+    {
+        d.push(
+            Diagnostic::error("strata::spark::out-of-range", format!("`{name}` is {}, above 2147483647", v.value))
+                .at(v.span, "the CRD's field is a 32-bit integer")
+                .help(format!("use a value up to 2147483647 for `{name}`")),
+        );
+    }
+}
+
 fn check_schedule(j: &SparkJob, d: &mut Diagnostics) {
     let Some(s) = &j.schedule else { return };
+    int32_field(s.successful_history.as_ref(), "successful-history", d);
+    int32_field(s.failed_history.as_ref(), "failed-history", d);
     if let Err(e) = check_cron(&s.cron.value) {
         let (span, label) = match e.field {
             Some(i) => (
@@ -900,6 +919,33 @@ spark-job "s" tenant="t" {{
             ],
             "{:?}",
             bad.diagnostics
+        );
+    }
+
+    /// The operator's CRD declares these counts `int32`; strata refuses a larger one rather than write a
+    /// different number or have the API server refuse the object.
+    #[test]
+    fn counts_beyond_int32_are_refused() {
+        let c = crate::test_support::compile(
+            r#"
+tenant "t" {
+    network "open"
+}
+spark-job "s" tenant="t" {
+    image "registry.acme.io/s:1.0.0" spark-version="3.5.1"
+    main "local:///opt/app/s.jar" class="com.acme.S"
+    driver size="s"
+    executors 2 size="s"
+    restart "OnFailure" retries=3000000000
+    schedule "30 1 * * *" timezone="UTC" successful-history=2147483648 failed-history=2147483647
+}
+"#,
+        );
+        assert_eq!(
+            crate::test_support::codes(&c),
+            ["strata::spark::out-of-range", "strata::spark::out-of-range"],
+            "{:?}",
+            c.diagnostics
         );
     }
 }

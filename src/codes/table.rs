@@ -1208,6 +1208,16 @@ pub static CODES: &[CodeInfo] = &[
             Fix: correct the toleration as the help says.",
     },
     CodeInfo {
+        code: "strata::spark::out-of-range",
+        summary: "a Spark job's count is larger than the operator's CRD field can hold",
+        explanation: "The Spark operator's CRD declares `onFailureRetries`, `onSubmissionFailureRetries`, \
+            `successfulRunHistoryLimit` and `failedRunHistoryLimit` as `int32` (kubeflow spark-operator v2.5.2 \
+            `api/v1beta2`). A larger number is refused by the API server's schema validation, and strata will \
+            not write a different number than the one in the spec.\n\n\
+            Fix: use a value up to 2147483647 (a retry count or history limit that large is almost certainly a \
+            typo).",
+    },
+    CodeInfo {
         code: "strata::spark::node-selector",
         summary: "a Spark job's node selector is not a valid label key or value",
         explanation: "A pod's `nodeSelector` is a label selector: Kubernetes validates it with `ValidateLabels` \
