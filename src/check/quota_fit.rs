@@ -317,31 +317,7 @@ fn quote(dim: Dim, v: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::FileId;
-    use crate::units::{Bytes, Cpu};
-
-    fn pod(role: &str, count: u64, cpu: u64, mem_gi: u64) -> PodDemand {
-        PodDemand {
-            role: role.into(),
-            count,
-            cpu_request: Cpu(cpu),
-            cpu_limit: Cpu(cpu * 2),
-            memory_request: Bytes(mem_gi << 30),
-            memory_limit: Bytes(mem_gi << 30),
-        }
-    }
-
-    fn demand(name: &str, group: Option<&str>, pods: Vec<PodDemand>) -> Demand {
-        Demand {
-            tenant: "t".into(),
-            workload: format!("job `{name}`"),
-            span: Span::new(FileId(0), 0, 1),
-            exclusive_group: group.map(str::to_string),
-            pods,
-            objects: vec![("sparkapplications.sparkoperator.k8s.io".into(), 1)],
-            admission: Vec::new(),
-        }
-    }
+    use crate::model::quota::test_support::{demand, pod};
 
     #[test]
     fn arithmetic_lists_roles() {

@@ -244,12 +244,14 @@ pub fn object_quota(q: &QuotaSpec, res: &str) -> Option<(u64, Span)> {
     q.counts.iter().find(|(k, _)| k.value.trim_start_matches("count/") == res).map(|(_, n)| (n.value, n.span))
 }
 
+/// Hand-built demands for the arithmetic's unit tests here and in `check::quota_fit`.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::source::FileId;
+pub(crate) mod test_support {
+    use crate::model::demand::{Demand, PodDemand};
+    use crate::source::{FileId, Span};
+    use crate::units::{Bytes, Cpu};
 
-    fn pod(role: &str, count: u64, cpu: u64, mem_gi: u64) -> PodDemand {
+    pub(crate) fn pod(role: &str, count: u64, cpu: u64, mem_gi: u64) -> PodDemand {
         PodDemand {
             role: role.into(),
             count,
@@ -260,7 +262,7 @@ mod tests {
         }
     }
 
-    fn demand(name: &str, group: Option<&str>, pods: Vec<PodDemand>) -> Demand {
+    pub(crate) fn demand(name: &str, group: Option<&str>, pods: Vec<PodDemand>) -> Demand {
         Demand {
             tenant: "t".into(),
             workload: format!("job `{name}`"),
@@ -271,6 +273,12 @@ mod tests {
             admission: Vec::new(),
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::{demand, pod};
+    use super::*;
 
     #[test]
     fn exclusive_groups_count_their_largest_member_per_dimension() {
