@@ -200,52 +200,6 @@ tenant "analytics" namespace="{namespace}" pod-security="restricted" {{
     s
 }
 
-fn count(report: &Value, action: &str) -> u64 {
-    report["summary"][action].as_u64().unwrap_or(u64::MAX)
-}
-
-/// The report's objects with `action`, as `Kind/ns/name`.
-fn with_action(report: &Value, action: &str) -> BTreeSet<String> {
-    actions(report).into_iter().filter(|(_, a)| a == action).map(|(k, _)| k).collect()
-}
-
-/// `kubectl get -o json --ignore-not-found`: the object, or `None`.
-fn get(kc: &Path, args: &[&str]) -> Option<Value> {
-    let mut a = vec!["get"];
-    a.extend_from_slice(args);
-    a.extend(["-o", "json", "--ignore-not-found"]);
-    let out = kubectl(kc, &a);
-    (!out.trim().is_empty()).then(|| serde_json::from_str(&out).expect("kubectl prints JSON"))
-}
-
-/// Polls `probe` every 500 ms until it gives `Some`, or fails with `what` and the last thing it saw.
-fn eventually<T>(what: &str, timeout: Duration, mut probe: impl FnMut(&mut String) -> Option<T>) -> Result<T, String> {
-    let deadline = Instant::now() + timeout;
-    let mut last = String::from("nothing yet");
-    loop {
-        if let Some(v) = probe(&mut last) {
-            return Ok(v);
-        }
-        if Instant::now() >= deadline {
-            return Err(format!("timed out after {timeout:?} waiting for {what} (last seen: {last})"));
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
-}
-
-fn names(list: &Value) -> Vec<String> {
-    list["items"]
-        .as_array()
-        .map(|items| items.iter().filter_map(|i| i["metadata"]["name"].as_str().map(str::to_string)).collect())
-        .unwrap_or_default()
-}
-
-fn owned_by(o: &Value, kind: &str, uid: &str) -> bool {
-    o["metadata"]["ownerReferences"]
-        .as_array()
-        .is_some_and(|refs| refs.iter().any(|r| r["kind"] == kind && r["uid"] == uid))
-}
-
 /// At most 3000 characters of `s` (spark-submit's whole output can be in an application's status).
 fn truncated(s: &str) -> String {
     s.char_indices().nth(3000).map_or_else(|| s.to_string(), |(i, _)| format!("{}...", &s[..i]))

@@ -109,6 +109,59 @@ pub fn run_json(dir: &Path, args: &[&str]) -> (i32, Value, String) {
     (o.status.code().unwrap_or(-1), v, err)
 }
 
+// Shared by the end-to-end sessions (tests/e2e_*.rs).
+
+/// A report summary's count of `action` (`u64::MAX` when it has none, so a comparison fails).
+pub fn count(report: &Value, action: &str) -> u64 {
+    report["summary"][action].as_u64().unwrap_or(u64::MAX)
+}
+
+/// The report's objects with `action`, as `Kind/ns/name`.
+pub fn with_action(report: &Value, action: &str) -> std::collections::BTreeSet<String> {
+    actions(report).into_iter().filter(|(_, a)| a == action).map(|(k, _)| k).collect()
+}
+
+/// `kubectl get -o json --ignore-not-found`: the object, or `None`.
+pub fn get(kc: &Path, args: &[&str]) -> Option<Value> {
+    let mut a = vec!["get"];
+    a.extend_from_slice(args);
+    a.extend(["-o", "json", "--ignore-not-found"]);
+    let out = kubectl(kc, &a);
+    (!out.trim().is_empty()).then(|| serde_json::from_str(&out).expect("kubectl prints JSON"))
+}
+
+/// Polls `probe` every 500 ms until it gives `Some`, or fails with `what` and the last thing it saw.
+pub fn eventually<T>(
+    what: &str,
+    timeout: std::time::Duration,
+    mut probe: impl FnMut(&mut String) -> Option<T>,
+) -> Result<T, String> {
+    let deadline = std::time::Instant::now() + timeout;
+    let mut last = String::from("nothing yet");
+    loop {
+        if let Some(v) = probe(&mut last) {
+            return Ok(v);
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(format!("timed out after {timeout:?} waiting for {what} (last seen: {last})"));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+pub fn names(list: &Value) -> Vec<String> {
+    list["items"]
+        .as_array()
+        .map(|items| items.iter().filter_map(|i| i["metadata"]["name"].as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+pub fn owned_by(o: &Value, kind: &str, uid: &str) -> bool {
+    o["metadata"]["ownerReferences"]
+        .as_array()
+        .is_some_and(|refs| refs.iter().any(|r| r["kind"] == kind && r["uid"] == uid))
+}
+
 /// kubectl against the test cluster; panics with its stderr when it fails.
 pub fn kubectl(kc: &Path, args: &[&str]) -> String {
     let o = kubectl_raw(kc, args);
