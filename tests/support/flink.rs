@@ -255,8 +255,8 @@ pub fn compiled(spec: &str) -> Value {
     flink_deployments(set.items.into_iter().map(|m| m.object).collect()).pop().expect("one FlinkDeployment")
 }
 
-/// Rules (code, and the violation's config or field) where strata and the operator 1.7.0 differ on
-/// purpose, and why. Anything else that differs fails the test.
+/// Rules (code, and the violation's config or field) where strata and the operator 1.7.0's validators
+/// differ on purpose, and why. Anything else that differs fails the test.
 pub const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
     (
         "strata::flink::resources",
@@ -276,9 +276,13 @@ pub const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
     (
         "strata::flink::slots",
         "TM:    taskmanager size=\"s\" slots=0",
-        "the operator does not check slots; Flink's TaskManager fails to start with 0",
+        "the validator does not check slots (the live operator refuses them at deployment, tests/flink_live.rs)",
     ),
-    ("strata::flink::jar", "JAR:", "the operator does not check the jar URI; the job fails at submission"),
+    (
+        "strata::flink::jar",
+        "JAR:",
+        "the validator does not check the jar URI (the live operator refuses it at deployment, tests/flink_live.rs)",
+    ),
     ("strata::flink::image", "IMAGE:", "the operator does not check the image; the pods fail to pull"),
 ];
 
