@@ -92,9 +92,17 @@ pub fn readiness(group: &str, kind: &str, obj: &Value) -> Readiness {
                 (Some("STABLE"), None | Some("RUNNING" | "FINISHED")) => {
                     Readiness::Ready(format!("STABLE{}", job.map(|j| format!(", job {j}")).unwrap_or_default()))
                 }
-                (Some(l), j) => {
-                    Readiness::Pending(format!("lifecycle {l}{}", j.map(|j| format!(", job {j}")).unwrap_or_default()))
-                }
+                // Name every state the operator reports: on a cluster where the JobManager's REST API is out
+                // of the operator's reach, `JobManager DEPLOYED_NOT_READY` is what says why it never gets
+                // further, and a transient `.status.error` (a failed REST call) is worth showing too.
+                (Some(l), j) => Readiness::Pending(format!(
+                    "lifecycle {l}{}{}{}",
+                    j.map(|j| format!(", job {j}")).unwrap_or_default(),
+                    s(obj, "/status/jobManagerDeploymentStatus")
+                        .map(|d| format!(", JobManager {d}"))
+                        .unwrap_or_default(),
+                    error.map(|e| format!(" ({e})")).unwrap_or_default()
+                )),
                 (None, _) => Readiness::Pending("no status yet (is the Flink operator running?)".into()),
             }
         }
@@ -193,6 +201,12 @@ mod tests {
             readiness("flink.apache.org", "FlinkDeployment", &f("DEPLOYED", "RECONCILING")),
             Readiness::Pending(_)
         ));
+        let not_ready = json!({"status": {"lifecycleState": "DEPLOYED", "jobStatus": {"state": "RECONCILING"},
+            "jobManagerDeploymentStatus": "DEPLOYED_NOT_READY"}});
+        assert_eq!(
+            readiness("flink.apache.org", "FlinkDeployment", &not_ready),
+            Readiness::Pending("lifecycle DEPLOYED, job RECONCILING, JobManager DEPLOYED_NOT_READY".into())
+        );
         assert!(matches!(
             readiness("flink.apache.org", "FlinkDeployment", &f("STABLE", "FAILED")),
             Readiness::Failed(_)

@@ -15,6 +15,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+pub mod flink;
+
 /// The test cluster's kubeconfig, or `None` (after saying so) when there is none outside CI.
 pub fn cluster(test: &str) -> Option<PathBuf> {
     let ci = std::env::var("CI").is_ok_and(|v| v == "true");
