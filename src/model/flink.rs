@@ -586,6 +586,49 @@ mod tests {
     }
 
     #[test]
+    fn max_parallelism_defaults_and_divisors() {
+        // KeyGroupRangeAssignment.computeDefaultMaxParallelism: 128 up to parallelism 85, then powers of two.
+        assert_eq!(default_max_parallelism(1), 128);
+        assert_eq!(default_max_parallelism(85), 128);
+        assert_eq!(default_max_parallelism(86), 256);
+        assert_eq!(default_max_parallelism(30_000), 32_768);
+        assert_eq!(divisors(12), vec![1, 2, 3, 4, 6, 12]);
+        assert_eq!(divisors(1), vec![1]);
+        assert!(is_prime(127) && !is_prime(120) && !is_prime(1));
+        // 128: a vertex that needs 33 subtasks runs at 64.
+        let f = DivisorFit::of(128, 1, 128);
+        assert_eq!((f.worst, f.few()), (Some((33, 64)), true));
+        // Highly composite numbers stay below 1.5x (41 -> 60 for 120; the last step to 120 itself is left out).
+        for n in [120, 180, 240, 360, 720] {
+            assert!(!DivisorFit::of(n, 1, n).few(), "{n}");
+        }
+        assert_eq!(DivisorFit::of(120, 1, 120).worst, Some((41, 60)));
+        assert_eq!(DivisorFit::of(120, 2, 20).usable, vec![2, 3, 4, 5, 6, 8, 10, 12, 15, 20]);
+    }
+
+    #[test]
+    fn autoscaled_jobs_count_taskmanagers_at_the_maximum() {
+        let c = compile(
+            r#"
+tenant "t"
+flink-job "j" tenant="t" {
+    image "flink:1.20.1"
+    jar "local:///opt/flink/usrlib/j.jar" version="1.20"
+    parallelism 4
+    jobmanager size="s"
+    taskmanager size="m" slots=4
+    autoscale max-parallelism=120 max=24
+}
+"#,
+        );
+        let job = &c.platform.flink.jobs[0];
+        assert_eq!(job.autoscaler_peak(), Some(24));
+        assert_eq!(job.taskmanager_replicas(), Some(6));
+        let d = &c.platform.demands()[0];
+        assert_eq!(d.pods[1].role, "taskmanager at max (autoscaler max parallelism 24 / 4 slots)");
+    }
+
+    #[test]
     fn limit_factors_round_down() {
         assert_eq!(limit_factor(1000, 2000).as_deref(), Some("2.0"));
         assert_eq!(limit_factor(1000, 1500).as_deref(), Some("1.5"));
