@@ -55,6 +55,7 @@ golden_diff! {
     kafka_topics => "kafka-topics",
     no_changes => "no-changes",
     quota_below_demand => "quota-below-demand",
+    autoscaling => "autoscaling",
     spark_jobs => "spark-jobs",
     tenant_moved => "tenant-moved",
     tenant_removed => "tenant-removed",

@@ -9,8 +9,9 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Platform;
 use crate::model::Scalar;
 use crate::model::flink::{
-    FORBIDDEN_CONFIG, FlinkJob, FlinkVersion, MAX_NAME_LEN, MIN_JOBMANAGER_MEMORY, MIN_TASKMANAGER_MEMORY,
-    OWNED_CONFIG, Role, UpgradeMode, parse_major_minor,
+    AUTOSCALER_PREFIX, AUTOSCALER_SINCE, Autoscale, DEFAULT_VERTEX_MAX_PARALLELISM, DivisorFit, FORBIDDEN_CONFIG,
+    FlinkJob, FlinkVersion, GOOD_MAX_PARALLELISMS, MAX_NAME_LEN, MAX_PARALLELISM_KEY, MIN_JOBMANAGER_MEMORY,
+    MIN_TASKMANAGER_MEMORY, OWNED_CONFIG, Role, UPPER_BOUND_MAX_PARALLELISM, UpgradeMode, is_prime, parse_major_minor,
 };
 use crate::source::{Span, Spanned};
 use crate::units::Bytes;
@@ -106,6 +107,312 @@ fn check_job(p: &Platform, job: &FlinkJob, d: &mut Diagnostics) {
     }
     crate::check::workload::check_job_uris(&flink_uris(job), "strata::flink::literal-secret", d);
     check_pod_security_config(p, job, d);
+    check_autoscale(job, d);
+    check_reads(p, job, d);
+}
+
+/// The job autoscaler: a Flink version it runs on, what the operator's AutoscalerValidator refuses, how
+/// the max parallelism's divisors serve it, and the keys it owns.
+fn check_autoscale(job: &FlinkJob, d: &mut Diagnostics) {
+    let owned_by_autoscale = |k: &str| k.starts_with(AUTOSCALER_PREFIX) || k == MAX_PARALLELISM_KEY;
+    // A `config "job.autoscaler.enabled"` without the block is checked by `check::flink_operator`.
+    let Some(a) = &job.autoscale else { return };
+    for (k, _) in job.config.iter().filter(|(k, _)| owned_by_autoscale(&k.value) && written_by_autoscale(a, &k.value)) {
+        d.push(
+            Diagnostic::error("strata::flink::config-owned", format!("`{}` is set by strata", k.value))
+                .at(k.span, "written from the `autoscale` block")
+                .also(a.span, "the autoscaler is configured here")
+                .help("set it in the `autoscale` block instead of `config`"),
+        );
+    }
+    if let Some(v) = job.version()
+        && v.crd().major_minor() < AUTOSCALER_SINCE
+    {
+        let span = job.jar.as_ref().and_then(|j| j.version.as_ref()).map_or(job.name.span, |s| s.span);
+        d.push(
+            Diagnostic::error("strata::flink::autoscale-version", format!("the job autoscaler needs Flink 1.17 or newer, not {v}"))
+                .at(a.span, "the operator's job autoscaler")
+                .also(span, format!("Flink {v}"))
+                .help("upgrade the job to Flink 1.17 or newer (in-place rescaling needs 1.18), or remove `autoscale`")
+                .note_line("the autoscaler applies its decisions as job vertex parallelism overrides, which Flink 1.17 added; 1.15 and 1.16 need backported patches (flink-kubernetes-operator docs, autoscaler \"Requirements\")"),
+        );
+    }
+    if let Some(r) = job.taskmanager.as_ref().and_then(|t| t.replicas.as_ref()) {
+        d.push(
+            Diagnostic::error(
+                "strata::flink::autoscale-replicas",
+                "a fixed TaskManager count and the job autoscaler together",
+            )
+            .at(r.span, "fixes the job at replicas × slots")
+            .also(a.span, "the autoscaler sets each vertex's parallelism, and so the TaskManagers")
+            .help("remove `replicas` and give the starting parallelism with `parallelism N`"),
+        );
+    }
+    for (v, what) in [(&a.min, "min"), (&a.max, "max"), (&a.max_parallelism, "max-parallelism")] {
+        if let Some(v) = v
+            && v.value == 0
+        {
+            zero(
+                v.span,
+                &format!("`autoscale {what}`"),
+                "strata::flink::autoscale-limits",
+                "parallelism starts at 1",
+                d,
+            );
+        }
+    }
+    if let Some(m) = &a.max_parallelism
+        && m.value > UPPER_BOUND_MAX_PARALLELISM
+    {
+        d.push(
+            Diagnostic::error(
+                "strata::flink::autoscale-limits",
+                format!("max parallelism {} is above Flink's limit", m.value),
+            )
+            .at(m.span, format!("at most {UPPER_BOUND_MAX_PARALLELISM}"))
+            .help("Flink accepts 1 to 32768 key groups (KeyGroupRangeAssignment.UPPER_BOUND_MAX_PARALLELISM)"),
+        );
+    }
+    if let (Some(lo), Some(hi)) = (&a.min, &a.max)
+        && lo.value > hi.value
+    {
+        d.push(
+            Diagnostic::error("strata::flink::autoscale-limits", format!("min ({}) is above max ({})", lo.value, hi.value))
+                .at(lo.span, "min")
+                .also(hi.span, "max")
+                .help(format!("swap them: `min={} max={}`", hi.value, lo.value))
+                .note_line("the autoscaler requires \"The parallelism lower limitation must not be greater than the parallelism upper limitation\" (JobVertexScaler)"),
+        );
+    }
+    let max_par = job.max_parallelism();
+    if let (Some(m), Some(par)) = (max_par, job.effective_parallelism())
+        && par > m
+        && par > 0
+    {
+        let span = job.parallelism.as_ref().map_or(job.name.span, |p| p.span);
+        d.push(
+            Diagnostic::error(
+                "strata::flink::autoscale-limits",
+                format!("parallelism {par} is above the max parallelism {m}"),
+            )
+            .at(span, format!("{par} parallel task instances"))
+            .also(a.max_parallelism.as_ref().map_or(a.span, |m| m.span), format!("{m} key groups"))
+            .help(format!("lower `parallelism` to at most {m}, or raise `max-parallelism`"))
+            .note_line(
+                "Flink refuses a parallelism above the max parallelism: every subtask needs at least one key group",
+            ),
+        );
+    }
+    if let (Some(hi), Some(m)) = (&a.max, max_par)
+        && hi.value > m
+    {
+        d.push(
+            Diagnostic::warning("strata::flink::autoscale-limits", format!("`max={}` is above the max parallelism {m}: the autoscaler stops at {m}", hi.value))
+                .at(hi.span, format!("never reached: no vertex runs above {m}"))
+                .help(format!("lower `max` to {m}, or raise `max-parallelism` (only together with the job's state)"))
+                .note_line("AutoScalerOptions `vertex.max-parallelism`: \"this limit will be ignored if it is higher than the max parallelism configured in the Flink config or directly on each operator\""),
+        );
+    }
+    check_utilization(a, d);
+    check_divisors(job, a, d);
+}
+
+/// The `autoscale` settings that become a configuration key (a `config` entry with it would be overwritten).
+fn written_by_autoscale(a: &Autoscale, key: &str) -> bool {
+    match key.strip_prefix(AUTOSCALER_PREFIX) {
+        Some("enabled" | "scaling.enabled") => true,
+        Some("vertex.min-parallelism") => a.min.is_some(),
+        Some("vertex.max-parallelism") => a.max.is_some(),
+        Some("utilization.target" | "target.utilization") => a.target_utilization.is_some(),
+        Some("utilization.min") => a.utilization_min.is_some(),
+        Some("utilization.max") => a.utilization_max.is_some(),
+        Some("metrics.window") => a.metrics_window.is_some(),
+        Some("stabilization.interval") => a.stabilization.is_some(),
+        Some("catch-up.duration") => a.catch_up.is_some(),
+        Some("restart.time") => a.restart_time.is_some(),
+        Some(_) => false,
+        None => key == MAX_PARALLELISM_KEY && a.max_parallelism.is_some(),
+    }
+}
+
+/// AutoscalerValidator (release-1.15.0): `utilization.target` within [0, 1], `utilization.max` within
+/// [target, 1], `utilization.min` within [0, target]; the operator refuses the deployment otherwise.
+fn check_utilization(a: &Autoscale, d: &mut Diagnostics) {
+    let target = a.target_utilization.as_ref().map_or(0.7, |t| t.value);
+    let bad = |d: &mut Diagnostics, v: &Spanned<f64>, key: &str, lo: f64, hi: f64, why: String| {
+        if v.value < lo || v.value > hi || !v.value.is_finite() {
+            d.push(
+                Diagnostic::error("strata::flink::autoscale-utilization", format!("{key} {} is outside [{lo}, {hi}]", v.value))
+                    .at(v.span, why)
+                    .help("utilizations are fractions of a vertex's busy time: target 0.7 means 70% busy")
+                    .note_line(format!("operator: \"The AutoScalerOption job.autoscaler.{key} is invalid, it should be a value within the range [{lo}, {hi}]\"")),
+            );
+        }
+    };
+    if let Some(t) = &a.target_utilization {
+        bad(d, t, "utilization.target", 0.0, 1.0, "a target utilization is between 0 and 1".to_string());
+        if t.value == 0.0 {
+            d.push(
+                Diagnostic::error(
+                    "strata::flink::autoscale-utilization",
+                    "a target utilization of 0 asks for infinite parallelism",
+                )
+                .at(t.span, "0% busy")
+                .help("use e.g. 0.7"),
+            );
+        }
+    }
+    if let Some(m) = &a.utilization_max {
+        bad(d, m, "utilization.max", target, 1.0, format!("at least the target {target}"));
+    }
+    if let Some(m) = &a.utilization_min {
+        bad(d, m, "utilization.min", 0.0, target, format!("at most the target {target}"));
+    }
+}
+
+/// The autoscaler rounds a keyed vertex's parallelism up to a divisor of the key groups: a max parallelism
+/// with few divisors in the scaling range makes it overshoot (flink-kubernetes-operator `JobVertexScaler.scale`,
+/// release-1.15.0; the autoscaler guide recommends "120, 180, 240, 360, 720").
+fn check_divisors(job: &FlinkJob, a: &Autoscale, d: &mut Diagnostics) {
+    let (Some(n), Some(initial)) = (job.max_parallelism(), job.effective_parallelism()) else { return };
+    if n == 0 || initial == 0 || n > UPPER_BOUND_MAX_PARALLELISM {
+        return;
+    }
+    let lo = a.min.as_ref().map_or(1, |m| m.value).max(1);
+    let hi = n.min(a.max.as_ref().map_or(DEFAULT_VERTEX_MAX_PARALLELISM, |m| m.value).max(initial));
+    let fit = DivisorFit::of(n, lo, hi);
+    let prime = is_prime(n) && n > 3;
+    if !prime && !fit.few() && a.max_parallelism.is_some() {
+        return;
+    }
+    let suggestion = GOOD_MAX_PARALLELISMS.iter().copied().find(|g| *g >= hi).unwrap_or(GOOD_MAX_PARALLELISMS[0]);
+    let list = fit.usable.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+    let written = a
+        .max_parallelism
+        .as_ref()
+        .map(|m| m.span)
+        .or_else(|| job.config.iter().find(|(k, _)| k.value == MAX_PARALLELISM_KEY).map(|(_, v)| v.span));
+    let (message, label, span) = match written {
+        None => (
+            format!(
+                "flink-job `{}` autoscales without a max parallelism: Flink derives {n} from parallelism {initial}",
+                job.name.value
+            ),
+            format!("Flink's default, a power of two: the autoscaler can only run keyed operators at {list}"),
+            a.span,
+        ),
+        Some(span) if prime => (
+            format!("max parallelism {n} is prime: the autoscaler can only run keyed operators at 1 or {n} subtasks"),
+            if n <= hi {
+                format!("every scale-up of a keyed operator jumps to {n}")
+            } else {
+                "no parallelism in between spreads its key groups evenly".to_string()
+            },
+            span,
+        ),
+        Some(span) => (
+            format!("max parallelism {n} leaves the autoscaler few parallelisms between {lo} and {hi}: {list}"),
+            "it rounds a keyed operator's parallelism up to one of these".to_string(),
+            span,
+        ),
+    };
+    let mut diag = Diagnostic::warning("strata::flink::autoscale-divisors", message).at(span, label);
+    if let Some((wanted, gets)) = fit.worst.filter(|_| fit.few()) {
+        diag = diag.note_line(format!(
+            "a keyed operator that needs {wanted} subtasks runs at {gets} ({}× the TaskManager slots it needs)",
+            format_ratio(gets, wanted)
+        ));
+    }
+    d.push(
+        diag.help(format!(
+            "set `max-parallelism={suggestion}` (or another number with many divisors, at least the autoscaler's limit {hi}); it is fixed for the life of the job's state, so choose it before the job's first run"
+        ))
+        .note_line("the autoscaler searches upward from the parallelism it wants for a divisor of the key groups (flink-kubernetes-operator JobVertexScaler.scale)"),
+    );
+}
+
+/// `64/33` as `1.9`.
+fn format_ratio(num: u32, den: u32) -> String {
+    let tenths = (u64::from(num) * 10 + u64::from(den) / 2) / u64::from(den.max(1));
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
+/// `reads "topic"`: the topic exists on the cluster named (or the only one); the sources' parallelism is
+/// capped by the sum of the partitions they read (flink-kubernetes-operator FLINK-32100, PR #597: the
+/// autoscaler limits a Kafka source to its partitions, summed over topics; a fixed-parallelism Kafka
+/// source leaves the subtasks above it without a split).
+fn check_reads(p: &Platform, job: &FlinkJob, d: &mut Diagnostics) {
+    let mut partitions: Vec<(&str, u32)> = Vec::new();
+    let mut all_known = !job.reads.is_empty();
+    for r in &job.reads {
+        let cluster = p.kafka.cluster_for(r.cluster.as_ref());
+        let found = p.kafka.topics.iter().find(|t| {
+            t.name.value == r.topic.value
+                && match (cluster, p.kafka.cluster_for(t.cluster.as_ref())) {
+                    (Some(a), Some(b)) => a.name.value == b.name.value,
+                    _ => r.cluster.is_none(),
+                }
+        });
+        let Some(topic) = found else {
+            let names: Vec<&str> = p.kafka.topics.iter().map(|t| t.name.value.as_str()).collect();
+            let on = r.cluster.as_ref().map_or(String::new(), |c| format!(" on Kafka cluster `{}`", c.value));
+            d.push(
+                Diagnostic::error(
+                    "strata::flink::unknown-topic",
+                    format!(
+                        "flink-job `{}` reads topic `{}`, which the platform does not declare{on}",
+                        job.name.value, r.topic.value
+                    ),
+                )
+                .at(r.topic.span, "no such `topic`")
+                .help(match crate::diagnostic::did_you_mean(&r.topic.value, names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("declare it with `topic \"{}\" partitions=12 ...`, or fix the name", r.topic.value),
+                }),
+            );
+            all_known = false;
+            continue;
+        };
+        match p.kafka.merged(topic).partitions {
+            Some((n, _)) => partitions.push((topic.name.value.as_str(), n.value)),
+            None => all_known = false,
+        }
+    }
+    if !all_known {
+        return;
+    }
+    let total: u32 = partitions.iter().map(|(_, n)| *n).fold(0, u32::saturating_add);
+    let (limit, what, span) = match (job.autoscaler_peak(), job.effective_parallelism()) {
+        (Some(peak), _) => {
+            let a = job.autoscale.as_ref().map_or(job.name.span, |a| a.max.as_ref().map_or(a.span, |m| m.span));
+            (peak, format!("the autoscaler may raise the job to {peak}"), a)
+        }
+        (None, Some(par)) => (
+            par,
+            format!("the job runs at parallelism {par}"),
+            job.parallelism.as_ref().map_or(job.name.span, |p| p.span),
+        ),
+        (None, None) => return,
+    };
+    if limit <= total || total == 0 {
+        return;
+    }
+    let sum = partitions.iter().map(|(t, n)| format!("`{t}` {n}")).collect::<Vec<_>>().join(" + ");
+    let scaled = job.autoscaler_peak().is_some();
+    d.push(
+        Diagnostic::warning(
+            "strata::flink::source-partitions",
+            format!("flink-job `{}` reads {total} partitions, but {what}", job.name.value),
+        )
+        .at(span, if scaled { format!("the autoscaler caps its Kafka sources at {total}") } else { format!("{} source subtasks get no partition", limit - total) })
+        .also(job.reads[0].span, format!("{sum} = {total} partitions"))
+        .help(if scaled {
+            format!("lower `max` to {total} unless operators after a keyBy or rebalance need more; or add partitions to the topics")
+        } else {
+            format!("lower `parallelism` to {total}, or give the sources their own parallelism in the job's code")
+        })
+        .note_line("a Kafka source splits by partition: one partition is read by one subtask, so subtasks beyond the partitions idle (the autoscaler limits source parallelism to the partitions, summed over all topics: FLINK-32100)"),
+    );
 }
 
 /// `config` keys that take a job out of what its tenant's Pod Security level guarantees, refused unless the

@@ -296,6 +296,9 @@ impl Finding<'_> {
             diag = diag.also(dem.span, format!("the largest share: {}", dim.fmt_total(dim.of(&dem.totals()))));
         }
         diag = diag.help(help).note_line(arithmetic(self.peak, dim, used, hard));
+        if let Some(note) = autoscaler_maxima(self.peak) {
+            diag = diag.note_line(note);
+        }
         if self.tenant.quota.as_ref().is_some_and(|q| !q.priority_classes.is_empty()) {
             diag = diag.note_line(
                 "the quota is scoped to priority classes; strata counts every workload of the tenant against it",
@@ -303,6 +306,35 @@ impl Finding<'_> {
         }
         diag
     }
+}
+
+/// A role counted at its autoscaler's maximum says so: its name ends in this (`executors at max`,
+/// `taskmanager at max`).
+const AT_MAX: &str = " at max";
+
+/// The workloads of a peak that count at an autoscaler's maximum (Spark dynamic allocation at `max`
+/// executors, a Flink job at its autoscaler's max parallelism), so an over-quota finding names the maximum
+/// that does not fit; `None` when there are none.
+fn autoscaler_maxima(peak: &Peak<'_>) -> Option<String> {
+    let mut found = Vec::new();
+    let members = peak.parts.iter().flat_map(|p| match p {
+        Part::Single(d) => vec![*d],
+        Part::Group { members, .. } => members.clone(),
+    });
+    for dem in members {
+        for pd in dem.pods.iter().filter(|pd| pd.count > 0) {
+            let (name, _) = split_role(&pd.role);
+            if let Some(base) = name.strip_suffix(AT_MAX) {
+                found.push(format!("{} with {} {base}", dem.workload, pd.count));
+            }
+        }
+    }
+    (!found.is_empty()).then(|| {
+        format!(
+            "counted at their autoscaler's maximum: {}; lower the maximum or raise the quota; otherwise the pods above the quota are refused when the autoscaler creates them and the job runs with fewer",
+            found.join(", ")
+        )
+    })
 }
 
 /// A value as written in a `quota` node: sizes and millicores in quotes, whole cores and counts bare.

@@ -8,8 +8,8 @@ use crate::check::names::{dns1035_label, duplicates, suggest_label};
 use crate::check::schedule::{check_cron, field_ranges, is_time_zone, suggest_time_zone};
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::model::spark::{
-    CONF_OVERHEAD_FACTOR, DEFAULT_DRIVER_SIZE, ExecutorSpec, MIB, RestartType, RoleSpec, Security, SparkJob,
-    parse_conf_memory_mib,
+    CONF_OVERHEAD_FACTOR, CONF_SHUFFLE_TRACKING, DEFAULT_DRIVER_SIZE, ExecutorSpec, MIB, RestartType, RoleSpec,
+    Security, SparkJob, parse_conf_memory_mib,
 };
 use crate::model::{Direction, NetworkMode, Platform, PodSecurity, Tenant};
 use crate::source::{Span, Spanned};
@@ -182,6 +182,7 @@ fn check_job(p: &Platform, j: &SparkJob, d: &mut Diagnostics) {
     if let Some(e) = &j.executors {
         check_role(p, j, &e.role, "executors", d);
         check_executor_count(j, e, d);
+        check_dynamic_allocation(j, e, d);
     }
     // LimitRange bounds: `check::admission`, shared by every domain.
     check_restart(j, d);
@@ -674,6 +675,73 @@ fn check_executor_count(j: &SparkJob, e: &ExecutorSpec, d: &mut Diagnostics) {
                 .at(init.span, "ignored with a fixed count")
                 .help("remove it, or use `executors min=... max=... initial=...`"),
         );
+    }
+}
+
+/// Dynamic allocation on Kubernetes, which has no external shuffle service: executors that hold shuffle
+/// files may only go away if something keeps that data. Spark's driver refuses to start otherwise
+/// (`ExecutorAllocationManager.validateSettings`: "Dynamic allocation of executors requires one of the
+/// following conditions: 1) enabling external shuffle service ... 2) enabling shuffle tracking ... 3)
+/// enabling shuffle blocks decommission ... 4) ... a custom ShuffleDataIO who's ShuffleDriverComponents
+/// supports reliable storage"). Shuffle tracking exists since Spark 3.0 (SPARK-27963) and is on by default
+/// since 3.4 (SPARK-39846, apache/spark PR #37257); strata always writes it.
+fn check_dynamic_allocation(j: &SparkJob, e: &ExecutorSpec, d: &mut Diagnostics) {
+    if !e.dynamic() {
+        return;
+    }
+    let span = e.min.as_ref().or(e.max.as_ref()).map_or(e.role.span, |m| m.span);
+    let version = j.spark_version.as_ref().and_then(|v| {
+        let mut parts = v.value.split('.');
+        Some((parts.next()?.parse::<u32>().ok()?, parts.next()?.parse::<u32>().ok()?, v.span))
+    });
+    if let Some((major, minor, vspan)) = version
+        && major < 3
+    {
+        d.push(
+            Diagnostic::error("strata::spark::dynamic-allocation-version", format!("dynamic allocation on Kubernetes needs Spark 3.0 or newer, not {major}.{minor}"))
+                .at(span, "dynamic allocation")
+                .also(vspan, format!("Spark {major}.{minor}"))
+                .help("use a fixed count (`executors 10 ...`), or upgrade the job to Spark 3.x")
+                .note_line("shuffle tracking, which lets Spark release executors without an external shuffle service, came in Spark 3.0 (SPARK-27963)"),
+        );
+        return;
+    }
+    let plugin = j.conf("spark.shuffle.sort.io.plugin.class").map(|v| v.value.trim());
+    // The local-disk plugins keep shuffle files on the executor: they store nothing reliably.
+    let reliable_plugin = plugin.is_some_and(|c| {
+        !c.is_empty()
+            && c != "org.apache.spark.shuffle.sort.io.LocalDiskShuffleDataIO"
+            && c != "org.apache.spark.shuffle.KubernetesLocalDiskShuffleDataIO"
+    });
+    let decommission =
+        j.conf_true("spark.decommission.enabled") && j.conf_true("spark.storage.decommission.shuffleBlocks.enabled");
+    let alternatives: Vec<&str> = [
+        (j.conf_true("spark.shuffle.service.enabled"), "an external shuffle service (`spark.shuffle.service.enabled`)"),
+        (decommission, "shuffle block migration on decommission"),
+        (reliable_plugin, "a ShuffleDataIO plugin (`spark.shuffle.sort.io.plugin.class`)"),
+    ]
+    .into_iter()
+    .filter_map(|(on, what)| on.then_some(what))
+    .collect();
+    let tracking = j.conf(CONF_SHUFFLE_TRACKING);
+    match (j.shuffle_tracking(), alternatives.is_empty()) {
+        (false, true) => {
+            let off = tracking.map_or(span, |v| v.span);
+            d.push(
+                Diagnostic::error("strata::spark::shuffle-tracking", format!("spark-job `{}` turns shuffle tracking off, and nothing else keeps its shuffle data", j.name.value))
+                    .at(off, "shuffle tracking off")
+                    .also(span, "dynamic allocation removes idle executors")
+                    .help("remove the `conf`, or keep shuffle data another way: `spark.decommission.enabled` and `spark.storage.decommission.shuffleBlocks.enabled` (with `spark.storage.decommission.enabled`), or a remote shuffle service's `spark.shuffle.sort.io.plugin.class`")
+                    .note_line("Kubernetes has no external shuffle service; the driver stops with \"Dynamic allocation of executors requires one of the following conditions\" (Spark ExecutorAllocationManager.validateSettings)"),
+            );
+        }
+        (true, false) if tracking.is_none() => d.push(
+            Diagnostic::warning("strata::spark::shuffle-tracking", format!("spark-job `{}` keeps shuffle tracking on next to {}", j.name.value, alternatives.join(" and ")))
+                .at(span, "strata writes `shuffleTrackingEnabled: true` unless the job turns it off")
+                .help(format!("add `conf \"{CONF_SHUFFLE_TRACKING}\" \"false\"`: the other mechanism keeps the shuffle data"))
+                .note_line("Spark: \"You are enabling both shuffle tracking and other DA supported mechanism, which will cause idle executors not to be released in a timely\"; remote shuffle services recommend turning it off (apache/celeborn#2270, apache/uniffle#1490)"),
+        ),
+        _ => {}
     }
 }
 

@@ -1164,6 +1164,35 @@ pub static CODES: &[CodeInfo] = &[
             Fix: write one form, with consistent bounds.",
     },
     CodeInfo {
+        code: "strata::spark::shuffle-tracking",
+        summary: "dynamic allocation without a way to keep shuffle data, or with two",
+        explanation: "Kubernetes has no external shuffle service, so a dynamically allocated job may only remove \
+            executors if something keeps their shuffle files. Spark's driver refuses to start otherwise \
+            (`ExecutorAllocationManager.validateSettings`: \"Dynamic allocation of executors requires one of the \
+            following conditions\": an external shuffle service, shuffle tracking, shuffle block migration on \
+            decommission, or a ShuffleDataIO plugin with reliable storage). strata writes \
+            `.spec.dynamicAllocation.shuffleTrackingEnabled: true` (Spark 3.0+, SPARK-27963; Spark's default since \
+            3.4, SPARK-39846), or `false` when the job's `conf \"spark.dynamicAllocation.shuffleTracking.enabled\" \
+            \"false\"` says so: the kubeflow operator passes the field after sparkConf, so without it the operator's \
+            default `true` would silently win (kubeflow/spark-operator `submission.go` `dynamicAllocationOption`, \
+            v2.5.2).\n\n\
+            An error when the job turns shuffle tracking off and none of the alternatives is configured \
+            (`spark.shuffle.service.enabled`, `spark.decommission.enabled` with \
+            `spark.storage.decommission.shuffleBlocks.enabled`, a `spark.shuffle.sort.io.plugin.class` other than \
+            the local-disk ones). A warning when an alternative is configured and shuffle tracking stays on: Spark \
+            then keeps idle executors (\"You are enabling both shuffle tracking and other DA supported mechanism\"; \
+            apache/celeborn#2270, apache/uniffle#1490).\n\n\
+            Fix: remove the `conf` that turns it off, or configure the alternative; with a remote shuffle service, \
+            turn shuffle tracking off.",
+    },
+    CodeInfo {
+        code: "strata::spark::dynamic-allocation-version",
+        summary: "dynamic allocation on a Spark version without shuffle tracking",
+        explanation: "Before Spark 3.0 dynamic allocation needed the external shuffle service, which Kubernetes does not \
+            have; shuffle tracking (SPARK-27963) made it possible on Kubernetes in 3.0.\n\n\
+            Fix: use a fixed executor count, or upgrade the job to Spark 3.x or 4.x.",
+    },
+    CodeInfo {
         code: "strata::spark::restart",
         summary: "restart retries on a policy other than `OnFailure`",
         explanation: "The SparkApplication's `restartPolicy` retries only with type `OnFailure` \
@@ -1520,6 +1549,75 @@ pub static CODES: &[CodeInfo] = &[
             TaskManagers and ignores `parallelism`: \"Job parallelism setting is ignored as TaskManager \
             replicas are set\". The job runs at a different parallelism than written.\n\n\
             Fix: remove `parallelism`, or remove `replicas` so the TaskManagers follow the parallelism.",
+    },
+    CodeInfo {
+        code: "strata::flink::autoscale-version",
+        summary: "the job autoscaler on a Flink version it does not run on",
+        explanation: "The operator's job autoscaler applies its decisions as job vertex parallelism overrides \
+            (`pipeline.jobvertex-parallelism-overrides`), which Flink 1.17 added; 1.15 and 1.16 need backported \
+            patches (flink-kubernetes-operator `docs/content/docs/custom-resource/autoscaler.md`, \"Requirements\", \
+            release-1.15.0). In-place rescaling needs Flink 1.18 and the adaptive scheduler.\n\n\
+            Fix: run the job on Flink 1.17 or newer, or remove `autoscale`.",
+    },
+    CodeInfo {
+        code: "strata::flink::autoscale-replicas",
+        summary: "a fixed TaskManager count on an autoscaled Flink job",
+        explanation: "With `taskmanager replicas` the job's parallelism is fixed at replicas × slots, while the \
+            autoscaler sets each vertex's parallelism and so the TaskManagers it needs; quota fit could not count \
+            the job's peak.\n\n\
+            Fix: remove `replicas` and give the starting parallelism with `parallelism`.",
+    },
+    CodeInfo {
+        code: "strata::flink::autoscale-limits",
+        summary: "the autoscaler's parallelism bounds are contradictory or out of range",
+        explanation: "`autoscale min`/`max` become `job.autoscaler.vertex.min-parallelism`/`max-parallelism`, \
+            `max-parallelism` becomes `pipeline.max-parallelism` (1 to 32768 key groups, Flink's \
+            `KeyGroupRangeAssignment.UPPER_BOUND_MAX_PARALLELISM`). The autoscaler requires min ≤ max \
+            (JobVertexScaler); Flink refuses a parallelism above the max parallelism. A `max` above the max \
+            parallelism is a warning: \"this limit will be ignored if it is higher than the max parallelism\" \
+            (AutoScalerOptions `vertex.max-parallelism`).\n\n\
+            Fix: keep 1 ≤ min ≤ parallelism ≤ max-parallelism, and max ≤ max-parallelism.",
+    },
+    CodeInfo {
+        code: "strata::flink::autoscale-utilization",
+        summary: "an autoscaler utilization the operator refuses",
+        explanation: "The operator's AutoscalerValidator refuses `job.autoscaler.utilization.target` outside [0, 1], \
+            `utilization.max` outside [target, 1] and `utilization.min` outside [0, target] (\"The AutoScalerOption … \
+            is invalid, it should be a value within the range …\", flink-autoscaler `AutoscalerValidator`, \
+            release-1.15.0); the FlinkDeployment is not deployed. A target of 0 would ask for unbounded \
+            parallelism.\n\n\
+            Fix: use fractions of busy time, e.g. `target-utilization=0.7` with `utilization min=0.5 max=0.9`.",
+    },
+    CodeInfo {
+        code: "strata::flink::autoscale-divisors",
+        summary: "an autoscaled job's max parallelism has few divisors in its scaling range",
+        explanation: "For a keyed vertex the autoscaler searches upward from the parallelism it wants for a divisor \
+            of the key groups (the max parallelism), up to its limit (flink-kubernetes-operator \
+            `JobVertexScaler.scale`, release-1.15.0), so a target between two divisors runs at the higher one: with \
+            Flink's default 128 (a power of two: 1, 2, 4, … 128) a vertex that needs 33 subtasks gets 64. strata warns \
+            when the max parallelism is unset (Flink derives a power of two), prime, or leaves a target more than \
+            50% short of its next divisor below the max parallelism itself. The operator's guide recommends \
+            \"120, 180, 240, 360, 720\".\n\n\
+            Fix: set `autoscale max-parallelism=` to a number with many divisors, at least the autoscaler's limit, \
+            before the job's state is first written: it cannot change later without migrating the state (see \
+            `strata::diff::flink-max-parallelism-changed`).",
+    },
+    CodeInfo {
+        code: "strata::flink::source-partitions",
+        summary: "a Flink job's parallelism exceeds the partitions of the topics it reads",
+        explanation: "A Kafka source reads each partition in one subtask, so subtasks beyond the partitions idle. The \
+            autoscaler limits a source's parallelism to its partitions, summed over all its topics (FLINK-32100, \
+            flink-kubernetes-operator PR #597); a fixed parallelism above them leaves source subtasks without a \
+            split. strata knows the partitions of every topic a job declares with `reads`.\n\n\
+            Fix: lower the parallelism or the autoscaler's `max` to the partitions, unless operators after a keyBy \
+            or rebalance need more; or add partitions.",
+    },
+    CodeInfo {
+        code: "strata::flink::unknown-topic",
+        summary: "a Flink job reads a topic the platform does not declare",
+        explanation: "`reads \"topic\"` names a `topic` of the platform (on the cluster given with `kafka=`, or the \
+            only one), so strata can check the job's parallelism against its partitions. It generates nothing.\n\n\
+            Fix: declare the topic, or correct the name.",
     },
     CodeInfo {
         code: "strata::flink::slots",
@@ -1887,6 +1985,39 @@ pub static CODES: &[CodeInfo] = &[
             the next upgrade; switching away from it relies on checkpoints and savepoints being configured and \
             reachable. A warning.\n\n\
             Fix: check the checkpoint and savepoint settings of the new mode before relying on it.",
+    },
+    CodeInfo {
+        code: "strata::diff::flink-max-parallelism-changed",
+        summary: "a Flink job's max parallelism (its key groups) changes",
+        explanation: "`pipeline.max-parallelism` is the number of key groups a job's keyed state is stored in. Flink \
+            restores a checkpoint or savepoint only into the same number when it is set explicitly: \"The maximum \
+            parallelism (…) with which the latest checkpoint of the execution job vertex … has been taken and the \
+            current maximum parallelism (…) changed. This is currently not supported.\" (apache/flink flink-runtime \
+            `StateAssignmentOperation.checkParallelismPreconditions`; an unset max parallelism is adapted to the \
+            restored one). An error when the new value is set and the upgrade mode restores state (`savepoint`, \
+            `last-state`): the upgraded job cannot start. A warning when it becomes unset, or in `stateless` mode.\n\n\
+            Fix: keep the old value; to change it, migrate the state offline (State Processor API) or start the job \
+            without state in a deliberate change.",
+    },
+    CodeInfo {
+        code: "strata::diff::flink-autoscaler-toggled",
+        summary: "a Flink job's autoscaler is turned on or off",
+        explanation: "Turned on, the operator rescales the job on its own (each decision restarts it from its latest \
+            state, in place with the adaptive scheduler on Flink 1.18+), and quota fit counts the job at the \
+            autoscaler's maximum. Turned off, the operator clears the autoscaler's state and parallelism overrides \
+            (`JobAutoScalerImpl`): the job is redeployed at the spec's parallelism, whatever its load needs. A \
+            warning.\n\n\
+            Fix: roll the autoscaler out with `dry-run=#true` first; before turning it off, set `parallelism` to what \
+            the job runs at.",
+    },
+    CodeInfo {
+        code: "strata::diff::spark-max-executors",
+        summary: "a Spark job's dynamic allocation maximum grows",
+        explanation: "Quota fit counts a dynamically allocated job at `maxExecutors`. The finding shows the tenant's \
+            peak against each quota limit before and after (`requests.cpu 41 → 401 of 480`), so a reviewer sees what \
+            \"20 → 200 executors\" costs. Executors above the quota are refused as the driver requests them: the job \
+            runs with fewer and slower, and the tenant's other jobs lose their headroom. A warning.\n\n\
+            Fix: raise the tenant's quota in the same change if the job needs the executors.",
     },
     CodeInfo {
         code: "strata::diff::schedule-changed",

@@ -193,6 +193,10 @@ pub struct DynamicAllocation {
     pub max_executors: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub initial_executors: Option<i32>,
+    /// Passed as `spark.dynamicAllocation.shuffleTracking.enabled` after `sparkConf` (so it wins over it);
+    /// the operator's default is `true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shuffle_tracking_enabled: Option<bool>,
 }
 
 /// The driver pod. Shares its sizing and security fields with [`ExecutorSpec`]; only the driver has a

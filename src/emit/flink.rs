@@ -19,7 +19,7 @@ use crate::crd::int64;
 use crate::emit::airflow::k8s_env;
 use crate::emit::meta;
 use crate::manifest::{ManifestSet, Placement, Stage};
-use crate::model::flink::{SERVICE_ACCOUNT, limit_factor};
+use crate::model::flink::{Autoscale, MAX_PARALLELISM_KEY, SERVICE_ACCOUNT, limit_factor};
 use crate::model::pod::PodShape;
 use crate::model::resolved::ResolvedPlatform;
 use crate::model::resolved::flink::FlinkJob;
@@ -151,10 +151,51 @@ pub fn flink_configuration(r: &FlinkJob) -> BTreeMap<String, String> {
             }
         }
     }
+    if let Some(a) = &job.autoscale {
+        autoscaler_configuration(a, &mut c);
+    }
     for (k, v) in &job.config {
         c.insert(k.value.clone(), v.value.to_string());
     }
     c
+}
+
+/// The operator's job autoscaler keys (AutoScalerOptions, flink-kubernetes-operator release-1.15.0: the
+/// current names, e.g. `utilization.target` rather than the deprecated `target.utilization`).
+fn autoscaler_configuration(a: &Autoscale, c: &mut BTreeMap<String, String>) {
+    let mut put = |k: &str, v: String| {
+        c.insert(k.to_string(), v);
+    };
+    put("job.autoscaler.enabled", "true".to_string());
+    put("job.autoscaler.scaling.enabled", a.scales().to_string());
+    if let Some(m) = &a.max_parallelism {
+        put(MAX_PARALLELISM_KEY, m.value.to_string());
+    }
+    if let Some(m) = &a.min {
+        put("job.autoscaler.vertex.min-parallelism", m.value.to_string());
+    }
+    if let Some(m) = &a.max {
+        put("job.autoscaler.vertex.max-parallelism", m.value.to_string());
+    }
+    for (key, v) in [
+        ("job.autoscaler.utilization.target", &a.target_utilization),
+        ("job.autoscaler.utilization.min", &a.utilization_min),
+        ("job.autoscaler.utilization.max", &a.utilization_max),
+    ] {
+        if let Some(v) = v {
+            put(key, v.value.to_string());
+        }
+    }
+    for (key, v) in [
+        ("job.autoscaler.metrics.window", &a.metrics_window),
+        ("job.autoscaler.stabilization.interval", &a.stabilization),
+        ("job.autoscaler.catch-up.duration", &a.catch_up),
+        ("job.autoscaler.restart.time", &a.restart_time),
+    ] {
+        if let Some(v) = v {
+            put(key, flink_duration(v.value.0));
+        }
+    }
 }
 
 /// The pod template every JobManager and TaskManager pod starts from: the priority class, a restricted

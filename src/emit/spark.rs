@@ -127,6 +127,9 @@ fn application_spec(r: &SparkJob) -> SparkApplicationSpec {
             min_executors: exec.min.as_ref().map(|m| int32(m.value)),
             max_executors: exec.max.as_ref().map(|m| int32(m.value)),
             initial_executors: exec.initial.as_ref().map(|m| int32(m.value)),
+            // Always written: the operator passes it after sparkConf, so the job's own value must be here
+            // or the operator's default (`true`) silently replaces it.
+            shuffle_tracking_enabled: Some(job.shuffle_tracking()),
         }),
         driver: DriverSpec {
             cores: driver.cores,

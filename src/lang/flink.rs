@@ -1,13 +1,13 @@
 //! Lowers `flink-job` nodes: image, jar and Flink version, parallelism, JobManager and TaskManager resources,
 //! checkpointing and upgrade mode, high availability, free-form configuration and environment.
 
-use kdl::KdlNode;
+use kdl::{KdlNode, KdlValue};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::lang::pod::{duplicate_child, lower_env};
-use crate::lang::reader::{NodeReader, Scalar, one_of, unknown_node};
+use crate::lang::reader::{FromKdl, NodeReader, Scalar, ValueError, one_of, unknown_node};
 use crate::model::Platform;
-use crate::model::flink::{Checkpoints, Component, FlinkJob, HighAvailability, Jar, Role};
+use crate::model::flink::{Autoscale, Checkpoints, Component, FlinkJob, HighAvailability, Jar, Role, TopicRead};
 use crate::source::{FileId, Span};
 
 const JOB_CHILDREN: &[&str] = &[
@@ -21,7 +21,29 @@ const JOB_CHILDREN: &[&str] = &[
     "high-availability",
     "config",
     "env",
+    "autoscale",
+    "reads",
 ];
+
+const AUTOSCALE_CHILDREN: &[&str] = &["utilization", "metrics-window", "stabilization", "catch-up", "restart-time"];
+
+/// A utilization fraction (`0.7`); its range is checked with the job.
+struct Fraction(f64);
+
+impl FromKdl for Fraction {
+    const EXPECTED: &'static str = "a fraction such as 0.7";
+    fn from_kdl(v: &KdlValue) -> Result<Self, ValueError> {
+        match v {
+            KdlValue::Float(f) if f.is_finite() => Ok(Fraction(*f)),
+            KdlValue::Integer(i) => Ok(Fraction(*i as f64)),
+            KdlValue::String(s) => s.trim().parse::<f64>().map(Fraction).map_err(|_| ValueError {
+                message: format!("`{s}` is not a number"),
+                help: "write the fraction without quotes, e.g. 0.7 (70% busy)".into(),
+            }),
+            _ => Err(ValueError { message: "expected a fraction".into(), help: "write e.g. 0.7".into() }),
+        }
+    }
+}
 
 /// A child that may appear once: where it was first written, and its value if it lowered cleanly.
 type Once<T> = Option<(Option<T>, Span)>;
@@ -58,6 +80,8 @@ pub fn lower_flink_job(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut D
     let mut high_availability = None;
     let mut config = Vec::new();
     let mut env = Vec::new();
+    let mut autoscale = None;
+    let mut reads = Vec::new();
     for child in r.children() {
         match child.name().value() {
             "image" => {
@@ -111,6 +135,20 @@ pub fn lower_flink_job(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut D
                 }
             }
             "env" => env.extend(lower_env(child, file, d)),
+            "autoscale" => {
+                let v = lower_autoscale(child, file, d);
+                once(&mut autoscale, Some(v), child, file, d);
+            }
+            "reads" => {
+                let mut c = NodeReader::new(child, file);
+                let span = c.name_span();
+                let topic = c.arg::<String>("the Kafka topic the job reads, e.g. \"orders\"", d);
+                let cluster = c.prop::<String>("kafka", d);
+                c.finish(false, d);
+                if let Some(topic) = topic {
+                    reads.push(TopicRead { topic, cluster, span });
+                }
+            }
             _ => unknown_node(child, file, "`flink-job`", JOB_CHILDREN, d),
         }
     }
@@ -144,8 +182,69 @@ pub fn lower_flink_job(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut D
         high_availability: value(high_availability),
         config,
         env,
+        autoscale: value(autoscale),
+        reads,
         span,
     });
+}
+
+/// `autoscale max-parallelism=120 min=2 max=24 target-utilization=0.7 dry-run=#false { utilization min=0.5
+/// max=0.9; metrics-window "10m"; stabilization "5m"; catch-up "30m"; restart-time "2m" }`.
+fn lower_autoscale(node: &KdlNode, file: FileId, d: &mut Diagnostics) -> Autoscale {
+    let mut r = NodeReader::new(node, file);
+    let span = r.name_span();
+    let max_parallelism = r.prop::<u32>("max-parallelism", d);
+    let min = r.prop::<u32>("min", d);
+    let max = r.prop::<u32>("max", d);
+    let target_utilization = r.prop::<Fraction>("target-utilization", d).map(|f| f.map(|f| f.0));
+    let dry_run = r.prop::<bool>("dry-run", d);
+    let mut a = Autoscale {
+        max_parallelism,
+        min,
+        max,
+        target_utilization,
+        utilization_min: None,
+        utilization_max: None,
+        metrics_window: None,
+        stabilization: None,
+        catch_up: None,
+        restart_time: None,
+        dry_run,
+        span,
+    };
+    let mut seen: Vec<(&str, Span)> = Vec::new();
+    for child in r.children() {
+        let name = child.name().value();
+        let here = Span::from_kdl(file, child.name().span());
+        if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
+            duplicate_child(child, file, *first, d);
+            continue;
+        }
+        let mut c = NodeReader::new(child, file);
+        match name {
+            "utilization" => {
+                a.utilization_min = c.prop::<Fraction>("min", d).map(|f| f.map(|f| f.0));
+                a.utilization_max = c.prop::<Fraction>("max", d).map(|f| f.map(|f| f.0));
+            }
+            "metrics-window" | "stabilization" | "catch-up" | "restart-time" => {
+                let v = c.arg("a duration, e.g. \"10m\"", d);
+                match name {
+                    "metrics-window" => a.metrics_window = v,
+                    "stabilization" => a.stabilization = v,
+                    "catch-up" => a.catch_up = v,
+                    _ => a.restart_time = v,
+                }
+            }
+            _ => {
+                unknown_node(child, file, "`autoscale`", AUTOSCALE_CHILDREN, d);
+                continue;
+            }
+        }
+        c.finish(false, d);
+        seen.push((name, here));
+    }
+    r.finish(true, d);
+    a
 }
 
 fn lower_jar(node: &KdlNode, file: FileId, d: &mut Diagnostics) -> Option<Jar> {

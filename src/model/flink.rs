@@ -57,7 +57,144 @@ pub struct FlinkJob {
     /// `config "key" value`: free-form `flinkConfiguration` entries.
     pub config: Vec<(Spanned<String>, Spanned<Scalar>)>,
     pub env: Vec<EnvVar>,
+    /// `autoscale ...`: the operator's job autoscaler.
+    pub autoscale: Option<Autoscale>,
+    /// `reads "orders"`: the Kafka topics the job's sources read (checked to exist; they cap source
+    /// parallelism at their partitions).
+    pub reads: Vec<TopicRead>,
     pub span: Span,
+}
+
+/// `autoscale max-parallelism=120 max=24 target-utilization=0.7 { ... }`: the Flink operator's job autoscaler
+/// (`job.autoscaler.*` in `flinkConfiguration`), which sets each job vertex's parallelism from its busy time
+/// and backlog.
+#[derive(Debug, Clone)]
+pub struct Autoscale {
+    /// `pipeline.max-parallelism`: the key groups of the job's state, and what the autoscaler rounds
+    /// parallelism to a divisor of.
+    pub max_parallelism: Option<Spanned<u32>>,
+    /// `job.autoscaler.vertex.min-parallelism`.
+    pub min: Option<Spanned<u32>>,
+    /// `job.autoscaler.vertex.max-parallelism`.
+    pub max: Option<Spanned<u32>>,
+    /// `job.autoscaler.utilization.target`.
+    pub target_utilization: Option<Spanned<f64>>,
+    /// `utilization min= max=`: `job.autoscaler.utilization.min` / `.max`, the band without scaling.
+    pub utilization_min: Option<Spanned<f64>>,
+    pub utilization_max: Option<Spanned<f64>>,
+    /// `job.autoscaler.metrics.window`.
+    pub metrics_window: Option<Spanned<Duration>>,
+    /// `job.autoscaler.stabilization.interval`.
+    pub stabilization: Option<Spanned<Duration>>,
+    /// `job.autoscaler.catch-up.duration`.
+    pub catch_up: Option<Spanned<Duration>>,
+    /// `job.autoscaler.restart.time`.
+    pub restart_time: Option<Spanned<Duration>>,
+    /// `dry-run=#true`: `job.autoscaler.scaling.enabled: "false"`, metrics and recommendations only.
+    pub dry_run: Option<Spanned<bool>>,
+    pub span: Span,
+}
+
+impl Autoscale {
+    /// Whether the autoscaler changes the job's parallelism (not in dry-run mode).
+    pub fn scales(&self) -> bool {
+        !self.dry_run.as_ref().is_some_and(|d| d.value)
+    }
+}
+
+/// `reads "orders" kafka="main"`: a topic the job consumes.
+#[derive(Debug, Clone)]
+pub struct TopicRead {
+    pub topic: Spanned<String>,
+    /// The cluster; `None` means the platform's only cluster.
+    pub cluster: Option<Spanned<String>>,
+    pub span: Span,
+}
+
+/// The first Flink version the operator's job autoscaler runs on without backports: it needs job vertex
+/// parallelism overrides (`pipeline.jobvertex-parallelism-overrides`), which Flink 1.17 added
+/// (flink-kubernetes-operator `docs/content/docs/custom-resource/autoscaler.md`, "Requirements",
+/// release-1.15.0).
+pub const AUTOSCALER_SINCE: (u32, u32) = (1, 17);
+/// `job.autoscaler.vertex.max-parallelism`'s default (AutoScalerOptions `VERTEX_MAX_PARALLELISM`,
+/// release-1.15.0).
+pub const DEFAULT_VERTEX_MAX_PARALLELISM: u32 = 200;
+/// Flink's bounds on max parallelism (KeyGroupRangeAssignment `DEFAULT_LOWER_BOUND_MAX_PARALLELISM`,
+/// `UPPER_BOUND_MAX_PARALLELISM`).
+pub const DEFAULT_LOWER_BOUND_MAX_PARALLELISM: u32 = 1 << 7;
+pub const UPPER_BOUND_MAX_PARALLELISM: u32 = 1 << 15;
+
+/// Flink's max parallelism when `pipeline.max-parallelism` is unset: `min(max(roundUpToPowerOfTwo(p + p / 2),
+/// 128), 32768)` (flink-runtime `KeyGroupRangeAssignment.computeDefaultMaxParallelism`): 128 up to
+/// parallelism 85, always a power of two.
+pub fn default_max_parallelism(parallelism: u32) -> u32 {
+    let p = parallelism.max(1);
+    let wanted = p.saturating_add(p / 2).min(UPPER_BOUND_MAX_PARALLELISM);
+    wanted.next_power_of_two().clamp(DEFAULT_LOWER_BOUND_MAX_PARALLELISM, UPPER_BOUND_MAX_PARALLELISM)
+}
+
+/// How well a max parallelism (the key groups) serves the autoscaler between `lo` and `hi`. For a keyed
+/// vertex (and a source, with its partitions instead) JobVertexScaler searches upward from the parallelism it
+/// wants for a divisor of the key groups, up to its limit (flink-kubernetes-operator `JobVertexScaler.scale`,
+/// release-1.15.0), so a target between two divisors runs at the higher one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DivisorFit {
+    /// The divisors of `n` in `lo..=hi`: the parallelisms a keyed vertex can run at.
+    pub usable: Vec<u32>,
+    /// The worst overshoot as (wanted, gets), leaving out the last step up to `n` itself, which every max
+    /// parallelism has; `None` when no target overshoots.
+    pub worst: Option<(u32, u32)>,
+}
+
+impl DivisorFit {
+    pub fn of(n: u32, lo: u32, hi: u32) -> DivisorFit {
+        let lo = lo.max(1);
+        let usable: Vec<u32> = divisors(n).into_iter().filter(|d| (lo..=hi).contains(d)).collect();
+        let mut worst: Option<(u32, u32)> = None;
+        let mut prev = lo - 1;
+        for &d in usable.iter().filter(|d| **d < n) {
+            // The smallest target above the previous divisor gets `d`: the largest ratio in this step.
+            let wanted = (prev + 1).max(lo);
+            if d > wanted && worst.is_none_or(|(w, g)| u64::from(d) * u64::from(w) > u64::from(g) * u64::from(wanted)) {
+                worst = Some((wanted, d));
+            }
+            prev = d;
+        }
+        DivisorFit { usable, worst }
+    }
+
+    /// More than 50% above what a vertex needs somewhere in the range (highly composite numbers such as
+    /// 120, 240, 360 or 720 stay below).
+    pub fn few(&self) -> bool {
+        self.worst.is_some_and(|(wanted, gets)| u64::from(gets) * 2 > u64::from(wanted) * 3)
+    }
+}
+
+pub fn is_prime(n: u32) -> bool {
+    n >= 2 && divisors(n).len() == 2
+}
+
+/// Max parallelisms with many divisors the messages suggest (the operator's autoscaler guide: "120, 180, 240,
+/// 360, 720 etc."), then larger highly composite numbers.
+pub const GOOD_MAX_PARALLELISMS: &[u32] = &[120, 180, 240, 360, 720, 1260, 2520, 5040, 10080, 20160];
+
+/// The divisors of `n`, ascending.
+pub fn divisors(n: u32) -> Vec<u32> {
+    let mut low = Vec::new();
+    let mut high = Vec::new();
+    let mut i = 1u32;
+    while u64::from(i) * u64::from(i) <= u64::from(n) {
+        if n.is_multiple_of(i) {
+            low.push(i);
+            if i != n / i {
+                high.push(n / i);
+            }
+        }
+        i += 1;
+    }
+    high.reverse();
+    low.extend(high);
+    low
 }
 
 /// `jar "local:///opt/flink/usrlib/job.jar" version="1.20" entry-class="com.acme.Main"`.
@@ -189,6 +326,12 @@ pub fn parse_major_minor(s: &str) -> Option<(u32, u32)> {
 pub const FORBIDDEN_CONFIG: &[&str] =
     &["kubernetes.namespace", "kubernetes.cluster-id", "high-availability.cluster-id"];
 
+/// Flink's max parallelism key, which `autoscale max-parallelism=` sets.
+pub const MAX_PARALLELISM_KEY: &str = "pipeline.max-parallelism";
+
+/// The prefix of the operator's job autoscaler keys, which `autoscale` writes.
+pub const AUTOSCALER_PREFIX: &str = "job.autoscaler.";
+
 /// Configuration keys strata writes from dedicated properties, and the property to use instead.
 pub const OWNED_CONFIG: &[(&str, &str)] = &[
     ("taskmanager.numberOfTaskSlots", "`taskmanager slots=`"),
@@ -254,14 +397,43 @@ impl FlinkJob {
     }
 
     /// TaskManagers at peak: the explicit `replicas`, else what the operator derives,
-    /// `ceil(parallelism / slots)`. `None` when neither can be known (a check reports it).
+    /// `ceil(parallelism / slots)`, with the parallelism at the autoscaler's maximum when it scales the job.
+    /// `None` when neither can be known (a check reports it).
     pub fn taskmanager_replicas(&self) -> Option<u32> {
         if let Some(r) = self.taskmanager.as_ref().and_then(|t| t.replicas.as_ref()) {
             return Some(r.value);
         }
         let slots = self.slots();
-        let parallelism = self.parallelism.as_ref()?.value;
+        let parallelism = self.autoscaler_peak().unwrap_or(self.parallelism.as_ref()?.value);
         (slots > 0).then(|| parallelism.div_ceil(slots))
+    }
+
+    /// `autoscale`, when it changes the job's parallelism (not in dry-run mode).
+    pub fn scaling_autoscaler(&self) -> Option<&Autoscale> {
+        self.autoscale.as_ref().filter(|a| a.scales())
+    }
+
+    /// The job's max parallelism: `autoscale max-parallelism=`, a `config "pipeline.max-parallelism"`, else
+    /// Flink's default for its parallelism.
+    pub fn max_parallelism(&self) -> Option<u32> {
+        if let Some(m) = self.autoscale.as_ref().and_then(|a| a.max_parallelism.as_ref()) {
+            return Some(m.value);
+        }
+        if let Some(v) = self.config.iter().find(|(k, _)| k.value == MAX_PARALLELISM_KEY).map(|(_, v)| &v.value) {
+            return v.to_string().trim().parse().ok();
+        }
+        self.effective_parallelism().filter(|p| *p > 0).map(default_max_parallelism)
+    }
+
+    /// The autoscaler's ceiling for any vertex: `min(max parallelism, max(initial parallelism,
+    /// vertex.max-parallelism))`, as JobVertexScaler computes `upperBound` (release-1.15.0: the limit is
+    /// `max(currentParallelism, VERTEX_MAX_PARALLELISM)`, then capped at the vertex's max parallelism).
+    /// `None` when the autoscaler does not scale the job, or the numbers are unknown.
+    pub fn autoscaler_peak(&self) -> Option<u32> {
+        let a = self.scaling_autoscaler()?;
+        let initial = self.effective_parallelism()?;
+        let vertex_max = a.max.as_ref().map_or(DEFAULT_VERTEX_MAX_PARALLELISM, |m| m.value);
+        Some(self.max_parallelism()?.min(vertex_max.max(initial)))
     }
 
     /// The job's parallelism as the operator runs it: with `taskmanager replicas=` set the operator ignores
@@ -330,7 +502,14 @@ impl FlinkJob {
     /// Peak demand of the job with these resources: its JobManagers and `tm_replicas` TaskManagers, each with
     /// the resources the operator gives it, plus the FlinkDeployment object itself.
     pub fn demand_for(&self, jm: PodShape, tm: PodShape, tm_replicas: u32) -> Demand {
+        let peak = self.autoscaler_peak();
         let tm_role = match (&self.taskmanager.as_ref().and_then(|t| t.replicas.as_ref()), &self.parallelism) {
+            // A role counted at an autoscaler's maximum ends in ` at max` (quota fit names it).
+            (None, Some(_)) if peak.is_some() => format!(
+                "taskmanager at max (autoscaler max parallelism {} / {} slots)",
+                peak.unwrap_or_default(),
+                self.slots()
+            ),
             (None, Some(par)) => format!("taskmanager (parallelism {} / {} slots)", par.value, self.slots()),
             _ => "taskmanager".to_string(),
         };
@@ -404,6 +583,49 @@ mod tests {
         assert_eq!(v("1.16").ha_type_key(), "high-availability");
         assert_eq!(v("1.17").ha_type_key(), "high-availability.type");
         assert!(v("1.15").has_limit_factors());
+    }
+
+    #[test]
+    fn max_parallelism_defaults_and_divisors() {
+        // KeyGroupRangeAssignment.computeDefaultMaxParallelism: 128 up to parallelism 85, then powers of two.
+        assert_eq!(default_max_parallelism(1), 128);
+        assert_eq!(default_max_parallelism(85), 128);
+        assert_eq!(default_max_parallelism(86), 256);
+        assert_eq!(default_max_parallelism(30_000), 32_768);
+        assert_eq!(divisors(12), vec![1, 2, 3, 4, 6, 12]);
+        assert_eq!(divisors(1), vec![1]);
+        assert!(is_prime(127) && !is_prime(120) && !is_prime(1));
+        // 128: a vertex that needs 33 subtasks runs at 64.
+        let f = DivisorFit::of(128, 1, 128);
+        assert_eq!((f.worst, f.few()), (Some((33, 64)), true));
+        // Highly composite numbers stay below 1.5x (41 -> 60 for 120; the last step to 120 itself is left out).
+        for n in [120, 180, 240, 360, 720] {
+            assert!(!DivisorFit::of(n, 1, n).few(), "{n}");
+        }
+        assert_eq!(DivisorFit::of(120, 1, 120).worst, Some((41, 60)));
+        assert_eq!(DivisorFit::of(120, 2, 20).usable, vec![2, 3, 4, 5, 6, 8, 10, 12, 15, 20]);
+    }
+
+    #[test]
+    fn autoscaled_jobs_count_taskmanagers_at_the_maximum() {
+        let c = compile(
+            r#"
+tenant "t"
+flink-job "j" tenant="t" {
+    image "flink:1.20.1"
+    jar "local:///opt/flink/usrlib/j.jar" version="1.20"
+    parallelism 4
+    jobmanager size="s"
+    taskmanager size="m" slots=4
+    autoscale max-parallelism=120 max=24
+}
+"#,
+        );
+        let job = &c.platform.flink.jobs[0];
+        assert_eq!(job.autoscaler_peak(), Some(24));
+        assert_eq!(job.taskmanager_replicas(), Some(6));
+        let d = &c.platform.demands()[0];
+        assert_eq!(d.pods[1].role, "taskmanager at max (autoscaler max parallelism 24 / 4 slots)");
     }
 
     #[test]

@@ -319,6 +319,8 @@ pub const JVM_OVERHEAD_FACTOR: f64 = 0.10;
 /// Spark's default for Python and R jobs (`NON_JVM_MEMORY_OVERHEAD_FACTOR`): the interpreter lives outside
 /// the JVM heap.
 pub const NON_JVM_OVERHEAD_FACTOR: f64 = 0.40;
+/// Shuffle tracking for dynamic allocation (Spark 3.0+, SPARK-27963; on by default since 3.4, SPARK-39846).
+pub const CONF_SHUFFLE_TRACKING: &str = "spark.dynamicAllocation.shuffleTracking.enabled";
 /// The sparkConf key behind `.spec.memoryOverheadFactor`.
 pub const CONF_OVERHEAD_FACTOR: &str = "spark.kubernetes.memoryOverheadFactor";
 
@@ -394,6 +396,19 @@ impl SparkJob {
 
     pub fn conf(&self, key: &str) -> Option<&Spanned<String>> {
         self.conf.iter().find(|(k, _)| k.value == key).map(|(_, v)| v)
+    }
+
+    /// Whether dynamic allocation keeps executors holding shuffle files (`spark.dynamicAllocation.
+    /// shuffleTracking.enabled`): the job's sparkConf when it says `false`, else on. Kubernetes has no
+    /// external shuffle service, so without this (or another way to keep shuffle data) Spark refuses dynamic
+    /// allocation (`ExecutorAllocationManager.validateSettings`).
+    pub fn shuffle_tracking(&self) -> bool {
+        !self.conf(CONF_SHUFFLE_TRACKING).is_some_and(|v| v.value.trim().eq_ignore_ascii_case("false"))
+    }
+
+    /// A sparkConf boolean written as `true` (Spark reads booleans case-insensitively).
+    pub fn conf_true(&self, key: &str) -> bool {
+        self.conf(key).is_some_and(|v| v.value.trim().eq_ignore_ascii_case("true"))
     }
 
     /// The overhead factor in force: the job's own, the sparkConf's, or Spark's default for the job type.
@@ -544,7 +559,20 @@ impl SparkJob {
             workload: format!("{kind} `{}`", self.name.value),
             span: self.name.span,
             exclusive_group: self.exclusive_group.as_ref().map(|g| g.value.clone()),
-            pods: vec![role("driver", 1, &pods.driver), role("executors", pods.executors, &pods.executor)],
+            // Dynamic allocation counts at its maximum; a role counted at an autoscaler's maximum ends in
+            // ` at max` (quota fit names it).
+            pods: vec![
+                role("driver", 1, &pods.driver),
+                role(
+                    if self.executors.as_ref().is_some_and(ExecutorSpec::dynamic) {
+                        "executors at max"
+                    } else {
+                        "executors"
+                    },
+                    pods.executors,
+                    &pods.executor,
+                ),
+            ],
             objects,
             admission: vec![
                 admitted(format!("driver ({})", pods.driver.memory_breakdown()), driver_span, &pods.driver),

@@ -10,6 +10,8 @@ use crate::diff::{ChangeKind, Finding, ObjectChange};
 
 pub const STATELESS_UPGRADE: &str = "strata::diff::flink-stateless-upgrade";
 pub const UPGRADE_MODE_CHANGED: &str = "strata::diff::flink-upgrade-mode-changed";
+pub const MAX_PARALLELISM_CHANGED: &str = "strata::diff::flink-max-parallelism-changed";
+pub const AUTOSCALER_TOGGLED: &str = "strata::diff::flink-autoscaler-toggled";
 
 /// Flink reads a memory size without a unit as bytes.
 const FLINK_BARE_MEMORY: u64 = 1;
@@ -35,7 +37,26 @@ const SIZE: &[SizeField<FlinkDeploymentSpec>] = &[
     },
     // More parallelism means more TaskManagers when their count is derived from it.
     SizeField { name: "job.parallelism", read: |s| count(s.job.as_ref()?.parallelism) },
+    // The autoscaler's ceiling: quota fit counts TaskManagers at it.
+    SizeField {
+        name: "job.autoscaler.vertex.max-parallelism",
+        read: |s| count(conf_int(s, "job.autoscaler.vertex.max-parallelism")),
+    },
+    SizeField { name: "pipeline.max-parallelism", read: |s| count(conf_int(s, "pipeline.max-parallelism")) },
 ];
+
+/// A whole-number `flinkConfiguration` entry (strata writes them as strings).
+fn conf_int(s: &FlinkDeploymentSpec, key: &str) -> Option<i64> {
+    s.flink_configuration.as_ref()?.get(key).and_then(crate::diff::rules::int)
+}
+
+/// A `flinkConfiguration` entry as text.
+fn conf_text(s: &FlinkDeploymentSpec, key: &str) -> Option<String> {
+    match s.flink_configuration.as_ref()?.get(key)? {
+        serde_json::Value::String(v) => Some(v.trim().to_string()),
+        v => Some(v.to_string()),
+    }
+}
 
 /// What the upgrade rules read, alike for a deployment and a session job (which has no image or Flink
 /// version of its own: its session cluster does).
@@ -67,6 +88,8 @@ pub fn check(changes: &[ObjectChange], cx: &Context, out: &mut Vec<Finding>) {
             let Some((old, new)) = read_both::<FlinkDeployment>(c, cx, out) else { continue };
             upgrade(c, "Flink job", &Upgradable::of_deployment(&old), &Upgradable::of_deployment(&new), out);
             if let (Some(o), Some(n)) = (&old.spec, &new.spec) {
+                out.extend(max_parallelism_changed(c, o, n));
+                out.extend(autoscaler_toggled(c, o, n));
                 let what = format!("Flink job `{}`", c.key.name);
                 out.extend(near_quota(c, &what, &grown(o, n, SIZE), cx));
             }
@@ -122,6 +145,99 @@ fn upgrade(c: &ObjectChange, kind: &str, old: &Upgradable, new: &Upgradable, out
              an earlier change, then change the job",
         ),
     );
+}
+
+/// `pipeline.max-parallelism` is the number of key groups the job's keyed state is split into. Flink
+/// restores a savepoint or checkpoint only into the same number when it is configured explicitly:
+/// "The maximum parallelism (…) with which the latest checkpoint of the execution job vertex … has been taken
+/// and the current maximum parallelism (…) changed. This is currently not supported." (apache/flink
+/// flink-runtime `StateAssignmentOperation.checkParallelismPreconditions`; only an unset max parallelism is
+/// adapted to the restored one).
+fn max_parallelism_changed(c: &ObjectChange, old: &FlinkDeploymentSpec, new: &FlinkDeploymentSpec) -> Option<Finding> {
+    let key = "pipeline.max-parallelism";
+    let (o, n) = (conf_text(old, key), conf_text(new, key));
+    if o == n || new.job.is_none() {
+        return None;
+    }
+    let mode = new.job.as_ref().map_or(UpgradeMode::DEFAULT, JobSpec::upgrade_mode);
+    let show = |v: &Option<String>| match v {
+        Some(v) => format!("`{v}`"),
+        None => "unset (Flink's default: a power of two of at least 128, from each operator's parallelism)".to_string(),
+    };
+    let message = format!("Flink job `{}` changes its max parallelism from {} to {}", c.key.name, show(&o), show(&n));
+    let stateful = mode != UpgradeMode::Stateless;
+    Some(match (&n, stateful) {
+        (Some(new_value), true) => Finding::error(
+            MAX_PARALLELISM_CHANGED,
+            c,
+            format!("{message}: its `{mode}` upgrade restores state into {new_value} key groups and fails"),
+            "the max parallelism is the number of key groups keyed state is stored in; Flink restores a checkpoint or \
+             savepoint only into the same number when it is set explicitly (\"The maximum parallelism … with which the \
+             latest checkpoint … has been taken and the current maximum parallelism … changed. This is currently not \
+             supported.\", flink-runtime StateAssignmentOperation): the upgraded job cannot start, and it keeps failing \
+             until the change is reverted",
+        )
+        .help(match &o {
+            Some(old_value) => format!(
+                "keep `max-parallelism={old_value}`; to change it, migrate the state offline (State Processor API) into a new savepoint, or start the job without state in a deliberate change"
+            ),
+            None => "set `max-parallelism` to the value the running job's state was written with (the job's web UI shows each operator's max parallelism), or start the job without state in a deliberate change".to_string(),
+        }),
+        (None, true) => Finding::warning(
+            MAX_PARALLELISM_CHANGED,
+            c,
+            format!("{message}: Flink takes the key groups from the restored state"),
+            "an unset max parallelism is adapted to the restored checkpoint's, so the upgrade restores; but the job's \
+             key groups, and what the autoscaler rounds parallelism to, are now whatever the state says",
+        )
+        .help("keep `max-parallelism` written, so the key groups stay visible in the spec"),
+        (_, false) => Finding::warning(
+            MAX_PARALLELISM_CHANGED,
+            c,
+            format!("{message} with upgrade mode `stateless`: state rescaling does not apply, the job restarts empty"),
+            "a stateless upgrade restores nothing, so the new key groups apply from empty state; with a stateful upgrade \
+             mode the same change would fail the restore",
+        )
+        .help("if the job keeps state, switch to `savepoint` in a separate change only after choosing the final max parallelism"),
+    })
+}
+
+/// `job.autoscaler.enabled` turned on or off.
+fn autoscaler_toggled(c: &ObjectChange, old: &FlinkDeploymentSpec, new: &FlinkDeploymentSpec) -> Option<Finding> {
+    let on = |s: &FlinkDeploymentSpec| {
+        conf_text(s, "job.autoscaler.enabled").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    };
+    let (o, n) = (on(old), on(new));
+    if o == n || new.job.is_none() {
+        return None;
+    }
+    let parallelism = new
+        .job
+        .as_ref()
+        .and_then(|j| j.parallelism)
+        .map_or_else(|| "its `job.parallelism`".to_string(), |p| format!("parallelism {p}"));
+    Some(if n {
+        let max =
+            conf_text(new, "job.autoscaler.vertex.max-parallelism").unwrap_or_else(|| "200 (the default)".to_string());
+        Finding::warning(
+            AUTOSCALER_TOGGLED,
+            c,
+            format!("Flink job `{}` turns the job autoscaler on: it may rescale each vertex up to {max}", c.key.name),
+            "from now on the operator changes the job's parallelism on its own: every scaling decision restarts the job \
+             from its latest state (in place with the adaptive scheduler on Flink 1.18+), TaskManagers come and go \
+             with it, and quota fit counts the job at the autoscaler's maximum",
+        )
+        .help("roll it out with `dry-run=#true` first to see the autoscaler's recommendations without rescaling, and make sure checkpoints and a savepoint directory are set")
+    } else {
+        Finding::warning(
+            AUTOSCALER_TOGGLED,
+            c,
+            format!("Flink job `{}` turns the job autoscaler off: it goes back to {parallelism}", c.key.name),
+            "a disabled autoscaler clears its state and parallelism overrides (JobAutoScalerImpl, flink-kubernetes-operator): \
+             the job is redeployed at the spec's parallelism, whatever its current load needs",
+        )
+        .help("set `parallelism` to what the job runs at now (the operator's ScalingReport events show it) before turning the autoscaler off")
+    })
 }
 
 fn mode_changed(c: &ObjectChange, kind: &str, old: UpgradeMode, new: UpgradeMode) -> Finding {

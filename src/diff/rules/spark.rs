@@ -6,11 +6,12 @@ use crate::crd::CustomResource;
 use crate::crd::spark::{
     ScheduledSparkApplication, ScheduledSparkApplicationSpec, SparkApplication, SparkApplicationSpec,
 };
-use crate::diff::rules::tenants::near_quota;
+use crate::diff::rules::tenants::{Quota, near_quota, peak, usage};
 use crate::diff::rules::{Context, SizeField, count, cpu_quantity, grown, jvm_memory, read_both, whole_cores};
 use crate::diff::{ChangeKind, Finding, ObjectChange};
 
 pub const SCHEDULE_CHANGED: &str = "strata::diff::schedule-changed";
+pub const MAX_EXECUTORS_GROWN: &str = "strata::diff::spark-max-executors";
 
 /// Spark reads a memory size without a unit as MiB (`spark.driver.memory=4096`).
 const SPARK_BARE_MEMORY: u64 = 1 << 20;
@@ -48,13 +49,62 @@ pub fn check(changes: &[ObjectChange], cx: &Context, out: &mut Vec<Finding>) {
                 out.push(f);
             }
             let what = format!("scheduled Spark application `{}`", c.key.name);
+            out.extend(max_executors_grown(c, &what, &old.spec.template, &new.spec.template, cx));
             out.extend(near_quota(c, &what, &grown(&old.spec.template, &new.spec.template, SIZE), cx));
         } else if c.is(SparkApplication::GROUP, SparkApplication::KIND) {
             let Some((old, new)) = read_both::<SparkApplication>(c, cx, out) else { continue };
             let what = format!("Spark application `{}`", c.key.name);
+            out.extend(max_executors_grown(c, &what, &old.spec, &new.spec, cx));
             out.extend(near_quota(c, &what, &grown(&old.spec, &new.spec, SIZE), cx));
         }
     }
+}
+
+/// Dynamic allocation's maximum grows (`20 → 200`): the tenant's peak counts the job at that maximum, so
+/// the finding shows what the change does to each quota limit, base → head.
+fn max_executors_grown(
+    c: &ObjectChange,
+    what: &str,
+    old: &SparkApplicationSpec,
+    new: &SparkApplicationSpec,
+    cx: &Context,
+) -> Option<Finding> {
+    let max =
+        |s: &SparkApplicationSpec| s.dynamic_allocation.as_ref().filter(|d| d.enabled == Some(true))?.max_executors;
+    let (o, n) = (max(old)?, max(new)?);
+    if n <= o {
+        return None;
+    }
+    let tenant = c.tenant()?;
+    let (before, after) = (peak(&cx.base.demands, tenant), peak(&cx.head.demands, tenant));
+    let mut effect = Vec::new();
+    for q in cx.head_quotas(tenant) {
+        let quota = Quota::of(q);
+        let was = usage(&quota, &before);
+        for u in usage(&quota, &after) {
+            let from =
+                was.iter().find(|w| w.resource == u.resource).map_or_else(|| "?".to_string(), |w| w.need.clone());
+            if from != u.need {
+                effect.push(format!("{} {from} → {} of {} ({}%)", u.resource, u.need, u.hard, u.permille() / 10));
+            }
+        }
+    }
+    let effect = if effect.is_empty() {
+        "the tenant has no quota limit on what grows".to_string()
+    } else {
+        format!("tenant `{tenant}` at peak: {}", effect.join(", "))
+    };
+    Some(
+        Finding::warning(
+            MAX_EXECUTORS_GROWN,
+            c,
+            format!("{what} may now run {n} executors instead of {o} (dynamic allocation max); {effect}"),
+            "quota fit counts a dynamically allocated job at its maximum: when the tenant's quota cannot hold it, the \
+             executors above the quota are refused as the driver asks for them and the job runs with fewer, slower, \
+             while other jobs of the tenant lose their headroom",
+        )
+        .help("check the quota arithmetic above with `strata check --explain`; raise the tenant's quota in the same change if the job really needs the executors"),
+    )
 }
 
 fn schedule_changed(
