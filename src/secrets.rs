@@ -113,7 +113,8 @@ pub fn mask_secret_values(v: &mut serde_json::Value, mask: &dyn Fn(&serde_json::
                     Value::String(s) => {
                         url_with_password(s) || secret_like_key(k) || (env_secret && k == "value" && !s.is_empty())
                     }
-                    Value::Number(_) | Value::Bool(_) => secret_like_key(k),
+                    // A boolean carries no secret, whatever its key (`automountServiceAccountToken`).
+                    Value::Number(_) => secret_like_key(k),
                     _ => false,
                 };
                 if hide {
