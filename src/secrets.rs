@@ -188,6 +188,17 @@ mod tests {
         }
     }
 
+    /// A pod spec's `automountServiceAccountToken: false` is a switch, not a token: `plan`/`diff` show it.
+    #[test]
+    fn booleans_are_never_masked() {
+        let mut v = serde_json::json!({"spec": {"automountServiceAccountToken": false, "password": "pw", "token": 7}});
+        mask_secret_values(&mut v, &|_| "***".to_string());
+        assert_eq!(
+            v,
+            serde_json::json!({"spec": {"automountServiceAccountToken": false, "password": "***", "token": "***"}})
+        );
+    }
+
     #[test]
     fn urls_with_passwords() {
         assert!(url_with_password("postgresql+psycopg2://airflow:hunter2@db:5432/airflow"));
