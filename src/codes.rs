@@ -40,6 +40,7 @@ pub const DOMAINS: &[(&str, &str)] = &[
     ("spark", "Spark (the Spark operator)"),
     ("airflow", "Airflow (KubernetesExecutor)"),
     ("flink", "Flink (the Flink Kubernetes operator)"),
+    ("job", "Batch jobs (Job, CronJob)"),
     ("resolve", "Resolving the checked platform"),
     ("emit", "Emitting manifests"),
     ("output", "Writing `compile --out-dir`"),

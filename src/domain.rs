@@ -30,11 +30,13 @@ pub enum Domain {
     Spark,
     Flink,
     Airflow,
+    /// Plain container tasks: `batch/v1` Jobs and CronJobs.
+    Jobs,
 }
 
 impl Domain {
-    pub const ALL: [Domain; 6] =
-        [Domain::Tenants, Domain::Presets, Domain::Kafka, Domain::Spark, Domain::Flink, Domain::Airflow];
+    pub const ALL: [Domain; 7] =
+        [Domain::Tenants, Domain::Presets, Domain::Kafka, Domain::Spark, Domain::Flink, Domain::Airflow, Domain::Jobs];
 
     /// The domain's files (a new variant without one does not compile).
     pub fn entry(self) -> &'static DomainEntry {
@@ -86,6 +88,14 @@ impl Domain {
                 check: &["check/airflow.rs"],
                 emit: "emit/airflow.rs",
                 diff_rules: Some("diff/rules/airflow.rs"),
+            },
+            Domain::Jobs => &DomainEntry {
+                name: "jobs",
+                lang: "lang/job.rs",
+                model: "model/job.rs",
+                check: &["check/job.rs"],
+                emit: "emit/job.rs",
+                diff_rules: Some("diff/rules/job.rs"),
             },
         }
     }
@@ -189,6 +199,10 @@ pub enum ReadyRule {
     SparkScheduleState,
     /// Flink operator: lifecycle STABLE and a running or finished job.
     FlinkLifecycle,
+    /// `batch/v1` Job: the `Complete` condition; `Failed` is a failure.
+    JobComplete,
+    /// Ready once the API server holds it (a CronJob: its runs come later, on schedule).
+    Exists,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -265,6 +279,21 @@ const fn custom(
 
 const RBAC: &str = "rbac.authorization.k8s.io";
 
+/// Built-in groups whose namespaced kinds run pods: they are applied with the workloads, after the
+/// tenant's Namespace, ResourceQuota and LimitRange (a pod admitted before its LimitRange gets no
+/// defaults, and one admitted before its quota is not counted against it).
+const WORKLOAD_GROUPS: &[&str] = &["apps", "batch"];
+
+/// A built-in kind that runs pods.
+const fn workload(
+    group: &'static str,
+    kind: &'static str,
+    plural: &'static str,
+    readiness: ReadyRule,
+) -> KindDescriptor {
+    KindDescriptor { stage: Stage::Workloads, readiness, ..builtin(group, kind, plural, Scope::Namespaced) }
+}
+
 /// Every kind strata emits or guards.
 pub static KINDS: &[KindDescriptor] = &[
     KindDescriptor {
@@ -284,6 +313,8 @@ pub static KINDS: &[KindDescriptor] = &[
     builtin(RBAC, "ClusterRole", "clusterroles", Scope::Cluster),
     builtin(RBAC, "ClusterRoleBinding", "clusterrolebindings", Scope::Cluster),
     builtin("scheduling.k8s.io", "PriorityClass", "priorityclasses", Scope::Cluster),
+    workload("batch", "Job", "jobs", ReadyRule::JobComplete),
+    workload("batch", "CronJob", "cronjobs", ReadyRule::Exists),
     KindDescriptor {
         data_loss: Some("deleting a PersistentVolumeClaim can delete its volume and data"),
         emitted: false,
@@ -393,7 +424,7 @@ pub fn stage_of(group: &str, kind: &str, namespaced: bool) -> Stage {
 fn default_stage(group: &str, namespaced: bool) -> Stage {
     if !namespaced {
         Stage::Cluster
-    } else if is_builtin_group(group) {
+    } else if is_builtin_group(group) && !WORKLOAD_GROUPS.contains(&group) {
         Stage::Tenancy
     } else {
         Stage::Workloads
@@ -469,7 +500,10 @@ mod tests {
             assert_eq!(default_stage(d.group, namespaced), d.stage, "{}.{}", d.kind, d.group);
             assert_eq!(stage_of(d.group, d.kind, namespaced), d.stage);
         }
-        assert_eq!(stage_of("apps", "Deployment", true), Stage::Tenancy);
+        // Built-in workloads come after the tenancy objects their pods are admitted against.
+        assert_eq!(stage_of("apps", "Deployment", true), Stage::Workloads);
+        assert_eq!(stage_of("batch", "Job", true), Stage::Workloads);
+        assert_eq!(stage_of("", "ConfigMap", true), Stage::Tenancy);
         assert_eq!(stage_of("scheduling.k8s.io", "PriorityClass", false), Stage::Cluster);
         assert_eq!(stage_of("sparkoperator.k8s.io", "SparkApplication", true), Stage::Workloads);
         assert_eq!(stage_of("example.com", "Widget", true), Stage::Workloads);
@@ -540,7 +574,7 @@ mod tests {
     /// The built-in kinds against Kubernetes' own types (k8s-openapi): group, version, plural, scope.
     #[test]
     fn builtin_descriptors_match_the_kubernetes_types() {
-        use k8s_openapi::api::{core, networking, rbac, scheduling};
+        use k8s_openapi::api::{batch, core, networking, rbac, scheduling};
         fn facts<K>() -> (&'static str, &'static str, &'static str, &'static str, Scope)
         where
             K: k8s_openapi::Resource<Scope: 'static>,
@@ -566,6 +600,8 @@ mod tests {
             facts::<rbac::v1::ClusterRole>(),
             facts::<rbac::v1::ClusterRoleBinding>(),
             facts::<scheduling::v1::PriorityClass>(),
+            facts::<batch::v1::Job>(),
+            facts::<batch::v1::CronJob>(),
         ];
         for d in KINDS.iter().filter(|d| matches!(d.served_by, ServedBy::Kubernetes)) {
             let Some((group, kind, version, plural, scope)) = types.iter().find(|t| t.0 == d.group && t.1 == d.kind)

@@ -113,7 +113,8 @@ pub fn mask_secret_values(v: &mut serde_json::Value, mask: &dyn Fn(&serde_json::
                     Value::String(s) => {
                         url_with_password(s) || secret_like_key(k) || (env_secret && k == "value" && !s.is_empty())
                     }
-                    Value::Number(_) | Value::Bool(_) => secret_like_key(k),
+                    // A boolean carries no secret, whatever its key (`automountServiceAccountToken`).
+                    Value::Number(_) => secret_like_key(k),
                     _ => false,
                 };
                 if hide {
@@ -185,6 +186,17 @@ mod tests {
         ] {
             assert!(!secret_like_key(k), "{k} is not a secret");
         }
+    }
+
+    /// A pod spec's `automountServiceAccountToken: false` is a switch, not a token: `plan`/`diff` show it.
+    #[test]
+    fn booleans_are_never_masked() {
+        let mut v = serde_json::json!({"spec": {"automountServiceAccountToken": false, "password": "pw", "token": 7}});
+        mask_secret_values(&mut v, &|_| "***".to_string());
+        assert_eq!(
+            v,
+            serde_json::json!({"spec": {"automountServiceAccountToken": false, "password": "***", "token": "***"}})
+        );
     }
 
     #[test]

@@ -51,6 +51,8 @@ golden! {
     invalid_syntax => "invalid-syntax",
     invalid_units => "invalid-units",
     invalid_unknown_names => "invalid-unknown-names",
+    job_basic => "job-basic",
+    job_invalid => "job-invalid",
     kafka_basic => "kafka-basic",
     kafka_invalid_clusters => "kafka-invalid-clusters",
     kafka_invalid_no_cluster => "kafka-invalid-no-cluster",

@@ -5,6 +5,7 @@ pub mod admission;
 mod airflow;
 mod flink;
 mod flink_operator;
+mod job;
 mod kafka;
 pub mod names;
 mod network;
@@ -12,6 +13,7 @@ mod presets;
 pub mod quota_fit;
 pub mod quota_rules;
 pub mod schedule;
+pub mod scheduling;
 mod spark;
 mod tenants;
 pub mod workload;
@@ -38,6 +40,7 @@ pub fn run(p: &Platform) -> Diagnostics {
         Model(quota_rules::check),
         Model(kafka::check),
         Model(spark::check),
+        Model(job::check),
         Demands(quota_fit::check),
         Demands(admission::check),
         Model(airflow::check),

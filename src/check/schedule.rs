@@ -1,7 +1,105 @@
-//! Cron expressions and IANA time zones as the operators parse them, checked offline: the Spark operator
+//! Cron expressions and IANA time zones as the schedulers parse them, checked offline: the Spark operator
 //! hands `.spec.schedule` to robfig/cron's `ParseStandard` and `.spec.timeZone` to Go's `time.LoadLocation`,
-//! and a value either rejects is only reported later in the object's `.status` (state `FailedValidation`).
-//! Shared by every domain that schedules work.
+//! and a value either rejects is only reported later in the object's `.status` (state `FailedValidation`);
+//! Kubernetes' API server validates a CronJob's the same way on create (`validateScheduleFormat`,
+//! `validateTimeZone` in pkg/apis/batch/validation), refusing `TZ=`/`CRON_TZ=` in the schedule and the zone
+//! `Local` besides. Shared by every domain that schedules work ([`check_schedule`]).
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::source::{Span, Spanned};
+
+/// Who reads a schedule: decides what a bad one leads to, and which zone names are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheduler {
+    /// The Kubeflow Spark operator (ScheduledSparkApplication): reports a bad value in the object's status.
+    SparkOperator,
+    /// Kubernetes' CronJob: the API server refuses the object.
+    CronJob,
+}
+
+impl Scheduler {
+    fn unparsable(self) -> &'static str {
+        match self {
+            Scheduler::SparkOperator => "not a schedule the operator can parse",
+            Scheduler::CronJob => "the API server refuses this schedule",
+        }
+    }
+
+    fn bad_zone(self) -> &'static str {
+        match self {
+            Scheduler::SparkOperator => "the operator would mark the schedule `FailedValidation`",
+            Scheduler::CronJob => "the API server refuses this time zone",
+        }
+    }
+
+    /// Whether the scheduler accepts `name`: Go's `time.LoadLocation`, and for a CronJob not `Local`
+    /// (any case), which would mean the controller's own zone (`validateTimeZone`).
+    pub fn accepts_zone(self, name: &str) -> bool {
+        is_time_zone(name) && !(self == Scheduler::CronJob && name.eq_ignore_ascii_case("local"))
+    }
+}
+
+/// Reports a schedule that does not parse (underlining the wrong field) under `codes.0`, and a time zone
+/// the scheduler refuses under `codes.1`.
+pub fn check_schedule(
+    cron: &Spanned<String>,
+    time_zone: Option<&Spanned<String>>,
+    who: Scheduler,
+    codes: (&'static str, &'static str),
+    d: &mut Diagnostics,
+) {
+    if let Err(e) = check_cron(&cron.value) {
+        let (span, label) = match e.field {
+            Some(i) => (
+                field_span(cron, i),
+                format!("the {} field", ["minute", "hour", "day-of-month", "month", "day-of-week"][i]),
+            ),
+            None => (cron.span, who.unparsable().to_string()),
+        };
+        d.push(
+            Diagnostic::error(codes.0, format!("invalid schedule `{}`: {}", cron.value, e.message))
+                .at(span, label)
+                .help(e.help),
+        );
+    }
+    if let Some(z) = time_zone
+        && !who.accepts_zone(&z.value)
+    {
+        let local = is_time_zone(&z.value);
+        d.push(
+            Diagnostic::error(
+                codes.1,
+                if local {
+                    format!("`{}` is not an explicit IANA time zone", z.value)
+                } else {
+                    format!("`{}` is not an IANA time zone", z.value)
+                },
+            )
+            .at(z.span, who.bad_zone())
+            .help(match suggest_time_zone(&z.value) {
+                Some(s) if !local => format!("did you mean `{s}`?"),
+                _ if local => {
+                    "`Local` would be the controller's own zone: name the zone, e.g. \"UTC\" or \"Europe/Berlin\""
+                        .to_string()
+                }
+                _ => "use a name like \"UTC\", \"Europe/Berlin\" or \"America/New_York\"".to_string(),
+            }),
+        );
+    }
+}
+
+/// The span of field `i` inside a quoted schedule string; the whole string when it is not a plain quoted
+/// literal (escapes or raw strings shift the offsets).
+pub fn field_span(cron: &Spanned<String>, i: usize) -> Span {
+    let s = cron.span;
+    if s.len() != cron.value.len() + 2 {
+        return s;
+    }
+    match field_ranges(&cron.value).get(i) {
+        Some((a, b)) => Span { file: s.file, start: s.start + 1 + *a as u32, end: s.start + 1 + *b as u32 },
+        None => s,
+    }
+}
 
 /// Why a cron expression does not parse. `field` is the index of the offending field (0 = minute), so the
 /// caller can underline just that field.

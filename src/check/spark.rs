@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::check::names::{dns1035_label, duplicates, suggest_label};
-use crate::check::schedule::{check_cron, field_ranges, is_time_zone, suggest_time_zone};
+use crate::check::schedule;
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::model::spark::{
     CONF_OVERHEAD_FACTOR, CONF_SHUFFLE_TRACKING, DEFAULT_DRIVER_SIZE, ExecutorSpec, MIB, RestartType, RoleSpec,
@@ -77,6 +77,13 @@ const OWNED: &[(&str, &str)] = &[
     ("spark.kubernetes.driver.podTemplateFile", "strata's own fields (`security`, `toleration`, `node-selector`)"),
     ("spark.kubernetes.executor.podTemplateFile", "strata's own fields (`security`, `toleration`, `node-selector`)"),
 ];
+
+/// The codes of the pod-placement rules shared with other domains (`check::scheduling`).
+const SCHEDULING: crate::check::scheduling::Codes = crate::check::scheduling::Codes {
+    node_selector: "strata::spark::node-selector",
+    toleration: "strata::spark::toleration",
+    out_of_range: "strata::spark::out-of-range",
+};
 
 const NAMESPACE_KEY: &str = "spark.kubernetes.namespace";
 
@@ -190,8 +197,8 @@ fn check_job(p: &Platform, j: &SparkJob, d: &mut Diagnostics) {
         whole_seconds(ttl, "`ttl`", d);
     }
     check_schedule(j, d);
-    check_tolerations(j, d);
-    check_node_selector(j, d);
+    crate::check::scheduling::check_tolerations(&j.tolerations, SCHEDULING, d);
+    crate::check::scheduling::check_node_selector(&j.node_selector, SCHEDULING, d);
     if let (Security::None, Some(t)) = (&j.security.value, tenant)
         && t.pod_security.value == PodSecurity::Restricted
     {
@@ -781,173 +788,22 @@ fn check_restart(j: &SparkJob, d: &mut Diagnostics) {
     }
 }
 
-/// The operator's CRD types these counts as `int32`: a larger number is refused by the API server's schema
-/// validation (and strata will not silently write a smaller one).
+/// The operator's CRD types these counts as `int32` (see `check::scheduling`).
 fn int32_field(v: Option<&Spanned<u64>>, name: &str, d: &mut Diagnostics) {
-    if let Some(v) = v
-        && v.value > i32::MAX as u64
-    {
-        d.push(
-            Diagnostic::error("strata::spark::out-of-range", format!("`{name}` is {}, above 2147483647", v.value))
-                .at(v.span, "the CRD's field is a 32-bit integer")
-                .help(format!("use a value up to 2147483647 for `{name}`")),
-        );
-    }
+    crate::check::scheduling::int32_field(v, name, "the CRD's field", SCHEDULING, d);
 }
 
 fn check_schedule(j: &SparkJob, d: &mut Diagnostics) {
     let Some(s) = &j.schedule else { return };
     int32_field(s.successful_history.as_ref(), "successful-history", d);
     int32_field(s.failed_history.as_ref(), "failed-history", d);
-    if let Err(e) = check_cron(&s.cron.value) {
-        let (span, label) = match e.field {
-            Some(i) => (
-                field_span(&s.cron, i),
-                format!("the {} field", ["minute", "hour", "day-of-month", "month", "day-of-week"][i]),
-            ),
-            None => (s.cron.span, "not a schedule the operator can parse".to_string()),
-        };
-        d.push(
-            Diagnostic::error("strata::spark::cron", format!("invalid schedule `{}`: {}", s.cron.value, e.message))
-                .at(span, label)
-                .help(e.help),
-        );
-    }
-    if let Some(z) = &s.time_zone
-        && !is_time_zone(&z.value)
-    {
-        d.push(
-            Diagnostic::error("strata::spark::timezone", format!("`{}` is not an IANA time zone", z.value))
-                .at(z.span, "the operator would mark the schedule `FailedValidation`")
-                .help(match suggest_time_zone(&z.value) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => "use a name like \"UTC\", \"Europe/Berlin\" or \"America/New_York\"".to_string(),
-                }),
-        );
-    }
-}
-
-/// The span of field `i` inside a quoted schedule string; the whole string when it is not a plain quoted
-/// literal (escapes or raw strings shift the offsets).
-fn field_span(cron: &Spanned<String>, i: usize) -> Span {
-    let s = cron.span;
-    if s.len() != cron.value.len() + 2 {
-        return s;
-    }
-    match field_ranges(&cron.value).get(i) {
-        Some((a, b)) => Span { file: s.file, start: s.start + 1 + *a as u32, end: s.start + 1 + *b as u32 },
-        None => s,
-    }
-}
-
-/// Node selector keys and values are labels: the API server validates a pod's `nodeSelector` with
-/// `ValidateLabels` (pkg/apis/core/validation `ValidatePodSpec`), so an invalid one is accepted in the
-/// SparkApplication and refused only when the operator creates the driver pod.
-fn check_node_selector(j: &SparkJob, d: &mut Diagnostics) {
-    for (k, v) in &j.node_selector {
-        if let Some(why) = crate::check::names::qualified_name(&k.value) {
-            d.push(
-                Diagnostic::error(
-                    "strata::spark::node-selector",
-                    format!("`{}` is not a valid node label key: {why}", k.value),
-                )
-                .at(k.span, "the API server refuses this key")
-                .help(format!(
-                    "write `[prefix/]name`, e.g. `node.acme.io/{}`",
-                    crate::check::names::suggest_label(&k.value)
-                )),
-            );
-        }
-        if let Some(why) = crate::check::names::label_value(&v.value) {
-            d.push(
-                Diagnostic::error(
-                    "strata::spark::node-selector",
-                    format!("`{}` is not a valid node label value: {why}", v.value),
-                )
-                .at(v.span, "at most 63 letters, digits, `-`, `_` and `.`")
-                .help(format!("e.g. `{}`", crate::check::names::suggest_label(&v.value))),
-            );
-        }
-    }
-}
-
-fn check_tolerations(j: &SparkJob, d: &mut Diagnostics) {
-    for t in &j.tolerations {
-        // The API server's `ValidateTolerations` (pkg/apis/core/validation): the key is a label name, the
-        // value a label value; strata's pods would otherwise be refused at creation by the operator.
-        if let Some(k) = &t.key
-            && let Some(why) = crate::check::names::qualified_name(&k.value)
-        {
-            d.push(
-                Diagnostic::error(
-                    "strata::spark::toleration",
-                    format!("`{}` is not a valid taint key: {why}", k.value),
-                )
-                .at(k.span, "the API server refuses this key")
-                .help(format!("write `[prefix/]name`, e.g. `{}`", crate::check::names::suggest_label(&k.value))),
-            );
-        }
-        if let Some(v) = &t.value
-            && let Some(why) = crate::check::names::label_value(&v.value)
-        {
-            d.push(
-                Diagnostic::error(
-                    "strata::spark::toleration",
-                    format!("`{}` is not a valid taint value: {why}", v.value),
-                )
-                .at(v.span, "at most 63 letters, digits, `-`, `_` and `.`")
-                .help(format!("e.g. `{}`", crate::check::names::suggest_label(&v.value))),
-            );
-        }
-        if let Some(op) = &t.operator
-            && !["Equal", "Exists"].contains(&op.value.as_str())
-        {
-            d.push(
-                Diagnostic::error("strata::spark::toleration", format!("`{}` is not a toleration operator", op.value))
-                    .at(op.span, "expected `Equal` or `Exists`")
-                    .help(match did_you_mean(&op.value, ["Equal", "Exists"]) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => "use `Equal` (key and value match) or `Exists` (any value)".into(),
-                    }),
-            );
-        }
-        if let Some(e) = &t.effect
-            && !["NoSchedule", "PreferNoSchedule", "NoExecute"].contains(&e.value.as_str())
-        {
-            d.push(
-                Diagnostic::error("strata::spark::toleration", format!("`{}` is not a taint effect", e.value))
-                    .at(e.span, "expected `NoSchedule`, `PreferNoSchedule` or `NoExecute`")
-                    .help(match did_you_mean(&e.value, ["NoSchedule", "PreferNoSchedule", "NoExecute"]) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => "leave `effect` out to tolerate every effect".into(),
-                    }),
-            );
-        }
-        let exists = t.operator.as_ref().is_some_and(|o| o.value == "Exists");
-        if exists && let Some(v) = &t.value {
-            d.push(
-                Diagnostic::error("strata::spark::toleration", "`Exists` tolerations take no value")
-                    .at(v.span, "value with `operator=\"Exists\"`")
-                    .help("remove `value`, or use `operator=\"Equal\"`"),
-            );
-        }
-        if !exists && t.key.is_none() {
-            d.push(
-                Diagnostic::error("strata::spark::toleration", "a toleration without a key must use `Exists`")
-                    .at(t.span, "no taint key")
-                    .help("name the taint: `toleration \"dedicated\" value=\"spark\"`, or tolerate all with `operator=\"Exists\"`"),
-            );
-        }
-        if let Some(s) = &t.seconds
-            && t.effect.as_ref().is_none_or(|e| e.value != "NoExecute")
-        {
-            d.push(
-                Diagnostic::error("strata::spark::toleration", "`seconds` only applies to `NoExecute`")
-                    .at(s.span, "tolerationSeconds")
-                    .help("add `effect=\"NoExecute\"`, or remove `seconds`"),
-            );
-        }
-    }
+    schedule::check_schedule(
+        &s.cron,
+        s.time_zone.as_ref(),
+        schedule::Scheduler::SparkOperator,
+        ("strata::spark::cron", "strata::spark::timezone"),
+        d,
+    );
 }
 
 #[cfg(test)]

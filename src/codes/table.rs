@@ -1812,6 +1812,122 @@ pub static CODES: &[CodeInfo] = &[
             Fix: allow the API server's addresses in the tenant's `network` block, e.g. `egress 443 \
             cidr=\"10.0.0.0/16\"`.",
     },
+    // Batch jobs.
+    CodeInfo {
+        code: "strata::job::missing",
+        summary: "a job lacks a required part (image, resources)",
+        explanation: "A `job` needs an `image` to run and `resources` (a size, or cpu and memory) so that strata knows what its pods ask of the tenant's quota.\n\nFix: add the part the message names inside the job's block, e.g. `image \"ghcr.io/dbt-labs/dbt-postgres:1.8.2\"` and `resources size=\"s\"`.",
+    },
+    CodeInfo {
+        code: "strata::job::unknown-tenant",
+        summary: "a job names a tenant that does not exist",
+        explanation: "Every job runs in a tenant's namespace, under its quota and network policy. The tenant named by `tenant=` is not defined in the platform.\n\nFix: correct the name or define the tenant.",
+    },
+    CodeInfo {
+        code: "strata::job::duplicate",
+        summary: "two jobs of one tenant share a name",
+        explanation: "A Job and a CronJob of one name in one namespace would share their pods' names and `job-name` labels, and two Jobs (or two CronJobs) of one name are one object.\n\nFix: rename one of them.",
+    },
+    CodeInfo {
+        code: "strata::job::name",
+        summary: "a job's name is not one Kubernetes accepts for a Job or CronJob",
+        explanation: "A Job's name becomes its pods' `batch.kubernetes.io/job-name` label, so it must be a DNS-1123 label of at most 63 characters. A CronJob's runs are named `<name>-<minutes since 1970>` by the CronJob controller (`getJobName` in pkg/controller/cronjob), so the API server refuses CronJob names longer than 52 characters (`ValidateCronJobCreate`).\n\nFix: use lower-case letters, digits and `-`, at most 63 characters, or 52 for a scheduled job.",
+    },
+    CodeInfo {
+        code: "strata::job::image",
+        summary: "a job's image is empty or not a valid reference",
+        explanation: "The image reference cannot be pulled: it is empty, contains spaces, has an upper-case repository path or an empty tag.\n\nFix: write `[registry/]repository:tag` in lower case.",
+    },
+    CodeInfo {
+        code: "strata::job::image-tag",
+        summary: "a job's image is not pinned to a version",
+        explanation: "An image without a tag, or with `latest`, can change between runs: tonight's run may execute different code than last night's. A warning.\n\nFix: pin a version tag or a digest (`@sha256:...`).",
+    },
+    CodeInfo {
+        code: "strata::job::env",
+        summary: "a job's environment variable has an invalid or repeated name",
+        explanation: "Kubernetes refuses variable names with characters other than letters, digits, `_`, `-` and `.`, or starting with a digit; a name given twice keeps only one value.\n\nFix: rename the variable or remove the repeat.",
+    },
+    CodeInfo {
+        code: "strata::job::literal-secret",
+        summary: "a job writes a secret value into the spec",
+        explanation: "A variable whose name says it holds a secret (`DB_PASSWORD`, `API_TOKEN`), or a URI with a password in `command`, `args` or a variable, would end up in the manifests, in Git and in `kubectl get -o yaml`. strata never writes secret values.\n\nFix: keep the value in a Secret and reference it: `env \"DB_PASSWORD\" secret=\"warehouse\" key=\"password\"`.",
+    },
+    CodeInfo {
+        code: "strata::job::service-account",
+        summary: "a job's ServiceAccount name is not a valid name",
+        explanation: "The pod's `serviceAccountName` must be a DNS-1123 subdomain; the API server refuses the Job otherwise.\n\nFix: name an existing ServiceAccount of the tenant's namespace.",
+    },
+    CodeInfo {
+        code: "strata::job::security",
+        summary: "`run-as-user` given with `security \"none\"`",
+        explanation: "`security \"none\"` leaves the pod to the image's user and the runtime's defaults, so a `run-as-user` has no effect.\n\nFix: remove `run-as-user`, or use `security \"restricted\" run-as-user=...`.",
+    },
+    CodeInfo {
+        code: "strata::job::run-as-user",
+        summary: "a restricted job would run as root",
+        explanation: "Restricted pods get `runAsNonRoot: true`; with uid 0 the kubelet refuses to start the container (Pod Security Standards, \"Running as Non-root\").\n\nFix: give the image's non-root uid, or leave `run-as-user` out (strata uses 1000).",
+    },
+    CodeInfo {
+        code: "strata::job::pod-security",
+        summary: "a job opts out of restricted pod security in a tenant that enforces it",
+        explanation: "The tenant's namespace enforces Pod Security `restricted`, and a job with `security \"none\"` gets no restricted security context, so Pod Security admission would refuse every pod the Job controller creates (the Job itself is accepted and then never runs).\n\nFix: remove `security \"none\"`, or lower the tenant's `pod-security`.",
+    },
+    CodeInfo {
+        code: "strata::job::restart",
+        summary: "a job's pods would restart `Always`",
+        explanation: "The API server accepts only `Never` and `OnFailure` as a Job's pod `restartPolicy` (pkg/apis/batch/validation). `Never` retries a failed run with a new pod (up to `retries`); `OnFailure` reruns the container in the same pod.\n\nFix: use `restart \"Never\"` or `\"OnFailure\"`; a task that runs forever is a Deployment.",
+    },
+    CodeInfo {
+        code: "strata::job::out-of-range",
+        summary: "a job's count is larger than the Job's field can hold",
+        explanation: "`backoffLimit` (`retries`), `parallelism`, `completions`, `ttlSecondsAfterFinished` (`ttl`) and the CronJob history limits are `int32` fields in `batch/v1`; a larger number is refused by the API server, and strata will not write a different one.\n\nFix: use a value up to 2147483647.",
+    },
+    CodeInfo {
+        code: "strata::job::duration",
+        summary: "a job's duration is not whole seconds",
+        explanation: "`deadline` (`activeDeadlineSeconds`, at least 1), `ttl` (`ttlSecondsAfterFinished`) and `starting-deadline` (`startingDeadlineSeconds`, at least 1) are seconds in the Job and CronJob, so a fraction cannot be written.\n\nFix: write whole seconds, e.g. `\"30s\"`, `\"2h\"`, `\"1d\"`.",
+    },
+    CodeInfo {
+        code: "strata::job::unknown-size",
+        summary: "a job names a size preset that does not exist",
+        explanation: "`resources size=` names a size from the stdlib or the platform; the name is not defined.\n\nFix: use one of the sizes listed, or define it with `size \"name\" cpu=... memory=...`.",
+    },
+    CodeInfo {
+        code: "strata::job::resources",
+        summary: "a job's pod size is incomplete or zero",
+        explanation: "Without a size, both `cpu=` and `memory=` are needed: strata sets them as the container's requests and limits and counts them in the tenant's quota fit. A zero value is a pod that cannot run.\n\nFix: give a size (`resources size=\"m\"`), or both `cpu=` and `memory=`.",
+    },
+    CodeInfo {
+        code: "strata::job::parallelism",
+        summary: "a job's parallelism or completions run no pods, or more than can run",
+        explanation: "`parallelism 0` or `completions=0` makes a Job that never runs a pod (an error). A parallelism above completions is a warning: the Job controller never starts more pods than completions remain, so the extra parallelism does nothing (quota fit counts the smaller).\n\nFix: use at least 1, and a parallelism no larger than completions.",
+    },
+    CodeInfo {
+        code: "strata::job::cron",
+        summary: "a scheduled job's schedule does not parse",
+        explanation: "The API server validates a CronJob's `spec.schedule` with robfig/cron's `ParseStandard` (five fields or a `@` descriptor) and refuses `TZ=`/`CRON_TZ=` in it on create since Kubernetes 1.25 (`validateScheduleFormat` in pkg/apis/batch/validation): the zone belongs in `timeZone`. The same parser rules as for scheduled Spark jobs (`check/schedule.rs`).\n\nFix: correct the field the message underlines; put the zone in `timezone=`.",
+    },
+    CodeInfo {
+        code: "strata::job::timezone",
+        summary: "a scheduled job's time zone is not one the API server accepts",
+        explanation: "A CronJob's `spec.timeZone` must be a name of the IANA time zone database that Go's `time.LoadLocation` loads, and not `Local` (`validateTimeZone` in pkg/apis/batch/validation): the API server refuses the CronJob otherwise. strata writes `UTC` when the spec names no zone, since without one the controller uses its own local zone.\n\nFix: use a name like `UTC`, `Europe/Berlin` or `America/New_York`.",
+    },
+    CodeInfo {
+        code: "strata::job::starting-deadline",
+        summary: "a scheduled job's starting deadline is so short that runs can be skipped",
+        explanation: "With `startingDeadlineSeconds` set, the CronJob controller skips a run it reaches later than that after its scheduled time (a `MissSchedule` event). The current controller (pkg/controller/cronjob, Kubernetes 1.36) requeues each CronJob for its next time, but a restart, a leader change or a busy work queue delays it by seconds, so a deadline under 10 s can skip runs on a healthy cluster. Without a deadline the controller starts the most recent missed run however late; the old controller's refusal to start anything after more than 100 missed schedules (kubernetes/kubernetes#42649) is gone: today it only records a `TooManyMissedTimes` event and starts the latest run. A warning.\n\nFix: use at least 10 s (minutes are usual), or leave the deadline out.",
+    },
+    CodeInfo {
+        code: "strata::job::node-selector",
+        summary: "a job's node selector is not a valid label key or value",
+        explanation: "A pod's `nodeSelector` is validated with `ValidateLabels` (pkg/apis/core/validation); the Job is accepted but the Job controller's pods are refused, so the job never runs. The same rule as for Spark jobs (`check/scheduling.rs`).\n\nFix: use the node label exactly as the nodes carry it.",
+    },
+    CodeInfo {
+        code: "strata::job::toleration",
+        summary: "a job's toleration is not one Kubernetes accepts",
+        explanation: "A toleration's operator is `Equal` or `Exists`, its effect `NoSchedule`, `PreferNoSchedule` or `NoExecute`; `Exists` takes no value, a toleration without a key must use `Exists`, and `seconds` applies only to `NoExecute`; key and value follow the label rules (`ValidateTolerations`). The same rule as for Spark jobs (`check/scheduling.rs`).\n\nFix: correct the toleration as the help says.",
+    },
     // Emitting manifests.
     CodeInfo {
         code: "strata::resolve::unresolved",
@@ -2021,11 +2137,21 @@ pub static CODES: &[CodeInfo] = &[
     },
     CodeInfo {
         code: "strata::diff::schedule-changed",
-        summary: "a scheduled Spark job's schedule or time zone changes",
-        explanation: "When a ScheduledSparkApplication's `spec.schedule` or `spec.timeZone` changes, its runs \
-            move: around the switch a run can be skipped or happen twice, and downstream consumers must follow \
+        summary: "a scheduled job's (Spark or batch) schedule or time zone changes",
+        explanation: "When a ScheduledSparkApplication's or CronJob's `spec.schedule` or `spec.timeZone` changes, its runs \
+            move (a CronJob's are shown in its zone and in UTC, on a winter and a summer day): around the switch a run can be skipped or happen twice, and downstream consumers must follow \
             the new times. A warning.\n\n\
             Fix: confirm the new times with the job's consumers.",
+    },
+    CodeInfo {
+        code: "strata::diff::job-template-immutable",
+        summary: "a Job's pod template (or completions) changes, which the API server refuses",
+        explanation: "A Job's `spec.template` cannot change after it is created (`ValidateJobUpdate`: field is immutable), nor can `completions` outside elastic indexed Jobs. Applying the change fails with 422; the Job must be deleted and created again, which deletes its pods and their logs and runs it again. An error.\n\nFix: apply with `strata apply --recreate` once the rerun is intended, or give the changed job a new name.",
+    },
+    CodeInfo {
+        code: "strata::diff::scheduled-job-removed",
+        summary: "a scheduled job (CronJob) is removed",
+        explanation: "Deleting a CronJob deletes the Jobs it keeps as history, with their pods and logs (the garbage collector follows their owner references), and stops a run in progress. A warning.\n\nFix: keep what you need from the last runs before merging, or suspend the job (`suspend=#true`) instead of removing it.",
     },
     CodeInfo {
         code: "strata::diff::unreadable-object",

@@ -159,12 +159,12 @@ fn application_spec(r: &SparkJob) -> SparkApplicationSpec {
 }
 
 /// The values of a list the CRD takes only when non-empty.
-fn list(v: &[Spanned<String>]) -> Option<Vec<String>> {
+pub(crate) fn list(v: &[Spanned<String>]) -> Option<Vec<String>> {
     (!v.is_empty()).then(|| v.iter().map(|x| x.value.clone()).collect())
 }
 
 /// As [`list`], for `key value` pairs.
-fn string_map(pairs: &[(Spanned<String>, Spanned<String>)]) -> Option<BTreeMap<String, String>> {
+pub(crate) fn string_map(pairs: &[(Spanned<String>, Spanned<String>)]) -> Option<BTreeMap<String, String>> {
     (!pairs.is_empty()).then(|| pairs.iter().map(|(k, v)| (k.value.clone(), v.value.clone())).collect())
 }
 
@@ -217,17 +217,6 @@ struct RoleFields {
 
 /// The driver's or executor's sizing, scheduling and security fields.
 fn role(job: &model::SparkJob, size: &PodSize, priority: Option<&str>) -> RoleFields {
-    let tolerations = job
-        .tolerations
-        .iter()
-        .map(|t| Toleration {
-            key: t.key.as_ref().map(|k| k.value.clone()),
-            operator: Some(t.operator.as_ref().map_or("Equal", |o| o.value.as_str()).to_string()),
-            value: t.value.as_ref().map(|v| v.value.clone()),
-            effect: t.effect.as_ref().map(|e| e.value.clone()),
-            toleration_seconds: t.seconds.as_ref().map(|s| int64(s.value)),
-        })
-        .collect::<Vec<_>>();
     // Pod Security `restricted`: non-root with a numeric uid (the Spark images name their user, which the
     // kubelet cannot verify as non-root), RuntimeDefault seccomp, no escalation, no capabilities.
     let restricted = match job.security.value {
@@ -241,18 +230,43 @@ fn role(job: &model::SparkJob, size: &PodSize, priority: Option<&str>) -> RoleFi
         memory: Some(size.memory.to_string()),
         memory_overhead: Some(size.overhead.to_string()),
         priority_class_name: priority.map(str::to_string),
-        tolerations: (!tolerations.is_empty()).then_some(tolerations),
-        pod_security_context: restricted.map(|uid| PodSecurityContext {
-            run_as_non_root: Some(true),
-            run_as_user: Some(int64(uid)),
-            seccomp_profile: Some(SeccompProfile { type_: "RuntimeDefault".to_string(), localhost_profile: None }),
-            ..Default::default()
-        }),
-        security_context: restricted.map(|_| SecurityContext {
-            allow_privilege_escalation: Some(false),
-            capabilities: Some(Capabilities { drop: Some(vec!["ALL".to_string()]), add: None }),
-            run_as_non_root: Some(true),
-            ..Default::default()
-        }),
+        tolerations: tolerations(&job.tolerations),
+        pod_security_context: restricted.map(restricted_pod_context),
+        security_context: restricted.map(|_| restricted_container_context()),
+    }
+}
+
+/// Tolerations as a pod spec takes them (`None` for none); `Equal` written out, as the API server defaults it.
+pub(crate) fn tolerations(ts: &[model::Toleration]) -> Option<Vec<Toleration>> {
+    let out: Vec<Toleration> = ts
+        .iter()
+        .map(|t| Toleration {
+            key: t.key.as_ref().map(|k| k.value.clone()),
+            operator: Some(t.operator.as_ref().map_or("Equal", |o| o.value.as_str()).to_string()),
+            value: t.value.as_ref().map(|v| v.value.clone()),
+            effect: t.effect.as_ref().map(|e| e.value.clone()),
+            toleration_seconds: t.seconds.as_ref().map(|s| int64(s.value)),
+        })
+        .collect();
+    (!out.is_empty()).then_some(out)
+}
+
+/// The pod half of Pod Security `restricted`: non-root as a numeric uid, RuntimeDefault seccomp.
+pub(crate) fn restricted_pod_context(uid: u64) -> PodSecurityContext {
+    PodSecurityContext {
+        run_as_non_root: Some(true),
+        run_as_user: Some(int64(uid)),
+        seccomp_profile: Some(SeccompProfile { type_: "RuntimeDefault".to_string(), localhost_profile: None }),
+        ..Default::default()
+    }
+}
+
+/// The container half of Pod Security `restricted`: no privilege escalation, every capability dropped.
+pub(crate) fn restricted_container_context() -> SecurityContext {
+    SecurityContext {
+        allow_privilege_escalation: Some(false),
+        capabilities: Some(Capabilities { drop: Some(vec!["ALL".to_string()]), add: None }),
+        run_as_non_root: Some(true),
+        ..Default::default()
     }
 }

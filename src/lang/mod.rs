@@ -6,6 +6,7 @@ mod flink;
 pub mod format;
 pub mod fs;
 pub mod git;
+mod job;
 mod kafka;
 pub mod load;
 mod lower;

@@ -80,7 +80,7 @@ impl FromKdl for Factor {
 }
 
 /// Reports a child node given twice where only one makes sense.
-fn once(first: &mut Option<Span>, node: &KdlNode, file: FileId, d: &mut Diagnostics) -> bool {
+pub(crate) fn once(first: &mut Option<Span>, node: &KdlNode, file: FileId, d: &mut Diagnostics) -> bool {
     let here = Span::from_kdl(file, node.name().span());
     if let Some(prev) = first {
         d.push(
@@ -272,23 +272,8 @@ pub fn lower_spark_job(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut D
                 priority_class = c.arg::<String>("the priority class's name", d);
                 c.finish(false, d);
             }
-            "node-selector" => {
-                let k = c.arg::<String>("the node label's key", d);
-                let v = c.arg::<String>("the node label's value", d);
-                c.finish(false, d);
-                if let (Some(k), Some(v)) = (k, v) {
-                    node_selector.push((k, v));
-                }
-            }
-            "toleration" => {
-                let key = c.opt_arg::<String>("the taint's key", d);
-                let operator = c.prop::<String>("operator", d);
-                let value = c.prop::<String>("value", d);
-                let effect = c.prop::<String>("effect", d);
-                let seconds = c.prop::<u64>("seconds", d);
-                c.finish(false, d);
-                tolerations.push(Toleration { span: c_span(child, file), key, operator, value, effect, seconds });
-            }
+            "node-selector" => node_selector.extend(lower_node_selector(c, d)),
+            "toleration" => tolerations.push(lower_toleration(c, child, file, d)),
             "schedule" => {
                 let cron = c.arg::<String>("a cron expression, e.g. \"0 2 * * *\"", d);
                 let time_zone = c.prop::<String>("timezone", d);
@@ -394,8 +379,30 @@ pub fn lower_spark_job(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut D
     });
 }
 
-fn c_span(node: &KdlNode, file: FileId) -> Span {
+pub(crate) fn c_span(node: &KdlNode, file: FileId) -> Span {
     Span::from_kdl(file, node.name().span())
+}
+
+/// `node-selector "key" "value"`: one label the pod's node must carry.
+pub(crate) fn lower_node_selector(
+    mut c: NodeReader<'_>,
+    d: &mut Diagnostics,
+) -> Option<(Spanned<String>, Spanned<String>)> {
+    let k = c.arg::<String>("the node label's key", d);
+    let v = c.arg::<String>("the node label's value", d);
+    c.finish(false, d);
+    Some((k?, v?))
+}
+
+/// `toleration "key" operator=... value=... effect=... seconds=...`.
+pub(crate) fn lower_toleration(mut c: NodeReader<'_>, node: &KdlNode, file: FileId, d: &mut Diagnostics) -> Toleration {
+    let key = c.opt_arg::<String>("the taint's key", d);
+    let operator = c.prop::<String>("operator", d);
+    let value = c.prop::<String>("value", d);
+    let effect = c.prop::<String>("effect", d);
+    let seconds = c.prop::<u64>("seconds", d);
+    c.finish(false, d);
+    Toleration { span: c_span(node, file), key, operator, value, effect, seconds }
 }
 
 fn lower_role(c: &mut NodeReader<'_>, d: &mut Diagnostics) -> RoleSpec {

@@ -1,5 +1,5 @@
 //! Pieces of a pod that several workload domains share (Airflow workers, Flink JobManagers and
-//! TaskManagers): environment variables, whose values are plain text or a reference to a key of an existing
+//! TaskManagers, Spark drivers, batch jobs): environment variables, whose values are plain text or a reference to a key of an existing
 //! Secret (strata never writes secret values, the spec only names where they live), and resource shapes.
 
 use crate::model::demand::PodDemand;
@@ -74,4 +74,16 @@ impl PodShape {
             memory_limit: self.memory_limit,
         }
     }
+}
+
+/// `toleration "dedicated" value="spark" effect="NoSchedule"`: a pod toleration, as Spark jobs and batch
+/// jobs write it.
+#[derive(Debug, Clone)]
+pub struct Toleration {
+    pub span: Span,
+    pub key: Option<Spanned<String>>,
+    pub operator: Option<Spanned<String>>,
+    pub value: Option<Spanned<String>>,
+    pub effect: Option<Spanned<String>>,
+    pub seconds: Option<Spanned<u64>>,
 }

@@ -225,16 +225,8 @@ impl ScheduleSpec {
     }
 }
 
-/// `toleration "dedicated" value="spark" effect="NoSchedule"`.
-#[derive(Debug, Clone)]
-pub struct Toleration {
-    pub span: Span,
-    pub key: Option<Spanned<String>>,
-    pub operator: Option<Spanned<String>>,
-    pub value: Option<Spanned<String>>,
-    pub effect: Option<Spanned<String>>,
-    pub seconds: Option<Spanned<u64>>,
-}
+/// Shared with every domain whose pods can be placed (see `model::pod`).
+pub use crate::model::pod::Toleration;
 
 /// Pod security of the driver and executor pods.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -106,6 +106,34 @@ pub fn readiness(group: &str, kind: &str, obj: &Value) -> Readiness {
                 (None, _) => Readiness::Pending("no status yet (is the Flink operator running?)".into()),
             }
         }
+        // batch/v1 Job: the Job controller sets `Complete` or `Failed` (with the reason, e.g.
+        // BackoffLimitExceeded or DeadlineExceeded) once the Job is finished.
+        ReadyRule::JobComplete => {
+            let conditions = obj.pointer("/status/conditions").and_then(Value::as_array);
+            let is_true = |t: &str| {
+                conditions
+                    .and_then(|cs| cs.iter().find(|c| s(c, "/type") == Some(t) && s(c, "/status") == Some("True")))
+            };
+            if let Some(c) = is_true("Failed") {
+                let why = [s(c, "/reason"), s(c, "/message")].into_iter().flatten().collect::<Vec<_>>().join(": ");
+                return Readiness::Failed(if why.is_empty() { "Failed".into() } else { format!("Failed: {why}") });
+            }
+            if is_true("Complete").is_some() {
+                return Readiness::Ready("Complete".into());
+            }
+            let n = |f: &str| obj.pointer(&format!("/status/{f}")).and_then(Value::as_u64).unwrap_or(0);
+            if obj.pointer("/status").is_none_or(|st| st.as_object().is_none_or(|m| m.is_empty())) {
+                return Readiness::Pending("no status yet (is the Job controller running?)".into());
+            }
+            Readiness::Pending(format!("{} active, {} succeeded, {} failed", n("active"), n("succeeded"), n("failed")))
+        }
+        ReadyRule::Exists => {
+            if obj.pointer("/spec/suspend").and_then(Value::as_bool) == Some(true) {
+                Readiness::Ready("exists (suspended)".into())
+            } else {
+                Readiness::Ready("exists".into())
+            }
+        }
         ReadyRule::Applied => Readiness::Ready("applied".into()),
     }
 }
@@ -212,5 +240,28 @@ mod tests {
             Readiness::Failed(_)
         ));
         assert!(is_waitable("flink.apache.org", "FlinkDeployment") && !is_waitable("", "Namespace"));
+    }
+
+    /// Conditions as the Job controller writes them (`pkg/controller/job`): `Complete`, or `Failed` with a
+    /// reason such as BackoffLimitExceeded.
+    #[test]
+    fn job_conditions_and_cronjob_existence() {
+        let done = json!({"status": {"succeeded": 1, "conditions": [
+            {"type": "SuccessCriteriaMet", "status": "True"}, {"type": "Complete", "status": "True"}]}});
+        assert_eq!(readiness("batch", "Job", &done), Readiness::Ready("Complete".into()));
+        let failed = json!({"status": {"failed": 4, "conditions": [{"type": "Failed", "status": "True",
+            "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit"}]}});
+        assert_eq!(
+            readiness("batch", "Job", &failed),
+            Readiness::Failed("Failed: BackoffLimitExceeded: Job has reached the specified backoff limit".into())
+        );
+        let running = json!({"status": {"active": 2, "ready": 2}});
+        assert_eq!(readiness("batch", "Job", &running), Readiness::Pending("2 active, 0 succeeded, 0 failed".into()));
+        assert!(matches!(readiness("batch", "Job", &json!({})), Readiness::Pending(m) if m.contains("Job controller")));
+        assert_eq!(
+            readiness("batch", "CronJob", &json!({"spec": {"suspend": true}})),
+            Readiness::Ready("exists (suspended)".into())
+        );
+        assert!(is_waitable("batch", "Job") && is_waitable("batch", "CronJob"));
     }
 }

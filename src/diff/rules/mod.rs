@@ -10,6 +10,7 @@
 
 pub mod airflow;
 pub mod flink;
+pub mod job;
 pub mod kafka;
 pub mod spark;
 pub mod tenants;
@@ -71,6 +72,7 @@ pub fn run(changes: &[ObjectChange], cx: &Context) -> Vec<Finding> {
     spark::check(changes, cx, &mut out);
     flink::check(changes, cx, &mut out);
     airflow::check(changes, cx, &mut out);
+    job::check(changes, cx, &mut out);
     out
 }
 
