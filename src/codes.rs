@@ -40,6 +40,7 @@ pub const DOMAINS: &[(&str, &str)] = &[
     ("spark", "Spark (the Spark operator)"),
     ("airflow", "Airflow (KubernetesExecutor)"),
     ("flink", "Flink (the Flink Kubernetes operator)"),
+    ("app", "Stream apps (Deployments, KEDA, HPA)"),
     ("resolve", "Resolving the checked platform"),
     ("emit", "Emitting manifests"),
     ("output", "Writing `compile --out-dir`"),

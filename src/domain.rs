@@ -30,11 +30,13 @@ pub enum Domain {
     Spark,
     Flink,
     Airflow,
+    /// Stream apps: Kafka consumers/producers as Deployments, with KEDA or HPA autoscaling.
+    Apps,
 }
 
 impl Domain {
-    pub const ALL: [Domain; 6] =
-        [Domain::Tenants, Domain::Presets, Domain::Kafka, Domain::Spark, Domain::Flink, Domain::Airflow];
+    pub const ALL: [Domain; 7] =
+        [Domain::Tenants, Domain::Presets, Domain::Kafka, Domain::Spark, Domain::Flink, Domain::Airflow, Domain::Apps];
 
     /// The domain's files (a new variant without one does not compile).
     pub fn entry(self) -> &'static DomainEntry {
@@ -86,6 +88,14 @@ impl Domain {
                 check: &["check/airflow.rs"],
                 emit: "emit/airflow.rs",
                 diff_rules: Some("diff/rules/airflow.rs"),
+            },
+            Domain::Apps => &DomainEntry {
+                name: "stream-apps",
+                lang: "lang/app.rs",
+                model: "model/app.rs",
+                check: &["check/app.rs"],
+                emit: "emit/app.rs",
+                diff_rules: Some("diff/rules/app.rs"),
             },
         }
     }
@@ -165,7 +175,16 @@ pub static FLINK: Operator = Operator {
     hint_detail: "CRDs flinkdeployments/flinksessionjobs.flink.apache.org, v1beta1, for {kind}",
 };
 
-pub static OPERATORS: &[&Operator] = &[&STRIMZI, &KUBEFLOW_SPARK, &APACHE_SPARK, &FLINK];
+/// KEDA: the ScaledObjects (and their TriggerAuthentications) of autoscaled stream apps.
+pub static KEDA: Operator = Operator {
+    domain: Domain::Apps,
+    group: "keda.sh",
+    name: "KEDA",
+    release: "2.20.2",
+    hint_detail: "CRDs scaledobjects/triggerauthentications.keda.sh, v1alpha1, for {kind}",
+};
+
+pub static OPERATORS: &[&Operator] = &[&STRIMZI, &KUBEFLOW_SPARK, &APACHE_SPARK, &FLINK, &KEDA];
 
 /// Who serves a kind.
 #[derive(Debug, Clone, Copy)]
@@ -189,6 +208,11 @@ pub enum ReadyRule {
     SparkScheduleState,
     /// Flink operator: lifecycle STABLE and a running or finished job.
     FlinkLifecycle,
+    /// A Deployment: the controller observed the current generation, every replica is updated, and the
+    /// `Available` condition is true.
+    DeploymentAvailable,
+    /// KEDA: the ScaledObject's `Ready` condition.
+    KedaReady,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -263,6 +287,16 @@ const fn custom(
     }
 }
 
+/// A built-in namespaced kind that runs or scales pods (a Deployment, its PodDisruptionBudget and HPA):
+/// applied in the workloads stage, after the tenant's Namespace, ResourceQuota and LimitRange, which must
+/// exist before its pods are admitted.
+const fn workload(group: &'static str, kind: &'static str, plural: &'static str) -> KindDescriptor {
+    KindDescriptor { stage: Stage::Workloads, ..builtin(group, kind, plural, Scope::Namespaced) }
+}
+
+/// The built-in groups of kinds that run or scale pods (see [`workload`]).
+const WORKLOAD_GROUPS: &[&str] = &["apps", "batch", "autoscaling", "policy"];
+
 const RBAC: &str = "rbac.authorization.k8s.io";
 
 /// Every kind strata emits or guards.
@@ -327,6 +361,16 @@ pub static KINDS: &[KindDescriptor] = &[
         emitted: false,
         ..custom(&FLINK, "FlinkSessionJob", &["v1beta1"], "flinksessionjobs", ReadyRule::FlinkLifecycle)
     },
+    KindDescriptor { readiness: ReadyRule::DeploymentAvailable, ..workload("apps", "Deployment", "deployments") },
+    workload("policy", "PodDisruptionBudget", "poddisruptionbudgets"),
+    KindDescriptor {
+        versions: &["v2"],
+        ..workload("autoscaling", "HorizontalPodAutoscaler", "horizontalpodautoscalers")
+    },
+    custom(&KEDA, "ScaledObject", &["v1alpha1"], "scaledobjects", ReadyRule::KedaReady),
+    // KEDA publishes no progress for a TriggerAuthentication (its status only lists the ScaledObjects that
+    // use it): ready once applied.
+    custom(&KEDA, "TriggerAuthentication", &["v1alpha1"], "triggerauthentications", ReadyRule::Applied),
 ];
 
 /// The descriptor of a group-kind, if strata knows it.
@@ -393,7 +437,7 @@ pub fn stage_of(group: &str, kind: &str, namespaced: bool) -> Stage {
 fn default_stage(group: &str, namespaced: bool) -> Stage {
     if !namespaced {
         Stage::Cluster
-    } else if is_builtin_group(group) {
+    } else if is_builtin_group(group) && !WORKLOAD_GROUPS.contains(&group) {
         Stage::Tenancy
     } else {
         Stage::Workloads
@@ -439,12 +483,15 @@ mod tests {
         }
     }
 
+    /// Operator kinds whose status reports no progress to wait for.
+    const NO_PROGRESS: &[&str] = &["TriggerAuthentication"];
+
     #[test]
     fn every_operator_kind_has_a_readiness_rule_and_every_data_bearing_kind_says_how_it_is_waited_for() {
         for d in KINDS {
             // An operator publishes progress in status; `--wait` that ignored it would call a failed
             // job ready.
-            if matches!(d.served_by, ServedBy::Operator(_)) {
+            if matches!(d.served_by, ServedBy::Operator(_)) && !NO_PROGRESS.contains(&d.kind) {
                 assert_ne!(d.readiness, ReadyRule::Applied, "{} is an operator's kind: give it a ReadyRule", d.kind);
             }
         }
@@ -469,7 +516,9 @@ mod tests {
             assert_eq!(default_stage(d.group, namespaced), d.stage, "{}.{}", d.kind, d.group);
             assert_eq!(stage_of(d.group, d.kind, namespaced), d.stage);
         }
-        assert_eq!(stage_of("apps", "Deployment", true), Stage::Tenancy);
+        assert_eq!(stage_of("apps", "Deployment", true), Stage::Workloads);
+        assert_eq!(stage_of("batch", "CronJob", true), Stage::Workloads);
+        assert_eq!(stage_of("", "Service", true), Stage::Tenancy);
         assert_eq!(stage_of("scheduling.k8s.io", "PriorityClass", false), Stage::Cluster);
         assert_eq!(stage_of("sparkoperator.k8s.io", "SparkApplication", true), Stage::Workloads);
         assert_eq!(stage_of("example.com", "Widget", true), Stage::Workloads);
@@ -540,7 +589,7 @@ mod tests {
     /// The built-in kinds against Kubernetes' own types (k8s-openapi): group, version, plural, scope.
     #[test]
     fn builtin_descriptors_match_the_kubernetes_types() {
-        use k8s_openapi::api::{core, networking, rbac, scheduling};
+        use k8s_openapi::api::{apps, autoscaling, core, networking, policy, rbac, scheduling};
         fn facts<K>() -> (&'static str, &'static str, &'static str, &'static str, Scope)
         where
             K: k8s_openapi::Resource<Scope: 'static>,
@@ -566,6 +615,9 @@ mod tests {
             facts::<rbac::v1::ClusterRole>(),
             facts::<rbac::v1::ClusterRoleBinding>(),
             facts::<scheduling::v1::PriorityClass>(),
+            facts::<apps::v1::Deployment>(),
+            facts::<policy::v1::PodDisruptionBudget>(),
+            facts::<autoscaling::v2::HorizontalPodAutoscaler>(),
         ];
         for d in KINDS.iter().filter(|d| matches!(d.served_by, ServedBy::Kubernetes)) {
             let Some((group, kind, version, plural, scope)) = types.iter().find(|t| t.0 == d.group && t.1 == d.kind)

@@ -4,6 +4,7 @@
 //! JSON.
 
 pub mod airflow;
+pub mod app;
 pub mod demand;
 pub mod flink;
 pub mod kafka;
@@ -32,6 +33,7 @@ pub struct Platform {
     pub spark: spark::SparkModel,
     pub airflow: airflow::AirflowModel,
     pub flink: flink::FlinkModel,
+    pub apps: app::StreamAppModel,
     /// Where the operators that connect into tenant namespaces run.
     pub operators: network::Operators,
 }
@@ -134,6 +136,7 @@ impl Platform {
         refs.extend(self.spark.jobs.iter().filter_map(|j| j.priority_class.as_ref()));
         refs.extend(self.airflow.priority_class_refs());
         refs.extend(self.flink.jobs.iter().filter_map(|j| j.priority_class.as_ref()));
+        refs.extend(self.apps.apps.iter().filter_map(|a| a.priority_class.as_ref()));
         refs
     }
 
@@ -144,6 +147,7 @@ impl Platform {
         demands.extend(spark::demands(self));
         demands.extend(self.airflow.demands(self));
         demands.extend(self.flink.demands(self));
+        demands.extend(self.apps.demands(self));
         demands
     }
 }

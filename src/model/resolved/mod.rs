@@ -13,6 +13,7 @@
 //! in the output too (a pull policy, a main class), next to the resolved fields emit needs.
 
 pub mod airflow;
+pub mod app;
 pub mod flink;
 pub mod kafka;
 pub mod spark;
@@ -38,6 +39,7 @@ pub struct ResolvedPlatform {
     pub spark: Vec<spark::SparkJob>,
     pub airflow: Vec<airflow::Airflow>,
     pub flink: Vec<flink::FlinkJob>,
+    pub apps: Vec<app::StreamApp>,
     /// Private to this module: nothing but [`resolve`] can make a platform that left failures out.
     _sealed: Sealed,
 }
@@ -52,6 +54,7 @@ impl ResolvedPlatform {
         let mut out: Vec<Demand> = self.spark.iter().map(|j| j.demand.clone()).collect();
         out.extend(self.airflow.iter().filter_map(|a| a.demand.clone()));
         out.extend(self.flink.iter().map(|j| j.demand.clone()));
+        out.extend(self.apps.iter().map(|a| a.demand.clone()));
         out
     }
 }
@@ -122,6 +125,7 @@ pub fn resolve(p: &Platform) -> Result<ResolvedPlatform, Vec<Unresolved>> {
     let spark = p.spark.jobs.iter().filter_map(|j| spark::resolve(&mut r, j)).collect();
     let airflow = p.airflow.deployments.iter().filter_map(|a| airflow::resolve(&mut r, a)).collect();
     let flink = p.flink.jobs.iter().filter_map(|j| flink::resolve(&mut r, j)).collect();
+    let apps = p.apps.apps.iter().filter_map(|a| app::resolve(&mut r, a)).collect();
     if !r.failures.is_empty() {
         return Err(r.failures);
     }
@@ -137,6 +141,7 @@ pub fn resolve(p: &Platform) -> Result<ResolvedPlatform, Vec<Unresolved>> {
         spark,
         airflow,
         flink,
+        apps,
         _sealed: Sealed,
     })
 }

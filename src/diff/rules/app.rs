@@ -1,0 +1,1 @@
+//! Change-safety rules for stream apps (filled in below).
