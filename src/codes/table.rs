@@ -2032,4 +2032,31 @@ pub static CODES: &[CodeInfo] = &[
             grew.\n\n\
             Fix: raise the quota in the same change, or trim the workload.",
     },
+    CodeInfo {
+        code: "strata::diff::app-max-lowered",
+        summary: "a stream app's autoscaler maximum is lowered",
+        explanation: "A KEDA ScaledObject's `maxReplicaCount` or an HPA's `maxReplicas` goes down. If the app \
+            runs more replicas than the new maximum at peak, the autoscaler scales it down on apply and fewer \
+            consumers serve the lag. strata cannot see today's replica count offline, so this is a warning with \
+            both numbers.\n\n\
+            Fix: check the app's peak replica count; lower the maximum in steps.",
+    },
+    CodeInfo {
+        code: "strata::diff::consumer-group-renamed",
+        summary: "a stream app's consumer group is renamed: its offsets restart",
+        explanation: "Kafka stores committed offsets per consumer group. A renamed group has none, so the app \
+            starts where `auto.offset.reset` says: `earliest` re-reads every retained record (duplicates \
+            downstream), `latest` skips what was produced since the old group's last commit (data loss). An \
+            error.\n\n\
+            Fix: keep the group name, or stop the app and copy the old group's offsets to the new group \
+            (`kafka-consumer-groups.sh --reset-offsets --to-offset`) before the change.",
+    },
+    CodeInfo {
+        code: "strata::diff::consumed-topic-removed",
+        summary: "a stream app stops consuming a topic",
+        explanation: "Records produced to the topic are no longer read by the app, and the group's committed \
+            offsets for it expire after `offsets.retention.minutes` (7 days by default, KIP-186). A \
+            warning.\n\n\
+            Fix: make sure another consumer reads the topic, or that its data is no longer needed.",
+    },
 ];

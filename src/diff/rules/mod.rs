@@ -9,6 +9,7 @@
 //! [`UNREADABLE`] warning says so, so an unsafe change in it is never dropped without a word.
 
 pub mod airflow;
+pub mod app;
 pub mod flink;
 pub mod kafka;
 pub mod spark;
@@ -71,6 +72,7 @@ pub fn run(changes: &[ObjectChange], cx: &Context) -> Vec<Finding> {
     spark::check(changes, cx, &mut out);
     flink::check(changes, cx, &mut out);
     airflow::check(changes, cx, &mut out);
+    app::check(changes, cx, &mut out);
     out
 }
 
