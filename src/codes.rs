@@ -41,6 +41,7 @@ pub const DOMAINS: &[(&str, &str)] = &[
     ("airflow", "Airflow (KubernetesExecutor)"),
     ("flink", "Flink (the Flink Kubernetes operator)"),
     ("job", "Batch jobs (Job, CronJob)"),
+    ("app", "Stream apps (Deployments, KEDA, HPA)"),
     ("resolve", "Resolving the checked platform"),
     ("emit", "Emitting manifests"),
     ("output", "Writing `compile --out-dir`"),

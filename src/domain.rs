@@ -32,11 +32,21 @@ pub enum Domain {
     Airflow,
     /// Plain container tasks: `batch/v1` Jobs and CronJobs.
     Jobs,
+    /// Stream apps: Kafka consumers/producers as Deployments, with KEDA or HPA autoscaling.
+    Apps,
 }
 
 impl Domain {
-    pub const ALL: [Domain; 7] =
-        [Domain::Tenants, Domain::Presets, Domain::Kafka, Domain::Spark, Domain::Flink, Domain::Airflow, Domain::Jobs];
+    pub const ALL: [Domain; 8] = [
+        Domain::Tenants,
+        Domain::Presets,
+        Domain::Kafka,
+        Domain::Spark,
+        Domain::Flink,
+        Domain::Airflow,
+        Domain::Jobs,
+        Domain::Apps,
+    ];
 
     /// The domain's files (a new variant without one does not compile).
     pub fn entry(self) -> &'static DomainEntry {
@@ -96,6 +106,14 @@ impl Domain {
                 check: &["check/job.rs"],
                 emit: "emit/job.rs",
                 diff_rules: Some("diff/rules/job.rs"),
+            },
+            Domain::Apps => &DomainEntry {
+                name: "stream-apps",
+                lang: "lang/app.rs",
+                model: "model/app.rs",
+                check: &["check/app.rs"],
+                emit: "emit/app.rs",
+                diff_rules: Some("diff/rules/app.rs"),
             },
         }
     }
@@ -175,7 +193,16 @@ pub static FLINK: Operator = Operator {
     hint_detail: "CRDs flinkdeployments/flinksessionjobs.flink.apache.org, v1beta1, for {kind}",
 };
 
-pub static OPERATORS: &[&Operator] = &[&STRIMZI, &KUBEFLOW_SPARK, &APACHE_SPARK, &FLINK];
+/// KEDA: the ScaledObjects (and their TriggerAuthentications) of autoscaled stream apps.
+pub static KEDA: Operator = Operator {
+    domain: Domain::Apps,
+    group: "keda.sh",
+    name: "KEDA",
+    release: "2.20.2",
+    hint_detail: "CRDs scaledobjects/triggerauthentications.keda.sh, v1alpha1, for {kind}",
+};
+
+pub static OPERATORS: &[&Operator] = &[&STRIMZI, &KUBEFLOW_SPARK, &APACHE_SPARK, &FLINK, &KEDA];
 
 /// Who serves a kind.
 #[derive(Debug, Clone, Copy)]
@@ -203,6 +230,11 @@ pub enum ReadyRule {
     JobComplete,
     /// Ready once the API server holds it (a CronJob: its runs come later, on schedule).
     Exists,
+    /// A Deployment: the controller observed the current generation, every replica is updated, and the
+    /// `Available` condition is true.
+    DeploymentAvailable,
+    /// KEDA: the ScaledObject's `Ready` condition.
+    KedaReady,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -279,12 +311,12 @@ const fn custom(
 
 const RBAC: &str = "rbac.authorization.k8s.io";
 
-/// Built-in groups whose namespaced kinds run pods: they are applied with the workloads, after the
+/// Built-in groups whose namespaced kinds run or scale pods: they are applied with the workloads, after the
 /// tenant's Namespace, ResourceQuota and LimitRange (a pod admitted before its LimitRange gets no
 /// defaults, and one admitted before its quota is not counted against it).
-const WORKLOAD_GROUPS: &[&str] = &["apps", "batch"];
+const WORKLOAD_GROUPS: &[&str] = &["apps", "batch", "autoscaling", "policy"];
 
-/// A built-in kind that runs pods.
+/// A built-in kind that runs or scales pods (see [`WORKLOAD_GROUPS`]).
 const fn workload(
     group: &'static str,
     kind: &'static str,
@@ -358,6 +390,16 @@ pub static KINDS: &[KindDescriptor] = &[
         emitted: false,
         ..custom(&FLINK, "FlinkSessionJob", &["v1beta1"], "flinksessionjobs", ReadyRule::FlinkLifecycle)
     },
+    workload("apps", "Deployment", "deployments", ReadyRule::DeploymentAvailable),
+    workload("policy", "PodDisruptionBudget", "poddisruptionbudgets", ReadyRule::Applied),
+    KindDescriptor {
+        versions: &["v2"],
+        ..workload("autoscaling", "HorizontalPodAutoscaler", "horizontalpodautoscalers", ReadyRule::Applied)
+    },
+    custom(&KEDA, "ScaledObject", &["v1alpha1"], "scaledobjects", ReadyRule::KedaReady),
+    // KEDA publishes no progress for a TriggerAuthentication (its status only lists the ScaledObjects that
+    // use it): ready once applied.
+    custom(&KEDA, "TriggerAuthentication", &["v1alpha1"], "triggerauthentications", ReadyRule::Applied),
 ];
 
 /// The descriptor of a group-kind, if strata knows it.
@@ -470,12 +512,15 @@ mod tests {
         }
     }
 
+    /// Operator kinds whose status reports no progress to wait for.
+    const NO_PROGRESS: &[&str] = &["TriggerAuthentication"];
+
     #[test]
     fn every_operator_kind_has_a_readiness_rule_and_every_data_bearing_kind_says_how_it_is_waited_for() {
         for d in KINDS {
             // An operator publishes progress in status; `--wait` that ignored it would call a failed
             // job ready.
-            if matches!(d.served_by, ServedBy::Operator(_)) {
+            if matches!(d.served_by, ServedBy::Operator(_)) && !NO_PROGRESS.contains(&d.kind) {
                 assert_ne!(d.readiness, ReadyRule::Applied, "{} is an operator's kind: give it a ReadyRule", d.kind);
             }
         }
@@ -504,6 +549,8 @@ mod tests {
         assert_eq!(stage_of("apps", "Deployment", true), Stage::Workloads);
         assert_eq!(stage_of("batch", "Job", true), Stage::Workloads);
         assert_eq!(stage_of("", "ConfigMap", true), Stage::Tenancy);
+        assert_eq!(stage_of("batch", "CronJob", true), Stage::Workloads);
+        assert_eq!(stage_of("", "Service", true), Stage::Tenancy);
         assert_eq!(stage_of("scheduling.k8s.io", "PriorityClass", false), Stage::Cluster);
         assert_eq!(stage_of("sparkoperator.k8s.io", "SparkApplication", true), Stage::Workloads);
         assert_eq!(stage_of("example.com", "Widget", true), Stage::Workloads);
@@ -574,7 +621,7 @@ mod tests {
     /// The built-in kinds against Kubernetes' own types (k8s-openapi): group, version, plural, scope.
     #[test]
     fn builtin_descriptors_match_the_kubernetes_types() {
-        use k8s_openapi::api::{batch, core, networking, rbac, scheduling};
+        use k8s_openapi::api::{apps, autoscaling, batch, core, networking, policy, rbac, scheduling};
         fn facts<K>() -> (&'static str, &'static str, &'static str, &'static str, Scope)
         where
             K: k8s_openapi::Resource<Scope: 'static>,
@@ -602,6 +649,9 @@ mod tests {
             facts::<scheduling::v1::PriorityClass>(),
             facts::<batch::v1::Job>(),
             facts::<batch::v1::CronJob>(),
+            facts::<apps::v1::Deployment>(),
+            facts::<policy::v1::PodDisruptionBudget>(),
+            facts::<autoscaling::v2::HorizontalPodAutoscaler>(),
         ];
         for d in KINDS.iter().filter(|d| matches!(d.served_by, ServedBy::Kubernetes)) {
             let Some((group, kind, version, plural, scope)) = types.iter().find(|t| t.0 == d.group && t.1 == d.kind)

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use strata::crd::CustomResource;
 use strata::crd::flink::{FlinkDeployment, FlinkSessionJob};
+use strata::crd::keda::{ScaledObject, TriggerAuthentication};
 use strata::crd::spark::{ScheduledSparkApplication, SparkApplication};
 use strata::crd::strimzi::{KafkaTopic, KafkaUser};
 
@@ -47,8 +48,16 @@ fn specs() -> Vec<PathBuf> {
 
 /// The built-in API groups strata emits (typed by k8s-openapi); any other group is a custom resource and
 /// must have a `strata::crd` type.
-const BUILT_IN_GROUPS: &[&str] =
-    &["", "apps", "batch", "networking.k8s.io", "policy", "rbac.authorization.k8s.io", "scheduling.k8s.io"];
+const BUILT_IN_GROUPS: &[&str] = &[
+    "",
+    "apps",
+    "autoscaling",
+    "batch",
+    "networking.k8s.io",
+    "policy",
+    "rbac.authorization.k8s.io",
+    "scheduling.k8s.io",
+];
 
 /// Reads `v` as `T` and writes it back; `Err` says how the two differ.
 fn round_trip<T: CustomResource>(v: &Value) -> Result<(), String> {
@@ -88,6 +97,10 @@ fn every_emitted_custom_resource_round_trips_through_its_type() {
                     round_trip::<ScheduledSparkApplication>(&m.object)
                 }
                 (FlinkDeployment::GROUP, FlinkDeployment::KIND) => round_trip::<FlinkDeployment>(&m.object),
+                (ScaledObject::GROUP, ScaledObject::KIND) => round_trip::<ScaledObject>(&m.object),
+                (TriggerAuthentication::GROUP, TriggerAuthentication::KIND) => {
+                    round_trip::<TriggerAuthentication>(&m.object)
+                }
                 (g, _) if BUILT_IN_GROUPS.contains(&g) => continue,
                 _ => Err(format!("{} is a custom resource without a strata::crd type", m.api_version)),
             };
@@ -108,6 +121,8 @@ fn every_emitted_custom_resource_round_trips_through_its_type() {
         "sparkoperator.k8s.io/v1beta2 SparkApplication",
         "sparkoperator.k8s.io/v1beta2 ScheduledSparkApplication",
         "flink.apache.org/v1beta1 FlinkDeployment",
+        "keda.sh/v1alpha1 ScaledObject",
+        "keda.sh/v1alpha1 TriggerAuthentication",
     ] {
         assert!(seen.get(kind).is_some_and(|n| *n > 0), "no emitted {kind} in the corpus: {seen:?}");
     }
@@ -447,6 +462,14 @@ const CRDS: &[Check] = &[
         "v1beta1",
         FlinkSessionJob::KIND,
         trace::<FlinkSessionJob>,
+        &[],
+    ),
+    ("keda-2.20.2-scaledobjects.keda.sh.yaml", "v1alpha1", ScaledObject::KIND, trace::<ScaledObject>, &[]),
+    (
+        "keda-2.20.2-triggerauthentications.keda.sh.yaml",
+        "v1alpha1",
+        TriggerAuthentication::KIND,
+        trace::<TriggerAuthentication>,
         &[],
     ),
 ];

@@ -27,7 +27,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::flink::{Operator, eventually};
+use support::flink::Operator;
 use support::*;
 
 const FLINK_DEPLOYMENTS: &str = "flinkdeployments.flink.apache.org";
@@ -74,18 +74,6 @@ tenant "web" namespace="{namespace}" pod-security="restricted" {{
         s.push_str(j);
     }
     s
-}
-
-fn count(report: &Value, action: &str) -> u64 {
-    report["summary"][action].as_u64().unwrap_or(u64::MAX)
-}
-
-fn get(kc: &Path, args: &[&str]) -> Option<Value> {
-    let mut a = vec!["get"];
-    a.extend_from_slice(args);
-    a.extend(["-o", "json", "--ignore-not-found"]);
-    let out = kubectl(kc, &a);
-    (!out.trim().is_empty()).then(|| serde_json::from_str(&out).expect("kubectl prints JSON"))
 }
 
 fn object<'a>(report: &'a Value, kind: &str, name: &str) -> &'a Value {

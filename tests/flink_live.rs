@@ -63,14 +63,6 @@ fn apply(kc: &Path, objects: &[Value]) {
     assert!(out.status.success(), "kubectl apply failed: {}", String::from_utf8_lossy(&out.stderr));
 }
 
-fn get(kc: &Path, args: &[&str]) -> Option<Value> {
-    let mut a = vec!["get"];
-    a.extend_from_slice(args);
-    a.extend(["-o", "json", "--ignore-not-found"]);
-    let out = kubectl(kc, &a);
-    (!out.trim().is_empty()).then(|| serde_json::from_str(&out).expect("kubectl prints JSON"))
-}
-
 /// The namespace an emitted object is tried in: unique to this run, with the labels strata gives the
 /// tenant's namespace, and Pod Security `restricted` enforced whatever the tenant asks for.
 fn namespace_for(name: &str, tenant_labels: Option<&Value>) -> Value {

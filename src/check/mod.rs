@@ -3,6 +3,7 @@
 
 pub mod admission;
 mod airflow;
+mod app;
 mod flink;
 mod flink_operator;
 mod job;
@@ -46,6 +47,7 @@ pub fn run(p: &Platform) -> Diagnostics {
         Model(airflow::check),
         Model(flink::check),
         Model(flink_operator::check),
+        Model(app::check),
         Model(network::check),
     ];
     // Sized once for both rules that count pods: the same demands a resolved workload carries.

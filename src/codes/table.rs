@@ -1928,6 +1928,120 @@ pub static CODES: &[CodeInfo] = &[
         summary: "a job's toleration is not one Kubernetes accepts",
         explanation: "A toleration's operator is `Equal` or `Exists`, its effect `NoSchedule`, `PreferNoSchedule` or `NoExecute`; `Exists` takes no value, a toleration without a key must use `Exists`, and `seconds` applies only to `NoExecute`; key and value follow the label rules (`ValidateTolerations`). The same rule as for Spark jobs (`check/scheduling.rs`).\n\nFix: correct the toleration as the help says.",
     },
+    // Stream apps.
+    CodeInfo {
+        code: "strata::app::name",
+        summary: "a stream-app name is not a valid Kubernetes name, too long for KEDA, or used twice",
+        explanation: "The name is the Deployment's, the PodDisruptionBudget's and the autoscaler's name and \
+            the value of its pods' `app.kubernetes.io/name` label, so it must be a DNS-1123 label (lower-case \
+            letters, digits and `-`, at most 63). KEDA names the HPA it creates `keda-hpa-<name>`, which must \
+            fit a 63-character label value, so a KEDA-scaled app's name has at most 54 characters: KEDA's \
+            admission webhook refuses the ScaledObject otherwise (`verifyName`, kedacore/keda v2.20.2 \
+            `apis/keda/v1alpha1/scaledobject_webhook.go`). Two apps of one tenant cannot share a name.\n\n\
+            Fix: rename the app.",
+    },
+    CodeInfo {
+        code: "strata::app::incomplete",
+        summary: "a stream-app has no image, an image without a version, or no known size",
+        explanation: "The image is what the Deployment runs (with a version tag: `latest` or no tag makes \
+            each rollout run whatever the registry holds that day). The size preset gives every replica its \
+            requests and limits, which quota fit multiplies by the replicas at peak and admission checks \
+            against the tenant's LimitRange.\n\n\
+            Fix: add `image \"registry/app:1.2.0\"` and `size \"m\"` (a size preset).",
+    },
+    CodeInfo {
+        code: "strata::app::reserved-env",
+        summary: "a stream-app's `env` is invalid or sets a variable strata writes for the Kafka connection",
+        explanation: "strata writes the Kafka connection into `KAFKA_BOOTSTRAP_SERVERS`, \
+            `KAFKA_SECURITY_PROTOCOL`, `KAFKA_SASL_MECHANISM`, `KAFKA_USERNAME`, `KAFKA_PASSWORD`, \
+            `KAFKA_SSL_CA`, `KAFKA_SSL_CERTIFICATE`, `KAFKA_SSL_KEY` and `KAFKA_GROUP_ID` (the KEDA \
+            TriggerAuthentication reads `KAFKA_USERNAME` from the container too). A second definition of one \
+            of them would silently win or lose. The variable name must be valid, and a secret-looking value \
+            must come from a Secret (`secret=`/`key=`), never be written in the spec.\n\n\
+            Fix: remove or rename the variable; take secrets from a Secret.",
+    },
+    CodeInfo {
+        code: "strata::app::no-probes",
+        summary: "a stream-app has no liveness or readiness probe",
+        explanation: "Without probes a consumer that hangs keeps its partitions assigned and its lag grows \
+            while Kubernetes reports it healthy, and a rollout counts a pod as available as soon as its \
+            process starts. A warning: some consumers have no HTTP endpoint.\n\n\
+            Fix: `health port=8080 liveness=\"/healthz\" readiness=\"/ready\"`.",
+    },
+    CodeInfo {
+        code: "strata::app::replicas-with-autoscale",
+        summary: "a stream-app has both a fixed `replicas` and an `autoscale`",
+        explanation: "An autoscaler owns the Deployment's replica count. A fixed count in what strata applies \
+            would reset the scale on every apply and fight the autoscaler (the Kubernetes HPA documentation \
+            says to remove `spec.replicas` when an HPA is used; apache/airflow PR #29838 drops it for KEDA). \
+            strata emits no `spec.replicas` for an autoscaled app, so a fixed count has no meaning.\n\n\
+            Fix: remove `replicas`; set `autoscale min=` for the floor.",
+    },
+    CodeInfo {
+        code: "strata::app::autoscale",
+        summary: "an `autoscale` block has no trigger, two kinds of trigger, min above max, max 0, or an HPA at min 0",
+        explanation: "`autoscale` needs exactly one kind of trigger: `kafka lag=...` (a KEDA ScaledObject with \
+            the Kafka scaler) or `cpu=`/`memory=` targets (an `autoscaling/v2` HPA). `min` must not exceed \
+            `max`: KEDA's CRD rule and webhook refuse it (\"MinReplicaCount=... must be less than \
+            MaxReplicaCount=...\", `CheckReplicaCountBoundsAreValid` in kedacore/keda v2.20.2 \
+            `apis/keda/v1alpha1/scaledobject_types.go`), as does the HPA API. `max=0` never runs the app. An \
+            HPA's `minReplicas: 0` needs the alpha `HPAScaleToZero` gate and an Object or External metric.\n\n\
+            Fix: as the message says; scale to zero with KEDA (`min=0` and a `kafka` trigger).",
+    },
+    CodeInfo {
+        code: "strata::app::consumer-group",
+        summary: "the Kafka trigger measures a consumer group or topic the app does not consume",
+        explanation: "KEDA's Kafka scaler scales on the lag of one consumer group (`consumerGroup`), on one \
+            topic or every topic of the group. Measuring a group the app does not read as scales the app on \
+            someone else's backlog; an app with several groups must name the one to scale on.\n\n\
+            Fix: `kafka group=\"...\" topic=\"...\"` naming a group and topic of the app's `consumes`.",
+    },
+    CodeInfo {
+        code: "strata::app::idle-consumers",
+        summary: "an autoscaler's maximum is above the partitions its consumer group can use",
+        explanation: "In a consumer group each partition is read by one consumer at a time: replicas beyond \
+            the partition count get no partition and sit idle. KEDA's Kafka scaler therefore never scales past \
+            the partitions of the measured topic (or of every topic of the group) unless `allowIdleConsumers` \
+            is set, which surprises users as scaling stuck below `max` (kedacore/keda#776, #2908). Quota fit \
+            still reserves the maximum. strata knows the partitions of every topic it declares and shows the \
+            sum. A warning.\n\n\
+            Fix: lower `max` to the partition count, or add partitions; `allow-idle-consumers=#true` only for \
+            spare consumers on purpose.",
+    },
+    CodeInfo {
+        code: "strata::app::partitions-with-lag",
+        summary: "`limit-to-partitions-with-lag` without `topic`, or together with `allow-idle-consumers`",
+        explanation: "KEDA's Kafka scaler refuses the trigger: \"topic must be specified when using \
+            limitToPartitionsWithLag\" and \"allowIdleConsumers and limitToPartitionsWithLag cannot be set \
+            simultaneously\" (kedacore/keda v2.20.2 `pkg/scalers/kafka_scaler.go`). The ScaledObject is \
+            accepted by the API server and then never scales.\n\n\
+            Fix: add `topic=`, and keep only one of the two flags.",
+    },
+    CodeInfo {
+        code: "strata::app::idle-replicas",
+        summary: "`idle-replicas` is not 0 or not below the minimum, or is given to an HPA",
+        explanation: "KEDA's `idleReplicaCount` is the count while no trigger is active. KEDA supports only \
+            0, and its webhook refuses a value not below the HPA's minimum (\"IdleReplicaCount=... must be \
+            less than MinReplicaCount=...\", `CheckReplicaCountBoundsAreValid`, kedacore/keda v2.20.2). An HPA \
+            has no such setting.\n\n\
+            Fix: `idle-replicas=0` with `min` of at least 1, or remove it.",
+    },
+    CodeInfo {
+        code: "strata::app::fallback",
+        summary: "a KEDA `fallback` misses a field, is negative, or is given to an HPA",
+        explanation: "KEDA's CRD requires both `fallback.failureThreshold` and `fallback.replicas`, and its \
+            webhook refuses negative values (`CheckFallbackValid`, kedacore/keda v2.20.2 \
+            `apis/keda/v1alpha1/scaledobject_types.go`). Fallback works only with scalers other than \
+            cpu/memory, so an HPA-scaled app cannot have one.\n\n\
+            Fix: `fallback failure-threshold=3 replicas=4`, or remove it.",
+    },
+    CodeInfo {
+        code: "strata::app::utilization",
+        summary: "an HPA utilization target is not a percentage",
+        explanation: "`cpu=` and `memory=` are average utilization targets, as a percentage of the \
+            container's request (`\"70%\"`, from 1 to 1000).\n\n\
+            Fix: write e.g. `cpu=\"70%\"`.",
+    },
     // Emitting manifests.
     CodeInfo {
         code: "strata::resolve::unresolved",
@@ -2174,5 +2288,32 @@ pub static CODES: &[CodeInfo] = &[
             concurrent run or another job's growth is refused pods. A warning; the finding names what \
             grew.\n\n\
             Fix: raise the quota in the same change, or trim the workload.",
+    },
+    CodeInfo {
+        code: "strata::diff::app-max-lowered",
+        summary: "a stream app's autoscaler maximum is lowered",
+        explanation: "A KEDA ScaledObject's `maxReplicaCount` or an HPA's `maxReplicas` goes down. If the app \
+            runs more replicas than the new maximum at peak, the autoscaler scales it down on apply and fewer \
+            consumers serve the lag. strata cannot see today's replica count offline, so this is a warning with \
+            both numbers.\n\n\
+            Fix: check the app's peak replica count; lower the maximum in steps.",
+    },
+    CodeInfo {
+        code: "strata::diff::consumer-group-renamed",
+        summary: "a stream app's consumer group is renamed: its offsets restart",
+        explanation: "Kafka stores committed offsets per consumer group. A renamed group has none, so the app \
+            starts where `auto.offset.reset` says: `earliest` re-reads every retained record (duplicates \
+            downstream), `latest` skips what was produced since the old group's last commit (data loss). An \
+            error.\n\n\
+            Fix: keep the group name, or stop the app and copy the old group's offsets to the new group \
+            (`kafka-consumer-groups.sh --reset-offsets --to-offset`) before the change.",
+    },
+    CodeInfo {
+        code: "strata::diff::consumed-topic-removed",
+        summary: "a stream app stops consuming a topic",
+        explanation: "Records produced to the topic are no longer read by the app, and the group's committed \
+            offsets for it expire after `offsets.retention.minutes` (7 days by default, KIP-186). A \
+            warning.\n\n\
+            Fix: make sure another consumer reads the topic, or that its data is no longer needed.",
     },
 ];

@@ -16,6 +16,7 @@
 //! to the CRD schemas and to what emit produces, byte for byte.
 
 pub mod flink;
+pub mod keda;
 pub mod spark;
 pub mod strimzi;
 

@@ -4,6 +4,7 @@
 //! becomes its manifests.
 
 pub mod airflow;
+pub mod app;
 pub mod flink;
 mod job;
 mod kafka;
@@ -19,8 +20,16 @@ use crate::source::SourceMap;
 /// Emits every object of the platform, stamped and sorted. `d` gets what only the whole set shows (two
 /// objects with one name).
 pub fn emit(p: &ResolvedPlatform, sources: &SourceMap, d: &mut Diagnostics) -> ManifestSet {
-    let emitters: [fn(&ResolvedPlatform, &mut ManifestSet); 7] =
-        [priority_classes::emit, tenants::emit, kafka::emit, spark::emit, airflow::emit, flink::emit, job::emit];
+    let emitters: [fn(&ResolvedPlatform, &mut ManifestSet); 8] = [
+        priority_classes::emit,
+        tenants::emit,
+        kafka::emit,
+        spark::emit,
+        airflow::emit,
+        flink::emit,
+        job::emit,
+        app::emit,
+    ];
     let mut set = ManifestSet::default();
     for part in crate::parallel::map(&emitters, |emit| {
         let mut part = ManifestSet::default();

@@ -206,7 +206,7 @@ fn ops(names: &[&str], span: crate::source::Span) -> Vec<Spanned<String>> {
 /// `produces "orders" "payments" transactional-id="orders-tx"`: Write and Describe on each topic (Write also
 /// grants idempotent produce since Kafka 2.8, KIP-679, so no cluster ACL is needed), plus Write and
 /// Describe on the transactional id when one is given.
-fn lower_produces(node: &KdlNode, file: FileId, acls: &mut Vec<Acl>, d: &mut Diagnostics) {
+pub(crate) fn lower_produces(node: &KdlNode, file: FileId, acls: &mut Vec<Acl>, d: &mut Diagnostics) {
     let mut c = NodeReader::new(node, file);
     let topics = c.rest_args::<String>("topic name (or `prefix*`)", d);
     if topics.is_empty() {
@@ -241,7 +241,7 @@ fn lower_produces(node: &KdlNode, file: FileId, acls: &mut Vec<Acl>, d: &mut Dia
 }
 
 /// `consumes "orders" group="orders-agg"`: Read and Describe on each topic, Read on the consumer group.
-fn lower_consumes(node: &KdlNode, file: FileId, acls: &mut Vec<Acl>, d: &mut Diagnostics) {
+pub(crate) fn lower_consumes(node: &KdlNode, file: FileId, acls: &mut Vec<Acl>, d: &mut Diagnostics) {
     let mut c = NodeReader::new(node, file);
     let topics = c.rest_args::<String>("topic name (or `prefix*`)", d);
     if topics.is_empty() {

@@ -5,7 +5,7 @@ use kdl::{KdlDocument, KdlNode};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::lang::reader::{NodeReader, one_of, unknown_node};
-use crate::lang::{airflow, flink, job, kafka, presets, spark, tenant};
+use crate::lang::{airflow, app, flink, job, kafka, presets, spark, tenant};
 use crate::model::{DEFAULT_INVENTORY_NAMESPACE, Platform, PlatformHeader};
 use crate::source::{FileId, Span, Spanned};
 
@@ -25,6 +25,7 @@ pub const TOP_LEVEL: &[&str] = &[
     "airflow",
     "flink-job",
     "job",
+    "stream-app",
 ];
 
 pub fn lower_document(doc: &KdlDocument, file: FileId, is_root: bool, p: &mut Platform, d: &mut Diagnostics) {
@@ -49,6 +50,7 @@ fn lower_top(node: &KdlNode, file: FileId, is_root: bool, p: &mut Platform, d: &
         "airflow" => airflow::lower_airflow(node, file, p, d),
         "flink-job" => flink::lower_flink_job(node, file, p, d),
         "job" => job::lower_job(node, file, p, d),
+        "stream-app" => app::lower_stream_app(node, file, p, d),
         _ => unknown_node(node, file, "the top level of a spec", TOP_LEVEL, d),
     }
 }

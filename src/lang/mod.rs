@@ -2,6 +2,7 @@
 //! lowering (KDL nodes to the model) both collect every problem instead of stopping at the first.
 
 mod airflow;
+mod app;
 mod flink;
 pub mod format;
 pub mod fs;

@@ -4,6 +4,7 @@
 //! JSON.
 
 pub mod airflow;
+pub mod app;
 pub mod demand;
 pub mod flink;
 pub mod job;
@@ -34,6 +35,7 @@ pub struct Platform {
     pub airflow: airflow::AirflowModel,
     pub flink: flink::FlinkModel,
     pub jobs: job::JobModel,
+    pub apps: app::StreamAppModel,
     /// Where the operators that connect into tenant namespaces run.
     pub operators: network::Operators,
 }
@@ -137,6 +139,7 @@ impl Platform {
         refs.extend(self.airflow.priority_class_refs());
         refs.extend(self.flink.jobs.iter().filter_map(|j| j.priority_class.as_ref()));
         refs.extend(self.jobs.priority_class_refs());
+        refs.extend(self.apps.apps.iter().filter_map(|a| a.priority_class.as_ref()));
         refs
     }
 
@@ -148,6 +151,7 @@ impl Platform {
         demands.extend(self.airflow.demands(self));
         demands.extend(self.flink.demands(self));
         demands.extend(self.jobs.demands(self));
+        demands.extend(self.apps.demands(self));
         demands
     }
 }

@@ -241,6 +241,17 @@ mod tests {
     }
 
     #[test]
+    fn an_autoscalers_replica_count_is_not_drift() {
+        // strata sends no `spec.replicas` for an autoscaled Deployment (emit::app): the count the HPA or KEDA
+        // set is a field another manager owns, so the skip check and drift see the object as in sync.
+        let desired = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "a"},
+            "spec": {"selector": {"matchLabels": {"app.kubernetes.io/name": "a"}}}});
+        let scaled = json!({"metadata": {"name": "a"}, "spec": {"replicas": 7,
+            "selector": {"matchLabels": {"app.kubernetes.io/name": "a"}}}});
+        assert!(object_contains(&scaled, &desired));
+    }
+
+    #[test]
     fn lists_compare_item_by_item_with_defaults_inside_items() {
         let desired = json!({"ports": [{"port": 53, "protocol": "UDP"}]});
         assert!(contains(&json!({"ports": [{"port": 53, "protocol": "UDP", "endPort": null}]}), &desired));

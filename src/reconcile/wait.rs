@@ -134,6 +134,66 @@ pub fn readiness(group: &str, kind: &str, obj: &Value) -> Readiness {
                 Readiness::Ready("exists".into())
             }
         }
+        // The Deployment controller's own notion of a finished rollout (`kubectl rollout status`): it has
+        // seen this generation, every replica runs the current template, and `Available` is true.
+        ReadyRule::DeploymentAvailable => {
+            let generation = obj.pointer("/metadata/generation").and_then(Value::as_i64);
+            let observed = obj.pointer("/status/observedGeneration").and_then(Value::as_i64);
+            match (generation, observed) {
+                (_, None) => return Readiness::Pending("no status yet".into()),
+                (Some(g), Some(o)) if o < g => {
+                    return Readiness::Pending(format!("controller has seen generation {o} of {g}"));
+                }
+                _ => {}
+            }
+            let n = |p: &str| obj.pointer(p).and_then(Value::as_i64).unwrap_or(0);
+            // An autoscaled Deployment's desired count is whatever its autoscaler set last.
+            let desired = obj.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1);
+            let updated = n("/status/updatedReplicas");
+            let cond = |t: &str| {
+                obj.pointer("/status/conditions")
+                    .and_then(Value::as_array)
+                    .and_then(|cs| cs.iter().find(|c| s(c, "/type") == Some(t)))
+            };
+            if let Some(c) = cond("Progressing")
+                && s(c, "/reason") == Some("ProgressDeadlineExceeded")
+            {
+                return Readiness::Failed(format!(
+                    "ProgressDeadlineExceeded{}",
+                    s(c, "/message").map(|m| format!(": {m}")).unwrap_or_default()
+                ));
+            }
+            if updated < desired {
+                return Readiness::Pending(format!("{updated} of {desired} replicas updated"));
+            }
+            match cond("Available") {
+                Some(c) if s(c, "/status") == Some("True") => {
+                    Readiness::Ready(format!("Available, {updated} of {desired} updated"))
+                }
+                Some(c) => Readiness::Pending(format!("Available={}", s(c, "/status").unwrap_or("?"))),
+                None => Readiness::Pending("no Available condition yet".into()),
+            }
+        }
+        // KEDA: the `Ready` condition of the ScaledObject (False: the scaler or its target is broken).
+        ReadyRule::KedaReady => {
+            let ready = obj
+                .pointer("/status/conditions")
+                .and_then(Value::as_array)
+                .and_then(|cs| cs.iter().find(|c| s(c, "/type") == Some("Ready")));
+            match ready {
+                Some(c) if s(c, "/status") == Some("True") => Readiness::Ready("Ready".into()),
+                Some(c) if s(c, "/status") == Some("False") => Readiness::Failed(format!(
+                    "Ready=False{}",
+                    [s(c, "/reason"), s(c, "/message")]
+                        .into_iter()
+                        .flatten()
+                        .map(|x| format!(": {x}"))
+                        .collect::<String>()
+                )),
+                Some(_) => Readiness::Pending("Ready=Unknown".into()),
+                None => Readiness::Pending("no status yet (is KEDA running?)".into()),
+            }
+        }
         ReadyRule::Applied => Readiness::Ready("applied".into()),
     }
 }
@@ -200,6 +260,42 @@ mod tests {
         assert!(
             matches!(readiness("kafka.strimzi.io", "KafkaUser", &json!({})), Readiness::Pending(m) if m.contains("Strimzi operator"))
         );
+    }
+
+    #[test]
+    fn deployment_rollout_and_keda_ready() {
+        let d = |g: i64, o: i64, updated: i64, avail: &str| {
+            json!({"metadata": {"generation": g}, "spec": {"replicas": 3}, "status": {"observedGeneration": o,
+                "updatedReplicas": updated, "conditions": [{"type": "Available", "status": avail}]}})
+        };
+        assert!(matches!(readiness("apps", "Deployment", &d(2, 2, 3, "True")), Readiness::Ready(_)));
+        assert!(
+            matches!(readiness("apps", "Deployment", &d(3, 2, 3, "True")), Readiness::Pending(m) if m.contains("generation 2 of 3"))
+        );
+        assert!(
+            matches!(readiness("apps", "Deployment", &d(2, 2, 1, "True")), Readiness::Pending(m) if m == "1 of 3 replicas updated")
+        );
+        assert!(matches!(readiness("apps", "Deployment", &d(2, 2, 3, "False")), Readiness::Pending(_)));
+        assert!(matches!(
+            readiness("apps", "Deployment", &json!({"metadata": {"generation": 1}})),
+            Readiness::Pending(_)
+        ));
+        let stuck = json!({"metadata": {"generation": 1}, "spec": {"replicas": 1}, "status": {"observedGeneration": 1,
+            "conditions": [{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded", "message": "too slow"}]}});
+        assert_eq!(
+            readiness("apps", "Deployment", &stuck),
+            Readiness::Failed("ProgressDeadlineExceeded: too slow".into())
+        );
+        let so = |st: &str| json!({"status": {"conditions": [{"type": "Ready", "status": st, "reason": "ScaledObjectCheckFailed"}]}});
+        assert!(matches!(readiness("keda.sh", "ScaledObject", &so("True")), Readiness::Ready(_)));
+        assert_eq!(
+            readiness("keda.sh", "ScaledObject", &so("False")),
+            Readiness::Failed("Ready=False: ScaledObjectCheckFailed".into())
+        );
+        assert!(
+            matches!(readiness("keda.sh", "ScaledObject", &json!({})), Readiness::Pending(m) if m.contains("KEDA"))
+        );
+        assert!(!is_waitable("keda.sh", "TriggerAuthentication"));
     }
 
     #[test]

@@ -368,22 +368,3 @@ fn read_all(mut f: &std::fs::File) -> String {
     let _ = f.rewind().and_then(|()| f.read_to_string(&mut text));
     text
 }
-
-/// Polls `probe` every 500 ms until it gives `Some`, or fails with `what` and the last thing it saw.
-pub fn eventually<T>(
-    what: &str,
-    timeout: Duration,
-    mut probe: impl FnMut(&mut String) -> Option<T>,
-) -> Result<T, String> {
-    let deadline = Instant::now() + timeout;
-    let mut last = String::from("nothing yet");
-    loop {
-        if let Some(v) = probe(&mut last) {
-            return Ok(v);
-        }
-        if Instant::now() >= deadline {
-            return Err(format!("timed out after {timeout:?} waiting for {what} (last seen: {last})"));
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
-}

@@ -9,6 +9,7 @@
 //! [`UNREADABLE`] warning says so, so an unsafe change in it is never dropped without a word.
 
 pub mod airflow;
+pub mod app;
 pub mod flink;
 pub mod job;
 pub mod kafka;
@@ -73,6 +74,7 @@ pub fn run(changes: &[ObjectChange], cx: &Context) -> Vec<Finding> {
     flink::check(changes, cx, &mut out);
     airflow::check(changes, cx, &mut out);
     job::check(changes, cx, &mut out);
+    app::check(changes, cx, &mut out);
     out
 }
 

@@ -13,6 +13,7 @@
 //! in the output too (a pull policy, a main class), next to the resolved fields emit needs.
 
 pub mod airflow;
+pub mod app;
 pub mod flink;
 pub mod job;
 pub mod kafka;
@@ -40,6 +41,7 @@ pub struct ResolvedPlatform {
     pub airflow: Vec<airflow::Airflow>,
     pub flink: Vec<flink::FlinkJob>,
     pub jobs: Vec<job::BatchJob>,
+    pub apps: Vec<app::StreamApp>,
     /// Private to this module: nothing but [`resolve`] can make a platform that left failures out.
     _sealed: Sealed,
 }
@@ -55,6 +57,7 @@ impl ResolvedPlatform {
         out.extend(self.airflow.iter().filter_map(|a| a.demand.clone()));
         out.extend(self.flink.iter().map(|j| j.demand.clone()));
         out.extend(self.jobs.iter().map(|j| j.demand.clone()));
+        out.extend(self.apps.iter().map(|a| a.demand.clone()));
         out
     }
 }
@@ -126,6 +129,7 @@ pub fn resolve(p: &Platform) -> Result<ResolvedPlatform, Vec<Unresolved>> {
     let airflow = p.airflow.deployments.iter().filter_map(|a| airflow::resolve(&mut r, a)).collect();
     let flink = p.flink.jobs.iter().filter_map(|j| flink::resolve(&mut r, j)).collect();
     let jobs = p.jobs.jobs.iter().filter_map(|j| job::resolve(&mut r, j)).collect();
+    let apps = p.apps.apps.iter().filter_map(|a| app::resolve(&mut r, a)).collect();
     if !r.failures.is_empty() {
         return Err(r.failures);
     }
@@ -142,6 +146,7 @@ pub fn resolve(p: &Platform) -> Result<ResolvedPlatform, Vec<Unresolved>> {
         airflow,
         flink,
         jobs,
+        apps,
         _sealed: Sealed,
     })
 }

@@ -1,0 +1,165 @@
+//! Stream app rules over the objects of a `stream-app`: an autoscaler whose maximum is lowered caps the
+//! lag the app can catch up with, a renamed consumer group starts from no committed offsets (its reset
+//! policy then re-reads or skips data), and a topic the app stops consuming leaves its offsets to expire.
+//! The consumer groups and topics are read from the annotations `emit::app` puts on the Deployment.
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+
+use crate::crd::CustomResource;
+use crate::crd::keda::ScaledObject;
+use crate::diff::rules::{Context, read_both};
+use crate::diff::{ChangeKind, Finding, ObjectChange};
+use crate::emit::app::{ANNOTATION_GROUPS, ANNOTATION_TOPICS};
+
+pub const MAX_LOWERED: &str = "strata::diff::app-max-lowered";
+pub const GROUP_RENAMED: &str = "strata::diff::consumer-group-renamed";
+pub const TOPIC_REMOVED: &str = "strata::diff::consumed-topic-removed";
+
+pub fn check(changes: &[ObjectChange], cx: &Context, out: &mut Vec<Finding>) {
+    for c in changes.iter().filter(|c| c.kind == ChangeKind::Changed) {
+        if c.is(ScaledObject::GROUP, ScaledObject::KIND) {
+            let Some((o, n)) = read_both::<ScaledObject>(c, cx, out) else { continue };
+            let max = |s: &ScaledObject| i64::from(s.spec.max_replica_count.unwrap_or(100));
+            max_lowered(c, "KEDA ScaledObject", max(&o), max(&n), out);
+        } else if c.is("autoscaling", "HorizontalPodAutoscaler") {
+            let Some((o, n)) = read_both::<HorizontalPodAutoscaler>(c, cx, out) else { continue };
+            let max = |h: &HorizontalPodAutoscaler| i64::from(h.spec.as_ref().map_or(0, |s| s.max_replicas));
+            max_lowered(c, "HorizontalPodAutoscaler", max(&o), max(&n), out);
+        } else if c.is("apps", "Deployment") {
+            let Some((o, n)) = read_both::<Deployment>(c, cx, out) else { continue };
+            consumption(c, &o, &n, out);
+        }
+    }
+}
+
+fn max_lowered(c: &ObjectChange, what: &str, old: i64, new: i64, out: &mut Vec<Finding>) {
+    if new >= old {
+        return;
+    }
+    out.push(
+        Finding::warning(
+            MAX_LOWERED,
+            c,
+            format!("{what} `{}` lowers its maximum from {old} to {new} replicas", c.key.name),
+            format!(
+                "at most {new} consumers serve the lag from now on; if the app runs more than {new} replicas \
+                 at peak today, the autoscaler scales it down on apply and its lag grows until {new} replicas \
+                 catch up"
+            ),
+        )
+        .help("check the app's replica count at peak before merging; lower the maximum in steps if it runs near it"),
+    );
+}
+
+fn list<'a>(d: &'a Deployment, key: &str) -> Vec<&'a str> {
+    d.metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(key))
+        .map(|v| v.split(',').filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default()
+}
+
+fn consumption(c: &ObjectChange, old: &Deployment, new: &Deployment, out: &mut Vec<Finding>) {
+    let (og, ng) = (list(old, ANNOTATION_GROUPS), list(new, ANNOTATION_GROUPS));
+    let gone: Vec<&str> = og.iter().copied().filter(|g| !ng.contains(g)).collect();
+    let added: Vec<&str> = ng.iter().copied().filter(|g| !og.contains(g)).collect();
+    if let (Some(from), Some(to)) = (gone.first(), added.first()) {
+        out.push(
+            Finding::error(
+                GROUP_RENAMED,
+                c,
+                format!("stream app `{}` renames its consumer group `{from}` to `{to}`", c.key.name),
+                format!(
+                    "Kafka keeps committed offsets per group: `{to}` has none, so the app starts where its \
+                     `auto.offset.reset` says — `earliest` re-reads every retained record, `latest` skips \
+                     everything produced since `{from}` last committed"
+                ),
+            )
+            .help(format!(
+                "keep the group `{from}`, or migrate its offsets first (`kafka-consumer-groups.sh --reset-offsets \
+                 --group {to} --to-offset ...` from `{from}`'s committed offsets) with the app stopped"
+            )),
+        );
+    }
+    let (ot, nt) = (list(old, ANNOTATION_TOPICS), list(new, ANNOTATION_TOPICS));
+    for t in ot.iter().filter(|t| !nt.contains(t)) {
+        out.push(
+            Finding::warning(
+                TOPIC_REMOVED,
+                c,
+                format!("stream app `{}` stops consuming topic `{t}`", c.key.name),
+                "records produced to it from now on are not read by the app, and the group's committed offsets \
+                 for it expire after `offsets.retention.minutes` (7 days by default): consuming it again later \
+                 starts from the reset policy",
+            )
+            .help(format!("make sure another consumer reads `{t}`, or that its data is no longer needed")),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diff::{Side, compare};
+    use crate::test_support::compile;
+
+    fn spec(group: &str, topics: &str, max: u32) -> String {
+        format!(
+            r#"
+tenant "t" topic-prefix="t."
+kafka "main" namespace="kafka" brokers=3 authorization="simple"
+topic "t.a" tenant="t" partitions=12
+topic "t.b" tenant="t" partitions=12
+stream-app "app" tenant="t" {{
+    image "registry.acme.io/app:1.0.0"
+    size "s"
+    consumes {topics} group="{group}"
+    health port=8080 liveness="/healthz"
+    autoscale min=1 max={max} {{
+        kafka lag=100
+    }}
+}}
+"#
+        )
+    }
+
+    fn findings(base: &str, head: &str) -> Vec<(&'static str, String)> {
+        let (b, h) = (compile(base), compile(head));
+        assert!(
+            b.ok() && h.ok(),
+            "{:?} {:?}",
+            b.diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>(),
+            h.diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>()
+        );
+        let (b, h) = (b.manifests.expect("base compiles"), h.manifests.expect("head compiles"));
+        let d = compare(&Side::new("base", &b), &Side::new("head", &h));
+        d.findings.iter().map(|f| (f.code, f.message.clone())).collect()
+    }
+
+    #[test]
+    fn lowered_maximum_renamed_group_and_removed_topic() {
+        let base = spec("app-v1", "\"t.a\" \"t.b\"", 12);
+        assert_eq!(findings(&base, &base), []);
+        let f = findings(&base, &spec("app-v2", "\"t.a\"", 6));
+        assert!(
+            f.contains(&(
+                super::MAX_LOWERED,
+                "KEDA ScaledObject `app` lowers its maximum from 12 to 6 replicas".into()
+            )),
+            "{f:?}"
+        );
+        assert!(
+            f.contains(&(
+                super::GROUP_RENAMED,
+                "stream app `app` renames its consumer group `app-v1` to `app-v2`".into()
+            )),
+            "{f:?}"
+        );
+        assert!(f.contains(&(super::TOPIC_REMOVED, "stream app `app` stops consuming topic `t.b`".into())), "{f:?}");
+        // A raised maximum and the same group are safe.
+        assert_eq!(findings(&base, &spec("app-v1", "\"t.a\" \"t.b\"", 12)), []);
+        let raised: Vec<_> = findings(&base, &spec("app-v1", "\"t.a\" \"t.b\"", 24));
+        assert!(raised.iter().all(|(c, _)| *c != super::MAX_LOWERED), "{raised:?}");
+    }
+}
