@@ -67,7 +67,7 @@ fn main() {
         }
     };
     let out = &args.out;
-    for dir in ["tenants", "kafka", "spark", "airflow", "flink"] {
+    for dir in ["tenants", "kafka", "spark", "airflow", "flink", "jobs", "apps"] {
         std::fs::create_dir_all(out.join(dir)).expect("create output directory");
     }
     let root = "// A synthetic platform generated for benchmarks (examples/generate.rs).
@@ -80,6 +80,8 @@ include \"kafka/*.kdl\"
 include \"spark/*.kdl\"
 include \"airflow/*.kdl\"
 include \"flink/*.kdl\"
+include \"jobs/*.kdl\"
+include \"apps/*.kdl\"
 
 kafka \"events\" namespace=\"kafka-events\" brokers=3 authorization=\"simple\" version=\"4.1\"
 kafka \"logs\" namespace=\"kafka-logs\" brokers=5 authorization=\"simple\" version=\"4.1\"
@@ -93,6 +95,8 @@ kafka \"logs\" namespace=\"kafka-logs\" brokers=5 authorization=\"simple\" versi
         std::fs::write(out.join(format!("spark/{name}.kdl")), spark(&name, t, p)).expect("write spark");
         std::fs::write(out.join(format!("airflow/{name}.kdl")), airflow(&name, t, p)).expect("write airflow");
         std::fs::write(out.join(format!("flink/{name}.kdl")), flink(&name, t, p)).expect("write flink");
+        std::fs::write(out.join(format!("jobs/{name}.kdl")), jobs(&name, t, p)).expect("write jobs");
+        std::fs::write(out.join(format!("apps/{name}.kdl")), apps(&name, t, p)).expect("write apps");
     }
     eprintln!("generated {} tenants in {}", args.tenants, out.display());
 }
@@ -189,4 +193,49 @@ pub(crate) fn flink(name: &str, t: usize, p: usize) -> String {
         );
     }
     s
+}
+
+pub(crate) fn jobs(name: &str, t: usize, p: usize) -> String {
+    let retries = if changed(t, 400, p) { 5 } else { 3 };
+    format!(
+        "job \"{name}-dbt\" tenant=\"{name}\" {{
+    image \"registry.example.com/{name}/dbt:1.8.2\"
+    command \"dbt\" \"build\"
+    resources size=\"m\"
+    env \"DBT_PASSWORD\" secret=\"warehouse\" key=\"password\"
+    retries {retries}
+    deadline \"2h\"
+    schedule \"0 2 * * *\" timezone=\"Europe/Berlin\"
+}}
+job \"{name}-export\" tenant=\"{name}\" {{
+    image \"registry.example.com/{name}/export:2.1.0\"
+    resources size=\"s\"
+    ttl \"1d\"
+}}
+"
+    )
+}
+
+pub(crate) fn apps(name: &str, t: usize, p: usize) -> String {
+    let max = if changed(t, 500, p) { 8 } else { 12 };
+    format!(
+        "stream-app \"{name}-enricher\" tenant=\"{name}\" kafka=\"events\" authentication=\"tls\" {{
+    image \"registry.example.com/{name}/enricher:1.4.2\"
+    size \"s\"
+    consumes \"{name}.stream-01\" group=\"{name}.enricher\"
+    produces \"{name}.stream-02\"
+    health port=8080 liveness=\"/healthz\" readiness=\"/ready\"
+    autoscale min=2 max={max} {{
+        kafka lag=500 topic=\"{name}.stream-01\"
+    }}
+}}
+stream-app \"{name}-api\" tenant=\"{name}\" kafka=\"events\" authentication=\"tls\" {{
+    image \"registry.example.com/{name}/api:3.0.0\"
+    size \"s\"
+    consumes \"{name}.stream-05\" group=\"{name}.api\"
+    health port=8080 readiness=\"/ready\"
+    autoscale min=1 max=6 cpu=\"70%\"
+}}
+"
+    )
 }
