@@ -49,6 +49,7 @@ macro_rules! golden_diff {
 
 golden_diff! {
     batch_jobs => "batch-jobs",
+    stream_apps => "stream-apps",
     airflow_workers => "airflow-workers",
     bundled_platform => "bundled-platform",
     flink_jobs => "flink-jobs",
