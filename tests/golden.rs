@@ -63,6 +63,8 @@ golden! {
     kafka_invalid_topics => "kafka-invalid-topics",
     kafka_invalid_users => "kafka-invalid-users",
     minimal => "minimal",
+    monitoring_basic => "monitoring-basic",
+    monitoring_invalid => "monitoring-invalid",
     network_basic => "network-basic",
     network_invalid => "network-invalid",
     presets_override => "presets-override",

@@ -8,6 +8,7 @@ mod flink;
 mod flink_operator;
 mod job;
 mod kafka;
+mod monitoring;
 pub mod names;
 mod network;
 mod presets;
@@ -49,6 +50,7 @@ pub fn run(p: &Platform) -> Diagnostics {
         Model(flink_operator::check),
         Model(app::check),
         Model(network::check),
+        Model(monitoring::check),
     ];
     // Sized once for both rules that count pods: the same demands a resolved workload carries.
     let demands = p.demands();

@@ -2042,6 +2042,56 @@ pub static CODES: &[CodeInfo] = &[
             container's request (`\"70%\"`, from 1 to 1000).\n\n\
             Fix: write e.g. `cpu=\"70%\"`.",
     },
+    // Monitoring (Prometheus Operator).
+    CodeInfo {
+        code: "strata::monitoring::no-selector",
+        summary: "`monitoring` declares no selector labels",
+        explanation: "A `Prometheus` object of the Prometheus Operator picks up only the PodMonitors, \
+            ServiceMonitors and PrometheusRules its `podMonitorSelector`, `serviceMonitorSelector` and \
+            `ruleSelector` match; a null selector matches none. kube-prometheus-stack, installed with its \
+            defaults (`*SelectorNilUsesHelmValues: true`), selects only objects labelled \
+            `release: <helm release>`. A monitor or rule without that label is accepted by the API server \
+            and then silently ignored: no targets, no alerts, no error \
+            (prometheus-operator/prometheus-operator#3636; prometheus-community/helm-charts#430, #1097). \
+            strata puts the `selector` labels of `monitoring` on every monitoring object it emits, so a \
+            `monitoring` node without them is almost certainly a mistake.\n\n\
+            Fix: add the labels your Prometheus selects on, e.g. \
+            `monitoring { selector \"release\" \"kube-prometheus-stack\" }` (the Helm release's name). If \
+            your Prometheus selects everything (`{}`), declare any label of your choosing to silence this.",
+    },
+    CodeInfo {
+        code: "strata::monitoring::namespace",
+        summary: "the monitoring namespace is not a valid namespace name",
+        explanation: "`monitoring namespace=\"...\"` names where Prometheus runs: the source of every \
+            scrape. It must be a DNS-1123 label, like every namespace name.\n\n\
+            Fix: use the namespace your Prometheus is installed in (kube-prometheus-stack's is usually \
+            `monitoring`).",
+    },
+    CodeInfo {
+        code: "strata::monitoring::scrape-timeout",
+        summary: "the scrape timeout is longer than the scrape interval",
+        explanation: "A scrape must finish before the next one starts: Prometheus refuses a scrape \
+            configuration whose `scrape_timeout` exceeds its `scrape_interval`, and the Prometheus Operator \
+            rejects a PodMonitor or ServiceMonitor endpoint whose `scrapeTimeout` is longer than its \
+            `interval` (`pkg/apis/monitoring/v1/podmonitor_types.go`).\n\n\
+            Fix: make `scrape-timeout=` at most `interval=`, or scrape less often.",
+    },
+    CodeInfo {
+        code: "strata::monitoring::label",
+        summary: "a selector or alert label is not a valid Kubernetes label, or is given twice",
+        explanation: "`selector` labels become labels of Kubernetes objects, and `alert-label` labels are \
+            matched by Alertmanager routes next to them: each key must be a Kubernetes label key (an \
+            optional DNS subdomain prefix and `/`, then at most 63 letters, digits, `-`, `_` and `.`), each \
+            value a label value, and a key may be given once (apimachinery `IsQualifiedName`, \
+            `IsValidLabelValue`).\n\n\
+            Fix: correct the key or value, and keep one value per key.",
+    },
+    CodeInfo {
+        code: "strata::monitoring::duplicate",
+        summary: "`platform` has two `monitoring` nodes",
+        explanation: "The platform has one Prometheus setup, so `monitoring` may appear once in `platform`.\n\n\
+            Fix: merge the two nodes into one.",
+    },
     // Emitting manifests.
     CodeInfo {
         code: "strata::resolve::unresolved",

@@ -5,7 +5,7 @@ use kdl::{KdlDocument, KdlNode};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::lang::reader::{NodeReader, one_of, unknown_node};
-use crate::lang::{airflow, app, flink, job, kafka, presets, spark, tenant};
+use crate::lang::{airflow, app, flink, job, kafka, monitoring, presets, spark, tenant};
 use crate::model::{DEFAULT_INVENTORY_NAMESPACE, Platform, PlatformHeader};
 use crate::source::{FileId, Span, Spanned};
 
@@ -71,6 +71,7 @@ fn lower_platform(node: &KdlNode, file: FileId, is_root: bool, p: &mut Platform,
     let mut inventory_namespace = None;
     let mut drift = crate::model::DriftPolicy::default();
     let mut operators = crate::model::network::Operators::default();
+    let mut monitoring = None;
     for child in r.children() {
         let mut c = NodeReader::new(child, file);
         match c.name() {
@@ -96,11 +97,12 @@ fn lower_platform(node: &KdlNode, file: FileId, is_root: bool, p: &mut Platform,
                 c.finish(false, d);
             }
             "operators" => lower_operators(child, file, &mut operators, d),
+            "monitoring" => monitoring::lower_monitoring(child, file, &mut monitoring, d),
             _ => unknown_node(
                 child,
                 file,
                 "`platform`",
-                &["cluster", "kubernetes", "inventory", "drift", "operators"],
+                &["cluster", "kubernetes", "inventory", "drift", "operators", "monitoring"],
                 d,
             ),
         }
@@ -128,6 +130,7 @@ fn lower_platform(node: &KdlNode, file: FileId, is_root: bool, p: &mut Platform,
         .unwrap_or_else(|| Spanned::new(DEFAULT_INVENTORY_NAMESPACE.to_string(), Span::new(file, 0, 0)));
     p.header = Some(PlatformHeader { name, context, kubernetes_version, inventory_namespace, drift, span });
     p.operators = operators;
+    p.monitoring = monitoring;
 }
 
 /// `operators { flink namespace="flink-operator" }`: where the operators that connect into tenant

@@ -11,6 +11,7 @@ mod job;
 mod kafka;
 pub mod load;
 mod lower;
+mod monitoring;
 pub mod parse;
 mod pod;
 mod presets;

@@ -9,6 +9,7 @@ pub mod demand;
 pub mod flink;
 pub mod job;
 pub mod kafka;
+pub mod monitoring;
 pub mod network;
 pub mod pod;
 pub mod presets;
@@ -38,6 +39,8 @@ pub struct Platform {
     pub apps: app::StreamAppModel,
     /// Where the operators that connect into tenant namespaces run.
     pub operators: network::Operators,
+    /// `platform { monitoring }`: the Prometheus that picks up what strata declares.
+    pub monitoring: Option<monitoring::Monitoring>,
 }
 
 /// The `platform` node: the platform's name and the cluster it belongs to.
