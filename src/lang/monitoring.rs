@@ -52,3 +52,42 @@ fn lower_label(node: &KdlNode, file: FileId, what: &str, d: &mut Diagnostics) ->
     c.finish(false, d);
     Some((k?, v?))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::test_support::{codes, compile_spec};
+
+    fn spec(monitoring: &str) -> String {
+        format!("platform \"p\" {{\n    {monitoring}\n}}\ntenant \"t\"\n")
+    }
+
+    #[test]
+    fn settings_are_read_with_the_default_namespace() {
+        let c = compile_spec(&spec(
+            "monitoring interval=\"30s\" {\n selector \"release\" \"kube-prometheus-stack\"\n alert-label \"routing\" \"data\"\n}",
+        ));
+        assert!(codes(&c).is_empty(), "{:?}", codes(&c));
+        let m = c.platform.monitoring.as_ref().expect("lowered");
+        assert_eq!(m.namespace.value, "monitoring");
+        assert_eq!(m.interval.as_ref().map(|i| i.value.0), Some(30_000));
+        assert_eq!(m.scrape_timeout, None);
+        let pair = |l: &crate::model::monitoring::Label| (l.0.value.clone(), l.1.value.clone());
+        assert_eq!(
+            m.selector.iter().map(pair).collect::<Vec<_>>(),
+            [("release".into(), "kube-prometheus-stack".into())]
+        );
+        assert_eq!(m.alert_labels.iter().map(pair).collect::<Vec<_>>(), [("routing".into(), "data".into())]);
+    }
+
+    #[test]
+    fn no_selector_warns_and_a_second_node_or_unknown_child_is_an_error() {
+        let c = compile_spec(&spec("monitoring"));
+        assert_eq!(codes(&c), ["strata::monitoring::no-selector"]);
+        assert!(c.manifests.is_some(), "a warning only");
+        let c = compile_spec(&spec(
+            "monitoring { selector \"release\" \"a\"; selectors \"x\" \"y\"; }\n    monitoring { selector \"release\" \"b\"; }",
+        ));
+        assert_eq!(codes(&c), ["strata::spec::unknown-node", "strata::monitoring::duplicate"]);
+        assert_eq!(c.platform.monitoring.as_ref().map(|m| m.selector[0].1.value.as_str()), Some("a"));
+    }
+}
