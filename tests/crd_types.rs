@@ -20,6 +20,7 @@ use serde_json::Value;
 use strata::crd::CustomResource;
 use strata::crd::flink::{FlinkDeployment, FlinkSessionJob};
 use strata::crd::keda::{ScaledObject, TriggerAuthentication};
+use strata::crd::prometheus::PodMonitor;
 use strata::crd::spark::{ScheduledSparkApplication, SparkApplication};
 use strata::crd::strimzi::{KafkaTopic, KafkaUser};
 
@@ -101,6 +102,7 @@ fn every_emitted_custom_resource_round_trips_through_its_type() {
                 (TriggerAuthentication::GROUP, TriggerAuthentication::KIND) => {
                     round_trip::<TriggerAuthentication>(&m.object)
                 }
+                (PodMonitor::GROUP, PodMonitor::KIND) => round_trip::<PodMonitor>(&m.object),
                 (g, _) if BUILT_IN_GROUPS.contains(&g) => continue,
                 _ => Err(format!("{} is a custom resource without a strata::crd type", m.api_version)),
             };
@@ -470,6 +472,13 @@ const CRDS: &[Check] = &[
         "v1alpha1",
         TriggerAuthentication::KIND,
         trace::<TriggerAuthentication>,
+        &[],
+    ),
+    (
+        "prometheus-operator-0.93.0-podmonitors.monitoring.coreos.com.yaml",
+        "v1",
+        PodMonitor::KIND,
+        trace::<PodMonitor>,
         &[],
     ),
 ];
