@@ -34,10 +34,12 @@ pub enum Domain {
     Jobs,
     /// Stream apps: Kafka consumers/producers as Deployments, with KEDA or HPA autoscaling.
     Apps,
+    /// Monitoring through the Prometheus Operator: the platform's settings and the monitors of its jobs.
+    Monitoring,
 }
 
 impl Domain {
-    pub const ALL: [Domain; 8] = [
+    pub const ALL: [Domain; 9] = [
         Domain::Tenants,
         Domain::Presets,
         Domain::Kafka,
@@ -46,6 +48,7 @@ impl Domain {
         Domain::Airflow,
         Domain::Jobs,
         Domain::Apps,
+        Domain::Monitoring,
     ];
 
     /// The domain's files (a new variant without one does not compile).
@@ -114,6 +117,14 @@ impl Domain {
                 check: &["check/app.rs"],
                 emit: "emit/app.rs",
                 diff_rules: Some("diff/rules/app.rs"),
+            },
+            Domain::Monitoring => &DomainEntry {
+                name: "monitoring",
+                lang: "lang/monitoring.rs",
+                model: "model/monitoring.rs",
+                check: &["check/monitoring.rs"],
+                emit: "emit/monitoring.rs",
+                diff_rules: None,
             },
         }
     }
@@ -202,7 +213,16 @@ pub static KEDA: Operator = Operator {
     hint_detail: "CRDs scaledobjects/triggerauthentications.keda.sh, v1alpha1, for {kind}",
 };
 
-pub static OPERATORS: &[&Operator] = &[&STRIMZI, &KUBEFLOW_SPARK, &APACHE_SPARK, &FLINK, &KEDA];
+/// The Prometheus Operator: the PodMonitors of monitored jobs.
+pub static PROMETHEUS_OPERATOR: Operator = Operator {
+    domain: Domain::Monitoring,
+    group: "monitoring.coreos.com",
+    name: "the Prometheus Operator",
+    release: "0.93.0",
+    hint_detail: "CRDs podmonitors.monitoring.coreos.com, v1, for {kind}; kube-prometheus-stack installs it",
+};
+
+pub static OPERATORS: &[&Operator] = &[&STRIMZI, &KUBEFLOW_SPARK, &APACHE_SPARK, &FLINK, &KEDA, &PROMETHEUS_OPERATOR];
 
 /// Who serves a kind.
 #[derive(Debug, Clone, Copy)]
@@ -400,6 +420,9 @@ pub static KINDS: &[KindDescriptor] = &[
     // KEDA publishes no progress for a TriggerAuthentication (its status only lists the ScaledObjects that
     // use it): ready once applied.
     custom(&KEDA, "TriggerAuthentication", &["v1alpha1"], "triggerauthentications", ReadyRule::Applied),
+    // A PodMonitor's status (which Prometheus objects bind it) is written only behind the operator's
+    // `StatusForConfigurationResources` feature gate, off by default in 0.93.0: ready once applied.
+    custom(&PROMETHEUS_OPERATOR, "PodMonitor", &["v1"], "podmonitors", ReadyRule::Applied),
 ];
 
 /// The descriptor of a group-kind, if strata knows it.
@@ -513,7 +536,7 @@ mod tests {
     }
 
     /// Operator kinds whose status reports no progress to wait for.
-    const NO_PROGRESS: &[&str] = &["TriggerAuthentication"];
+    const NO_PROGRESS: &[&str] = &["TriggerAuthentication", "PodMonitor"];
 
     #[test]
     fn every_operator_kind_has_a_readiness_rule_and_every_data_bearing_kind_says_how_it_is_waited_for() {

@@ -6,7 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, PodSecurityContext, PodSpec, SeccompProfile, SecurityContext, ServiceAccount,
+    Capabilities, Container, ContainerPort, PodSecurityContext, PodSpec, SeccompProfile, SecurityContext,
+    ServiceAccount,
 };
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use serde_json::{Number, Value};
@@ -19,7 +20,10 @@ use crate::crd::int64;
 use crate::emit::airflow::k8s_env;
 use crate::emit::meta;
 use crate::manifest::{ManifestSet, Placement, Stage};
-use crate::model::flink::{Autoscale, MAX_PARALLELISM_KEY, SERVICE_ACCOUNT, limit_factor};
+use crate::model::flink::{
+    Autoscale, MAX_PARALLELISM_KEY, PROMETHEUS_PORT, PROMETHEUS_REPORTER, SERVICE_ACCOUNT, limit_factor,
+};
+use crate::model::monitoring::METRICS_PORT_NAME;
 use crate::model::pod::PodShape;
 use crate::model::resolved::ResolvedPlatform;
 use crate::model::resolved::flink::FlinkJob;
@@ -154,6 +158,11 @@ pub fn flink_configuration(r: &FlinkJob) -> BTreeMap<String, String> {
     if let Some(a) = &job.autoscale {
         autoscaler_configuration(a, &mut c);
     }
+    if r.monitored {
+        for (k, v) in PROMETHEUS_REPORTER {
+            c.insert(k.to_string(), v.to_string());
+        }
+    }
     for (k, v) in &job.config {
         c.insert(k.value.clone(), v.value.to_string());
     }
@@ -199,8 +208,8 @@ fn autoscaler_configuration(a: &Autoscale, c: &mut BTreeMap<String, String>) {
 }
 
 /// The pod template every JobManager and TaskManager pod starts from: the priority class, a restricted
-/// security context (the image's `flink` user), and environment, merged by the operator into
-/// `flink-main-container`.
+/// security context (the image's `flink` user), environment and, on a monitored job, the Prometheus
+/// reporter's named port, merged by the operator into `flink-main-container`.
 fn pod_template(r: &FlinkJob) -> PodTemplate {
     let job = &r.spec;
     let uid = Some(int64(job.run_as_user()));
@@ -212,6 +221,14 @@ fn pod_template(r: &FlinkJob) -> PodTemplate {
             ..Default::default()
         }),
         env: (!job.env.is_empty()).then(|| job.env.iter().map(k8s_env).collect()),
+        ports: r.monitored.then(|| {
+            vec![ContainerPort {
+                name: Some(METRICS_PORT_NAME.to_string()),
+                container_port: PROMETHEUS_PORT,
+                protocol: Some("TCP".to_string()),
+                ..Default::default()
+            }]
+        }),
         ..Default::default()
     };
     PodTemplate {

@@ -8,6 +8,7 @@ pub mod app;
 pub mod flink;
 mod job;
 mod kafka;
+mod monitoring;
 mod priority_classes;
 pub(crate) mod spark;
 mod tenants;
@@ -20,7 +21,7 @@ use crate::source::SourceMap;
 /// Emits every object of the platform, stamped and sorted. `d` gets what only the whole set shows (two
 /// objects with one name).
 pub fn emit(p: &ResolvedPlatform, sources: &SourceMap, d: &mut Diagnostics) -> ManifestSet {
-    let emitters: [fn(&ResolvedPlatform, &mut ManifestSet); 8] = [
+    let emitters: [fn(&ResolvedPlatform, &mut ManifestSet); 9] = [
         priority_classes::emit,
         tenants::emit,
         kafka::emit,
@@ -29,6 +30,7 @@ pub fn emit(p: &ResolvedPlatform, sources: &SourceMap, d: &mut Diagnostics) -> M
         flink::emit,
         job::emit,
         app::emit,
+        monitoring::emit,
     ];
     let mut set = ManifestSet::default();
     for part in crate::parallel::map(&emitters, |emit| {

@@ -326,6 +326,20 @@ pub fn parse_major_minor(s: &str) -> Option<(u32, u32)> {
 pub const FORBIDDEN_CONFIG: &[&str] =
     &["kubernetes.namespace", "kubernetes.cluster-id", "high-availability.cluster-id"];
 
+/// The Prometheus reporter strata configures on a monitored job's JobManager and TaskManagers, and the port
+/// it serves `/metrics` on (the reporter's default). Flink's docs, "Metric Reporters", Prometheus section
+/// (https://nightlies.apache.org/flink/flink-docs-release-1.16/docs/deployment/metric_reporters/#prometheus):
+/// `metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory`,
+/// `port` defaulting to 9249; the same keys from 1.16 through 2.x. The reporter ships in the image's
+/// `plugins/` directory, so no jar is added.
+pub const PROMETHEUS_REPORTER: &[(&str, &str)] = &[
+    ("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory"),
+    ("metrics.reporter.prom.port", "9249"),
+];
+
+/// The port of [`PROMETHEUS_REPORTER`].
+pub const PROMETHEUS_PORT: i32 = 9249;
+
 /// Flink's max parallelism key, which `autoscale max-parallelism=` sets.
 pub const MAX_PARALLELISM_KEY: &str = "pipeline.max-parallelism";
 

@@ -11,6 +11,10 @@ use crate::units::Duration;
 /// usual install namespace).
 pub const DEFAULT_NAMESPACE: &str = "monitoring";
 
+/// The name of the container port every scraped pod exposes its metrics on, and which its PodMonitor
+/// scrapes: strata writes both sides, so they cannot drift apart.
+pub const METRICS_PORT_NAME: &str = "metrics";
+
 /// A `key value` pair of a label node (`selector "release" "kube-prometheus-stack"`).
 pub type Label = (Spanned<String>, Spanned<String>);
 
@@ -29,4 +33,12 @@ pub struct Monitoring {
     pub selector: Vec<Label>,
     /// `alert-label "key" "value"`: labels every alert carries, for Alertmanager's routing.
     pub alert_labels: Vec<Label>,
+}
+
+impl Monitoring {
+    /// The selector labels, as the metadata labels of a monitor or rule (`strata::monitoring::label`
+    /// refuses a key given twice).
+    pub fn selector_labels(&self) -> std::collections::BTreeMap<String, String> {
+        self.selector.iter().map(|(k, v)| (k.value.clone(), v.value.clone())).collect()
+    }
 }

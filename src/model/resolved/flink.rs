@@ -23,6 +23,9 @@ pub struct FlinkJob {
     /// The job's PriorityClass, else its tenant's.
     pub priority_class: Option<String>,
     pub demand: Demand,
+    /// Whether Prometheus scrapes the job (the platform declares `monitoring`): its pods then run the
+    /// Prometheus reporter on a named container port, and a PodMonitor selects them.
+    pub monitored: bool,
 }
 
 pub(crate) fn resolve(r: &mut Resolver, j: &m::FlinkJob) -> Option<FlinkJob> {
@@ -64,6 +67,7 @@ pub(crate) fn resolve(r: &mut Resolver, j: &m::FlinkJob) -> Option<FlinkJob> {
         jobmanager,
         taskmanager,
         taskmanager_replicas,
+        monitored: r.p.monitoring.is_some(),
         spec: j.clone(),
     })
 }

@@ -42,6 +42,8 @@ pub struct ResolvedPlatform {
     pub flink: Vec<flink::FlinkJob>,
     pub jobs: Vec<job::BatchJob>,
     pub apps: Vec<app::StreamApp>,
+    /// `platform { monitoring }`: the Prometheus that scrapes the platform's jobs.
+    pub monitoring: Option<m::monitoring::Monitoring>,
     /// Private to this module: nothing but [`resolve`] can make a platform that left failures out.
     _sealed: Sealed,
 }
@@ -147,6 +149,7 @@ pub fn resolve(p: &Platform) -> Result<ResolvedPlatform, Vec<Unresolved>> {
         flink,
         jobs,
         apps,
+        monitoring: p.monitoring.clone(),
         _sealed: Sealed,
     })
 }
