@@ -137,6 +137,10 @@ fn scenario(c: &strata::Compilation) -> (Scenario, Vec<(usize, String)>) {
     let dns = s.pod("kube-system", "coredns", &[("k8s-app", "kube-dns")]);
     let operator_ns = p.operators.flink_namespace().to_string();
     let operator = s.pod(&operator_ns, "flink-operator", &[("app.kubernetes.io/name", "flink-kubernetes-operator")]);
+    let prometheus = p
+        .monitoring
+        .as_ref()
+        .map(|m| s.pod(&m.namespace.value, "prometheus", &[("app.kubernetes.io/name", "prometheus")]));
     // (query index, policy name) for the necessity check.
     let mut needs: Vec<(usize, String)> = Vec::new();
     for t in &p.tenants {
@@ -175,6 +179,20 @@ fn scenario(c: &strata::Compilation) -> (Scenario, Vec<(usize, String)>) {
             s.expect(&operator, &jm, "TCP", rest, true, format!("flink-job {n}: operator → JobManager REST"));
             s.expect(&tm, &jm, "TCP", 6123, true, format!("flink-job {n}: TaskManager → JobManager RPC"));
             s.expect(&jm, &tm, "TCP", 6122, true, format!("flink-job {n}: JobManager → TaskManager RPC"));
+            if let Some(prom) = &prometheus {
+                s.expect(prom, &jm, "TCP", 9249, true, format!("flink-job {n}: Prometheus scrapes the JobManager"));
+                s.expect(prom, &tm, "TCP", 9249, true, format!("flink-job {n}: Prometheus scrapes a TaskManager"));
+                if isolated {
+                    s.expect(
+                        prom,
+                        &jm,
+                        "TCP",
+                        rest,
+                        false,
+                        format!("flink-job {n}: Prometheus reaches only the metrics port"),
+                    );
+                }
+            }
             if isolated {
                 s.expect(
                     &operator,

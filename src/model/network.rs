@@ -293,6 +293,30 @@ pub fn flows(p: &Platform, t: &Tenant) -> Vec<Flow> {
         });
     }
 
+    // Prometheus scrapes every monitored pod from the monitoring namespace: without this ingress an isolated
+    // tenant's PodMonitors select their pods and every scrape times out (targets "down", no error anywhere).
+    if let (Some(m), Some(first)) = (&p.monitoring, flink_jobs.first()) {
+        flows.push(Flow {
+            id: "monitoring",
+            from: End::pods(&m.namespace.value, "Prometheus"),
+            to: End::Pods {
+                namespace: ns.to_string(),
+                selectors: vec![(
+                    FLINK_APP_LABEL.to_string(),
+                    flink_jobs.iter().map(|j| j.name.value.clone()).collect(),
+                )],
+                what: "Flink JobManagers and TaskManagers' metrics".to_string(),
+            },
+            ports: tcp(&[crate::model::flink::PROMETHEUS_PORT as u16]),
+            serves: flink_jobs
+                .iter()
+                .map(|j| format!("flink-job `{}`: Prometheus scrapes its metrics", j.name.value))
+                .collect(),
+            span: first.name.span,
+            allowed: by_strata(),
+        });
+    }
+
     // Native-mode JobManagers start TaskManagers and Spark drivers start executors through the API server.
     // strata cannot know its addresses, so only a rule the tenant writes allows these flows.
     let apiserver_rule = if isolated { address_rule(t, &APISERVER_PORTS) } else { None };
@@ -370,6 +394,23 @@ mod tests {
         assert_eq!(op.ports, [(Protocol::Tcp, FLINK_REST_PORT)]);
         assert_eq!(op.from, End::pods(DEFAULT_FLINK_OPERATOR_NAMESPACE, "the Flink operator"));
         assert_eq!(f[3].allowed, Allowed::Blocked);
+    }
+
+    #[test]
+    fn a_monitored_isolated_tenant_admits_prometheus_to_the_metrics_port() {
+        let spec = format!(
+            "platform \"p\" {{\n    monitoring namespace=\"observability\" {{ selector \"release\" \"kps\"; }}\n}}\ntenant \"t\"\n{FLINK}}}\n"
+        );
+        let c = crate::test_support::compile_spec(&spec);
+        let t = c.platform.tenant("t").expect("tenant").clone();
+        let f = flows(&c.platform, &t);
+        let scrape = f.iter().find(|f| f.id == "monitoring").expect("a scrape flow");
+        assert_eq!(scrape.allowed, Allowed::ByStrata);
+        assert_eq!(scrape.ports, [(Protocol::Tcp, 9249)]);
+        assert_eq!(scrape.from, End::pods("observability", "Prometheus"));
+        // Without `monitoring` nothing is scraped, so no flow is needed.
+        let f = flows_of(&format!("tenant \"t\"\n{FLINK}}}\n"), "t");
+        assert!(f.iter().all(|f| f.id != "monitoring"));
     }
 
     #[test]
