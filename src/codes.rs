@@ -42,6 +42,7 @@ pub const DOMAINS: &[(&str, &str)] = &[
     ("flink", "Flink (the Flink Kubernetes operator)"),
     ("job", "Batch jobs (Job, CronJob)"),
     ("app", "Stream apps (Deployments, KEDA, HPA)"),
+    ("cost", "Prices and the cost model (`strata cost`)"),
     ("resolve", "Resolving the checked platform"),
     ("emit", "Emitting manifests"),
     ("output", "Writing `compile --out-dir`"),

@@ -2043,6 +2043,16 @@ pub static CODES: &[CodeInfo] = &[
             Fix: write e.g. `cpu=\"70%\"`.",
     },
     // Emitting manifests.
+    // Cost.
+    CodeInfo {
+        code: "strata::cost::bad-price",
+        summary: "a `pricing` price is not a decimal with at most 9 decimals",
+        explanation: "`pricing` prices (cpu per core-hour, memory per GiB-hour, storage per GiB-month, gpu per \
+            GPU-hour, spot-cpu, spot-memory) are decimal strings such as \"0.031611\". strata keeps them as exact \
+            integer nano-units so a cost figure never drifts with floating-point rounding; a negative number, an \
+            exponent or more than 9 decimals cannot be kept exactly.\n\n\
+            Fix: write the price as a plain decimal string, e.g. `pricing cpu=\"0.031611\"`.",
+    },
     CodeInfo {
         code: "strata::resolve::unresolved",
         summary: "an object passed every check but cannot be resolved for emitting",

@@ -96,11 +96,12 @@ fn lower_platform(node: &KdlNode, file: FileId, is_root: bool, p: &mut Platform,
                 c.finish(false, d);
             }
             "operators" => lower_operators(child, file, &mut operators, d),
+            "pricing" => presets::lower_pricing(child, file, false, p, d),
             _ => unknown_node(
                 child,
                 file,
                 "`platform`",
-                &["cluster", "kubernetes", "inventory", "drift", "operators"],
+                &["cluster", "kubernetes", "inventory", "drift", "operators", "pricing"],
                 d,
             ),
         }
