@@ -107,8 +107,14 @@ impl Pricing {
 pub struct Money(pub u128);
 
 impl Money {
-    pub fn add(self, o: Money) -> Money {
+    pub fn plus(self, o: Money) -> Money {
         Money(self.0.saturating_add(o.0))
+    }
+
+    /// Six decimals, rounded half up: for hourly rates in explanations (`3.884720`).
+    pub fn precise(self) -> String {
+        let u = (self.0 + 500_000) / 1_000_000;
+        format!("{}.{:06}", u / 1_000_000, u % 1_000_000)
     }
 
     /// Whole cents, rounded half up.
@@ -435,23 +441,24 @@ fn runs_fmt((n, d): (u128, u128)) -> String {
 pub fn workload_cost(d: &Demand, pricing: &Pricing, period: Period) -> WorkloadCost {
     let rate = Rate::of(&d.pods, pricing);
     let per_hour = rate.over(1, 1);
+    let ph = per_hour.precise();
     let hours = period.hours();
     let month = rate.over(hours.0, hours.1);
     let mut explain = vec![format!(
         "requests {} = {} {}/h (cpu {}/core-h, memory {}/GiB-h)",
         pods_line(&d.pods),
-        per_hour,
+        ph,
         pricing.currency,
         pricing.cpu.value,
         pricing.memory.value
     )];
     let (pattern, expected, peak, per_run) = match &d.run {
         Run::AlwaysOn => {
-            explain.push(format!("always on: {per_hour}/h × {} = {month}", hours_fmt(hours)));
+            explain.push(format!("always on: {ph}/h × {} = {month}", hours_fmt(hours)));
             ("always-on", Figure::Known(month), Figure::Known(month), None)
         }
         Run::UpTo => {
-            explain.push(format!("at most: {per_hour}/h × {} = {month}; no typical figure", hours_fmt(hours)));
+            explain.push(format!("at most: {ph}/h × {} = {month}; no typical figure", hours_fmt(hours)));
             (
                 "up-to",
                 Figure::Unknown("only the upper bound (max-parallel-tasks) is known".into()),
@@ -469,10 +476,10 @@ pub fn workload_cost(d: &Demand, pricing: &Pricing, period: Period) -> WorkloadC
             explain.push(format!(
                 "expected at the autoscaler's minimum: {} = {}/h × {} = {e}",
                 pods_line(&pods),
-                low.over(1, 1),
+                low.over(1, 1).precise(),
                 hours_fmt(hours)
             ));
-            explain.push(format!("peak at its maximum: {per_hour}/h × {} = {month}", hours_fmt(hours)));
+            explain.push(format!("peak at its maximum: {ph}/h × {} = {month}", hours_fmt(hours)));
             ("autoscaled", Figure::Known(e), Figure::Known(month), None)
         }
         Run::Scheduled { cron, time_zone, runtime } => {
@@ -483,7 +490,7 @@ pub fn workload_cost(d: &Demand, pricing: &Pricing, period: Period) -> WorkloadC
                     // runs × runtime (ms) / 3.6e6 hours, exact until the one rounding.
                     let m = rate.over(runs.0.saturating_mul(u128::from(rt.value.0)), runs.1.saturating_mul(3_600_000));
                     explain.push(format!(
-                        "`{}` in {time_zone}: {} runs in {} × {} × {per_hour}/h = {m} ({per_run} a run)",
+                        "`{}` in {time_zone}: {} runs in {} × {} × {ph}/h = {m} ({per_run} a run)",
                         cron.value,
                         runs_fmt(runs),
                         period.describe(),
@@ -494,11 +501,11 @@ pub fn workload_cost(d: &Demand, pricing: &Pricing, period: Period) -> WorkloadC
                 (runs, None) => {
                     let why = match runs {
                         Some(r) => format!(
-                            "{} runs in {}, but no `expected-runtime`: {per_hour} per run-hour",
+                            "{} runs in {}, but no `expected-runtime`: {ph} per run-hour",
                             runs_fmt(r),
                             period.describe()
                         ),
-                        None => format!("the runs of `{}` cannot be counted: {per_hour} per run-hour", cron.value),
+                        None => format!("the runs of `{}` cannot be counted: {ph} per run-hour", cron.value),
                     };
                     explain.push(why.clone());
                     ("scheduled", Figure::Unknown(why.clone()), Figure::Unknown(why), None)
@@ -514,8 +521,8 @@ pub fn workload_cost(d: &Demand, pricing: &Pricing, period: Period) -> WorkloadC
         Run::Once { runtime } => {
             let per_run = runtime.as_ref().map(|rt| rate.over(u128::from(rt.value.0), 3_600_000));
             let why = match (runtime, per_run) {
-                (Some(rt), Some(r)) => format!("ad hoc: {per_hour}/h × {} = {r} a run", rt.value),
-                _ => format!("ad hoc: {per_hour} per run-hour (no `expected-runtime`)"),
+                (Some(rt), Some(r)) => format!("ad hoc: {ph}/h × {} = {r} a run", rt.value),
+                _ => format!("ad hoc: {ph} per run-hour (no `expected-runtime`)"),
             };
             explain.push(why.clone());
             ("ad-hoc", Figure::Unknown(why.clone()), Figure::Unknown(why), per_run)
@@ -553,7 +560,7 @@ pub fn ceiling(q: &QuotaSpec, pricing: &Pricing, period: Period) -> Option<(Mone
     if let Some(s) = &q.storage {
         line.push_str(&format!(" + storage {} × {}/GiB-month = {storage}", s.value, pricing.storage.value));
     }
-    Some((compute.add(storage), line))
+    Some((compute.plus(storage), line))
 }
 
 /// Storage for a month: bytes × price per GiB-month (storage is billed by capacity, whatever the month's length).
@@ -588,11 +595,11 @@ pub fn report(p: &Platform, period: Period) -> Option<CostReport> {
         let Some(t) = by_tenant.get_mut(w.tenant.as_str()) else { continue };
         match (&w.expected, &w.peak) {
             (Figure::Known(e), Figure::Known(pk)) => {
-                t.expected = t.expected.add(*e);
-                t.peak = t.peak.add(*pk);
+                t.expected = t.expected.plus(*e);
+                t.peak = t.peak.plus(*pk);
             }
             (Figure::Unknown(_), Figure::Known(pk)) => {
-                t.peak = t.peak.add(*pk);
+                t.peak = t.peak.plus(*pk);
                 t.complete = false;
             }
             _ => t.complete = false,
