@@ -2309,6 +2309,17 @@ pub static CODES: &[CodeInfo] = &[
             Fix: check the app's peak replica count; lower the maximum in steps.",
     },
     CodeInfo {
+        code: "strata::diff::replicas-handover",
+        summary: "a stream app's fixed replica count is handed to an autoscaler: one replica until it scales",
+        explanation: "An app that had `replicas N` now autoscales, so strata stops writing the Deployment's \
+            `spec.replicas` (the autoscaler owns it). Server-side apply removes a field its only manager stops \
+            sending, and the Deployment's default of 1 replica takes over: N-1 pods stop on apply and the app \
+            runs on one consumer until the autoscaler's first scale-up. The Kubernetes documentation describes \
+            this one-time drop (\"Migrating Deployments and StatefulSets to horizontal autoscaling\").\n\n\
+            Fix: let the autoscaler own the scale before the change lands (`kubectl scale` to N, which makes \
+            the scale shared), or first apply the autoscaler with `min` equal to N and lower it later.",
+    },
+    CodeInfo {
         code: "strata::diff::consumer-group-renamed",
         summary: "a stream app's consumer group is renamed: its offsets restart",
         explanation: "Kafka stores committed offsets per consumer group. A renamed group has none, so the app \
