@@ -75,6 +75,10 @@ fn tenant_expected(t: &crate::model::cost::TenantCost) -> String {
     if t.complete { t.expected.to_string() } else { format!("{} + unknown", t.expected) }
 }
 
+fn tenant_peak(t: &crate::model::cost::TenantCost) -> String {
+    if t.peak_complete { t.peak.to_string() } else { format!("{} + unknown", t.peak) }
+}
+
 const LOWER_BOUND: &str = "Requests, not usage: OpenCost bills CPU and memory at max(request, usage), so these \
     figures are a lower bound of an allocation-based bill.";
 
@@ -113,7 +117,7 @@ fn columns(rows: &[Vec<String>]) -> String {
 fn tenant_rows(r: &CostReport) -> Vec<Vec<String>> {
     let mut rows = vec![vec!["TENANT".into(), "".into(), "EXPECTED".into(), "PEAK".into(), "CEILING".into()]];
     for t in &r.tenants {
-        rows.push(vec![t.tenant.clone(), "".into(), tenant_expected(t), t.peak.to_string(), opt(t.ceiling)]);
+        rows.push(vec![t.tenant.clone(), "".into(), tenant_expected(t), tenant_peak(t), opt(t.ceiling)]);
     }
     rows
 }
@@ -171,7 +175,7 @@ fn markdown(r: &CostReport) -> String {
     let mut s = format!("### Cost\n\n{}\n\n", header(r));
     s.push_str("| tenant | expected | peak | ceiling |\n|---|---:|---:|---:|\n");
     for t in &r.tenants {
-        s.push_str(&md_row(&[t.tenant.clone(), tenant_expected(t), t.peak.to_string(), opt(t.ceiling)]));
+        s.push_str(&md_row(&[t.tenant.clone(), tenant_expected(t), tenant_peak(t), opt(t.ceiling)]));
     }
     s.push_str("\n| tenant | workload | expected | peak | per run | per hour |\n|---|---|---:|---:|---:|---:|\n");
     for w in &r.workloads {
@@ -198,7 +202,8 @@ fn csv(r: &CostReport) -> String {
     for t in &r.tenants {
         let e = if t.complete { t.expected.to_string() } else { String::new() };
         let c = t.ceiling.map_or_else(String::new, |m| m.to_string());
-        s.push_str(&format!("tenant,{},,,{e},{},{c},,,{}\n", csv_cell(&t.tenant), t.peak, r.currency));
+        let pk = if t.peak_complete { t.peak.to_string() } else { String::new() };
+        s.push_str(&format!("tenant,{},,,{e},{pk},{c},,,{}\n", csv_cell(&t.tenant), r.currency));
     }
     for w in &r.workloads {
         s.push_str(&format!(
@@ -235,6 +240,7 @@ fn json(r: &CostReport, sources: &SourceMap) -> String {
             "expected": t.expected.to_string(),
             "expected_complete": t.complete,
             "peak": t.peak.to_string(),
+            "peak_complete": t.peak_complete,
             "ceiling": money(t.ceiling),
         })).collect::<Vec<_>>(),
         "workloads": r.workloads.iter().map(|w| json!({

@@ -407,6 +407,9 @@ pub struct TenantCost {
     pub expected: Money,
     pub peak: Money,
     pub complete: bool,
+    /// False when some workload's peak is unknown (scheduled work without an `expected-runtime`): `peak` is
+    /// then the known part only, never a total.
+    pub peak_complete: bool,
     /// The quota's requests (and storage) at these prices for the whole month: spend can reach this at most.
     pub ceiling: Option<Money>,
     pub ceiling_explain: Option<String>,
@@ -586,6 +589,7 @@ pub fn report(p: &Platform, period: Period) -> Option<CostReport> {
                 expected: Money::default(),
                 peak: Money::default(),
                 complete: true,
+                peak_complete: true,
                 ceiling: c.as_ref().map(|c| c.0),
                 ceiling_explain: c.map(|c| c.1),
             },
@@ -602,7 +606,10 @@ pub fn report(p: &Platform, period: Period) -> Option<CostReport> {
                 t.peak = t.peak.plus(*pk);
                 t.complete = false;
             }
-            _ => t.complete = false,
+            _ => {
+                t.complete = false;
+                t.peak_complete = false;
+            }
         }
     }
     let mut tenants: Vec<TenantCost> = by_tenant.into_values().collect();
