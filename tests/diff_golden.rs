@@ -123,6 +123,7 @@ fn demands(case: &Path, side: &str) -> Vec<Demand> {
                 .map(|(k, v)| (k.clone(), v.as_u64().expect("object count")))
                 .collect(),
             admission: Vec::new(),
+            run: Default::default(),
         })
         .collect()
 }

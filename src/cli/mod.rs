@@ -9,6 +9,7 @@ mod check;
 mod cluster;
 mod compile;
 mod completions;
+mod cost;
 mod diff;
 mod drift;
 pub mod error;
@@ -42,6 +43,7 @@ pub struct Cli {
 pub enum Command {
     Check(check::Args),
     Compile(compile::Args),
+    Cost(cost::Args),
     Diff(diff::Args),
     Fmt(fmt::Args),
     Plan(plan::Args),
@@ -58,6 +60,7 @@ pub fn exit_codes(command: &str) -> Option<&'static [(Code, &'static str)]> {
     Some(match command {
         "check" => check::EXITS,
         "compile" => compile::EXITS,
+        "cost" => cost::EXITS,
         "diff" => diff::EXITS,
         "fmt" => fmt::EXITS,
         "plan" => plan::EXITS,
@@ -123,6 +126,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(a) => check::run(a),
         Command::Compile(a) => compile::run(a),
         Command::Diff(a) => diff::run(a),
+        Command::Cost(a) => cost::run(a),
         Command::Fmt(a) => fmt::run(a),
         Command::Plan(a) => plan::run(a),
         Command::Apply(a) => apply::run(a),

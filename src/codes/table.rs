@@ -2093,6 +2093,16 @@ pub static CODES: &[CodeInfo] = &[
             Fix: merge the two nodes into one.",
     },
     // Emitting manifests.
+    // Cost.
+    CodeInfo {
+        code: "strata::cost::bad-price",
+        summary: "a `pricing` price is not a decimal with at most 9 decimals",
+        explanation: "`pricing` prices (cpu per core-hour, memory per GiB-hour, storage per GiB-month, gpu per \
+            GPU-hour, spot-cpu, spot-memory) are decimal strings such as \"0.031611\". strata keeps them as exact \
+            integer nano-units so a cost figure never drifts with floating-point rounding; a negative number, an \
+            exponent or more than 9 decimals cannot be kept exactly.\n\n\
+            Fix: write the price as a plain decimal string, e.g. `pricing cpu=\"0.031611\"`.",
+    },
     CodeInfo {
         code: "strata::resolve::unresolved",
         summary: "an object passed every check but cannot be resolved for emitting",
@@ -2347,6 +2357,17 @@ pub static CODES: &[CodeInfo] = &[
             consumers serve the lag. strata cannot see today's replica count offline, so this is a warning with \
             both numbers.\n\n\
             Fix: check the app's peak replica count; lower the maximum in steps.",
+    },
+    CodeInfo {
+        code: "strata::diff::replicas-handover",
+        summary: "a stream app's fixed replica count is handed to an autoscaler: one replica until it scales",
+        explanation: "An app that had `replicas N` now autoscales, so strata stops writing the Deployment's \
+            `spec.replicas` (the autoscaler owns it). Server-side apply removes a field its only manager stops \
+            sending, and the Deployment's default of 1 replica takes over: N-1 pods stop on apply and the app \
+            runs on one consumer until the autoscaler's first scale-up. The Kubernetes documentation describes \
+            this one-time drop (\"Migrating Deployments and StatefulSets to horizontal autoscaling\").\n\n\
+            Fix: let the autoscaler own the scale before the change lands (`kubectl scale` to N, which makes \
+            the scale shared), or first apply the autoscaler with `min` equal to N and lower it later.",
     },
     CodeInfo {
         code: "strata::diff::consumer-group-renamed",

@@ -57,12 +57,14 @@ pub fn lower_job(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Diagnos
     let name = r.arg::<String>("the job's name", d);
     let tenant = r.req_prop::<String>("tenant", "\"analytics\"", d);
     let exclusive_group = r.prop::<String>("exclusive-group", d);
+    let expected_runtime = r.prop("expected-runtime", d);
 
     let mut job = BatchJob {
         name: Spanned::new(String::new(), span),
         tenant: Spanned::new(String::new(), span),
         span,
         exclusive_group,
+        expected_runtime,
         image: None,
         pull_policy: None,
         pull_secrets: Vec::new(),

@@ -98,11 +98,12 @@ fn lower_platform(node: &KdlNode, file: FileId, is_root: bool, p: &mut Platform,
             }
             "operators" => lower_operators(child, file, &mut operators, d),
             "monitoring" => monitoring::lower_monitoring(child, file, &mut monitoring, d),
+            "pricing" => presets::lower_pricing(child, file, false, p, d),
             _ => unknown_node(
                 child,
                 file,
                 "`platform`",
-                &["cluster", "kubernetes", "inventory", "drift", "operators", "monitoring"],
+                &["cluster", "kubernetes", "inventory", "drift", "operators", "monitoring", "pricing"],
                 d,
             ),
         }

@@ -2,11 +2,12 @@
 
 use kdl::KdlNode;
 
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::lang::reader::{NodeReader, one_of, unknown_node};
 use crate::lang::tenant::lower_quota;
+use crate::model::cost::{Price, PricingSpec};
 use crate::model::{Platform, PriorityClassPreset, SizePreset, TierPreset};
-use crate::source::FileId;
+use crate::source::{FileId, Spanned};
 
 pub fn lower_size(node: &KdlNode, file: FileId, from_stdlib: bool, p: &mut Platform, d: &mut Diagnostics) {
     let mut r = NodeReader::new(node, file);
@@ -36,6 +37,35 @@ pub fn lower_tier(node: &KdlNode, file: FileId, from_stdlib: bool, p: &mut Platf
     if let Some(name) = name {
         p.presets.tiers.push(TierPreset { name, quota, description, from_stdlib });
     }
+}
+
+/// `pricing currency="USD" cpu="0.031611" ...`: prices as decimal strings (exact, unlike KDL floats).
+pub fn lower_pricing(node: &KdlNode, file: FileId, from_stdlib: bool, p: &mut Platform, d: &mut Diagnostics) {
+    let mut r = NodeReader::new(node, file);
+    let span = r.name_span();
+    let currency = r.prop::<String>("currency", d);
+    let price = |r: &mut NodeReader, key: &'static str, d: &mut Diagnostics| {
+        let v = r.prop::<String>(key, d)?;
+        match Price::parse(&v.value) {
+            Ok(pr) => Some(Spanned::new(pr, v.span)),
+            Err(e) => {
+                d.push(
+                    Diagnostic::error("strata::cost::bad-price", e)
+                        .at(v.span, "not a price")
+                        .help("write the price as a decimal string, e.g. cpu=\"0.031611\""),
+                );
+                None
+            }
+        }
+    };
+    let cpu = price(&mut r, "cpu", d);
+    let memory = price(&mut r, "memory", d);
+    let storage = price(&mut r, "storage", d);
+    let gpu = price(&mut r, "gpu", d);
+    let spot_cpu = price(&mut r, "spot-cpu", d);
+    let spot_memory = price(&mut r, "spot-memory", d);
+    r.finish(false, d);
+    p.pricing.push(PricingSpec { span, currency, cpu, memory, storage, gpu, spot_cpu, spot_memory, from_stdlib });
 }
 
 pub fn lower_priority_class(node: &KdlNode, file: FileId, from_stdlib: bool, p: &mut Platform, d: &mut Diagnostics) {

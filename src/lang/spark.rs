@@ -105,6 +105,7 @@ pub fn lower_spark_job(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut D
     let name = r.arg::<String>("the job's name", d);
     let tenant = r.req_prop::<String>("tenant", "\"analytics\"", d);
     let exclusive_group = r.prop::<String>("exclusive-group", d);
+    let expected_runtime = r.prop("expected-runtime", d);
 
     let mut image = None;
     let mut spark_version = None;
@@ -376,6 +377,7 @@ pub fn lower_spark_job(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut D
         tolerations,
         schedule,
         exclusive_group,
+        expected_runtime,
     });
 }
 

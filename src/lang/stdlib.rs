@@ -15,6 +15,7 @@ pub const FILES: &[(&str, &str)] = &[
     ("tiers.kdl", include_str!("../../stdlib/tiers.kdl")),
     ("priority-classes.kdl", include_str!("../../stdlib/priority-classes.kdl")),
     ("topics.kdl", include_str!("../../stdlib/topics.kdl")),
+    ("pricing.kdl", include_str!("../../stdlib/pricing.kdl")),
 ];
 
 pub const STDLIB_PREFIX: &str = "<stdlib>/";
@@ -49,7 +50,14 @@ fn lower_file(text: &str, file: FileId, p: &mut Platform, d: &mut Diagnostics) {
             "tier" => presets::lower_tier(node, file, true, p, d),
             "priority-class" => presets::lower_priority_class(node, file, true, p, d),
             "topic-preset" => kafka::lower_topic_preset(node, file, true, p, d),
-            _ => unknown_node(node, file, "the stdlib", &["size", "tier", "priority-class", "topic-preset"], d),
+            "pricing" => presets::lower_pricing(node, file, true, p, d),
+            _ => unknown_node(
+                node,
+                file,
+                "the stdlib",
+                &["size", "tier", "priority-class", "topic-preset", "pricing"],
+                d,
+            ),
         }
     }
 }

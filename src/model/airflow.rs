@@ -233,6 +233,7 @@ impl Airflow {
             pods: vec![shape.pods(role, u64::from(ex.parallelism()))],
             objects: Vec::new(),
             admission,
+            run: crate::model::demand::Run::UpTo,
         })
     }
 }

@@ -235,6 +235,14 @@ impl StreamApp {
             exclusive_group: None,
             pods: vec![shape.pods(role, u64::from(self.peak_replicas()))],
             objects: Vec::new(),
+            run: match &self.autoscale {
+                // The minimum as emitted (KEDA's default is 0, the HPA's 1).
+                Some(a) => crate::model::demand::Run::Scaled {
+                    expected: u64::from(a.min()),
+                    span: a.min.as_ref().map_or(a.span, |m| m.span),
+                },
+                None => crate::model::demand::Run::AlwaysOn,
+            },
             admission: vec![AdmittedPod {
                 role: "app".to_string(),
                 span: self.size.as_ref().map_or(self.name.span, |s| s.span),

@@ -3,8 +3,8 @@
 //! without knowing any workload's details. The same list feeds the admission check (LimitRange): each pod
 //! shape, container by container, as the LimitRanger admission plugin sees it.
 
-use crate::source::Span;
-use crate::units::{Bytes, Cpu};
+use crate::source::{Span, Spanned};
+use crate::units::{Bytes, Cpu, Duration};
 
 /// One workload's peak demand on its tenant's quota.
 #[derive(Debug, Clone)]
@@ -23,6 +23,26 @@ pub struct Demand {
     /// Each distinct pod shape as admission sees it, with where it is written. Empty: derived from `pods`
     /// (one container per role, at the workload's span), which is exact for single-container pods.
     pub admission: Vec<AdmittedPod>,
+    /// When its pods run: what the cost model multiplies the requests by (`model::cost`).
+    pub run: Run,
+}
+
+/// When a workload's pods run, for the cost model. Quota fit ignores it: a quota must admit the peak
+/// whenever it comes.
+#[derive(Debug, Clone, Default)]
+pub enum Run {
+    /// All the time (Flink jobs, stream apps). `expected` is the pod count of the last role at the typical
+    /// operating point when it differs from the peak (an autoscaler's minimum).
+    #[default]
+    AlwaysOn,
+    /// Always on with fewer replicas than the peak most of the time.
+    Scaled { expected: u64, span: Span },
+    /// At most the peak, all the time, with no typical figure (Airflow task pods at `max-parallel-tasks`).
+    UpTo,
+    /// On a cron schedule in a time zone, each run `runtime` long when the spec says.
+    Scheduled { cron: Spanned<String>, time_zone: String, runtime: Option<Spanned<Duration>> },
+    /// Once, when someone starts it (a job or spark-job without a schedule).
+    Once { runtime: Option<Spanned<Duration>> },
 }
 
 /// One pod shape a workload creates, container by container, for LimitRange admission.

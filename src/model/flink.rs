@@ -536,6 +536,7 @@ impl FlinkJob {
                 jm.pods("jobmanager".to_string(), u64::from(self.jobmanager_replicas())),
                 tm.pods(tm_role, u64::from(tm_replicas)),
             ],
+            run: crate::model::demand::Run::AlwaysOn,
             objects: vec![("flinkdeployments.flink.apache.org".to_string(), 1)],
             admission: [(Role::JobManager, "jobmanager", jm), (Role::TaskManager, "taskmanager", tm)]
                 .into_iter()

@@ -4,7 +4,7 @@
 //! manifests and the arithmetic cannot disagree.
 
 use crate::model::Platform;
-use crate::model::demand::Demand;
+use crate::model::demand::{Demand, Run};
 use crate::model::pod::{EnvVar, PodShape, Toleration};
 use crate::model::spark::{Concurrency, RestartType, Security};
 use crate::source::{Span, Spanned};
@@ -78,6 +78,8 @@ pub struct BatchJob {
     pub span: Span,
     /// Jobs (and Spark jobs) in one group never run at once: the group counts as its largest member.
     pub exclusive_group: Option<Spanned<String>>,
+    /// `expected-runtime="45m"`: how long one run takes, for the cost model (nothing else reads it).
+    pub expected_runtime: Option<Spanned<Duration>>,
     pub image: Option<Spanned<String>>,
     pub pull_policy: Option<Spanned<String>>,
     pub pull_secrets: Vec<Spanned<String>>,
@@ -183,6 +185,14 @@ impl BatchJob {
                     memory_limit: Some(shape.memory_limit),
                 }],
             }],
+            run: match &self.schedule {
+                Some(s) => Run::Scheduled {
+                    cron: s.cron.clone(),
+                    time_zone: s.time_zone().to_string(),
+                    runtime: self.expected_runtime.clone(),
+                },
+                None => Run::Once { runtime: self.expected_runtime.clone() },
+            },
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod airflow;
 pub mod app;
+pub mod cost;
 pub mod demand;
 pub mod flink;
 pub mod job;
@@ -30,6 +31,8 @@ pub use tenant::{
 pub struct Platform {
     pub header: Option<PlatformHeader>,
     pub presets: Presets,
+    /// Every `pricing` node, the stdlib's and the platform's (`cost::Pricing::of` merges them).
+    pub pricing: Vec<cost::PricingSpec>,
     pub tenants: Vec<Tenant>,
     pub kafka: kafka::KafkaModel,
     pub spark: spark::SparkModel,

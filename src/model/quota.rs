@@ -271,6 +271,7 @@ pub(crate) mod test_support {
             pods,
             objects: vec![("sparkapplications.sparkoperator.k8s.io".into(), 1)],
             admission: Vec::new(),
+            run: Default::default(),
         }
     }
 }

@@ -4,7 +4,7 @@
 //! read [`SparkJob::pods`], so the manifests and the arithmetic can never disagree.
 
 use crate::model::Platform;
-use crate::model::demand::{AdmittedPod, ContainerResources, Demand, PodDemand};
+use crate::model::demand::{AdmittedPod, ContainerResources, Demand, PodDemand, Run};
 use crate::source::{Span, Spanned};
 use crate::units::{Bytes, Cpu, Duration};
 
@@ -297,6 +297,8 @@ pub struct SparkJob {
     pub tolerations: Vec<Toleration>,
     pub schedule: Option<ScheduleSpec>,
     pub security: Spanned<Security>,
+    /// `expected-runtime="2h"`: how long one run takes, for the cost model (nothing else reads it).
+    pub expected_runtime: Option<Spanned<Duration>>,
     pub exclusive_group: Option<Spanned<String>>,
 }
 
@@ -570,6 +572,14 @@ impl SparkJob {
                 admitted(format!("driver ({})", pods.driver.memory_breakdown()), driver_span, &pods.driver),
                 admitted(format!("executor ({})", pods.executor.memory_breakdown()), executor_span, &pods.executor),
             ],
+            run: match &self.schedule {
+                Some(s) => Run::Scheduled {
+                    cron: s.cron.clone(),
+                    time_zone: s.time_zone().to_string(),
+                    runtime: self.expected_runtime.clone(),
+                },
+                None => Run::Once { runtime: self.expected_runtime.clone() },
+            },
         }
     }
 }

@@ -230,23 +230,62 @@ pub fn actions(report: &Value) -> std::collections::BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
-/// `kind/ns/name=resourceVersion` of every member of an ApplySet, sorted (for "nothing persisted").
+/// One line per member of the ApplySet: `Kind/namespace/name=` and the object as the cluster stores it minus
+/// what other writers own. A no-op apply must leave every line unchanged. The resourceVersion is not compared:
+/// the built-in controllers bump it with their own writes (the Job controller's `.status`, the quota
+/// controller's `.status.used`), which says nothing about strata. What is compared is everything outside
+/// `.status`, and strata's own managedFields entry (its time changes on any write strata makes that persists).
 pub fn member_versions(kc: &Path, applyset_id: &str, kinds: &str) -> Vec<String> {
-    let out = kubectl(
+    let list = kubectl_json(
         kc,
-        &[
-            "get",
-            kinds,
-            "-A",
-            "-l",
-            &format!("applyset.kubernetes.io/part-of={applyset_id}"),
-            "-o",
-            "jsonpath={range .items[*]}{.kind}/{.metadata.namespace}/{.metadata.name}={.metadata.resourceVersion}{\"\\n\"}{end}",
-        ],
+        &["get", kinds, "-A", "-l", &format!("applyset.kubernetes.io/part-of={applyset_id}"), "-o", "json"],
     );
-    let mut v: Vec<String> = out.lines().map(str::to_string).collect();
+    let mut v: Vec<String> = list["items"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|item| {
+            let mut o = item.clone();
+            let key = format!(
+                "{}/{}/{}",
+                o["kind"].as_str().unwrap_or(""),
+                o["metadata"]["namespace"].as_str().unwrap_or(""),
+                o["metadata"]["name"].as_str().unwrap_or("")
+            );
+            if let Some(map) = o.as_object_mut() {
+                map.remove("status");
+            }
+            if let Some(meta) = o["metadata"].as_object_mut() {
+                meta.remove("resourceVersion");
+                if let Some(Value::Array(fields)) = meta.get_mut("managedFields") {
+                    fields.retain(|f| f["manager"] == strata::manifest::MANAGER);
+                }
+            }
+            format!("{key}={o}")
+        })
+        .collect();
     v.sort();
     v
+}
+
+/// Fails with only the members that differ, since a whole object per line is unreadable in bulk.
+pub fn assert_members_unchanged(before: &[String], after: &[String], what: &str) {
+    let changed: Vec<(&String, Option<&String>)> = before
+        .iter()
+        .filter(|b| !after.contains(b))
+        .map(|b| {
+            let key = b.split_once('=').map_or(b.as_str(), |(k, _)| k);
+            (b, after.iter().find(|a| a.split_once('=').is_some_and(|(k, _)| k == key)))
+        })
+        .collect();
+    let added: Vec<&String> = after
+        .iter()
+        .filter(|a| {
+            let key = a.split_once('=').map_or(a.as_str(), |(k, _)| k);
+            !before.iter().any(|b| b.split_once('=').is_some_and(|(k, _)| k == key))
+        })
+        .collect();
+    assert!(changed.is_empty() && added.is_empty(), "{what}: changed {changed:#?}, new {added:#?}");
 }
 
 /// Writes a kubeconfig whose context `strata-test` points at `server` (plain HTTP, no credentials: the

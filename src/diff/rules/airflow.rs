@@ -267,6 +267,7 @@ spec:
             }],
             objects: vec![],
             admission: Vec::new(),
+            run: Default::default(),
         }];
         let d = compare(&Side::new("base", &base), &Side::new("head", &head).with_demands(demands));
         assert_eq!(d.findings.len(), 1, "{:?}", d.findings);

@@ -1,7 +1,8 @@
 //! Stream app rules over the objects of a `stream-app`: an autoscaler whose maximum is lowered caps the
 //! lag the app can catch up with, a renamed consumer group starts from no committed offsets (its reset
 //! policy then re-reads or skips data), and a topic the app stops consuming leaves its offsets to expire.
-//! The consumer groups and topics are read from the annotations `emit::app` puts on the Deployment.
+//! The consumer groups and topics are read from the annotations `emit::app` puts on the Deployment. A fixed
+//! replica count handed to an autoscaler drops the Deployment to one replica on the first apply.
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
@@ -15,6 +16,7 @@ use crate::emit::app::{ANNOTATION_GROUPS, ANNOTATION_TOPICS};
 pub const MAX_LOWERED: &str = "strata::diff::app-max-lowered";
 pub const GROUP_RENAMED: &str = "strata::diff::consumer-group-renamed";
 pub const TOPIC_REMOVED: &str = "strata::diff::consumed-topic-removed";
+pub const REPLICAS_HANDOVER: &str = "strata::diff::replicas-handover";
 
 pub fn check(changes: &[ObjectChange], cx: &Context, out: &mut Vec<Finding>) {
     for c in changes.iter().filter(|c| c.kind == ChangeKind::Changed) {
@@ -29,6 +31,7 @@ pub fn check(changes: &[ObjectChange], cx: &Context, out: &mut Vec<Finding>) {
         } else if c.is("apps", "Deployment") {
             let Some((o, n)) = read_both::<Deployment>(c, cx, out) else { continue };
             consumption(c, &o, &n, out);
+            replicas_handover(c, &o, &n, out);
         }
     }
 }
@@ -49,6 +52,38 @@ fn max_lowered(c: &ObjectChange, what: &str, old: i64, new: i64, out: &mut Vec<F
             ),
         )
         .help("check the app's replica count at peak before merging; lower the maximum in steps if it runs near it"),
+    );
+}
+
+/// strata stops writing `spec.replicas` once an app autoscales (the autoscaler owns the scale). Server-side
+/// apply then removes the field strata alone managed, and the Deployment's default of 1 applies until the
+/// autoscaler's first scale: the Kubernetes documentation warns of exactly this one-time drop ("Migrating
+/// Deployments and StatefulSets to horizontal autoscaling", kubernetes.io/docs/tasks/run-application/
+/// horizontal-pod-autoscale/#migrating-deployments-and-statefulsets-to-horizontal-autoscaling).
+fn replicas_handover(c: &ObjectChange, old: &Deployment, new: &Deployment, out: &mut Vec<Finding>) {
+    let replicas = |d: &Deployment| d.spec.as_ref().and_then(|s| s.replicas);
+    let (Some(before), None) = (replicas(old), replicas(new)) else { return };
+    if before <= 1 {
+        return;
+    }
+    out.push(
+        Finding::warning(
+            REPLICAS_HANDOVER,
+            c,
+            format!("stream app `{}` hands its {before} fixed replicas to an autoscaler", c.key.name),
+            format!(
+                "strata no longer writes `spec.replicas`, so the API server removes the field strata managed and \
+                 the Deployment falls back to its default of 1 replica: {} of {before} pods stop on apply, until \
+                 the autoscaler's first scale-up (seconds to minutes, by its polling interval and the lag)",
+                before - 1
+            ),
+        )
+        .help(format!(
+            "before merging, let the autoscaler's field manager own the scale: scale the Deployment to {before} \
+             by hand (`kubectl scale deployment {} --replicas={before}`), or apply the autoscaler with \
+             `autoscale min={before}` first and lower `min` in a later change",
+            c.key.name
+        )),
     );
 }
 
@@ -161,5 +196,25 @@ stream-app "app" tenant="t" {{
         assert_eq!(findings(&base, &spec("app-v1", "\"t.a\" \"t.b\"", 12)), []);
         let raised: Vec<_> = findings(&base, &spec("app-v1", "\"t.a\" \"t.b\"", 24));
         assert!(raised.iter().all(|(c, _)| *c != super::MAX_LOWERED), "{raised:?}");
+    }
+
+    #[test]
+    fn fixed_replicas_handed_to_an_autoscaler_warn_of_the_drop_to_one() {
+        let autoscaled = spec("app-v1", "\"t.a\"", 12);
+        let fixed = |n: u32| {
+            autoscaled.replace("autoscale min=1 max=12 {\n        kafka lag=100\n    }", &format!("replicas {n}"))
+        };
+        assert_ne!(fixed(4), autoscaled, "the fixture has the autoscale block");
+        let f = findings(&fixed(4), &autoscaled);
+        assert!(
+            f.contains(&(
+                super::REPLICAS_HANDOVER,
+                "stream app `app` hands its 4 fixed replicas to an autoscaler".into()
+            )),
+            "{f:?}"
+        );
+        // One replica loses nothing, and going back to fixed replicas is strata writing the field again.
+        assert!(findings(&fixed(1), &autoscaled).iter().all(|(c, _)| *c != super::REPLICAS_HANDOVER));
+        assert!(findings(&autoscaled, &fixed(4)).iter().all(|(c, _)| *c != super::REPLICAS_HANDOVER));
     }
 }

@@ -190,6 +190,7 @@ mod tests {
             pods: vec![pod("driver", 1, 1), pod("executor", executors, 2)],
             objects: vec![],
             admission: Vec::new(),
+            run: Default::default(),
         }]
     }
 

@@ -379,6 +379,7 @@ mod tests {
             }],
             objects: vec![("sparkapplications.sparkoperator.k8s.io".into(), 1)],
             admission: Vec::new(),
+            run: Default::default(),
         }
     }
 

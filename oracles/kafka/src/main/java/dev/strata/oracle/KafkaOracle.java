@@ -4,8 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
 import java.io.File;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -13,10 +16,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AccessControlEntryFilter;
 import org.apache.kafka.common.acl.AclBinding;
@@ -40,17 +49,28 @@ import org.apache.kafka.common.test.TestKitNodes;
  * translates them (principal {@code User:CN=<name>} for TLS users, {@code User:<name>} for SCRAM), and
  * read back with {@code describeAcls}. Output (stdout): one JSON array with a verdict per object.
  * Everything else goes to stderr.
+ *
+ * <p>{@code session BROKERS}: the same cluster kept running for an end-to-end test, which plays the
+ * Topic and User Operators' part. Prints {@code READY} on stdout once the brokers are up, then answers
+ * one JSON request per stdin line with one JSON line, until stdin closes: {@code {"op":"reconcile",
+ * "object":{...}}} creates a KafkaTopic's topic for real (or a KafkaUser's ACLs), {@code
+ * {"op":"describe-topic","topic":T}} gives its partitions, each partition's replica count and the
+ * configs set on the topic (describeTopics, describeConfigs), {@code {"op":"describe-acls",
+ * "principal":P}} the principal's ACLs, {@code {"op":"delete-topic","topic":T}} deletes it, and {@code
+ * {"op":"list-topics"}} names every topic.
  */
 public final class KafkaOracle {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 2 || !args[0].matches("[1-9]")) {
-      System.err.println("usage: KafkaOracle BROKERS OBJECTS.json   (BROKERS: 1 to 9)");
+    boolean session = args.length == 2 && args[0].equals("session") && args[1].matches("[1-9]");
+    if (!session && (args.length != 2 || !args[0].matches("[1-9]"))) {
+      System.err.println(
+          "usage: KafkaOracle BROKERS OBJECTS.json | KafkaOracle session BROKERS   (BROKERS: 1 to 9)");
       System.exit(2);
     }
-    int brokers = Integer.parseInt(args[0]);
-    JsonNode objects = JSON.readTree(new File(args[1]));
+    int brokers = Integer.parseInt(session ? args[1] : args[0]);
+    JsonNode objects = session ? JSON.createArrayNode() : JSON.readTree(new File(args[1]));
     if (!objects.isArray()) {
       System.err.println("KafkaOracle: the input must be a JSON array of Kubernetes objects");
       System.exit(2);
@@ -84,6 +104,10 @@ public final class KafkaOracle {
       cluster.startup();
       cluster.waitForReadyBrokers();
       try (Admin admin = Admin.create(cluster.clientProperties())) {
+        if (session) {
+          serve(admin, out);
+          return;
+        }
         ArrayNode verdicts = JSON.createArrayNode();
         for (JsonNode object : objects) {
           String kind = object.path("kind").asText();
@@ -122,7 +146,93 @@ public final class KafkaOracle {
     return value.asText();
   }
 
+  /** The session: one request per stdin line, one answer per stdout line. */
+  private static void serve(Admin admin, PrintStream out) throws Exception {
+    out.println("READY");
+    out.flush();
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    for (String line = in.readLine(); line != null; line = in.readLine()) {
+      if (line.isBlank()) {
+        continue;
+      }
+      ObjectNode answer;
+      try {
+        answer = request(admin, JSON.readTree(line));
+      } catch (Exception e) {
+        answer = JSON.createObjectNode();
+        answer.put("ok", false);
+        answer.put("error", message(e));
+      }
+      out.println(JSON.writeValueAsString(answer));
+      out.flush();
+    }
+  }
+
+  private static ObjectNode request(Admin admin, JsonNode req) throws Exception {
+    String topic = req.path("topic").asText();
+    ObjectNode a = JSON.createObjectNode();
+    switch (req.path("op").asText()) {
+      case "reconcile" -> {
+        JsonNode object = req.path("object");
+        return switch (object.path("kind").asText()) {
+          case "KafkaTopic" -> topic(admin, object, false);
+          case "KafkaUser" -> user(admin, object);
+          default -> throw new IllegalArgumentException("not a KafkaTopic or KafkaUser");
+        };
+      }
+      case "describe-topic" -> {
+        TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+        a.put("partitions", d.partitions().size());
+        ArrayNode replicas = a.putArray("replicas");
+        d.partitions().forEach(p -> replicas.add(p.replicas().size()));
+        ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        Config config = admin.describeConfigs(List.of(r)).all().get().get(r);
+        Map<String, String> set = new TreeMap<>();
+        for (ConfigEntry e : config.entries()) {
+          if (e.source() == ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG) {
+            set.put(e.name(), e.value());
+          }
+        }
+        ObjectNode configs = a.putObject("configs");
+        set.forEach(configs::put);
+      }
+      case "describe-acls" -> {
+        AclBindingFilter mine =
+            new AclBindingFilter(
+                ResourcePatternFilter.ANY,
+                new AccessControlEntryFilter(
+                    req.path("principal").asText(), null, AclOperation.ANY, AclPermissionType.ANY));
+        Set<String> acls = new TreeSet<>();
+        for (AclBinding b : admin.describeAcls(mine).values().get()) {
+          acls.add(
+              String.join(
+                  " ",
+                  b.entry().permissionType().toString(),
+                  b.entry().operation().toString(),
+                  b.pattern().resourceType().toString(),
+                  b.pattern().patternType().toString(),
+                  b.pattern().name(),
+                  "host=" + b.entry().host()));
+        }
+        ArrayNode list = a.putArray("acls");
+        acls.forEach(list::add);
+      }
+      case "delete-topic" -> admin.deleteTopics(List.of(topic)).all().get();
+      case "list-topics" -> {
+        ArrayNode list = a.putArray("topics");
+        new TreeSet<>(admin.listTopics().names().get()).forEach(list::add);
+      }
+      default -> throw new IllegalArgumentException("unknown op " + req.path("op"));
+    }
+    a.put("ok", true);
+    return a;
+  }
+
   private static ObjectNode topic(Admin admin, JsonNode object) {
+    return topic(admin, object, true);
+  }
+
+  private static ObjectNode topic(Admin admin, JsonNode object, boolean validateOnly) {
     ObjectNode v = verdict(object);
     JsonNode spec = object.path("spec");
     String name =
@@ -142,7 +252,7 @@ public final class KafkaOracle {
       admin
           .createTopics(
               List.of(new NewTopic(name, partitions, replicas).configs(configs)),
-              new CreateTopicsOptions().validateOnly(true))
+              new CreateTopicsOptions().validateOnly(validateOnly))
           .all()
           .get();
       v.put("ok", true);
