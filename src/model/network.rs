@@ -421,7 +421,7 @@ mod tests {
         let c = crate::test_support::compile_spec(&spec);
         assert!(c.ok(), "{:?}", c.diagnostics);
         let t = c.platform.tenant("t").expect("tenant");
-        let f = flows(&c.platform, t);
+        let f = flows(&c.platform, &ByTenant::new(&c.platform), t);
         let op = f.iter().find(|f| f.id == "flink-operator").expect("operator flow");
         assert_eq!(op.ports, [(Protocol::Tcp, 9091)]);
         assert_eq!(op.from, End::pods("ops", "the Flink operator"));
