@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
-use strata::model::network::{Allowed, End, Flow, flows};
+use strata::model::network::{Allowed, ByTenant, End, Flow, flows};
 use strata::model::{NetworkMode, NetworkRule};
 
 const OUTSIDE_NS: &str = "elsewhere";
@@ -237,7 +237,7 @@ fn scenario(c: &strata::Compilation) -> (Scenario, Vec<(usize, String)>) {
             let api = s.pod(ns, &format!("{n}-api-server"), &[("component", "api-server"), ("release", n)]);
             s.expect(&worker, &api, "TCP", 8080, true, format!("airflow {n}: task → API server"));
         }
-        for f in flows(p, t) {
+        for f in flows(p, &ByTenant::new(p), t) {
             add_flow(&mut s, t, &f, &mut needs);
         }
     }

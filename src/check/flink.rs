@@ -425,7 +425,7 @@ fn check_reads(p: &Platform, job: &FlinkJob, d: &mut Diagnostics) {
 /// - `kubernetes.{jobmanager,taskmanager}.annotations` with an AppArmor profile that is not
 ///   `runtime/default` or `localhost/*` (`unconfined`): forbidden from `baseline` up.
 fn check_pod_security_config(p: &Platform, job: &FlinkJob, d: &mut Diagnostics) {
-    let Some(t) = p.tenants.iter().find(|t| t.name.value == job.tenant.value) else { return };
+    let Some(t) = p.tenant(&job.tenant.value) else { return };
     if t.pod_security.value == crate::model::PodSecurity::Privileged {
         return;
     }

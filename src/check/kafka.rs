@@ -824,13 +824,13 @@ fn check_acl(u: &KafkaUser, acl: &Acl, cluster: Option<&KafkaCluster>, topics: &
 
 fn check_user_sets(p: &Platform, d: &mut Diagnostics) {
     // Say what strata adds to an isolated tenant's NetworkPolicy on its behalf (shown with --explain).
+    let by = crate::model::network::ByTenant::new(p);
     for t in &p.tenants {
-        for ns in p.kafka.auto_egress_namespaces(t) {
-            let users: Vec<&KafkaUser> = p
-                .kafka
-                .users
+        let own = by.users(&t.name.value);
+        for ns in p.kafka.auto_egress_namespaces(t, own) {
+            let users: Vec<&KafkaUser> = own
                 .iter()
-                .filter(|u| u.tenant.as_ref().is_some_and(|n| n.value == t.name.value))
+                .copied()
                 .filter(|u| p.kafka.cluster_for(u.cluster.as_ref()).is_some_and(|c| c.namespace.value == ns))
                 .collect();
             let Some(first) = users.first() else { continue };

@@ -5,18 +5,19 @@
 
 use crate::check::names::require_label;
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::model::network::{Allowed, Flow, flows};
+use crate::model::network::{Allowed, ByTenant, Flow, flows};
 use crate::model::{NetworkMode, Platform, Tenant};
 
 pub fn check(p: &Platform, d: &mut Diagnostics) {
     if let Some(ns) = &p.operators.flink {
         require_label(ns, "Flink operator namespace", "strata::network::operator-namespace", d);
     }
+    let by = ByTenant::new(p);
     for t in &p.tenants {
         if t.network.value != NetworkMode::Isolated {
             continue;
         }
-        let fs = flows(p, t);
+        let fs = flows(p, &by, t);
         for f in fs.iter().filter(|f| f.allowed == Allowed::Blocked) {
             blocked(t, f, d);
         }

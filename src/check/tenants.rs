@@ -25,14 +25,17 @@ pub fn check(p: &Platform, d: &mut Diagnostics) {
         "each tenant needs its own namespace",
         d,
     );
-    // A namespace given explicitly may collide with another tenant's default (its name).
+    // A namespace given explicitly may collide with another tenant's default (its name). Indexed once (the
+    // first such tenant per name, as a scan would find it): a scan per tenant is quadratic in tenants.
+    let mut by_default: std::collections::HashMap<&str, &Tenant> = std::collections::HashMap::new();
+    for o in p.tenants.iter().filter(|o| o.namespace.span == o.name.span) {
+        by_default.entry(o.name.value.as_str()).or_insert(o);
+    }
     for t in &p.tenants {
         if t.namespace.span == t.name.span {
             continue;
         }
-        if let Some(other) =
-            p.tenants.iter().find(|o| o.namespace.span == o.name.span && o.name.value == t.namespace.value)
-        {
+        if let Some(&other) = by_default.get(t.namespace.value.as_str()) {
             d.push(
                 Diagnostic::error(
                     "strata::tenant::duplicate-namespace",

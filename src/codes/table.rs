@@ -74,10 +74,11 @@ pub static CODES: &[CodeInfo] = &[
     },
     CodeInfo {
         code: "strata::include::too-many",
-        summary: "the includes reach more than 10,000 spec files",
-        explanation: "A platform may consist of at most 10,000 files (`MAX_FILES`). Globs can fan out, and a \
-            pattern such as `**/*.kdl` from the wrong folder can match a whole file system; past the limit \
-            strata stops following includes and reports it once.\n\n\
+        summary: "the includes reach more than 100,000 spec files",
+        explanation: "A platform may consist of at most 100,000 files (`MAX_FILES`: a 5,000-tenant platform with \
+            20 files per tenant); the bound is there for runaway globs, not for real specs. Globs can fan \
+            out, and a pattern such as `**/*.kdl` from the wrong folder can match a whole file system; past \
+            the limit strata stops following includes and reports it once.\n\n\
             Fix: check the include globs; name the folders to include from (`tenants/*.kdl`).",
     },
     CodeInfo {

@@ -48,8 +48,10 @@ impl SpecFs for AllowOutside<'_> {
 }
 
 /// A glob walks at most this many directory entries: a pattern such as `**/*.kdl` over a huge tree (or the
-/// whole file system, with `--allow-include-outside`) ends in an error instead of an endless walk.
-pub const MAX_WALK_ENTRIES: usize = 200_000;
+/// whole file system, with `--allow-include-outside`) ends in an error instead of an endless walk. Ten
+/// entries per file of [`crate::lang::load::MAX_FILES`], so one `**` glob can still reach a platform at
+/// that limit through its folders (and a repository's other files).
+pub const MAX_WALK_ENTRIES: usize = 1_000_000;
 /// `**` descends at most this deep.
 pub const MAX_WALK_DEPTH: usize = 32;
 

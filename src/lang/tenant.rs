@@ -56,7 +56,7 @@ pub fn lower_tenant(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Diag
     r.finish(true, d);
     let Some(name) = name else { return };
     let namespace = namespace.unwrap_or_else(|| name.clone());
-    p.tenants.push(Tenant {
+    p.add_tenant(Tenant {
         network: network.unwrap_or(Spanned::new(NetworkMode::Isolated, span)),
         pod_security: pod_security.unwrap_or(Spanned::new(PodSecurity::Restricted, span)),
         name,

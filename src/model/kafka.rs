@@ -417,13 +417,11 @@ impl KafkaModel {
         MergedTopic { topic, cluster, preset, partitions, replicas, config }
     }
 
-    /// The namespaces of the Kafka clusters on which `tenant` owns a `kafka-user`: the peers an isolated
-    /// tenant's pods must reach.
-    pub fn client_namespaces(&self, tenant: &str) -> Vec<&str> {
-        let mut v: Vec<&str> = self
-            .users
+    /// The namespaces of the Kafka clusters of `users` (one tenant's own, [`crate::model::network::ByTenant::users`]):
+    /// the peers an isolated tenant's pods must reach.
+    pub fn client_namespaces(&self, users: &[&KafkaUser]) -> Vec<&str> {
+        let mut v: Vec<&str> = users
             .iter()
-            .filter(|u| u.tenant.as_ref().is_some_and(|t| t.value == tenant))
             .filter_map(|u| self.cluster_for(u.cluster.as_ref()))
             .map(|c| c.namespace.value.as_str())
             .collect();
@@ -435,11 +433,11 @@ impl KafkaModel {
     /// The cluster namespaces an isolated tenant gets Kafka egress to without writing a rule: those of
     /// [`Self::client_namespaces`] that none of its own egress rules names. A rule the tenant wrote to
     /// that namespace (e.g. TLS-only 9093) is kept exactly as written, never widened.
-    pub fn auto_egress_namespaces(&self, tenant: &Tenant) -> Vec<&str> {
+    pub fn auto_egress_namespaces(&self, tenant: &Tenant, users: &[&KafkaUser]) -> Vec<&str> {
         if tenant.network.value != NetworkMode::Isolated {
             return Vec::new();
         }
-        self.client_namespaces(&tenant.name.value)
+        self.client_namespaces(users)
             .into_iter()
             .filter(|ns| {
                 !tenant

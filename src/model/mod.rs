@@ -19,6 +19,8 @@ pub mod resolved;
 pub mod spark;
 pub mod tenant;
 
+use std::collections::HashMap;
+
 use crate::source::{Span, Spanned};
 
 pub use presets::{Presets, PriorityClassPreset, SizePreset, TierPreset};
@@ -33,7 +35,11 @@ pub struct Platform {
     pub presets: Presets,
     /// Every `pricing` node, the stdlib's and the platform's (`cost::Pricing::of` merges them).
     pub pricing: Vec<cost::PricingSpec>,
+    /// Read freely; add only through [`Platform::add_tenant`], which keeps the name index current.
     pub tenants: Vec<Tenant>,
+    /// Tenant name → its first position in `tenants`: [`Platform::tenant`] is called per workload, and a
+    /// scan of the list made that quadratic. Only ever looked up, never iterated (output order is `tenants`).
+    tenant_index: HashMap<String, usize>,
     pub kafka: kafka::KafkaModel,
     pub spark: spark::SparkModel,
     pub airflow: airflow::AirflowModel,
@@ -82,8 +88,16 @@ impl Platform {
         self.header.as_ref().map_or("platform", |h| h.name.value.as_str())
     }
 
+    /// The first tenant declared with `name` (a second one is a `strata::tenant::duplicate` error).
     pub fn tenant(&self, name: &str) -> Option<&Tenant> {
-        self.tenants.iter().find(|t| t.name.value == name)
+        let t = self.tenants.get(*self.tenant_index.get(name)?)?;
+        (t.name.value == name).then_some(t)
+    }
+
+    /// Adds a tenant in declaration order and indexes its name (the first declaration keeps it).
+    pub fn add_tenant(&mut self, tenant: Tenant) {
+        self.tenant_index.entry(tenant.name.value.clone()).or_insert(self.tenants.len());
+        self.tenants.push(tenant);
     }
 
     /// The tenant's quota after applying its tier: each field from the tenant's own `quota` if given,

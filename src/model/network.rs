@@ -3,8 +3,14 @@
 //! inside a job, clients → Kafka). One model, so the NetworkPolicies strata emits, the checks that report a
 //! flow the tenant's own rules leave blocked, and `strata check --explain` all describe the same flows.
 
+use std::collections::HashMap;
+
 use crate::model::Scalar;
+use crate::model::airflow::Airflow;
+use crate::model::flink::FlinkJob;
 use crate::model::kafka::CLIENT_PORTS;
+use crate::model::kafka::KafkaUser;
+use crate::model::spark::SparkJob;
 use crate::model::{Direction, NetworkMode, NetworkRule, Platform, Tenant};
 use crate::source::{Span, Spanned};
 
@@ -178,8 +184,45 @@ pub fn flink_rest_port(config: &[(Spanned<String>, Spanned<Scalar>)]) -> u16 {
         .unwrap_or(FLINK_REST_PORT)
 }
 
+/// The workloads and Kafka users of each tenant, grouped once: [`flows`] runs per tenant, and filtering
+/// every workload list per tenant made it quadratic. Each list keeps declaration order; the maps are only
+/// looked up, never iterated.
+#[derive(Debug, Default)]
+pub struct ByTenant<'p> {
+    spark: HashMap<&'p str, Vec<&'p SparkJob>>,
+    flink: HashMap<&'p str, Vec<&'p FlinkJob>>,
+    airflow: HashMap<&'p str, Vec<&'p Airflow>>,
+    users: HashMap<&'p str, Vec<&'p KafkaUser>>,
+}
+
+impl<'p> ByTenant<'p> {
+    pub fn new(p: &'p Platform) -> Self {
+        let mut by = ByTenant::default();
+        for j in &p.spark.jobs {
+            by.spark.entry(j.tenant.value.as_str()).or_default().push(j);
+        }
+        for j in &p.flink.jobs {
+            by.flink.entry(j.tenant.value.as_str()).or_default().push(j);
+        }
+        for a in &p.airflow.deployments {
+            by.airflow.entry(a.tenant.value.as_str()).or_default().push(a);
+        }
+        for u in &p.kafka.users {
+            if let Some(t) = &u.tenant {
+                by.users.entry(t.value.as_str()).or_default().push(u);
+            }
+        }
+        by
+    }
+
+    /// The Kafka users of `tenant`, in declaration order.
+    pub fn users(&self, tenant: &str) -> &[&'p KafkaUser] {
+        self.users.get(tenant).map_or(&[], Vec::as_slice)
+    }
+}
+
 /// Every flow tenant `t` needs, in a stable order. For an `open` tenant each flow is [`Allowed::Open`].
-pub fn flows(p: &Platform, t: &Tenant) -> Vec<Flow> {
+pub fn flows(p: &Platform, by: &ByTenant<'_>, t: &Tenant) -> Vec<Flow> {
     let ns = t.namespace.value.as_str();
     let tenant = t.name.value.as_str();
     let isolated = t.network.value == NetworkMode::Isolated;
@@ -203,16 +246,16 @@ pub fn flows(p: &Platform, t: &Tenant) -> Vec<Flow> {
     // Inside a job, the parts talk to each other on ports they pick at run time (Spark's driver and block
     // manager ports, Flink's RPC and blob ports): one rule for the whole namespace serves them all.
     let mut inside = Vec::new();
-    let spark_jobs: Vec<_> = p.spark.jobs.iter().filter(|j| j.tenant.value == tenant).collect();
-    let flink_jobs: Vec<_> = p.flink.jobs.iter().filter(|j| j.tenant.value == tenant).collect();
-    let airflows: Vec<_> = p.airflow.deployments.iter().filter(|a| a.tenant.value == tenant).collect();
-    for j in &spark_jobs {
+    let spark_jobs: &[&SparkJob] = by.spark.get(tenant).map_or(&[], Vec::as_slice);
+    let flink_jobs: &[&FlinkJob] = by.flink.get(tenant).map_or(&[], Vec::as_slice);
+    let airflows: &[&Airflow] = by.airflow.get(tenant).map_or(&[], Vec::as_slice);
+    for j in spark_jobs {
         inside.push(format!("spark-job `{}`: driver ↔ executors", j.name.value));
     }
-    for j in &flink_jobs {
+    for j in flink_jobs {
         inside.push(format!("flink-job `{}`: JobManager ↔ TaskManagers", j.name.value));
     }
-    for a in &airflows {
+    for a in airflows {
         inside.push(format!("airflow `{}`: task pods → API server and metadata database", a.name.value));
     }
     if inside.is_empty() {
@@ -229,13 +272,11 @@ pub fn flows(p: &Platform, t: &Tenant) -> Vec<Flow> {
     });
 
     // Clients → Kafka: the tenant's users exist for clients in its namespace.
-    let auto = p.kafka.auto_egress_namespaces(t);
-    for kafka_ns in p.kafka.client_namespaces(tenant) {
-        let users: Vec<_> = p
-            .kafka
-            .users
+    let own_users = by.users(tenant);
+    let auto = p.kafka.auto_egress_namespaces(t, own_users);
+    for kafka_ns in p.kafka.client_namespaces(own_users) {
+        let users: Vec<_> = own_users
             .iter()
-            .filter(|u| u.tenant.as_ref().is_some_and(|x| x.value == tenant))
             .filter(|u| p.kafka.cluster_for(u.cluster.as_ref()).is_some_and(|c| c.namespace.value == kafka_ns))
             .collect();
         let Some(first) = users.first() else { continue };
@@ -373,7 +414,7 @@ mod tests {
     fn flows_of(body: &str, tenant: &str) -> Vec<Flow> {
         let c = compile(body);
         let t = c.platform.tenant(tenant).expect("tenant").clone();
-        flows(&c.platform, &t)
+        flows(&c.platform, &ByTenant::new(&c.platform), &t)
     }
 
     const FLINK: &str = r#"flink-job "j" tenant="t" {
@@ -403,7 +444,7 @@ mod tests {
         );
         let c = crate::test_support::compile_spec(&spec);
         let t = c.platform.tenant("t").expect("tenant").clone();
-        let f = flows(&c.platform, &t);
+        let f = flows(&c.platform, &ByTenant::new(&c.platform), &t);
         let scrape = f.iter().find(|f| f.id == "monitoring").expect("a scrape flow");
         assert_eq!(scrape.allowed, Allowed::ByStrata);
         assert_eq!(scrape.ports, [(Protocol::Tcp, 9249)]);
@@ -421,7 +462,7 @@ mod tests {
         let c = crate::test_support::compile_spec(&spec);
         assert!(c.ok(), "{:?}", c.diagnostics);
         let t = c.platform.tenant("t").expect("tenant");
-        let f = flows(&c.platform, t);
+        let f = flows(&c.platform, &ByTenant::new(&c.platform), t);
         let op = f.iter().find(|f| f.id == "flink-operator").expect("operator flow");
         assert_eq!(op.ports, [(Protocol::Tcp, 9091)]);
         assert_eq!(op.from, End::pods("ops", "the Flink operator"));

@@ -123,7 +123,7 @@ pub struct PriorityClass {
 
 /// Resolves the whole platform, or says what did not resolve (every failure, not just the first).
 pub fn resolve(p: &Platform) -> Result<ResolvedPlatform, Vec<Unresolved>> {
-    let mut r = Resolver { p, failures: Vec::new() };
+    let mut r = Resolver { p, by_tenant: network::ByTenant::new(p), failures: Vec::new() };
     let priority_classes = priority_classes(&mut r);
     let tenants = p.tenants.iter().filter_map(|t| tenant(&mut r, t)).collect();
     let kafka = kafka::resolve(&mut r);
@@ -158,6 +158,8 @@ pub fn resolve(p: &Platform) -> Result<ResolvedPlatform, Vec<Unresolved>> {
 /// recording why.
 pub(crate) struct Resolver<'p> {
     pub(crate) p: &'p Platform,
+    /// Each tenant's workloads, grouped once for [`network::flows`].
+    by_tenant: network::ByTenant<'p>,
     failures: Vec<Unresolved>,
 }
 
@@ -211,7 +213,7 @@ fn tenant(r: &mut Resolver, t: &m::Tenant) -> Option<Tenant> {
             tier.span,
         );
     }
-    let flows = network::flows(p, t).into_iter().filter(|f| f.allowed == Allowed::ByStrata).collect();
+    let flows = network::flows(p, &r.by_tenant, t).into_iter().filter(|f| f.allowed == Allowed::ByStrata).collect();
     Some(Tenant { spec: t.clone(), quota: p.effective_quota(t), limits: p.effective_limits(t), flows })
 }
 
