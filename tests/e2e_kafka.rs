@@ -117,24 +117,8 @@ impl Brokers {
 impl Drop for Brokers {
     fn drop(&mut self) {
         drop(self.stdin.take());
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        eprintln!("the Kafka oracle did not stop within 60 s of its stdin closing; killing it");
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        stop_after_stdin_closed(&mut self.child, "the Kafka oracle");
     }
-}
-
-fn read_all(mut f: &std::fs::File) -> String {
-    use std::io::{Read, Seek};
-    let mut text = String::new();
-    let _ = f.rewind().and_then(|()| f.read_to_string(&mut text));
-    text
 }
 
 /// A STAND-IN for Strimzi's Topic and User Operators, which are published only as container images. It

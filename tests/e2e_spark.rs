@@ -116,24 +116,8 @@ impl Drop for Operator {
     fn drop(&mut self) {
         drop(self.child.stdin.take());
         // The teardown takes a few seconds (it stops each process with SIGTERM, SIGKILL after 15 s).
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        eprintln!("scripts/tools/spark-operator did not stop within 60 s of its stdin closing; killing it");
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        stop_after_stdin_closed(&mut self.child, "scripts/tools/spark-operator");
     }
-}
-
-fn read_all(mut f: &std::fs::File) -> String {
-    use std::io::{Read, Seek};
-    let mut text = String::new();
-    let _ = f.rewind().and_then(|()| f.read_to_string(&mut text));
-    text
 }
 
 /// Deletes what the session leaves behind should it fail half-way (the tenant's namespace, with whatever

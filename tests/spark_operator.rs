@@ -97,13 +97,6 @@ impl Operator {
     }
 }
 
-fn read_all(mut f: &std::fs::File) -> String {
-    use std::io::{Read, Seek};
-    let mut text = String::new();
-    let _ = f.rewind().and_then(|()| f.read_to_string(&mut text));
-    text
-}
-
 fn split_label(s: &str) -> (String, String) {
     let (k, v) = s.split_once('=').unwrap_or_else(|| panic!("not a label: {s}"));
     (k.to_string(), v.to_string())

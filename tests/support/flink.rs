@@ -321,7 +321,7 @@ impl Operator {
             let n = lines.read_line(&mut line).expect("read the operator's stdout");
             if n == 0 {
                 let status = child.wait().expect("wait");
-                let text = read_all(&log);
+                let text = super::read_all(&log);
                 if status.code() == Some(3) && !ci() {
                     eprintln!("SKIPPED {test}: the Flink operator cannot run here:\n{text}");
                     return None;
@@ -342,29 +342,13 @@ impl Operator {
             lines[lines.len().saturating_sub(40)..].join("\n")
         };
         let operator = std::fs::read_to_string(self.dir.join("operator.log")).unwrap_or_default();
-        format!("{}\n\noperator.log:\n{}", tail(&read_all(&self.log)), tail(&operator))
+        format!("{}\n\noperator.log:\n{}", tail(&super::read_all(&self.log)), tail(&operator))
     }
 }
 
 impl Drop for Operator {
     fn drop(&mut self) {
         drop(self.child.stdin.take());
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        eprintln!("scripts/tools/flink-oracle did not stop within 60 s of its stdin closing; killing it");
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        super::stop_after_stdin_closed(&mut self.child, "scripts/tools/flink-oracle");
     }
-}
-
-fn read_all(mut f: &std::fs::File) -> String {
-    use std::io::{Read, Seek};
-    let mut text = String::new();
-    let _ = f.rewind().and_then(|()| f.read_to_string(&mut text));
-    text
 }

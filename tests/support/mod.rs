@@ -288,6 +288,29 @@ pub fn assert_members_unchanged(before: &[String], after: &[String], what: &str)
     assert!(changed.is_empty() && added.is_empty(), "{what}: changed {changed:#?}, new {added:#?}");
 }
 
+/// Everything written to a harness process's log file so far, for a failure message.
+pub fn read_all(mut f: &std::fs::File) -> String {
+    use std::io::{Read, Seek};
+    let mut text = String::new();
+    let _ = f.rewind().and_then(|()| f.read_to_string(&mut text));
+    text
+}
+
+/// Stops a harness process (an operator, the Kafka brokers) whose stdin the caller just closed, its signal to
+/// tear down: waits up to 60 s for it to exit on its own, then kills it so a test never leaves it running.
+pub fn stop_after_stdin_closed(child: &mut std::process::Child, what: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    eprintln!("{what} did not stop within 60 s of its stdin closing; killing it");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// Writes a kubeconfig whose context `strata-test` points at `server` (plain HTTP, no credentials: the
 /// proxy adds them).
 pub fn proxy_kubeconfig(dir: &Path, server: &str) -> PathBuf {
