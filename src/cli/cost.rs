@@ -71,6 +71,13 @@ fn opt(m: Option<crate::model::cost::Money>) -> String {
     m.map_or_else(|| "-".to_string(), |m| m.to_string())
 }
 
+const STORAGE: &str = "storage";
+
+/// Storage is billed by the month, not by the hour a run takes: it has no hourly figure.
+fn per_hour(w: &crate::model::cost::WorkloadCost) -> String {
+    if w.pattern == STORAGE { "-".to_string() } else { w.per_hour.to_string() }
+}
+
 fn tenant_expected(t: &crate::model::cost::TenantCost) -> String {
     if t.complete { t.expected.to_string() } else { format!("{} + unknown", t.expected) }
 }
@@ -138,7 +145,7 @@ fn workload_rows(r: &CostReport) -> Vec<Vec<String>> {
             w.expected.to_string(),
             w.peak.to_string(),
             opt(w.per_run),
-            w.per_hour.to_string(),
+            per_hour(w),
         ]);
     }
     rows
@@ -185,7 +192,7 @@ fn markdown(r: &CostReport) -> String {
             w.expected.to_string(),
             w.peak.to_string(),
             opt(w.per_run),
-            w.per_hour.to_string(),
+            per_hour(w),
         ]));
     }
     s.push_str(&format!("\n{LOWER_BOUND}\n"));
@@ -214,7 +221,7 @@ fn csv(r: &CostReport) -> String {
             fig(&w.expected),
             fig(&w.peak),
             w.per_run.map_or_else(String::new, |m| m.to_string()),
-            w.per_hour,
+            if w.pattern == STORAGE { String::new() } else { w.per_hour.to_string() },
             r.currency
         ));
     }
@@ -252,7 +259,7 @@ fn json(r: &CostReport, sources: &SourceMap) -> String {
             "peak": fig(&w.peak),
             "unknown_because": why(&w.expected),
             "per_run": money(w.per_run),
-            "per_hour": w.per_hour.to_string(),
+            "per_hour": if w.pattern == STORAGE { Value::Null } else { Value::String(w.per_hour.to_string()) },
             "explain": w.explain,
         })).collect::<Vec<_>>(),
     });

@@ -13,6 +13,8 @@ use crate::model::{Platform, QuotaSpec};
 use crate::source::{Span, Spanned};
 use crate::units::Bytes;
 
+pub mod kafka;
+
 /// Hours in the average month: a 365-day year over 12, as OpenCost and the cloud price sheets count.
 pub const HOURS_PER_MONTH: u64 = 730;
 /// The non-leap year whose 12 months the average month's cron runs are counted over (8760 h / 12 = 730 h).
@@ -577,6 +579,7 @@ pub fn report(p: &Platform, period: Period) -> Option<CostReport> {
     let pricing = Pricing::of(&p.pricing)?;
     let demands = p.demands();
     let mut workloads: Vec<WorkloadCost> = demands.iter().map(|d| workload_cost(d, &pricing, period)).collect();
+    workloads.extend(kafka::storage(p, &pricing));
     let key = |w: &WorkloadCost| (w.peak.known(), w.expected.known(), w.per_run, w.per_hour);
     workloads.sort_by(|a, b| key(b).cmp(&key(a)).then_with(|| (&a.tenant, &a.workload).cmp(&(&b.tenant, &b.workload))));
     let mut by_tenant: BTreeMap<&str, TenantCost> = BTreeMap::new();

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use crate::model::Scalar;
 use crate::model::{Direction, NetworkMode, Tenant};
 use crate::source::{Span, Spanned};
+use crate::units::Bytes;
 
 /// The replication factor a topic gets when neither it nor its preset states one: three copies (the usual
 /// production choice, and what Strimzi's examples use), or one per broker on a smaller cluster.
@@ -49,6 +50,8 @@ pub struct KafkaCluster {
     /// `tiered-storage=`: whether the brokers run with tiered storage on (`remote.log.storage.system.enable`,
     /// Strimzi's `.spec.kafka.tieredStorage`). Kafka refuses `remote.storage.enable=true` topics otherwise.
     pub tiered_storage: Option<Spanned<bool>>,
+    /// `broker-storage="500Gi"`: each broker's volume, for the cost model (the `Kafka` resource is not strata's).
+    pub broker_storage: Option<Spanned<Bytes>>,
     pub span: Span,
 }
 
