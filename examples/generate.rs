@@ -109,7 +109,7 @@ pub(crate) fn tenant(name: &str) -> String {
         egress 443 cidr=\"10.0.0.0/8\"
         ingress 9090 namespace=\"monitoring\"
     }}
-    label \"cost-center\" \"cc-{}\"
+    cost-center \"cc-{}\"
 }}
 ",
         name.len() * 100

@@ -286,6 +286,9 @@ pub struct KindDescriptor {
     /// Whether an emitter produces it. Kinds strata does not emit are described because an older spec
     /// or release may have left them in an inventory, and their guards must still hold.
     pub emitted: bool,
+    /// Where, in the object, the labels of the pods it makes are written (`spec.template.metadata.labels`):
+    /// labels a tenant puts on its pods (`cost-center`) go there, since cost tools group by pod label.
+    pub pod_labels: &'static [&'static [&'static str]],
 }
 
 const fn builtin(group: &'static str, kind: &'static str, plural: &'static str, scope: Scope) -> KindDescriptor {
@@ -304,6 +307,7 @@ const fn builtin(group: &'static str, kind: &'static str, plural: &'static str, 
         data_loss: None,
         namespace_guard: false,
         emitted: true,
+        pod_labels: &[],
     }
 }
 
@@ -326,10 +330,14 @@ const fn custom(
         data_loss: None,
         namespace_guard: false,
         emitted: true,
+        pod_labels: &[],
     }
 }
 
 const RBAC: &str = "rbac.authorization.k8s.io";
+
+/// The pod template's labels of the built-in workload kinds.
+const TEMPLATE_LABELS: &[&str] = &["spec", "template", "metadata", "labels"];
 
 /// Built-in groups whose namespaced kinds run or scale pods: they are applied with the workloads, after the
 /// tenant's Namespace, ResourceQuota and LimitRange (a pod admitted before its LimitRange gets no
@@ -365,8 +373,11 @@ pub static KINDS: &[KindDescriptor] = &[
     builtin(RBAC, "ClusterRole", "clusterroles", Scope::Cluster),
     builtin(RBAC, "ClusterRoleBinding", "clusterrolebindings", Scope::Cluster),
     builtin("scheduling.k8s.io", "PriorityClass", "priorityclasses", Scope::Cluster),
-    workload("batch", "Job", "jobs", ReadyRule::JobComplete),
-    workload("batch", "CronJob", "cronjobs", ReadyRule::Exists),
+    KindDescriptor { pod_labels: &[TEMPLATE_LABELS], ..workload("batch", "Job", "jobs", ReadyRule::JobComplete) },
+    KindDescriptor {
+        pod_labels: &[&["spec", "jobTemplate", "spec", "template", "metadata", "labels"]],
+        ..workload("batch", "CronJob", "cronjobs", ReadyRule::Exists)
+    },
     KindDescriptor {
         data_loss: Some("deleting a PersistentVolumeClaim can delete its volume and data"),
         emitted: false,
@@ -387,20 +398,29 @@ pub static KINDS: &[KindDescriptor] = &[
         emitted: false,
         ..custom(&STRIMZI, "Kafka", &["v1", "v1beta2"], "kafkas", ReadyRule::StrimziReady)
     },
-    custom(&KUBEFLOW_SPARK, "SparkApplication", &["v1beta2"], "sparkapplications", ReadyRule::SparkAppState),
-    custom(
-        &KUBEFLOW_SPARK,
-        "ScheduledSparkApplication",
-        &["v1beta2"],
-        "scheduledsparkapplications",
-        ReadyRule::SparkScheduleState,
-    ),
+    // The Spark operator copies `driver.labels`/`executor.labels` onto the pods it submits.
+    KindDescriptor {
+        pod_labels: &[&["spec", "driver", "labels"], &["spec", "executor", "labels"]],
+        ..custom(&KUBEFLOW_SPARK, "SparkApplication", &["v1beta2"], "sparkapplications", ReadyRule::SparkAppState)
+    },
+    KindDescriptor {
+        pod_labels: &[&["spec", "template", "driver", "labels"], &["spec", "template", "executor", "labels"]],
+        ..custom(
+            &KUBEFLOW_SPARK,
+            "ScheduledSparkApplication",
+            &["v1beta2"],
+            "scheduledsparkapplications",
+            ReadyRule::SparkScheduleState,
+        )
+    },
     // The Flink operator tears the job down with its cluster; the job's running state lives in the
     // cluster until the next savepoint, and HA metadata pointing at the last checkpoint is removed.
     KindDescriptor {
         data_loss: Some(
             "deleting a FlinkDeployment stops its job and drops its running state since the last savepoint",
         ),
+        // The operator merges `podTemplate` into the JobManager and TaskManager pods.
+        pod_labels: &[&["spec", "podTemplate", "metadata", "labels"]],
         ..custom(&FLINK, "FlinkDeployment", &["v1beta1"], "flinkdeployments", ReadyRule::FlinkLifecycle)
     },
     KindDescriptor {
@@ -410,7 +430,10 @@ pub static KINDS: &[KindDescriptor] = &[
         emitted: false,
         ..custom(&FLINK, "FlinkSessionJob", &["v1beta1"], "flinksessionjobs", ReadyRule::FlinkLifecycle)
     },
-    workload("apps", "Deployment", "deployments", ReadyRule::DeploymentAvailable),
+    KindDescriptor {
+        pod_labels: &[TEMPLATE_LABELS],
+        ..workload("apps", "Deployment", "deployments", ReadyRule::DeploymentAvailable)
+    },
     workload("policy", "PodDisruptionBudget", "poddisruptionbudgets", ReadyRule::Applied),
     KindDescriptor {
         versions: &["v2"],

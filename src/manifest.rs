@@ -259,6 +259,36 @@ impl ManifestSet {
         });
     }
 
+    /// Puts each tenant's own labels (`cost-center`) on the tenant's objects and, with the tenant label, on
+    /// the pods they make, at the places the domain registry names ([`crate::domain::KindDescriptor::pod_labels`]):
+    /// OpenCost and Kubecost group allocations by pod label (`aggregate=label:cost-center`), and pods made by
+    /// an operator or controller carry only what their template says. Labels the emitter set win.
+    pub fn stamp_tenant_labels(&mut self, by_tenant: &BTreeMap<String, Vec<(String, String)>>) {
+        for m in &mut self.items {
+            let Some(own) = m.tenant.as_ref().and_then(|t| by_tenant.get(t).map(|l| (t.clone(), l))) else {
+                continue;
+            };
+            let (tenant, labels) = own;
+            let group = m.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+            let paths = crate::domain::lookup(group, &m.kind).map_or(&[][..], |k| k.pod_labels);
+            let meta = ensure_entry(ensure_object_map(&mut m.object), "metadata");
+            let l = ensure_entry(meta, "labels");
+            for (k, v) in labels {
+                l.entry(k.clone()).or_insert_with(|| Value::String(v.clone()));
+            }
+            for path in paths {
+                let mut at = ensure_object_map(&mut m.object);
+                for key in *path {
+                    at = ensure_entry(at, key);
+                }
+                at.entry(LABEL_TENANT.to_string()).or_insert_with(|| Value::String(tenant.clone()));
+                for (k, v) in labels {
+                    at.entry(k.clone()).or_insert_with(|| Value::String(v.clone()));
+                }
+            }
+        }
+    }
+
     /// Stamps ownership labels and origins, sorts, and reports two emitters producing the same object.
     pub fn finish(&mut self, platform: &str, applyset: &ApplySetRef, sources: &SourceMap, d: &mut Diagnostics) {
         for m in &mut self.items {
@@ -309,6 +339,13 @@ fn ensure_object<'v>(v: &'v mut Value, key: &str) -> &'v mut Map<String, Value> 
     }
     let map = v.as_object_mut().expect("just made an object");
     ensure_entry(map, key)
+}
+
+fn ensure_object_map(v: &mut Value) -> &mut Map<String, Value> {
+    if !v.is_object() {
+        *v = Value::Object(Map::new());
+    }
+    v.as_object_mut().expect("just made an object")
 }
 
 fn ensure_entry<'v>(map: &'v mut Map<String, Value>, key: &str) -> &'v mut Map<String, Value> {

@@ -3,7 +3,7 @@
 
 use crate::check::names::{dns1123_label, duplicates, require_label, reserved_prefix, suggest_label};
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
-use crate::model::tenant::DERIVED_DEFAULT_SIZE;
+use crate::model::tenant::{DERIVED_DEFAULT_SIZE, LABEL_COST_CENTER};
 use crate::model::{NetworkMode, Platform, QuotaSpec, Tenant};
 use crate::source::Spanned;
 
@@ -55,6 +55,7 @@ pub fn check(p: &Platform, d: &mut Diagnostics) {
 }
 
 fn check_tenant(p: &Platform, t: &Tenant, d: &mut Diagnostics) {
+    cost_center(t, d);
     if t.namespace.span == t.name.span {
         require_label(&t.name, "tenant name", "strata::tenant::name", d);
     } else {
@@ -186,6 +187,32 @@ fn check_tenant(p: &Platform, t: &Tenant, d: &mut Diagnostics) {
                     .help(format!("e.g. `{}`", suggest_label(&v.value))),
             );
         }
+    }
+}
+
+/// `cost-center` is a label value, and the tenant's `label "cost-center"` would say the same thing twice.
+fn cost_center(t: &Tenant, d: &mut Diagnostics) {
+    let Some(cc) = &t.cost_center else { return };
+    if crate::check::names::label_value(&cc.value).is_some() {
+        d.push(
+            Diagnostic::error(
+                "strata::tenant::cost-center",
+                format!("`{}` is not a valid cost centre: it becomes a label value", cc.value),
+            )
+            .at(cc.span, "at most 63 letters, digits, `-`, `_` and `.`")
+            .help(format!("e.g. `{}`", suggest_label(&cc.value))),
+        );
+    }
+    if let Some((k, _)) = t.labels.iter().find(|(k, _)| k.value == LABEL_COST_CENTER) {
+        d.push(
+            Diagnostic::error(
+                "strata::tenant::cost-center",
+                "the tenant sets the `cost-center` label twice: as `cost-center` and as a namespace `label`",
+            )
+            .at(k.span, "namespace label")
+            .also(cc.span, "cost centre")
+            .help("drop the `label`: `cost-center` puts the label on the namespace and on every object and pod"),
+        );
     }
 }
 

@@ -509,6 +509,16 @@ pub static CODES: &[CodeInfo] = &[
             allowed.\n\n\
             Fix: shorten or simplify the value (the help suggests one).",
     },
+    CodeInfo {
+        code: "strata::tenant::cost-center",
+        summary: "a tenant's `cost-center` is not a label value, is given twice, or repeats a `label \"cost-center\"`",
+        explanation: "`cost-center \"cc-4120\"` becomes the `cost-center` label on every object of the tenant and \
+            on every pod its workloads make (pod templates, Spark driver and executor labels, Airflow's pod \
+            template file), so OpenCost and Kubecost (`aggregate=label:cost-center`) split costs as `strata \
+            cost` does. Its value must be a label value (apimachinery `IsValidLabelValue`); a tenant has one \
+            cost centre, and a namespace `label \"cost-center\"` next to it would set the same label twice.\n\n\
+            Fix: keep one `cost-center` with a label-safe value and drop the `label`.",
+    },
     // Quota fit.
     CodeInfo {
         code: "strata::quota::fit",

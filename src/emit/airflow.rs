@@ -15,11 +15,12 @@ use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, Ro
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
 use crate::emit::meta;
-use crate::manifest::{ManifestSet, Placement, Stage};
+use crate::manifest::{LABEL_TENANT, ManifestSet, Placement, Stage};
 use crate::model::airflow as model;
 use crate::model::pod::{EnvValue, EnvVar, SecretKeyRef};
 use crate::model::resolved::airflow::{Airflow, Namespaces, WorkerTemplate};
 use crate::model::resolved::{ResolvedPlatform, TenantRef};
+use crate::model::tenant::LABEL_COST_CENTER;
 use crate::render::to_yaml;
 use crate::source::Span;
 
@@ -285,12 +286,17 @@ pub fn pod_template(a: &Airflow, t: &WorkerTemplate) -> Pod {
     env.extend(spec.env.iter().filter(|e| !template.env.iter().any(|o| o.name.value == e.name.value)).map(k8s_env));
     env.extend(template.env.iter().map(k8s_env));
 
-    let labels = BTreeMap::from([
+    let mut labels = BTreeMap::from([
         ("app.kubernetes.io/name".to_string(), "airflow".to_string()),
         ("app.kubernetes.io/component".to_string(), "worker".to_string()),
         ("app.kubernetes.io/instance".to_string(), spec.name.value.clone()),
         ("strata.dev/worker-template".to_string(), template.name.value.clone()),
     ]);
+    // The executor's pods come from this file, not from an object the manifest set can stamp.
+    if let Some(cc) = &a.home.cost_center {
+        labels.insert(LABEL_TENANT.to_string(), a.home.name.clone());
+        labels.insert(LABEL_COST_CENTER.to_string(), cc.clone());
+    }
     let mut metadata = meta(&format!("{}-{}", spec.name.value, template.name.value), Some(ns));
     metadata.labels = Some(labels);
     Pod {

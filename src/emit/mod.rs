@@ -16,6 +16,7 @@ mod tenants;
 use crate::diagnostic::Diagnostics;
 use crate::manifest::{ApplySetRef, ManifestSet};
 use crate::model::resolved::ResolvedPlatform;
+use crate::model::tenant::LABEL_COST_CENTER;
 use crate::source::SourceMap;
 
 /// Emits every object of the platform, stamped and sorted. `d` gets what only the whole set shows (two
@@ -40,6 +41,17 @@ pub fn emit(p: &ResolvedPlatform, sources: &SourceMap, d: &mut Diagnostics) -> M
     }) {
         set.items.extend(part.items);
     }
+    let cost_centers: std::collections::BTreeMap<String, Vec<(String, String)>> = p
+        .tenants
+        .iter()
+        .filter_map(|t| {
+            let cc = t.spec.cost_center.as_ref()?;
+            Some((t.spec.name.value.clone(), vec![(LABEL_COST_CENTER.to_string(), cc.value.clone())]))
+        })
+        .collect();
+    if !cost_centers.is_empty() {
+        set.stamp_tenant_labels(&cost_centers);
+    }
     let applyset = ApplySetRef::for_platform(&p.name, &p.inventory_namespace);
     set.finish(&p.name, &applyset, sources, d);
     set
@@ -51,5 +63,74 @@ pub(crate) fn meta(name: &str, namespace: Option<&str>) -> k8s_openapi::apimachi
         name: Some(name.to_string()),
         namespace: namespace.map(str::to_string),
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use crate::test_support::compile_spec;
+
+    /// Paths (as key lists) to every object in `v` that holds `containers`: the pod specs it carries.
+    fn pod_specs(v: &Value, at: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+        if let Value::Object(m) = v {
+            if m.contains_key("containers") {
+                out.push(at.clone());
+            }
+            for (k, child) in m {
+                at.push(k.clone());
+                pod_specs(child, at, out);
+                at.pop();
+            }
+        }
+    }
+
+    /// Every kind strata emits that makes pods names in the registry where its pods' labels go, and every
+    /// one of a cost-centred tenant's pods gets the cost centre and the tenant: a new emitter of a pod-making
+    /// kind fails here until its pods are labelled.
+    #[test]
+    fn every_pod_of_a_cost_centred_tenant_carries_the_cost_centre() {
+        let c = compile_spec(include_str!("../../golden/cost-center/platform.kdl"));
+        assert!(!c.diagnostics.has_errors(), "{:?}", c.diagnostics);
+        let set = c.manifests.expect("compiled");
+        let mut kinds = std::collections::BTreeSet::new();
+        for m in &set.items {
+            let group = m.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+            let k = crate::domain::lookup(group, &m.kind).expect("a registered kind");
+            let mut found = Vec::new();
+            pod_specs(&m.object, &mut Vec::new(), &mut found);
+            assert!(
+                found.is_empty() || !k.pod_labels.is_empty(),
+                "{} carries pod specs at {found:?} but the registry names no pod labels for it",
+                m.kind
+            );
+            for path in k.pod_labels {
+                kinds.insert(m.kind.clone());
+                let labels = path.iter().fold(&m.object, |v, key| &v[*key]);
+                let (cc, tenant) = (&labels["cost-center"], &labels["strata.dev/tenant"]);
+                match m.tenant.as_deref() {
+                    Some("payments") => {
+                        assert_eq!((cc.as_str(), tenant.as_str()), (Some("cc-4120"), Some("payments")), "{}", m.kind)
+                    }
+                    _ => assert!(
+                        cc.is_null() && tenant.is_null(),
+                        "{}: a tenant without a cost centre keeps its pods",
+                        m.kind
+                    ),
+                }
+            }
+        }
+        assert_eq!(
+            kinds.into_iter().collect::<Vec<_>>(),
+            ["CronJob", "Deployment", "FlinkDeployment", "Job", "ScheduledSparkApplication", "SparkApplication"]
+        );
+        // Airflow's task pods come from a template file inside a ConfigMap.
+        let template = set.items.iter().find(|m| m.kind == "ConfigMap" && m.object["data"]["default.yaml"].is_string());
+        let text = template.expect("the worker pod template").object["data"]["default.yaml"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(text.contains("cost-center: cc-4120") && text.contains("strata.dev/tenant: payments"), "{text}");
     }
 }

@@ -2,12 +2,12 @@
 
 use kdl::KdlNode;
 
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::lang::reader::{NodeReader, one_of, unknown_node};
 use crate::model::{Direction, LimitsSpec, NetworkMode, NetworkRule, Platform, PodSecurity, QuotaSpec, Tenant};
 use crate::source::{FileId, Spanned};
 
-const TENANT_CHILDREN: &[&str] = &["quota", "limits", "network", "label"];
+const TENANT_CHILDREN: &[&str] = &["quota", "limits", "network", "label", "cost-center"];
 
 pub fn lower_tenant(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Diagnostics) {
     let mut r = NodeReader::new(node, file);
@@ -32,6 +32,7 @@ pub fn lower_tenant(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Diag
     let mut network = None;
     let mut network_rules = Vec::new();
     let mut labels = Vec::new();
+    let mut cost_center: Option<Spanned<String>> = None;
     for child in r.children() {
         match child.name().value() {
             "quota" => quota = lower_quota(child, file, d),
@@ -48,6 +49,21 @@ pub fn lower_tenant(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Diag
                 c.finish(false, d);
                 if let (Some(k), Some(v)) = (k, v) {
                     labels.push((k, v));
+                }
+            }
+            "cost-center" => {
+                let mut c = NodeReader::new(child, file);
+                let v = c.arg::<String>("the cost centre, e.g. \"cc-4120\"", d);
+                c.finish(false, d);
+                if let (Some(v), Some(first)) = (&v, &cost_center) {
+                    d.push(
+                        Diagnostic::error("strata::tenant::cost-center", "the tenant has two `cost-center` nodes")
+                            .at(v.span, "second here")
+                            .also(first.span, "first here")
+                            .help("keep one: a tenant has one cost centre"),
+                    );
+                } else if v.is_some() {
+                    cost_center = v;
                 }
             }
             _ => unknown_node(child, file, "`tenant`", TENANT_CHILDREN, d),
@@ -68,6 +84,7 @@ pub fn lower_tenant(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Diag
         priority_class,
         labels,
         topic_prefix,
+        cost_center,
         span,
     });
 }

@@ -6,6 +6,9 @@ use crate::units::{Bytes, Cpu};
 /// The size whose requests and limits become a tenant's container defaults when its spec gives none.
 pub const DERIVED_DEFAULT_SIZE: &str = "xs";
 
+/// The label `cost-center "..."` sets (the key OpenCost's and Kubecost's docs group by in their examples).
+pub const LABEL_COST_CENTER: &str = "cost-center";
+
 #[derive(Debug, Clone)]
 pub struct Tenant {
     pub name: Spanned<String>,
@@ -23,6 +26,8 @@ pub struct Tenant {
     pub labels: Vec<(Spanned<String>, Spanned<String>)>,
     /// Every Kafka topic the tenant owns must start with this (e.g. `analytics.`).
     pub topic_prefix: Option<Spanned<String>>,
+    /// `cost-center "cc-4120"`: the `cost-center` label on every object and pod of the tenant.
+    pub cost_center: Option<Spanned<String>>,
     pub span: Span,
 }
 

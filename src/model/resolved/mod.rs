@@ -80,11 +80,17 @@ pub struct Unresolved {
 pub struct TenantRef {
     pub name: String,
     pub namespace: String,
+    /// `cost-center`, for the labels of pods no registry path reaches (Airflow's pod template file).
+    pub cost_center: Option<String>,
 }
 
 impl TenantRef {
     pub fn of(t: &m::Tenant) -> TenantRef {
-        TenantRef { name: t.name.value.clone(), namespace: t.namespace.value.clone() }
+        TenantRef {
+            name: t.name.value.clone(),
+            namespace: t.namespace.value.clone(),
+            cost_center: t.cost_center.as_ref().map(|c| c.value.clone()),
+        }
     }
 }
 
