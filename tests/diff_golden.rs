@@ -114,6 +114,7 @@ fn demands(case: &Path, side: &str) -> Vec<Demand> {
                     cpu_limit: Cpu::parse(&s(p, "cpu_limit")).expect("cpu_limit"),
                     memory_request: Bytes::parse(&s(p, "memory")).expect("memory"),
                     memory_limit: Bytes::parse(&s(p, "memory_limit")).expect("memory_limit"),
+                    gpus: p["gpus"].as_u64().unwrap_or(0),
                 })
                 .collect(),
             objects: d["objects"]

@@ -3,7 +3,7 @@
 //! executor needs from the platform (identities, RBAC, pod templates, `[kubernetes_executor]` settings) and
 //! how many task pods it may run at once, which is what the tenant's quota has to hold.
 
-use crate::model::demand::{AdmittedPod, ContainerResources, Demand};
+use crate::model::demand::{AdmittedPod, ContainerResources, Demand, PodDemand};
 use crate::model::pod::{EnvVar, PodShape, SecretKeyRef};
 use crate::model::{Platform, SizePreset};
 use crate::source::{Span, Spanned};
@@ -230,7 +230,10 @@ impl Airflow {
             workload: format!("airflow `{}`", self.name.value),
             span: ex.max_parallel_tasks.as_ref().map_or(self.name.span, |m| m.span),
             exclusive_group: None,
-            pods: vec![shape.pods(role, u64::from(ex.parallelism()))],
+            pods: vec![PodDemand {
+                gpus: sized.iter().filter_map(|(t, _)| t.gpu.as_ref()).map(|g| u64::from(g.value)).max().unwrap_or(0),
+                ..shape.pods(role, u64::from(ex.parallelism()))
+            }],
             objects: Vec::new(),
             admission,
             run: crate::model::demand::Run::UpTo,

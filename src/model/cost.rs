@@ -166,7 +166,13 @@ fn pod_rate(p: &PodDemand, count: u64, pricing: &Pricing) -> u128 {
         .saturating_mul(u128::from(p.memory_request.0))
         .saturating_mul(u128::from(pricing.memory.value.0))
         .saturating_mul(PICO_PER_NANO);
-    cpu.saturating_add(mem)
+    // GPUs × nano per GPU-hour × 1000 = pico per hour; × 2^30.
+    let gpu = n
+        .saturating_mul(u128::from(p.gpus))
+        .saturating_mul(u128::from(pricing.gpu.value.0))
+        .saturating_mul(PICO_PER_NANO)
+        .saturating_mul(GIB);
+    cpu.saturating_add(mem).saturating_add(gpu)
 }
 
 /// The month the figures are for.
@@ -429,7 +435,10 @@ pub struct CostReport {
 
 fn pods_line(pods: &[PodDemand]) -> String {
     pods.iter()
-        .map(|p| format!("{} × {} ({} cpu, {})", p.count, p.role, p.cpu_request, p.memory_request))
+        .map(|p| match p.gpus {
+            0 => format!("{} × {} ({} cpu, {})", p.count, p.role, p.cpu_request, p.memory_request),
+            g => format!("{} × {} ({} cpu, {}, {g} GPU)", p.count, p.role, p.cpu_request, p.memory_request),
+        })
         .collect::<Vec<_>>()
         .join(" + ")
 }
@@ -449,8 +458,10 @@ pub fn workload_cost(d: &Demand, pricing: &Pricing, period: Period) -> WorkloadC
     let ph = per_hour.precise();
     let hours = period.hours();
     let month = rate.over(hours.0, hours.1);
+    let gpu_price =
+        if d.pods.iter().any(|p| p.gpus > 0) { format!(", GPU {}/h", pricing.gpu.value) } else { String::new() };
     let mut explain = vec![format!(
-        "requests {} = {} {}/h (cpu {}/core-h, memory {}/GiB-h)",
+        "requests {} = {} {}/h (cpu {}/core-h, memory {}/GiB-h{gpu_price})",
         pods_line(&d.pods),
         ph,
         pricing.currency,
@@ -557,6 +568,7 @@ pub fn ceiling(q: &QuotaSpec, pricing: &Pricing, period: Period) -> Option<(Mone
         cpu_limit: cpu.value,
         memory_request: mem.value,
         memory_limit: mem.value,
+        gpus: 0,
     };
     let hours = period.hours();
     let compute = Rate::of(std::slice::from_ref(&pod), pricing).over(hours.0, hours.1);
@@ -689,6 +701,36 @@ mod tests {
         let w = workload_cost(&d, &opencost(), Period::AverageMonth);
         assert_eq!(w.peak.to_string(), "468.19");
         assert!(w.expected.known().is_none());
+    }
+
+    #[test]
+    fn gpus_are_priced_by_the_hour() {
+        // 4 task pods of 1 core / 2 GiB and 1 GPU: 4 × (0.031611 + 0.008474 + 0.95) = 3.96034/h × 730 = 2891.0482.
+        let mut d = demand("airflow", None, vec![PodDemand { gpus: 1, ..pod("task pods", 4, 1000, 2) }]);
+        d.run = Run::UpTo;
+        let w = workload_cost(&d, &opencost(), Period::AverageMonth);
+        assert_eq!(w.per_hour, Money(3_960_340_000_000));
+        assert_eq!(w.peak.to_string(), "2891.05");
+        assert!(w.explain[0].contains("1 GPU") && w.explain[0].contains("GPU 0.95/h"), "{:?}", w.explain);
+    }
+
+    #[test]
+    fn an_airflow_gpu_template_makes_its_task_pods_gpu_pods() {
+        let c = crate::test_support::compile(
+            r#"
+tenant "t"
+airflow "af" tenant="t" {
+    executor "kubernetes" image="apache/airflow:3.1.3" max-parallel-tasks=2 {
+        worker-template "default" size="s"
+        worker-template "cuda" size="s" gpu=2
+    }
+    metadata-db secret="db"
+}
+"#,
+        );
+        assert!(!c.diagnostics.has_errors(), "{:?}", c.diagnostics);
+        let d = c.platform.demands();
+        assert_eq!(d[0].pods[0].gpus, 2, "the largest template in every dimension, GPUs too");
     }
 
     #[test]

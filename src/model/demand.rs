@@ -75,6 +75,9 @@ pub struct PodDemand {
     pub cpu_limit: Cpu,
     pub memory_request: Bytes,
     pub memory_limit: Bytes,
+    /// GPUs each pod requests (an Airflow worker template's `gpu=`): quota fit does not count them, the cost
+    /// model prices them by the hour.
+    pub gpus: u64,
 }
 
 /// Sums over pods: what a quota's hard limits are compared against.

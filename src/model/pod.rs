@@ -72,6 +72,7 @@ impl PodShape {
             cpu_limit: self.cpu_limit,
             memory_request: self.memory_request,
             memory_limit: self.memory_limit,
+            gpus: 0,
         }
     }
 }

@@ -259,6 +259,7 @@ pub(crate) mod test_support {
             cpu_limit: Cpu(cpu * 2),
             memory_request: Bytes(mem_gi << 30),
             memory_limit: Bytes(mem_gi << 30),
+            gpus: 0,
         }
     }
 

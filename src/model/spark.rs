@@ -520,6 +520,7 @@ impl SparkJob {
             cpu_limit: s.core_limit,
             memory_request: s.pod_memory(),
             memory_limit: s.pod_memory(),
+            gpus: 0,
         };
         // Spark sets the memory limit to the request (the pod's memory incl. overhead) and the cpu limit to
         // `coreLimit`, which strata always writes.

@@ -264,6 +264,7 @@ spec:
                 cpu_limit: Cpu(2000),
                 memory_request: Bytes(9 << 30),
                 memory_limit: Bytes(8 << 30),
+                gpus: 0,
             }],
             objects: vec![],
             admission: Vec::new(),

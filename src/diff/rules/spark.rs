@@ -181,6 +181,7 @@ mod tests {
             cpu_limit: Cpu(cores * 1000),
             memory_request: Bytes(4 << 30),
             memory_limit: Bytes(4 << 30),
+            gpus: 0,
         };
         vec![Demand {
             tenant: "analytics".into(),

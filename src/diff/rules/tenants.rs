@@ -376,6 +376,7 @@ mod tests {
                 cpu_limit: Cpu(cpu * 2000),
                 memory_request: Bytes(mem_gi << 30),
                 memory_limit: Bytes(mem_gi << 30),
+                gpus: 0,
             }],
             objects: vec![("sparkapplications.sparkoperator.k8s.io".into(), 1)],
             admission: Vec::new(),
