@@ -5,13 +5,23 @@
 
 use std::collections::BTreeMap;
 
-use crate::check::names::{label_value, qualified_name, require_label};
+use crate::check::names::{label_value, port_name, qualified_name, require_label, suggest_label};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Platform;
-use crate::model::monitoring::Label;
+use crate::model::monitoring::{Label, MetricsPort, Monitoring};
 
 pub fn check(p: &Platform, d: &mut Diagnostics) {
+    // A declared port is a container port with or without `monitoring`: its rules hold either way.
+    for a in &p.apps.apps {
+        metrics_ports(&format!("stream-app `{}`", a.name.value), &a.metrics, p.monitoring.as_ref(), d);
+    }
+    for j in &p.jobs.jobs {
+        metrics_ports(&j.describe(), &j.metrics, p.monitoring.as_ref(), d);
+    }
     let Some(m) = &p.monitoring else { return };
+    for j in &p.spark.jobs {
+        spark(j, d);
+    }
     require_label(&m.namespace, "monitoring namespace", "strata::monitoring::namespace", d);
     if m.selector.is_empty() {
         d.push(
@@ -41,6 +51,120 @@ pub fn check(p: &Platform, d: &mut Diagnostics) {
             .also(interval.span, "scrape interval")
             .help(format!("make `scrape-timeout` at most `{}`, or scrape less often", interval.value))
             .note_line("the Prometheus Operator rejects a monitor whose scrapeTimeout exceeds its interval"),
+        );
+    }
+}
+
+/// The `metrics` ports of one workload's pod: each port a port number, each name an IANA service name (the
+/// API server refuses the pod otherwise), no name or number twice on the pod, and each scrape's timeout
+/// within its interval.
+fn metrics_ports(object: &str, ports: &[MetricsPort], m: Option<&Monitoring>, d: &mut Diagnostics) {
+    for (i, mp) in ports.iter().enumerate() {
+        if !(1..=65535).contains(&mp.port.value) {
+            d.push(
+                Diagnostic::error(
+                    "strata::monitoring::port",
+                    format!("{object}: `{}` is not a port number", mp.port.value),
+                )
+                .at(mp.port.span, "expected 1 to 65535")
+                .help("write the port the container serves its metrics on, e.g. `port=9090`"),
+            );
+        }
+        if let Some(why) = port_name(mp.name()) {
+            let fix = suggest_label(mp.name()).chars().take(15).collect::<String>();
+            let fix = fix.trim_end_matches('-');
+            d.push(
+                Diagnostic::error(
+                    "strata::monitoring::port-name",
+                    format!("{object}: `{}` is not a container port name", mp.name()),
+                )
+                .at(mp.name_span(), format!("the name {why}"))
+                .help(if fix.bytes().any(|b| b.is_ascii_lowercase()) {
+                    format!("use at most 15 lower-case letters, digits and single `-`, with a letter, e.g. `port-name=\"{fix}\"`")
+                } else {
+                    "use at most 15 lower-case letters, digits and single `-`, with a letter, e.g. `port-name=\"metrics\"`".to_string()
+                })
+                .note_line("Kubernetes refuses a pod whose port name is no IANA service name (apimachinery `IsValidPortName`)"),
+            );
+        }
+        for earlier in &ports[..i] {
+            let (same_name, same_number) = (earlier.name() == mp.name(), earlier.port.value == mp.port.value);
+            if !(same_name || same_number) {
+                continue;
+            }
+            let (what, here, there) = if same_name {
+                (format!("two ports named `{}`", mp.name()), mp.name_span(), earlier.name_span())
+            } else {
+                (format!("port {} twice", mp.port.value), mp.port.span, earlier.port.span)
+            };
+            d.push(
+                Diagnostic::error("strata::monitoring::port-conflict", format!("{object} declares {what} on its pod"))
+                    .at(here, "declared again here")
+                    .also(there, "first declared here")
+                    .help(if same_name {
+                        "give each `metrics` port its own `port-name=`"
+                    } else {
+                        "scrape each port once: one `metrics` node per port, with one or the other path"
+                    })
+                    .note_line(if same_name {
+                        "a pod's port names must be unique (the API server refuses the pod), and a PodMonitor endpoint names one port"
+                    } else {
+                        "two endpoints on one port scrape the same listener twice, duplicating every series"
+                    }),
+            );
+            break;
+        }
+        // Both from the platform: its own check reports them once.
+        let Some(m) = m.filter(|_| mp.interval.is_some() || mp.scrape_timeout.is_some()) else { continue };
+        if let (Some(interval), Some(timeout)) = (mp.interval(m), mp.scrape_timeout(m))
+            && timeout.value > interval.value
+        {
+            d.push(
+                Diagnostic::error(
+                    "strata::monitoring::scrape-timeout",
+                    format!(
+                        "{object}: the scrape timeout {} of port `{}` is longer than its scrape interval {}",
+                        timeout.value,
+                        mp.name(),
+                        interval.value
+                    ),
+                )
+                .at(timeout.span, "scrape timeout")
+                .also(interval.span, "scrape interval")
+                .help(format!("make `scrape-timeout` at most `{}`, or scrape less often", interval.value))
+                .note_line("the Prometheus Operator rejects a monitor whose scrapeTimeout exceeds its interval"),
+            );
+        }
+    }
+}
+
+/// A monitored platform's Spark job: scrapeable, and its UI port (which Prometheus scrapes) not one of the
+/// driver's other ports.
+fn spark(j: &crate::model::spark::SparkJob, d: &mut Diagnostics) {
+    let object = format!("spark-job `{}`", j.name.value);
+    if let Some((why, span)) = j.unscrapeable() {
+        d.push(
+            Diagnostic::warning("strata::monitoring::spark-unscraped", format!("{object} is not scraped: {why}"))
+                .at(span, "here")
+                .help("run the job on Spark 3.0 or newer with its web UI on, or monitor it some other way")
+                .note_line(
+                    "strata emits no PodMonitor for it; its failures still show in the SparkApplication's status",
+                ),
+        );
+        return;
+    }
+    let ports = j.driver_ports();
+    let (ui_name, ui) = ports[2];
+    if let Some((name, _)) = ports[..2].iter().find(|(_, n)| *n == ui) {
+        let span = j.conf("spark.ui.port").map_or(j.span, |v| v.span);
+        d.push(
+            Diagnostic::error(
+                "strata::monitoring::port-conflict",
+                format!("{object}: the driver's `{ui_name}` port {ui} is also its `{name}` port"),
+            )
+            .at(span, "the web UI port, which Prometheus scrapes")
+            .help("give `spark.ui.port`, `spark.driver.port` and `spark.blockManager.port` different values")
+            .note_line("Spark names each of the three on the driver's container; one number cannot serve two of them"),
         );
     }
 }

@@ -2093,6 +2093,49 @@ pub static CODES: &[CodeInfo] = &[
         explanation: "The platform has one Prometheus setup, so `monitoring` may appear once in `platform`.\n\n\
             Fix: merge the two nodes into one.",
     },
+    CodeInfo {
+        code: "strata::monitoring::port",
+        summary: "a `metrics` port is not a port number",
+        explanation: "`metrics port=` becomes a container port of the workload's pod, which Kubernetes \
+            accepts from 1 to 65535 (apimachinery `IsValidPortNum`).\n\n\
+            Fix: write the port the container serves its metrics on, e.g. `metrics port=9090`.",
+    },
+    CodeInfo {
+        code: "strata::monitoring::port-name",
+        summary: "a `metrics` port name is not a valid container port name",
+        explanation: "A `metrics` port is a named container port, and its PodMonitor scrapes it by that \
+            name. Kubernetes refuses a pod whose port name is not an IANA service name: 1 to 15 \
+            characters of lower-case letters, digits and `-`, at least one letter, no `-` at either end \
+            and no `--` (apimachinery `IsValidPortName`, \
+            `staging/src/k8s.io/apimachinery/pkg/util/validation/validation.go`). The Deployment or \
+            Job would be accepted and its pods then refused, one failed creation after another.\n\n\
+            Fix: `port-name=\"metrics\"` (the default), or another short lower-case name.",
+    },
+    CodeInfo {
+        code: "strata::monitoring::port-conflict",
+        summary: "two `metrics` ports of one pod share a name or a number",
+        explanation: "Each `metrics` node is a container port and one endpoint of the workload's \
+            PodMonitor. Port names must be unique in a pod (the API server refuses the pod), and a \
+            PodMonitor endpoint selects a port by name, so two ports with one name cannot both be \
+            scraped. Two nodes on one port number would scrape the same listener twice and duplicate \
+            every series (Kubernetes itself only warns about a duplicate port). A monitored Spark job's \
+            driver is scraped on its web UI port (`spark.ui.port`, 4040), which must differ from its RPC \
+            and block manager ports (Spark names all three on the driver's container).\n\n\
+            Fix: give each `metrics` node its own `port-name=` and port. For a Spark job, keep \
+            `spark.ui.port` (scraped) apart from `spark.driver.port` and `spark.blockManager.port`.",
+    },
+    CodeInfo {
+        code: "strata::monitoring::spark-unscraped",
+        summary: "a Spark job of a monitored platform cannot be scraped natively",
+        explanation: "strata scrapes Spark jobs through Spark's own Prometheus support: the \
+            `PrometheusServlet` sink for the driver's metrics and `spark.ui.prometheus.enabled` for the \
+            executors' (apache/spark `docs/monitoring.md`, SPARK-29032, SPARK-29064), both served on the \
+            driver's web UI port. Spark before 3.0 has neither, and `spark.ui.enabled=false` turns the UI \
+            off, so such a job gets no Prometheus configuration and no PodMonitor. A warning: the job still \
+            runs.\n\n\
+            Fix: run the job on Spark 3.0 or newer with its UI on, or monitor it some other way (for \
+            example the Spark operator's JMX exporter, `.spec.monitoring`).",
+    },
     // Emitting manifests.
     // Cost.
     CodeInfo {

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 
 use crate::model::Scalar;
 use crate::model::airflow::Airflow;
+use crate::model::app::StreamApp;
 use crate::model::flink::FlinkJob;
+use crate::model::job::BatchJob;
 use crate::model::kafka::CLIENT_PORTS;
 use crate::model::kafka::KafkaUser;
 use crate::model::spark::SparkJob;
@@ -32,6 +34,11 @@ pub const FLINK_NATIVE_TYPE: &str = "flink-native-kubernetes";
 /// The label Spark puts on its driver and executor pods (`driver`/`executor`; apache/spark
 /// `resource-managers/kubernetes/core/.../Constants.scala`).
 pub const SPARK_ROLE_LABEL: &str = "spark-role";
+/// The labels the kubeflow Spark operator puts on a driver: the SparkApplication's name, and on the runs of a
+/// ScheduledSparkApplication the scheduled application's (kubeflow/spark-operator v2.5.2 `pkg/common/spark.go`,
+/// `LabelSparkAppName`, `LabelScheduledSparkAppName`; see `emit::monitoring::spark_driver_labels`).
+pub const APP_NAME_LABEL: &str = "sparkoperator.k8s.io/app-name";
+pub const SCHEDULED_APP_NAME_LABEL: &str = "sparkoperator.k8s.io/scheduled-app-name";
 /// The API server's usual ports: 443 behind a Service or load balancer, 6443 on the control-plane nodes.
 pub const APISERVER_PORTS: [u16; 2] = [443, 6443];
 /// Cluster DNS: CoreDNS keeps kube-dns's `k8s-app: kube-dns` label in `kube-system`.
@@ -193,6 +200,9 @@ pub struct ByTenant<'p> {
     flink: HashMap<&'p str, Vec<&'p FlinkJob>>,
     airflow: HashMap<&'p str, Vec<&'p Airflow>>,
     users: HashMap<&'p str, Vec<&'p KafkaUser>>,
+    /// Stream apps and batch jobs that declare `metrics` (only the scrape flows need them).
+    scraped_apps: HashMap<&'p str, Vec<&'p StreamApp>>,
+    scraped_jobs: HashMap<&'p str, Vec<&'p BatchJob>>,
 }
 
 impl<'p> ByTenant<'p> {
@@ -211,6 +221,12 @@ impl<'p> ByTenant<'p> {
             if let Some(t) = &u.tenant {
                 by.users.entry(t.value.as_str()).or_default().push(u);
             }
+        }
+        for a in p.apps.apps.iter().filter(|a| !a.metrics.is_empty()) {
+            by.scraped_apps.entry(a.tenant.value.as_str()).or_default().push(a);
+        }
+        for j in p.jobs.jobs.iter().filter(|j| !j.metrics.is_empty()) {
+            by.scraped_jobs.entry(j.tenant.value.as_str()).or_default().push(j);
         }
         by
     }
@@ -356,6 +372,88 @@ pub fn flows(p: &Platform, by: &ByTenant<'_>, t: &Tenant) -> Vec<Flow> {
             span: first.name.span,
             allowed: by_strata(),
         });
+    }
+
+    // Spark drivers are scraped on their UI port: the one-off jobs' drivers by application name, the
+    // scheduled jobs' (whose runs have names of their own) by scheduled application name.
+    if let Some(m) = &p.monitoring {
+        for (id, key, scheduled) in [
+            ("monitoring-spark", APP_NAME_LABEL, false),
+            ("monitoring-spark-scheduled", SCHEDULED_APP_NAME_LABEL, true),
+        ] {
+            let jobs: Vec<&&SparkJob> =
+                spark_jobs.iter().filter(|j| j.scheduled() == scheduled && j.unscrapeable().is_none()).collect();
+            let Some(first) = jobs.first() else { continue };
+            let mut ports: Vec<u16> = jobs.iter().map(|j| j.ui_port()).collect();
+            ports.sort_unstable();
+            ports.dedup();
+            flows.push(Flow {
+                id,
+                from: End::pods(&m.namespace.value, "Prometheus"),
+                to: End::Pods {
+                    namespace: ns.to_string(),
+                    selectors: vec![
+                        (SPARK_ROLE_LABEL.to_string(), vec!["driver".to_string()]),
+                        (key.to_string(), jobs.iter().map(|j| j.name.value.clone()).collect()),
+                    ],
+                    what: "Spark drivers' metrics".to_string(),
+                },
+                ports: tcp(&ports),
+                serves: jobs
+                    .iter()
+                    .map(|j| {
+                        format!("spark-job `{}`: Prometheus scrapes its driver and executors' metrics", j.name.value)
+                    })
+                    .collect(),
+                span: first.name.span,
+                allowed: by_strata(),
+            });
+        }
+    }
+
+    // Stream apps and batch jobs are scraped on the ports their `metrics` nodes declare; each kind selects
+    // its pods by its own label, so each has a policy of its own (one policy selects one set of pods).
+    if let Some(m) = &p.monitoring {
+        let apps: &[&StreamApp] = by.scraped_apps.get(tenant).map_or(&[], Vec::as_slice);
+        let jobs: &[&BatchJob] = by.scraped_jobs.get(tenant).map_or(&[], Vec::as_slice);
+        let scraped = [
+            (
+                "monitoring-apps",
+                crate::model::app::POD_LABEL,
+                "stream apps' metrics",
+                "stream-app",
+                apps.iter().map(|a| (&a.name, a.metrics.as_slice())).collect::<Vec<_>>(),
+            ),
+            (
+                "monitoring-jobs",
+                crate::model::job::POD_LABEL,
+                "batch jobs' metrics",
+                "job",
+                jobs.iter().map(|j| (&j.name, j.metrics.as_slice())).collect::<Vec<_>>(),
+            ),
+        ];
+        for (id, label, what, kind, workloads) in scraped {
+            let Some((first, _)) = workloads.first() else { continue };
+            let mut ports: Vec<u16> = workloads.iter().flat_map(|(_, ms)| ms.iter().map(|m| m.number())).collect();
+            ports.sort_unstable();
+            ports.dedup();
+            flows.push(Flow {
+                id,
+                from: End::pods(&m.namespace.value, "Prometheus"),
+                to: End::Pods {
+                    namespace: ns.to_string(),
+                    selectors: vec![(label.to_string(), workloads.iter().map(|(n, _)| n.value.clone()).collect())],
+                    what: what.to_string(),
+                },
+                ports: tcp(&ports),
+                serves: workloads
+                    .iter()
+                    .map(|(n, _)| format!("{kind} `{}`: Prometheus scrapes its metrics", n.value))
+                    .collect(),
+                span: first.span,
+                allowed: by_strata(),
+            });
+        }
     }
 
     // Native-mode JobManagers start TaskManagers and Spark drivers start executors through the API server.
