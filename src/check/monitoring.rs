@@ -71,7 +71,12 @@ fn metrics_ports(object: &str, ports: &[MetricsPort], m: Option<&Monitoring>, d:
             );
         }
         if let Some(why) = port_name(mp.name()) {
-            let fix = suggest_label(mp.name()).chars().take(15).collect::<String>();
+            let fix = suggest_label(mp.name());
+            // Cut to 15 at a word boundary when there is one.
+            let fix = match fix.get(..15) {
+                Some(cut) if fix.len() > 15 => cut.rsplit_once('-').map_or(cut, |(head, _)| head).to_string(),
+                _ => fix,
+            };
             let fix = fix.trim_end_matches('-');
             d.push(
                 Diagnostic::error(
@@ -145,7 +150,7 @@ fn spark(j: &crate::model::spark::SparkJob, d: &mut Diagnostics) {
     if let Some((why, span)) = j.unscrapeable() {
         d.push(
             Diagnostic::warning("strata::monitoring::spark-unscraped", format!("{object} is not scraped: {why}"))
-                .at(span, "here")
+                .at(span, "not scraped because of this")
                 .help("run the job on Spark 3.0 or newer with its web UI on, or monitor it some other way")
                 .note_line(
                     "strata emits no PodMonitor for it; its failures still show in the SparkApplication's status",
@@ -198,5 +203,47 @@ fn labels(list: &[Label], what: &str, d: &mut Diagnostics) {
                     .help("keep one value per key"),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::check::names::port_name;
+    use crate::test_support::{codes, compile_spec};
+
+    #[test]
+    fn port_names_follow_apimachinery() {
+        for ok in ["metrics", "http-metrics", "a1", "jmx", "x-2-y", "abcdefghijklmno"] {
+            assert_eq!(port_name(ok), None, "{ok}");
+        }
+        for bad in ["", "Metrics", "1234", "-metrics", "metrics-", "a--b", "abcdefghijklmnop", "m_p", "m.p"] {
+            assert!(port_name(bad).is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_port_timeout_is_checked_against_the_interval_in_force() {
+        let spec = |platform: &str, metrics: &str| {
+            format!(
+                "platform \"p\" {{\n{platform}\n}}\ntenant \"t\" {{ network \"open\"; }}\n\
+                 job \"j\" tenant=\"t\" {{ image \"r.io/j:1.0.0\"; resources size=\"s\"; {metrics}; }}\n"
+            )
+        };
+        let m = r#"monitoring interval="10s" { selector "release" "p"; }"#;
+        // The port's own timeout against the platform's interval.
+        let c = compile_spec(&spec(m, r#"metrics port=8000 scrape-timeout="20s""#));
+        assert_eq!(codes(&c), ["strata::monitoring::scrape-timeout"]);
+        // The port's own interval, longer than its timeout: fine.
+        let c = compile_spec(&spec(m, r#"metrics port=8000 interval="30s" scrape-timeout="20s""#));
+        assert!(codes(&c).is_empty(), "{:?}", codes(&c));
+        // Both from the platform: reported once, by the platform's check.
+        let c = compile_spec(&spec(
+            r#"monitoring interval="10s" scrape-timeout="20s" { selector "release" "p"; }"#,
+            "metrics port=8000",
+        ));
+        assert_eq!(codes(&c), ["strata::monitoring::scrape-timeout"]);
+        // Without `monitoring` the port still is a container port, with its rules.
+        let c = compile_spec(&spec("", r#"metrics port=8000 port-name="Bad""#));
+        assert_eq!(codes(&c), ["strata::monitoring::port-name"]);
     }
 }
