@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use crate::check::names::{label_value, port_name, qualified_name, require_label, suggest_label};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Platform;
+use crate::model::kafka::ResourceType;
 use crate::model::monitoring::{Label, MetricsPort, Monitoring};
 
 pub fn check(p: &Platform, d: &mut Diagnostics) {
@@ -22,6 +23,7 @@ pub fn check(p: &Platform, d: &mut Diagnostics) {
     for j in &p.spark.jobs {
         spark(j, d);
     }
+    lag_without_exporter(p, d);
     require_label(&m.namespace, "monitoring namespace", "strata::monitoring::namespace", d);
     if m.selector.is_empty() {
         d.push(
@@ -174,6 +176,53 @@ fn spark(j: &crate::model::spark::SparkJob, d: &mut Diagnostics) {
     }
 }
 
+/// Consumer lag is measured by Strimzi's Kafka Exporter, which reads the groups' committed offsets; the
+/// brokers' own metrics have no per-group lag. A tenant that consumes (a Read ACL on a group) from a
+/// cluster without the exporter has lag nobody can alert on: one warning per tenant and cluster.
+fn lag_without_exporter(p: &Platform, d: &mut Diagnostics) {
+    let mut warned: Vec<(&str, &str)> = Vec::new();
+    for u in &p.kafka.users {
+        let Some(tenant) = &u.tenant else { continue };
+        let Some(cluster) = p.kafka.cluster_for(u.cluster.as_ref()) else { continue };
+        if cluster.has_kafka_exporter() {
+            continue;
+        }
+        let Some(read) = u.acls.iter().find(|a| {
+            !a.deny
+                && a.resource_type == ResourceType::Group
+                && a.operations
+                    .iter()
+                    .any(|o| o.value.eq_ignore_ascii_case("read") || o.value.eq_ignore_ascii_case("all"))
+        }) else {
+            continue;
+        };
+        let key = (tenant.value.as_str(), cluster.name.value.as_str());
+        if warned.contains(&key) {
+            continue;
+        }
+        warned.push(key);
+        let mut diag = Diagnostic::warning(
+            "strata::monitoring::no-kafka-exporter",
+            format!(
+                "tenant `{}` consumes from Kafka cluster `{}`, which has no Kafka Exporter: its consumer lag cannot be alerted on",
+                tenant.value, cluster.name.value
+            ),
+        )
+        .at(read.span, format!("`{}` consumes as a group here", u.name.value))
+        .also(cluster.name.span, "no `kafka-exporter=#true`");
+        if let Some(off) = cluster.kafka_exporter.as_ref().filter(|k| !k.value) {
+            diag = diag.also(off.span, "the exporter is off");
+        }
+        d.push(
+            diag.help(format!(
+                "deploy the exporter with `kafkaExporter: {{}}` in the `{}` Kafka resource's spec and declare it: `kafka \"{}\" ... kafka-exporter=#true`",
+                cluster.name.value, cluster.name.value
+            ))
+            .note_line("lag metrics (`kafka_consumergroup_lag`) come from Strimzi's Kafka Exporter, not from the brokers"),
+        );
+    }
+}
+
 /// Each key a label key, each value a label value, no key twice.
 fn labels(list: &[Label], what: &str, d: &mut Diagnostics) {
     let mut seen: BTreeMap<&str, &Label> = BTreeMap::new();
@@ -245,5 +294,27 @@ mod tests {
         // Without `monitoring` the port still is a container port, with its rules.
         let c = compile_spec(&spec("", r#"metrics port=8000 port-name="Bad""#));
         assert_eq!(codes(&c), ["strata::monitoring::port-name"]);
+    }
+
+    #[test]
+    fn consumers_of_a_cluster_without_the_exporter_warn_once_per_tenant() {
+        let spec = |monitoring: &str, exporter: &str| {
+            format!(
+                "platform \"p\" {{\n{monitoring}\n}}\ntenant \"t\" {{ network \"open\"; }}\n\
+                 kafka \"main\" namespace=\"kafka\" brokers=3 authorization=\"simple\" {exporter}\n\
+                 topic \"a\" kafka=\"main\" tenant=\"t\" partitions=3\n\
+                 kafka-user \"u1\" tenant=\"t\" {{ consumes \"a\" group=\"g1\"; }}\n\
+                 kafka-user \"u2\" tenant=\"t\" {{ consumes \"a\" group=\"g2\"; }}\n\
+                 kafka-user \"w\" tenant=\"t\" {{ produces \"a\"; }}\n"
+            )
+        };
+        let m = r#"monitoring { selector "release" "p"; }"#;
+        let c = compile_spec(&spec(m, ""));
+        assert_eq!(codes(&c), ["strata::monitoring::no-kafka-exporter"]);
+        assert!(c.manifests.is_some(), "a warning only");
+        assert!(codes(&compile_spec(&spec(m, "kafka-exporter=#true"))).is_empty());
+        assert_eq!(codes(&compile_spec(&spec(m, "kafka-exporter=#false"))), ["strata::monitoring::no-kafka-exporter"]);
+        // Without `monitoring` nobody alerts on anything: no warning.
+        assert!(codes(&compile_spec(&spec("", ""))).is_empty());
     }
 }

@@ -2125,6 +2125,21 @@ pub static CODES: &[CodeInfo] = &[
             `spark.ui.port` (scraped) apart from `spark.driver.port` and `spark.blockManager.port`.",
     },
     CodeInfo {
+        code: "strata::monitoring::no-kafka-exporter",
+        summary: "a tenant consumes from a Kafka cluster that has no Kafka Exporter",
+        explanation: "Consumer lag per group is not a broker metric: Strimzi measures it with the Kafka \
+            Exporter it deploys next to a cluster whose `Kafka` resource has `spec.kafkaExporter` \
+            (Strimzi's \"Kafka Exporter\" documentation: offsets, consumer groups, consumer lag and topics \
+            as Prometheus metrics such as `kafka_consumergroup_lag`). strata cannot see the `Kafka` \
+            resource, so the cluster says whether it has one: `kafka \"main\" ... kafka-exporter=#true`. \
+            When `monitoring` is declared, a tenant that reads as a consumer group (a `consumes ... \
+            group=` or an explicit Read ACL on a group) from a cluster without it has lag nobody can \
+            alert on: a warning, once per tenant and cluster. An exporter limited with `groupRegex` must \
+            still include the tenant's groups.\n\n\
+            Fix: add `kafkaExporter: {}` (or your settings) to the `Kafka` resource and \
+            `kafka-exporter=#true` to the cluster's `kafka` node.",
+    },
+    CodeInfo {
         code: "strata::monitoring::spark-unscraped",
         summary: "a Spark job of a monitored platform cannot be scraped natively",
         explanation: "strata scrapes Spark jobs through Spark's own Prometheus support: the \

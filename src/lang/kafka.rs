@@ -25,6 +25,7 @@ pub fn lower_cluster(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Dia
     let version = r.prop::<String>("version", d);
     let api_version = r.prop::<String>("api-version", d);
     let tiered_storage = r.prop::<bool>("tiered-storage", d);
+    let kafka_exporter = r.prop::<bool>("kafka-exporter", d);
     r.finish(false, d);
 
     let auth = match authorization.as_ref().map(|a| (a, one_of(a, &["simple", "custom", "none"], "authorization", d))) {
@@ -78,6 +79,7 @@ pub fn lower_cluster(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Dia
             version,
             api_version,
             tiered_storage,
+            kafka_exporter,
             span,
         });
     }

@@ -49,10 +49,17 @@ pub struct KafkaCluster {
     /// `tiered-storage=`: whether the brokers run with tiered storage on (`remote.log.storage.system.enable`,
     /// Strimzi's `.spec.kafka.tieredStorage`). Kafka refuses `remote.storage.enable=true` topics otherwise.
     pub tiered_storage: Option<Spanned<bool>>,
+    /// `kafka-exporter=`: whether the `Kafka` resource deploys Strimzi's Kafka Exporter
+    /// (`.spec.kafkaExporter`), the only source of consumer-group lag metrics (the brokers export none).
+    pub kafka_exporter: Option<Spanned<bool>>,
     pub span: Span,
 }
 
 impl KafkaCluster {
+    pub fn has_kafka_exporter(&self) -> bool {
+        self.kafka_exporter.as_ref().is_some_and(|k| k.value)
+    }
+
     pub fn has_tiered_storage(&self) -> bool {
         self.tiered_storage.as_ref().is_some_and(|t| t.value)
     }
