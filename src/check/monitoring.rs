@@ -23,6 +23,24 @@ pub fn check(p: &Platform, d: &mut Diagnostics) {
     for j in &p.spark.jobs {
         spark(j, d);
     }
+    for j in &p.flink.jobs {
+        let object = format!("flink-job `{}`", j.name.value);
+        let conf = j.config.iter().map(|(k, v)| (k, v.value.to_string(), v.span));
+        scrape_conf(&object, conf, crate::model::flink::PROMETHEUS_REPORTER, "config", d);
+        let rest = crate::model::network::flink_rest_port(&j.config);
+        if i32::from(rest) == crate::model::flink::PROMETHEUS_PORT {
+            let span = j.config.iter().find(|(k, _)| k.value == "rest.port").map_or(j.name.span, |(_, v)| v.span);
+            d.push(
+                Diagnostic::error(
+                    "strata::monitoring::port-conflict",
+                    format!("{object}: the REST port {rest} is the Prometheus reporter's port"),
+                )
+                .at(span, "the JobManager's REST port")
+                .help(format!("move `rest.port` off {rest}: strata opens the reporter on it"))
+                .note_line("one port cannot serve both the REST API and the metrics"),
+            );
+        }
+    }
     lag_without_exporter(p, d);
     require_label(&m.namespace, "monitoring namespace", "strata::monitoring::namespace", d);
     if m.selector.is_empty() {
@@ -160,6 +178,8 @@ fn spark(j: &crate::model::spark::SparkJob, d: &mut Diagnostics) {
         );
         return;
     }
+    let conf = j.conf.iter().map(|(k, v)| (k, v.value.clone(), v.span));
+    scrape_conf(&object, conf, crate::model::spark::PROMETHEUS_CONF, "conf", d);
     let ports = j.driver_ports();
     let (ui_name, ui) = ports[2];
     if let Some((name, _)) = ports[..2].iter().find(|(_, n)| *n == ui) {
@@ -172,6 +192,34 @@ fn spark(j: &crate::model::spark::SparkJob, d: &mut Diagnostics) {
             .at(span, "the web UI port, which Prometheus scrapes")
             .help("give `spark.ui.port`, `spark.driver.port` and `spark.blockManager.port` different values")
             .note_line("Spark names each of the three on the driver's container; one number cannot serve two of them"),
+        );
+    }
+}
+
+/// A monitored job's own configuration may not change what strata configures for its scrape: the
+/// PodMonitor scrapes the port and path strata sets, so another value there would leave it scraping
+/// nothing (or a page that is not metrics). The same value is only redundant.
+fn scrape_conf<'a>(
+    object: &str,
+    conf: impl Iterator<Item = (&'a crate::source::Spanned<String>, String, crate::source::Span)>,
+    owned: &[(&str, &str)],
+    node: &str,
+    d: &mut Diagnostics,
+) {
+    for (key, value, span) in conf {
+        let Some((_, want)) = owned.iter().find(|(k, _)| *k == key.value) else { continue };
+        if value.trim() == *want {
+            continue;
+        }
+        d.push(
+            Diagnostic::error(
+                "strata::monitoring::scrape-conf",
+                format!("{object} sets `{}`, which strata sets for its Prometheus scrape", key.value),
+            )
+            .at(span, format!("strata sets `{want}`"))
+            .also(key.span, "set here")
+            .help(format!("remove this `{node}` entry: the PodMonitor scrapes what strata configures"))
+            .note_line("with another value the monitor would scrape a port or path that serves no metrics"),
         );
     }
 }

@@ -2120,7 +2120,8 @@ pub static CODES: &[CodeInfo] = &[
             scraped. Two nodes on one port number would scrape the same listener twice and duplicate \
             every series (Kubernetes itself only warns about a duplicate port). A monitored Spark job's \
             driver is scraped on its web UI port (`spark.ui.port`, 4040), which must differ from its RPC \
-            and block manager ports (Spark names all three on the driver's container).\n\n\
+            and block manager ports (Spark names all three on the driver's container), and a monitored \
+            Flink job's `rest.port` must not be the reporter's 9249.\n\n\
             Fix: give each `metrics` node its own `port-name=` and port. For a Spark job, keep \
             `spark.ui.port` (scraped) apart from `spark.driver.port` and `spark.blockManager.port`.",
     },
@@ -2138,6 +2139,18 @@ pub static CODES: &[CodeInfo] = &[
             still include the tenant's groups.\n\n\
             Fix: add `kafkaExporter: {}` (or your settings) to the `Kafka` resource and \
             `kafka-exporter=#true` to the cluster's `kafka` node.",
+    },
+    CodeInfo {
+        code: "strata::monitoring::scrape-conf",
+        summary: "a monitored job's own configuration changes what strata configures for its scrape",
+        explanation: "With `monitoring`, strata configures where a job serves its metrics and points the \
+            job's PodMonitor there: a Flink job's Prometheus reporter \
+            (`metrics.reporter.prom.factory.class`, `metrics.reporter.prom.port` 9249, the container port \
+            `metrics`), a Spark job's `PrometheusServlet` sink and `spark.ui.prometheus.enabled`. A \
+            `config` / `conf` entry of the job with another value wins over strata's in the job's \
+            configuration but not in the monitor, which would then scrape a port or path that serves \
+            nothing: targets down or no metrics, with no error anywhere. The same value is accepted.\n\n\
+            Fix: remove the entry.",
     },
     CodeInfo {
         code: "strata::monitoring::spark-unscraped",
