@@ -183,13 +183,16 @@ fn spark(j: &crate::model::spark::SparkJob, d: &mut Diagnostics) {
     let ports = j.driver_ports();
     let (ui_name, ui) = ports[2];
     if let Some((name, _)) = ports[..2].iter().find(|(_, n)| *n == ui) {
-        let span = j.conf("spark.ui.port").map_or(j.span, |v| v.span);
+        let span = ["spark.ui.port", "spark.driver.port", "spark.driver.blockManager.port", "spark.blockManager.port"]
+            .iter()
+            .find_map(|k| j.conf(k))
+            .map_or(j.name.span, |v| v.span);
         d.push(
             Diagnostic::error(
                 "strata::monitoring::port-conflict",
                 format!("{object}: the driver's `{ui_name}` port {ui} is also its `{name}` port"),
             )
-            .at(span, "the web UI port, which Prometheus scrapes")
+            .at(span, format!("the `{ui_name}` port, which Prometheus scrapes, and the `{name}` port are both {ui}"))
             .help("give `spark.ui.port`, `spark.driver.port` and `spark.blockManager.port` different values")
             .note_line("Spark names each of the three on the driver's container; one number cannot serve two of them"),
         );

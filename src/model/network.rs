@@ -553,6 +553,53 @@ mod tests {
     }
 
     #[test]
+    fn scraped_spark_drivers_apps_and_jobs_each_get_a_flow_on_their_ports() {
+        let spec = r#"platform "p" {
+    monitoring { selector "release" "kps"; }
+}
+tenant "t"
+kafka "main" namespace="kafka" brokers=3 authorization="simple" kafka-exporter=#true
+spark-job "once" tenant="t" { image "r.io/s:1.0.0" spark-version="3.5.1"; main "local:///a.jar" class="A"; executors 1 size="s"; conf "spark.ui.port" "4041"; }
+spark-job "old" tenant="t" { image "r.io/s:1.0.0" spark-version="2.4.8"; main "local:///a.jar" class="A"; executors 1 size="s"; }
+spark-job "nightly" tenant="t" { image "r.io/s:1.0.0" spark-version="3.5.1"; main "local:///a.jar" class="A"; executors 1 size="s"; schedule "0 2 * * *"; }
+stream-app "a" tenant="t" { image "r.io/a:1.0.0"; size "s"; metrics port=9090; metrics port=9404 port-name="jmx"; }
+stream-app "quiet" tenant="t" { image "r.io/q:1.0.0"; size "s"; }
+job "j" tenant="t" { image "r.io/j:1.0.0"; resources size="s"; metrics port=8000; }
+"#;
+        let c = crate::test_support::compile_spec(spec);
+        let t = c.platform.tenant("t").expect("tenant").clone();
+        let f = flows(&c.platform, &ByTenant::new(&c.platform), &t);
+        let get = |id: &str| f.iter().find(|f| f.id == id).unwrap_or_else(|| panic!("no flow {id}"));
+        let spark = get("monitoring-spark");
+        // Spark 2.4 cannot be scraped: its driver is not admitted.
+        assert_eq!(
+            spark.to,
+            End::Pods {
+                namespace: "t".into(),
+                selectors: vec![
+                    ("spark-role".into(), vec!["driver".into()]),
+                    ("sparkoperator.k8s.io/app-name".into(), vec!["once".into()]),
+                ],
+                what: "Spark drivers' metrics".into(),
+            }
+        );
+        assert_eq!(spark.ports, [(Protocol::Tcp, 4041)]);
+        let scheduled = get("monitoring-spark-scheduled");
+        assert!(
+            matches!(&scheduled.to, End::Pods { selectors, .. } if selectors[1].0 == "sparkoperator.k8s.io/scheduled-app-name")
+        );
+        assert_eq!(scheduled.ports, [(Protocol::Tcp, 4040)]);
+        let apps = get("monitoring-apps");
+        assert!(
+            matches!(&apps.to, End::Pods { selectors, .. } if selectors == &[("app.kubernetes.io/name".to_string(), vec!["a".to_string()])])
+        );
+        assert_eq!(apps.ports, [(Protocol::Tcp, 9090), (Protocol::Tcp, 9404)]);
+        assert_eq!(get("monitoring-jobs").ports, [(Protocol::Tcp, 8000)]);
+        assert!(f.iter().filter(|f| f.id.starts_with("monitoring")).all(|f| f.allowed == Allowed::ByStrata));
+        assert!(f.iter().all(|f| f.id != "monitoring"), "no Flink job, no Flink scrape flow");
+    }
+
+    #[test]
     fn the_operator_namespace_and_rest_port_come_from_the_spec() {
         let spec = format!(
             "platform \"test\" {{\n    operators {{\n        flink namespace=\"ops\"\n    }}\n}}\ntenant \"t\" {{ network \"isolated\" {{ egress cidr=\"10.0.0.1/32\"; }}; }}\n{FLINK}    config \"rest.port\" 9091\n}}\n"

@@ -434,7 +434,7 @@ impl SparkJob {
         Some((parts.next()?.trim().parse().ok()?, parts.next()?.trim().parse().ok()?))
     }
 
-    /// A port number from sparkConf, else `default` (an unparsable value is Spark's error, not strata's).
+    /// A port number from sparkConf, if set and a number (an unparsable value is Spark's error to report).
     fn conf_port(&self, key: &str) -> Option<u16> {
         self.conf(key).and_then(|v| v.value.trim().parse().ok())
     }
