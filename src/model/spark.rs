@@ -336,7 +336,8 @@ pub const DEFAULT_UI_PORT: u16 = 4040;
 /// `docs/monitoring.md`): the `PrometheusServlet` sink serves the driver's metrics at `/metrics/prometheus`
 /// on the UI port (sink settings as sparkConf take the form `spark.metrics.conf.[instance|*].sink.
 /// [sink_name].[parameter_name]`), and with `spark.ui.prometheus.enabled=true` the driver serves its
-/// executors' metrics at `/metrics/executors/prometheus`.
+/// executors' metrics at `/metrics/executors/prometheus` (`UI_PROMETHEUS_ENABLED` in `core/.../internal/
+/// config/UI.scala`: off by default in 3.x, on in 4.x; written either way).
 pub const PROMETHEUS_CONF: &[(&str, &str)] = &[
     ("spark.metrics.conf.*.sink.prometheusServlet.class", "org.apache.spark.metrics.sink.PrometheusServlet"),
     ("spark.metrics.conf.*.sink.prometheusServlet.path", DRIVER_METRICS_PATH),
