@@ -33,34 +33,59 @@ fn flink_pod_labels(job: &FlinkJob) -> BTreeMap<String, String> {
     ])
 }
 
+/// One scraped workload, before its monitor is named.
+struct Scraped<'a> {
+    /// What names the monitor when another scraped workload of the tenant has the same name.
+    kind: &'static str,
+    name: &'a str,
+    tenant: &'a TenantRef,
+    span: crate::source::Span,
+    selector: BTreeMap<String, String>,
+    endpoints: Vec<PodMetricsEndpoint>,
+}
+
 pub fn emit(p: &ResolvedPlatform, set: &mut ManifestSet) {
     let Some(m) = &p.monitoring else { return };
-    let at = |tenant: &TenantRef, span| Placement { stage: Stage::Workloads, tenant: Some(tenant.name.clone()), span };
+    let mut scraped = Vec::new();
     for job in p.flink.iter().filter(|j| j.monitored) {
-        set.add_custom(&flink_pod_monitor(m, job), at(&job.tenant, job.spec.name.span));
+        let (selector, endpoints) = flink_scrape(m, job);
+        let (name, tenant, span) = (job.spec.name.value.as_str(), &job.tenant, job.spec.name.span);
+        scraped.push(Scraped { kind: "flink", name, tenant, span, selector, endpoints });
     }
     for job in p.spark.iter().filter(|j| j.monitored) {
-        set.add_custom(&spark_pod_monitor(m, job), at(&job.tenant, job.spec.name.span));
+        let (selector, endpoints) = spark_scrape(m, job);
+        let (name, tenant, span) = (job.spec.name.value.as_str(), &job.tenant, job.spec.name.span);
+        scraped.push(Scraped { kind: "spark", name, tenant, span, selector, endpoints });
     }
     for app in p.apps.iter().filter(|a| !a.spec.metrics.is_empty()) {
-        let selector = crate::emit::app::labels(app);
-        let endpoints = declared_endpoints(m, &app.spec.metrics);
-        set.add_custom(
-            &pod_monitor(m, &app.spec.name.value, &app.tenant, selector, endpoints),
-            at(&app.tenant, app.spec.name.span),
-        );
+        let (selector, endpoints) = (crate::emit::app::labels(app), declared_endpoints(m, &app.spec.metrics));
+        let (name, tenant, span) = (app.spec.name.value.as_str(), &app.tenant, app.spec.name.span);
+        scraped.push(Scraped { kind: "app", name, tenant, span, selector, endpoints });
     }
     for job in &p.jobs {
         let Some(selector) = job.spec.pod_labels() else { continue };
         let endpoints = declared_endpoints(m, &job.spec.metrics);
-        set.add_custom(
-            &pod_monitor(m, &job.spec.name.value, &job.tenant, selector, endpoints),
-            at(&job.tenant, job.spec.name.span),
-        );
+        let (name, tenant, span) = (job.spec.name.value.as_str(), &job.tenant, job.spec.name.span);
+        scraped.push(Scraped { kind: "job", name, tenant, span, selector, endpoints });
+    }
+    // Workloads of different kinds may share a name in one namespace (a stream app and a job `export`),
+    // their monitors may not: those get the kind as a suffix. Only they do, so adding monitoring to one
+    // kind never renames the monitors of the others.
+    let mut count: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for w in &scraped {
+        *count.entry((w.tenant.namespace.as_str(), w.name)).or_default() += 1;
+    }
+    for w in scraped {
+        let name = match count[&(w.tenant.namespace.as_str(), w.name)] {
+            1 => w.name.to_string(),
+            _ => format!("{}-{}", w.name, w.kind),
+        };
+        let at = Placement { stage: Stage::Workloads, tenant: Some(w.tenant.name.clone()), span: w.span };
+        set.add_custom(&pod_monitor(m, &name, w.tenant, w.selector, w.endpoints), at);
     }
 }
 
-/// A PodMonitor named after its workload in the workload's namespace, with the platform's selector labels so
+/// A PodMonitor in the workload's namespace, with the platform's selector labels so
 /// the Prometheus object picks it up, selecting `selector` in that namespace only.
 fn pod_monitor(
     m: &Monitoring,
@@ -113,28 +138,27 @@ pub fn spark_driver_labels(job: &SparkJob) -> BTreeMap<String, String> {
     ])
 }
 
-/// The PodMonitor of one Spark job: its driver's UI port `spark-ui` (named by Spark), at the driver's
-/// own metrics and, through the driver, its executors'.
-fn spark_pod_monitor(m: &Monitoring, job: &SparkJob) -> PodMonitor {
+/// What the PodMonitor of one Spark job scrapes: its driver's UI port `spark-ui` (named by Spark), at the
+/// driver's own metrics and, through the driver, its executors'.
+fn spark_scrape(m: &Monitoring, job: &SparkJob) -> (BTreeMap<String, String>, Vec<PodMetricsEndpoint>) {
     let endpoint = |path: &str| PodMetricsEndpoint {
         port: Some(spark::UI_PORT_NAME.to_string()),
         path: Some(path.to_string()),
         interval: m.interval.as_ref().map(|i| i.value.to_string()),
         scrape_timeout: m.scrape_timeout.as_ref().map(|t| t.value.to_string()),
     };
-    let endpoints = vec![endpoint(spark::DRIVER_METRICS_PATH), endpoint(spark::EXECUTOR_METRICS_PATH)];
-    pod_monitor(m, &job.spec.name.value, &job.tenant, spark_driver_labels(job), endpoints)
+    (spark_driver_labels(job), vec![endpoint(spark::DRIVER_METRICS_PATH), endpoint(spark::EXECUTOR_METRICS_PATH)])
 }
 
-/// The PodMonitor of one Flink job: its JobManager and TaskManagers on the reporter's port.
-fn flink_pod_monitor(m: &Monitoring, job: &FlinkJob) -> PodMonitor {
+/// What the PodMonitor of one Flink job scrapes: its JobManager and TaskManagers on the reporter's port.
+fn flink_scrape(m: &Monitoring, job: &FlinkJob) -> (BTreeMap<String, String>, Vec<PodMetricsEndpoint>) {
     let endpoint = PodMetricsEndpoint {
         port: Some(METRICS_PORT_NAME.to_string()),
         path: Some(METRICS_PATH.to_string()),
         interval: m.interval.as_ref().map(|i| i.value.to_string()),
         scrape_timeout: m.scrape_timeout.as_ref().map(|t| t.value.to_string()),
     };
-    pod_monitor(m, &job.spec.name.value, &job.tenant, flink_pod_labels(job), vec![endpoint])
+    (flink_pod_labels(job), vec![endpoint])
 }
 
 #[cfg(test)]
@@ -289,7 +313,8 @@ stream-app "enricher" tenant="t" {
     metrics port=9090
     metrics port=9404 path="/jmx" port-name="jmx" interval="15s" scrape-timeout="5s"
 }
-stream-app "export" tenant="t" { image "registry.acme.io/x:1.0.0"; size "s"; health port=8080 liveness="/healthz"; }
+stream-app "export" tenant="t" { image "registry.acme.io/x:1.0.0"; size "s"; health port=8080 liveness="/healthz"; metrics port=9090; }
+stream-app "quiet" tenant="t" { image "registry.acme.io/q:1.0.0"; size "s"; health port=8080 liveness="/healthz"; }
 job "export" tenant="t" { image "registry.acme.io/x:1.0.0"; resources size="s"; metrics port=8000 port-name="job-metrics"; }
 job "cleanup" tenant="t" { image "registry.acme.io/c:1.0.0"; resources size="s"; schedule "0 3 * * *"; metrics port=8000; }
 job "unscraped" tenant="t" { image "registry.acme.io/u:1.0.0"; resources size="s"; }
@@ -320,7 +345,12 @@ job "unscraped" tenant="t" { image "registry.acme.io/u:1.0.0"; resources size="s
             let mut of: Vec<&str> = selected.iter().map(|p| p.owner.as_str()).collect();
             of.dedup();
             assert_eq!(of.len(), 1, "{name}: selects the pods of {of:?}");
-            assert!(of[0].ends_with(&format!("/{name}")), "{name}: selects {}", of[0]);
+            let workload = of[0].split_once('/').map_or("", |(_, n)| n);
+            assert!(
+                name == workload || name.strip_prefix(workload).is_some_and(|k| k.starts_with('-')),
+                "{name}: selects {}",
+                of[0]
+            );
             for e in pm["spec"]["podMetricsEndpoints"].as_array().expect("endpoints") {
                 let port = e["port"].as_str().expect("a port name");
                 for p in &selected {
@@ -340,6 +370,7 @@ job "unscraped" tenant="t" { image "registry.acme.io/u:1.0.0"; resources size="s
             [
                 "CronJob/cleanup",
                 "Deployment/enricher",
+                "Deployment/export",
                 "FlinkDeployment/stream",
                 "Job/export",
                 "ScheduledSparkApplication/nightly",
@@ -347,6 +378,10 @@ job "unscraped" tenant="t" { image "registry.acme.io/u:1.0.0"; resources size="s
             ],
             "one monitor per scraped workload, none for those without metrics"
         );
+        // An app and a job named `export`: their monitors are told apart by kind, the others keep the name.
+        let mut names: Vec<&str> = monitors.iter().filter_map(|m| m["metadata"]["name"].as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["cleanup", "enricher", "export-app", "export-job", "nightly", "report", "stream"]);
         let enricher = monitors.iter().find(|m| m["metadata"]["name"] == "enricher").expect("the app's monitor");
         assert_eq!(
             enricher["spec"]["podMetricsEndpoints"],
