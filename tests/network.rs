@@ -163,12 +163,65 @@ fn scenario(c: &strata::Compilation) -> (Scenario, Vec<(usize, String)>) {
         }
         for j in p.spark.jobs.iter().filter(|j| j.tenant.value == tenant) {
             let n = j.name.value.as_str();
-            let driver =
-                s.pod(ns, &format!("{n}-driver"), &[("spark-role", "driver"), ("sparkoperator.k8s.io/app-name", n)]);
-            let exec =
-                s.pod(ns, &format!("{n}-exec-1"), &[("spark-role", "executor"), ("sparkoperator.k8s.io/app-name", n)]);
+            // A scheduled job's runs are SparkApplications `<name>-<timestamp>` carrying the scheduled
+            // application's name as a label, which the operator copies to the driver and executors.
+            let run = if j.schedule.is_some() { format!("{n}-1764720000000000000") } else { n.to_string() };
+            let mut labels = vec![("sparkoperator.k8s.io/app-name", run.as_str())];
+            if j.schedule.is_some() {
+                labels.push(("sparkoperator.k8s.io/scheduled-app-name", n));
+            }
+            let with = |role: &'static str| {
+                let mut l = labels.clone();
+                l.push(("spark-role", role));
+                l
+            };
+            let driver = s.pod(ns, &format!("{n}-driver"), &with("driver"));
+            let exec = s.pod(ns, &format!("{n}-exec-1"), &with("executor"));
             s.expect(&exec, &driver, "TCP", 7078, true, format!("spark-job {n}: executor → driver RPC"));
             s.expect(&driver, &exec, "TCP", 7079, true, format!("spark-job {n}: driver → executor block manager"));
+            if let Some(prom) = &prometheus
+                && j.unscrapeable().is_none()
+            {
+                let ui = j.ui_port();
+                s.expect(prom, &driver, "TCP", ui, true, format!("spark-job {n}: Prometheus scrapes the driver UI"));
+                if isolated {
+                    s.expect(
+                        prom,
+                        &driver,
+                        "TCP",
+                        7078,
+                        false,
+                        format!("spark-job {n}: Prometheus reaches only the UI"),
+                    );
+                    s.expect(
+                        prom,
+                        &exec,
+                        "TCP",
+                        ui,
+                        false,
+                        format!("spark-job {n}: executors are scraped through the driver"),
+                    );
+                }
+            }
+        }
+        // Stream apps' and jobs' pods, by the labels strata gives them, scraped on their declared ports.
+        let apps = p
+            .apps
+            .apps
+            .iter()
+            .filter(|a| a.tenant.value == tenant)
+            .map(|a| ("app.kubernetes.io/name", &a.name.value, &a.metrics));
+        let jobs = p.jobs.jobs.iter().filter(|j| j.tenant.value == tenant && !j.metrics.is_empty());
+        for (label, n, metrics) in apps.chain(jobs.map(|j| ("strata.dev/job", &j.name.value, &j.metrics))) {
+            let pod = s.pod(ns, &format!("{label}-{n}"), &[(label, n.as_str())]);
+            let Some(prom) = &prometheus else { continue };
+            for m in metrics.iter() {
+                s.expect(prom, &pod, "TCP", m.number(), true, format!("{n}: Prometheus scrapes port {}", m.port.value));
+            }
+            if isolated && !metrics.is_empty() {
+                s.expect(prom, &pod, "TCP", 1, false, format!("{n}: Prometheus reaches only the metrics ports"));
+                s.expect(&intruder, &pod, "TCP", metrics[0].number(), false, format!("{n}: only Prometheus scrapes"));
+            }
         }
         for j in p.flink.jobs.iter().filter(|j| j.tenant.value == tenant) {
             let n = j.name.value.as_str();

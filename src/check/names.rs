@@ -116,6 +116,32 @@ pub fn label_value(value: &str) -> Option<String> {
     label_chars(value)
 }
 
+/// Why `name` is not a container port name (an IANA_SVC_NAME), or `None`: apimachinery's
+/// `IsValidPortName` (kubernetes/kubernetes `staging/src/k8s.io/apimachinery/pkg/util/validation/
+/// validation.go`): 1 to 15 characters of `a-z`, `0-9` and `-`, at least one letter, no `-` at either end and
+/// no `--`.
+pub fn port_name(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("is empty".to_string());
+    }
+    if name.len() > 15 {
+        return Some(format!("is {} characters long; the limit is 15", name.len()));
+    }
+    if let Some(c) = name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
+        return Some(format!("contains `{c}`; only lower-case letters, digits and `-` are allowed"));
+    }
+    if !name.bytes().any(|b| b.is_ascii_lowercase()) {
+        return Some("has no letter".to_string());
+    }
+    if name.starts_with('-') || name.ends_with('-') {
+        return Some("begins or ends with `-`".to_string());
+    }
+    if name.contains("--") {
+        return Some("contains `--`".to_string());
+    }
+    None
+}
+
 /// A lower-case, dash-separated suggestion for an invalid name.
 pub fn suggest_label(name: &str) -> String {
     let mut s: String =

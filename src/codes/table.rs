@@ -2103,6 +2103,77 @@ pub static CODES: &[CodeInfo] = &[
         explanation: "The platform has one Prometheus setup, so `monitoring` may appear once in `platform`.\n\n\
             Fix: merge the two nodes into one.",
     },
+    CodeInfo {
+        code: "strata::monitoring::port",
+        summary: "a `metrics` port is not a port number",
+        explanation: "`metrics port=` becomes a container port of the workload's pod, which Kubernetes \
+            accepts from 1 to 65535 (apimachinery `IsValidPortNum`).\n\n\
+            Fix: write the port the container serves its metrics on, e.g. `metrics port=9090`.",
+    },
+    CodeInfo {
+        code: "strata::monitoring::port-name",
+        summary: "a `metrics` port name is not a valid container port name",
+        explanation: "A `metrics` port is a named container port, and its PodMonitor scrapes it by that \
+            name. Kubernetes refuses a pod whose port name is not an IANA service name: 1 to 15 \
+            characters of lower-case letters, digits and `-`, at least one letter, no `-` at either end \
+            and no `--` (apimachinery `IsValidPortName`, \
+            `staging/src/k8s.io/apimachinery/pkg/util/validation/validation.go`). The Deployment or \
+            Job would be accepted and its pods then refused, one failed creation after another.\n\n\
+            Fix: `port-name=\"metrics\"` (the default), or another short lower-case name.",
+    },
+    CodeInfo {
+        code: "strata::monitoring::port-conflict",
+        summary: "two `metrics` ports of one pod share a name or a number",
+        explanation: "Each `metrics` node is a container port and one endpoint of the workload's \
+            PodMonitor. Port names must be unique in a pod (the API server refuses the pod), and a \
+            PodMonitor endpoint selects a port by name, so two ports with one name cannot both be \
+            scraped. Two nodes on one port number would scrape the same listener twice and duplicate \
+            every series (Kubernetes itself only warns about a duplicate port). A monitored Spark job's \
+            driver is scraped on its web UI port (`spark.ui.port`, 4040), which must differ from its RPC \
+            and block manager ports (Spark names all three on the driver's container), and a monitored \
+            Flink job's `rest.port` must not be the reporter's 9249.\n\n\
+            Fix: give each `metrics` node its own `port-name=` and port. For a Spark job, keep \
+            `spark.ui.port` (scraped) apart from `spark.driver.port` and `spark.blockManager.port`.",
+    },
+    CodeInfo {
+        code: "strata::monitoring::no-kafka-exporter",
+        summary: "a tenant consumes from a Kafka cluster that has no Kafka Exporter",
+        explanation: "Consumer lag per group is not a broker metric: Strimzi measures it with the Kafka \
+            Exporter it deploys next to a cluster whose `Kafka` resource has `spec.kafkaExporter` \
+            (Strimzi's \"Kafka Exporter\" documentation: offsets, consumer groups, consumer lag and topics \
+            as Prometheus metrics such as `kafka_consumergroup_lag`). strata cannot see the `Kafka` \
+            resource, so the cluster says whether it has one: `kafka \"main\" ... kafka-exporter=#true`. \
+            When `monitoring` is declared, a tenant that reads as a consumer group (a `consumes ... \
+            group=` or an explicit Read ACL on a group) from a cluster without it has lag nobody can \
+            alert on: a warning, once per tenant and cluster. An exporter limited with `groupRegex` must \
+            still include the tenant's groups.\n\n\
+            Fix: add `kafkaExporter: {}` (or your settings) to the `Kafka` resource and \
+            `kafka-exporter=#true` to the cluster's `kafka` node.",
+    },
+    CodeInfo {
+        code: "strata::monitoring::scrape-conf",
+        summary: "a monitored job's own configuration changes what strata configures for its scrape",
+        explanation: "With `monitoring`, strata configures where a job serves its metrics and points the \
+            job's PodMonitor there: a Flink job's Prometheus reporter \
+            (`metrics.reporter.prom.factory.class`, `metrics.reporter.prom.port` 9249, the container port \
+            `metrics`), a Spark job's `PrometheusServlet` sink and `spark.ui.prometheus.enabled`. A \
+            `config` / `conf` entry of the job with another value wins over strata's in the job's \
+            configuration but not in the monitor, which would then scrape a port or path that serves \
+            nothing: targets down or no metrics, with no error anywhere. The same value is accepted.\n\n\
+            Fix: remove the entry.",
+    },
+    CodeInfo {
+        code: "strata::monitoring::spark-unscraped",
+        summary: "a Spark job of a monitored platform cannot be scraped natively",
+        explanation: "strata scrapes Spark jobs through Spark's own Prometheus support: the \
+            `PrometheusServlet` sink for the driver's metrics and `spark.ui.prometheus.enabled` for the \
+            executors' (apache/spark `docs/monitoring.md`, SPARK-29032, SPARK-29064), both served on the \
+            driver's web UI port. Spark before 3.0 has neither, and `spark.ui.enabled=false` turns the UI \
+            off, so such a job gets no Prometheus configuration and no PodMonitor. A warning: the job still \
+            runs.\n\n\
+            Fix: run the job on Spark 3.0 or newer with its UI on, or monitor it some other way (for \
+            example the Spark operator's JMX exporter, `.spec.monitoring`).",
+    },
     // Emitting manifests.
     // Cost.
     CodeInfo {

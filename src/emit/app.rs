@@ -16,8 +16,8 @@ use k8s_openapi::api::autoscaling::v2::{
     ResourceMetricSource,
 };
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, EnvVar as K8sEnvVar, EnvVarSource, HTTPGetAction, PodSecurityContext, PodSpec,
-    PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecretKeySelector, SecurityContext,
+    Capabilities, Container, ContainerPort, EnvVar as K8sEnvVar, EnvVarSource, HTTPGetAction, PodSecurityContext,
+    PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecretKeySelector, SecurityContext,
 };
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -37,8 +37,8 @@ use crate::model::kafka::Authentication;
 use crate::model::resolved::ResolvedPlatform;
 use crate::model::resolved::app::{Autoscaler, Hpa, KafkaConnection, Keda, StreamApp};
 
-/// The label that selects an app's pods (Deployment selector, PDB, NetworkPolicy peers).
-pub const APP_LABEL: &str = "app.kubernetes.io/name";
+/// The label that selects an app's pods (Deployment selector, PDB, PodMonitor, NetworkPolicy peers).
+pub const APP_LABEL: &str = crate::model::app::POD_LABEL;
 /// The consumer groups and topics a Deployment's app reads, comma-separated, for `strata diff`'s rules
 /// (a renamed group restarts from the reset policy's offsets).
 pub const ANNOTATION_GROUPS: &str = "strata.dev/consumer-groups";
@@ -76,7 +76,8 @@ pub fn emit(p: &ResolvedPlatform, set: &mut ManifestSet) {
     }
 }
 
-fn labels(app: &StreamApp) -> BTreeMap<String, String> {
+/// The labels of the app's pods, which its Deployment, PDB and PodMonitor select on.
+pub(crate) fn labels(app: &StreamApp) -> BTreeMap<String, String> {
     BTreeMap::from([(APP_LABEL.to_string(), app.spec.name.value.clone())])
 }
 
@@ -176,6 +177,7 @@ pub fn deployment(app: &StreamApp) -> Deployment {
             run_as_non_root: Some(true),
             ..Default::default()
         }),
+        ports: metrics_ports(&a.metrics),
         ..Default::default()
     };
     let replicas = app.autoscaler.is_none().then(|| int32(u64::from(a.peak_replicas())));
@@ -219,6 +221,21 @@ pub fn deployment(app: &StreamApp) -> Deployment {
         }),
         ..Default::default()
     }
+}
+
+/// One named TCP container port per `metrics` node (`None` without any): the names the PodMonitor scrapes.
+pub(crate) fn metrics_ports(metrics: &[crate::model::monitoring::MetricsPort]) -> Option<Vec<ContainerPort>> {
+    (!metrics.is_empty()).then(|| {
+        metrics
+            .iter()
+            .map(|m| ContainerPort {
+                name: Some(m.name().to_string()),
+                container_port: i32::from(m.number()),
+                protocol: Some("TCP".to_string()),
+                ..Default::default()
+            })
+            .collect()
+    })
 }
 
 /// At most one pod of the app down at a time through voluntary disruptions (drains, node upgrades):

@@ -10,6 +10,7 @@ use k8s_openapi::api::core::v1::{
     SecretKeySelector,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::crd::{int32, int64};
 use crate::emit::meta;
@@ -97,6 +98,7 @@ fn job_spec(r: &BatchJob) -> JobSpec {
         env: (!env.is_empty()).then_some(env),
         resources: Some(resources),
         security_context: restricted.map(|_| restricted_container_context()),
+        ports: crate::emit::app::metrics_ports(&j.metrics),
         ..Default::default()
     };
     let pull_secrets: Vec<LocalObjectReference> =
@@ -120,7 +122,10 @@ fn job_spec(r: &BatchJob) -> JobSpec {
         ttl_seconds_after_finished: j.ttl.as_ref().map(|d| int32(d.value.as_secs())),
         parallelism: j.parallelism.as_ref().map(|v| int32(v.value)),
         completions: j.completions.as_ref().map(|v| int32(v.value)),
-        template: PodTemplateSpec { metadata: None, spec: Some(pod) },
+        template: PodTemplateSpec {
+            metadata: j.pod_labels().map(|labels| ObjectMeta { labels: Some(labels), ..Default::default() }),
+            spec: Some(pod),
+        },
         ..Default::default()
     }
 }

@@ -106,7 +106,7 @@ fn application_spec(r: &SparkJob) -> SparkApplicationSpec {
         main_application_file: r.main_file.clone(),
         main_class: job.main_class.as_ref().map(|c| c.value.clone()),
         arguments: list(&job.args),
-        spark_conf: string_map(&job.conf),
+        spark_conf: spark_conf(r),
         hadoop_conf: string_map(&job.hadoop_conf),
         deps: (!job.deps.is_empty()).then(|| Dependencies {
             jars: list(&job.deps.jars),
@@ -156,6 +156,19 @@ fn application_spec(r: &SparkJob) -> SparkApplicationSpec {
             instances: (!exec.dynamic()).then(|| int32(pods.executors)),
         },
     }
+}
+
+/// `sparkConf`: on a monitored job Spark's Prometheus endpoints ([`model::PROMETHEUS_CONF`]), then the job's
+/// own `conf` entries (which win, as a Flink job's `config` does).
+fn spark_conf(r: &SparkJob) -> Option<BTreeMap<String, String>> {
+    let mut c = BTreeMap::new();
+    if r.monitored {
+        for (k, v) in model::PROMETHEUS_CONF {
+            c.insert(k.to_string(), v.to_string());
+        }
+    }
+    c.extend(string_map(&r.spec.conf).unwrap_or_default());
+    (!c.is_empty()).then_some(c)
 }
 
 /// The values of a list the CRD takes only when non-empty.

@@ -1,5 +1,5 @@
 //! Lowers `stream-app` with its children (`image`, `size`, `replicas`, `env`, `consumes`, `produces`,
-//! `health`, `autoscale`). `consumes`/`produces` go through `kafka-user`'s own lowering, and the ACLs they
+//! `health`, `autoscale`, `metrics`). `consumes`/`produces` go through `kafka-user`'s own lowering, and the ACLs they
 //! make become a KafkaUser named after the app in the Kafka model. Rules that need the whole platform are in
 //! `check::app`.
 
@@ -14,7 +14,8 @@ use crate::model::app::{Autoscale, Fallback, Health, KafkaTrigger, StreamApp, co
 use crate::model::kafka::Authentication;
 use crate::source::{FileId, Spanned};
 
-const CHILDREN: &[&str] = &["image", "size", "replicas", "env", "consumes", "produces", "health", "autoscale"];
+const CHILDREN: &[&str] =
+    &["image", "size", "replicas", "env", "consumes", "produces", "health", "autoscale", "metrics"];
 
 pub fn lower_stream_app(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Diagnostics) {
     let mut r = NodeReader::new(node, file);
@@ -33,6 +34,7 @@ pub fn lower_stream_app(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut 
     let priority_class = r.prop::<String>("priority-class", d);
     let (mut image, mut size, mut replicas, mut health, mut autoscale) = (None, None, None, None, None);
     let (mut env, mut consumes, mut produces, mut acls) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut metrics = Vec::new();
     for child in r.children() {
         let mut c = NodeReader::new(child, file);
         match c.name() {
@@ -60,6 +62,7 @@ pub fn lower_stream_app(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut 
             }
             "health" => health = Some(lower_health(child, file, d)),
             "autoscale" => autoscale = Some(lower_autoscale(child, file, d)),
+            "metrics" => metrics.extend(crate::lang::monitoring::lower_metrics(child, file, d)),
             _ => unknown_node(child, file, "`stream-app`", CHILDREN, d),
         }
     }
@@ -80,6 +83,7 @@ pub fn lower_stream_app(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut 
         produces,
         health,
         autoscale,
+        metrics,
         span,
     };
     p.kafka.users.push(kafka_user(&app, acls));

@@ -32,6 +32,7 @@ const JOB_CHILDREN: &[&str] = &[
     "ttl",
     "parallelism",
     "schedule",
+    "metrics",
 ];
 
 /// Children that may appear once.
@@ -84,6 +85,7 @@ pub fn lower_job(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Diagnos
         parallelism: None,
         completions: None,
         schedule: None,
+        metrics: Vec::new(),
     };
     let mut seen: std::collections::HashMap<&'static str, Option<Span>> = std::collections::HashMap::new();
     for child in r.children() {
@@ -221,6 +223,7 @@ pub fn lower_job(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Diagnos
                     });
                 }
             }
+            "metrics" => job.metrics.extend(crate::lang::monitoring::lower_metrics(child, file, d)),
             _ => unknown_node(child, file, "`job`", JOB_CHILDREN, d),
         }
     }

@@ -26,6 +26,7 @@ pub fn lower_cluster(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Dia
     let api_version = r.prop::<String>("api-version", d);
     let tiered_storage = r.prop::<bool>("tiered-storage", d);
     let broker_storage = r.prop::<Bytes>("broker-storage", d);
+    let kafka_exporter = r.prop::<bool>("kafka-exporter", d);
     r.finish(false, d);
 
     let auth = match authorization.as_ref().map(|a| (a, one_of(a, &["simple", "custom", "none"], "authorization", d))) {
@@ -80,6 +81,7 @@ pub fn lower_cluster(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Dia
             api_version,
             tiered_storage,
             broker_storage,
+            kafka_exporter,
             span,
         });
     }

@@ -5,7 +5,7 @@ use kdl::KdlNode;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::lang::reader::{NodeReader, unknown_node};
-use crate::model::monitoring::{DEFAULT_NAMESPACE, Label, Monitoring};
+use crate::model::monitoring::{DEFAULT_NAMESPACE, Label, MetricsPort, Monitoring};
 use crate::source::{FileId, Spanned};
 use crate::units::Duration;
 
@@ -42,6 +42,21 @@ pub fn lower_monitoring(node: &KdlNode, file: FileId, slot: &mut Option<Monitori
     }
     let namespace = namespace.unwrap_or_else(|| Spanned::new(DEFAULT_NAMESPACE.to_string(), span));
     *slot = Some(Monitoring { span, namespace, interval, scrape_timeout, selector, alert_labels });
+}
+
+/// `metrics port=9090 path="/metrics" port-name="metrics" interval="15s" scrape-timeout="5s"`, a child of
+/// `stream-app` and `job` (repeatable: one container port and one scraped endpoint each). `None` when the
+/// port is missing (reported).
+pub fn lower_metrics(node: &KdlNode, file: FileId, d: &mut Diagnostics) -> Option<MetricsPort> {
+    let mut r = NodeReader::new(node, file);
+    let span = r.name_span();
+    let port = r.req_prop::<u32>("port", "9090", d);
+    let path = r.prop::<String>("path", d);
+    let port_name = r.prop::<String>("port-name", d);
+    let interval = r.prop::<Duration>("interval", d);
+    let scrape_timeout = r.prop::<Duration>("scrape-timeout", d);
+    r.finish(false, d);
+    Some(MetricsPort { span, port: port?, path, port_name, interval, scrape_timeout })
 }
 
 /// `selector "key" "value"` and `alert-label "key" "value"`.

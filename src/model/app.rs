@@ -20,6 +20,8 @@ pub const DEFAULT_RUN_AS_USER: u64 = 10001;
 /// The container's name in the Deployment (KEDA's `envSourceContainerName` and the TriggerAuthentication's
 /// `containerName` name it too).
 pub const CONTAINER: &str = "app";
+/// The label that selects an app's pods (Deployment selector, PDB, PodMonitor, NetworkPolicy peers).
+pub const POD_LABEL: &str = "app.kubernetes.io/name";
 /// KEDA's default `lagThreshold` (`pkg/scalers/kafka_scaler.go`, `default=10`).
 pub const KEDA_DEFAULT_LAG: u64 = 10;
 /// KEDA's HPA name is `keda-hpa-<ScaledObject name>` and must fit a label value (63 characters):
@@ -50,6 +52,8 @@ pub struct StreamApp {
     pub produces: Vec<Span>,
     pub health: Option<Health>,
     pub autoscale: Option<Autoscale>,
+    /// `metrics port=...`: the container ports Prometheus scrapes (with `monitoring`) through a PodMonitor.
+    pub metrics: Vec<crate::model::monitoring::MetricsPort>,
     pub span: Span,
 }
 

@@ -51,6 +51,12 @@ pub const DEFAULT_TIME_ZONE: &str = "UTC";
 pub const DEFAULT_UID: u64 = 1000;
 /// The container's name in the pod template.
 pub const CONTAINER: &str = "main";
+/// The label strata puts on the pods of a job that declares `metrics`, for its PodMonitor and the scrape's
+/// NetworkPolicy. Kubernetes' own `batch.kubernetes.io/job-name` does not do: a CronJob's Jobs are named
+/// `<name>-<minutes>`, a new value every run. Not `app.kubernetes.io/name`, which selects a stream app's
+/// pods: an app and a job of one tenant may share a name. Only on jobs with `metrics`, so an existing Job's
+/// (immutable) pod template does not change under jobs that do not use it.
+pub const POD_LABEL: &str = "strata.dev/job";
 
 impl ScheduleSpec {
     pub fn concurrency(&self) -> Concurrency {
@@ -104,6 +110,8 @@ pub struct BatchJob {
     pub parallelism: Option<Spanned<u64>>,
     pub completions: Option<Spanned<u64>>,
     pub schedule: Option<ScheduleSpec>,
+    /// `metrics port=...`: the container ports Prometheus scrapes (with `monitoring`) through a PodMonitor.
+    pub metrics: Vec<crate::model::monitoring::MetricsPort>,
 }
 
 /// `count/<resource>` names of the batch kinds, as a ResourceQuota counts them.
@@ -111,6 +119,12 @@ pub const JOB_RESOURCE: &str = "jobs.batch";
 pub const CRONJOB_RESOURCE: &str = "cronjobs.batch";
 
 impl BatchJob {
+    /// The labels of the job's pods: [`POD_LABEL`] when it declares `metrics`, else none.
+    pub fn pod_labels(&self) -> Option<std::collections::BTreeMap<String, String>> {
+        (!self.metrics.is_empty())
+            .then(|| std::collections::BTreeMap::from([(POD_LABEL.to_string(), self.name.value.clone())]))
+    }
+
     pub fn restart(&self) -> RestartType {
         self.restart.as_ref().map_or(RestartType::Never, |r| r.value)
     }

@@ -52,10 +52,17 @@ pub struct KafkaCluster {
     pub tiered_storage: Option<Spanned<bool>>,
     /// `broker-storage="500Gi"`: each broker's volume, for the cost model (the `Kafka` resource is not strata's).
     pub broker_storage: Option<Spanned<Bytes>>,
+    /// `kafka-exporter=`: whether the `Kafka` resource deploys Strimzi's Kafka Exporter
+    /// (`.spec.kafkaExporter`), the only source of consumer-group lag metrics (the brokers export none).
+    pub kafka_exporter: Option<Spanned<bool>>,
     pub span: Span,
 }
 
 impl KafkaCluster {
+    pub fn has_kafka_exporter(&self) -> bool {
+        self.kafka_exporter.as_ref().is_some_and(|k| k.value)
+    }
+
     pub fn has_tiered_storage(&self) -> bool {
         self.tiered_storage.as_ref().is_some_and(|t| t.value)
     }

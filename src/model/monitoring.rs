@@ -42,3 +42,56 @@ impl Monitoring {
         self.selector.iter().map(|(k, v)| (k.value.clone(), v.value.clone())).collect()
     }
 }
+
+/// The path a declared metrics port is scraped at unless `path=` says otherwise (Prometheus' own default).
+pub const DEFAULT_METRICS_PATH: &str = "/metrics";
+
+/// `metrics port=9090 path="/metrics" port-name="metrics" interval="15s" scrape-timeout="5s"` on a
+/// `stream-app` or `job`: a container port the workload serves Prometheus metrics on. strata names the
+/// port on the pod and scrapes that same name from the workload's PodMonitor, both from this one value.
+#[derive(Debug, Clone)]
+pub struct MetricsPort {
+    /// The `metrics` node's name.
+    pub span: Span,
+    /// `port=`: the container port (`strata::monitoring::port` keeps it in 1..=65535).
+    pub port: Spanned<u32>,
+    /// `path=`: [`DEFAULT_METRICS_PATH`] unless written.
+    pub path: Option<Spanned<String>>,
+    /// `port-name=`: [`METRICS_PORT_NAME`] unless written; an IANA service name
+    /// (`strata::monitoring::port-name`).
+    pub port_name: Option<Spanned<String>>,
+    /// `interval=` / `scrape-timeout=`: this endpoint's own, over the platform's `monitoring` values.
+    pub interval: Option<Spanned<Duration>>,
+    pub scrape_timeout: Option<Spanned<Duration>>,
+}
+
+impl MetricsPort {
+    /// The container port's name, which the PodMonitor's endpoint names too.
+    pub fn name(&self) -> &str {
+        self.port_name.as_ref().map_or(METRICS_PORT_NAME, |n| n.value.as_str())
+    }
+
+    /// Where the name comes from, for diagnostics: `port-name=`, else the node.
+    pub fn name_span(&self) -> Span {
+        self.port_name.as_ref().map_or(self.span, |n| n.span)
+    }
+
+    pub fn path(&self) -> &str {
+        self.path.as_ref().map_or(DEFAULT_METRICS_PATH, |p| p.value.as_str())
+    }
+
+    /// The port number; out of range only in a spec the checks refuse.
+    pub fn number(&self) -> u16 {
+        u16::try_from(self.port.value).unwrap_or(u16::MAX)
+    }
+
+    /// The scrape interval in force: this endpoint's, else the platform's.
+    pub fn interval<'a>(&'a self, m: &'a Monitoring) -> Option<&'a Spanned<Duration>> {
+        self.interval.as_ref().or(m.interval.as_ref())
+    }
+
+    /// The scrape timeout in force: this endpoint's, else the platform's.
+    pub fn scrape_timeout<'a>(&'a self, m: &'a Monitoring) -> Option<&'a Spanned<Duration>> {
+        self.scrape_timeout.as_ref().or(m.scrape_timeout.as_ref())
+    }
+}

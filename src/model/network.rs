@@ -7,7 +7,9 @@ use std::collections::HashMap;
 
 use crate::model::Scalar;
 use crate::model::airflow::Airflow;
+use crate::model::app::StreamApp;
 use crate::model::flink::FlinkJob;
+use crate::model::job::BatchJob;
 use crate::model::kafka::CLIENT_PORTS;
 use crate::model::kafka::KafkaUser;
 use crate::model::spark::SparkJob;
@@ -32,6 +34,11 @@ pub const FLINK_NATIVE_TYPE: &str = "flink-native-kubernetes";
 /// The label Spark puts on its driver and executor pods (`driver`/`executor`; apache/spark
 /// `resource-managers/kubernetes/core/.../Constants.scala`).
 pub const SPARK_ROLE_LABEL: &str = "spark-role";
+/// The labels the kubeflow Spark operator puts on a driver: the SparkApplication's name, and on the runs of a
+/// ScheduledSparkApplication the scheduled application's (kubeflow/spark-operator v2.5.2 `pkg/common/spark.go`,
+/// `LabelSparkAppName`, `LabelScheduledSparkAppName`; see `emit::monitoring::spark_driver_labels`).
+pub const APP_NAME_LABEL: &str = "sparkoperator.k8s.io/app-name";
+pub const SCHEDULED_APP_NAME_LABEL: &str = "sparkoperator.k8s.io/scheduled-app-name";
 /// The API server's usual ports: 443 behind a Service or load balancer, 6443 on the control-plane nodes.
 pub const APISERVER_PORTS: [u16; 2] = [443, 6443];
 /// Cluster DNS: CoreDNS keeps kube-dns's `k8s-app: kube-dns` label in `kube-system`.
@@ -193,6 +200,9 @@ pub struct ByTenant<'p> {
     flink: HashMap<&'p str, Vec<&'p FlinkJob>>,
     airflow: HashMap<&'p str, Vec<&'p Airflow>>,
     users: HashMap<&'p str, Vec<&'p KafkaUser>>,
+    /// Stream apps and batch jobs that declare `metrics` (only the scrape flows need them).
+    scraped_apps: HashMap<&'p str, Vec<&'p StreamApp>>,
+    scraped_jobs: HashMap<&'p str, Vec<&'p BatchJob>>,
 }
 
 impl<'p> ByTenant<'p> {
@@ -211,6 +221,12 @@ impl<'p> ByTenant<'p> {
             if let Some(t) = &u.tenant {
                 by.users.entry(t.value.as_str()).or_default().push(u);
             }
+        }
+        for a in p.apps.apps.iter().filter(|a| !a.metrics.is_empty()) {
+            by.scraped_apps.entry(a.tenant.value.as_str()).or_default().push(a);
+        }
+        for j in p.jobs.jobs.iter().filter(|j| !j.metrics.is_empty()) {
+            by.scraped_jobs.entry(j.tenant.value.as_str()).or_default().push(j);
         }
         by
     }
@@ -358,6 +374,88 @@ pub fn flows(p: &Platform, by: &ByTenant<'_>, t: &Tenant) -> Vec<Flow> {
         });
     }
 
+    // Spark drivers are scraped on their UI port: the one-off jobs' drivers by application name, the
+    // scheduled jobs' (whose runs have names of their own) by scheduled application name.
+    if let Some(m) = &p.monitoring {
+        for (id, key, scheduled) in [
+            ("monitoring-spark", APP_NAME_LABEL, false),
+            ("monitoring-spark-scheduled", SCHEDULED_APP_NAME_LABEL, true),
+        ] {
+            let jobs: Vec<&&SparkJob> =
+                spark_jobs.iter().filter(|j| j.scheduled() == scheduled && j.unscrapeable().is_none()).collect();
+            let Some(first) = jobs.first() else { continue };
+            let mut ports: Vec<u16> = jobs.iter().map(|j| j.ui_port()).collect();
+            ports.sort_unstable();
+            ports.dedup();
+            flows.push(Flow {
+                id,
+                from: End::pods(&m.namespace.value, "Prometheus"),
+                to: End::Pods {
+                    namespace: ns.to_string(),
+                    selectors: vec![
+                        (SPARK_ROLE_LABEL.to_string(), vec!["driver".to_string()]),
+                        (key.to_string(), jobs.iter().map(|j| j.name.value.clone()).collect()),
+                    ],
+                    what: "Spark drivers' metrics".to_string(),
+                },
+                ports: tcp(&ports),
+                serves: jobs
+                    .iter()
+                    .map(|j| {
+                        format!("spark-job `{}`: Prometheus scrapes its driver and executors' metrics", j.name.value)
+                    })
+                    .collect(),
+                span: first.name.span,
+                allowed: by_strata(),
+            });
+        }
+    }
+
+    // Stream apps and batch jobs are scraped on the ports their `metrics` nodes declare; each kind selects
+    // its pods by its own label, so each has a policy of its own (one policy selects one set of pods).
+    if let Some(m) = &p.monitoring {
+        let apps: &[&StreamApp] = by.scraped_apps.get(tenant).map_or(&[], Vec::as_slice);
+        let jobs: &[&BatchJob] = by.scraped_jobs.get(tenant).map_or(&[], Vec::as_slice);
+        let scraped = [
+            (
+                "monitoring-apps",
+                crate::model::app::POD_LABEL,
+                "stream apps' metrics",
+                "stream-app",
+                apps.iter().map(|a| (&a.name, a.metrics.as_slice())).collect::<Vec<_>>(),
+            ),
+            (
+                "monitoring-jobs",
+                crate::model::job::POD_LABEL,
+                "batch jobs' metrics",
+                "job",
+                jobs.iter().map(|j| (&j.name, j.metrics.as_slice())).collect::<Vec<_>>(),
+            ),
+        ];
+        for (id, label, what, kind, workloads) in scraped {
+            let Some((first, _)) = workloads.first() else { continue };
+            let mut ports: Vec<u16> = workloads.iter().flat_map(|(_, ms)| ms.iter().map(|m| m.number())).collect();
+            ports.sort_unstable();
+            ports.dedup();
+            flows.push(Flow {
+                id,
+                from: End::pods(&m.namespace.value, "Prometheus"),
+                to: End::Pods {
+                    namespace: ns.to_string(),
+                    selectors: vec![(label.to_string(), workloads.iter().map(|(n, _)| n.value.clone()).collect())],
+                    what: what.to_string(),
+                },
+                ports: tcp(&ports),
+                serves: workloads
+                    .iter()
+                    .map(|(n, _)| format!("{kind} `{}`: Prometheus scrapes its metrics", n.value))
+                    .collect(),
+                span: first.span,
+                allowed: by_strata(),
+            });
+        }
+    }
+
     // Native-mode JobManagers start TaskManagers and Spark drivers start executors through the API server.
     // strata cannot know its addresses, so only a rule the tenant writes allows these flows.
     let apiserver_rule = if isolated { address_rule(t, &APISERVER_PORTS) } else { None };
@@ -452,6 +550,53 @@ mod tests {
         // Without `monitoring` nothing is scraped, so no flow is needed.
         let f = flows_of(&format!("tenant \"t\"\n{FLINK}}}\n"), "t");
         assert!(f.iter().all(|f| f.id != "monitoring"));
+    }
+
+    #[test]
+    fn scraped_spark_drivers_apps_and_jobs_each_get_a_flow_on_their_ports() {
+        let spec = r#"platform "p" {
+    monitoring { selector "release" "kps"; }
+}
+tenant "t"
+kafka "main" namespace="kafka" brokers=3 authorization="simple" kafka-exporter=#true
+spark-job "once" tenant="t" { image "r.io/s:1.0.0" spark-version="3.5.1"; main "local:///a.jar" class="A"; executors 1 size="s"; conf "spark.ui.port" "4041"; }
+spark-job "old" tenant="t" { image "r.io/s:1.0.0" spark-version="2.4.8"; main "local:///a.jar" class="A"; executors 1 size="s"; }
+spark-job "nightly" tenant="t" { image "r.io/s:1.0.0" spark-version="3.5.1"; main "local:///a.jar" class="A"; executors 1 size="s"; schedule "0 2 * * *"; }
+stream-app "a" tenant="t" { image "r.io/a:1.0.0"; size "s"; metrics port=9090; metrics port=9404 port-name="jmx"; }
+stream-app "quiet" tenant="t" { image "r.io/q:1.0.0"; size "s"; }
+job "j" tenant="t" { image "r.io/j:1.0.0"; resources size="s"; metrics port=8000; }
+"#;
+        let c = crate::test_support::compile_spec(spec);
+        let t = c.platform.tenant("t").expect("tenant").clone();
+        let f = flows(&c.platform, &ByTenant::new(&c.platform), &t);
+        let get = |id: &str| f.iter().find(|f| f.id == id).unwrap_or_else(|| panic!("no flow {id}"));
+        let spark = get("monitoring-spark");
+        // Spark 2.4 cannot be scraped: its driver is not admitted.
+        assert_eq!(
+            spark.to,
+            End::Pods {
+                namespace: "t".into(),
+                selectors: vec![
+                    ("spark-role".into(), vec!["driver".into()]),
+                    ("sparkoperator.k8s.io/app-name".into(), vec!["once".into()]),
+                ],
+                what: "Spark drivers' metrics".into(),
+            }
+        );
+        assert_eq!(spark.ports, [(Protocol::Tcp, 4041)]);
+        let scheduled = get("monitoring-spark-scheduled");
+        assert!(
+            matches!(&scheduled.to, End::Pods { selectors, .. } if selectors[1].0 == "sparkoperator.k8s.io/scheduled-app-name")
+        );
+        assert_eq!(scheduled.ports, [(Protocol::Tcp, 4040)]);
+        let apps = get("monitoring-apps");
+        assert!(
+            matches!(&apps.to, End::Pods { selectors, .. } if selectors == &[("app.kubernetes.io/name".to_string(), vec!["a".to_string()])])
+        );
+        assert_eq!(apps.ports, [(Protocol::Tcp, 9090), (Protocol::Tcp, 9404)]);
+        assert_eq!(get("monitoring-jobs").ports, [(Protocol::Tcp, 8000)]);
+        assert!(f.iter().filter(|f| f.id.starts_with("monitoring")).all(|f| f.allowed == Allowed::ByStrata));
+        assert!(f.iter().all(|f| f.id != "monitoring"), "no Flink job, no Flink scrape flow");
     }
 
     #[test]

@@ -318,6 +318,34 @@ pub const CONF_SHUFFLE_TRACKING: &str = "spark.dynamicAllocation.shuffleTracking
 /// The sparkConf key behind `.spec.memoryOverheadFactor`.
 pub const CONF_OVERHEAD_FACTOR: &str = "spark.kubernetes.memoryOverheadFactor";
 
+/// The ports Spark gives the driver's container, by the names Spark itself gives them (apache/spark
+/// `resource-managers/kubernetes/core/.../k8s/Constants.scala`, `DRIVER_PORT_NAME`, `BLOCK_MANAGER_PORT_NAME`,
+/// `UI_PORT_NAME`, added in `features/BasicDriverFeatureStep.scala`, read at commit 00012ec): the RPC port
+/// (`spark.driver.port`, 7078 on Kubernetes), the block manager's (`spark.driver.blockManager.port`, else
+/// `spark.blockManager.port`, else 7079) and the web UI's (`spark.ui.port`, else 4040). Prometheus scrapes
+/// the UI port by its name `spark-ui`: Spark names it on every driver pod, with or without the operator's
+/// pod webhook (which alone applies `.spec.driver.ports`).
+pub const DRIVER_RPC_PORT_NAME: &str = "driver-rpc-port";
+pub const BLOCK_MANAGER_PORT_NAME: &str = "blockmanager";
+pub const UI_PORT_NAME: &str = "spark-ui";
+pub const DEFAULT_DRIVER_RPC_PORT: u16 = 7078;
+pub const DEFAULT_BLOCK_MANAGER_PORT: u16 = 7079;
+pub const DEFAULT_UI_PORT: u16 = 4040;
+
+/// Spark's native Prometheus support (Spark 3.0+, SPARK-29032 and SPARK-29064; apache/spark
+/// `docs/monitoring.md`): the `PrometheusServlet` sink serves the driver's metrics at `/metrics/prometheus`
+/// on the UI port (sink settings as sparkConf take the form `spark.metrics.conf.[instance|*].sink.
+/// [sink_name].[parameter_name]`), and with `spark.ui.prometheus.enabled=true` the driver serves its
+/// executors' metrics at `/metrics/executors/prometheus` (`UI_PROMETHEUS_ENABLED` in `core/.../internal/
+/// config/UI.scala`: off by default in 3.x, on in 4.x; written either way).
+pub const PROMETHEUS_CONF: &[(&str, &str)] = &[
+    ("spark.metrics.conf.*.sink.prometheusServlet.class", "org.apache.spark.metrics.sink.PrometheusServlet"),
+    ("spark.metrics.conf.*.sink.prometheusServlet.path", DRIVER_METRICS_PATH),
+    ("spark.ui.prometheus.enabled", "true"),
+];
+pub const DRIVER_METRICS_PATH: &str = "/metrics/prometheus";
+pub const EXECUTOR_METRICS_PATH: &str = "/metrics/executors/prometheus";
+
 /// How a pod's overhead was decided, for messages.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum OverheadRule {
@@ -398,6 +426,48 @@ impl SparkJob {
     /// allocation (`ExecutorAllocationManager.validateSettings`).
     pub fn shuffle_tracking(&self) -> bool {
         !self.conf(CONF_SHUFFLE_TRACKING).is_some_and(|v| v.value.trim().eq_ignore_ascii_case("false"))
+    }
+
+    /// The `(major, minor)` of `spark-version=`, when it parses.
+    pub fn version(&self) -> Option<(u32, u32)> {
+        let v = self.spark_version.as_ref()?;
+        let mut parts = v.value.split('.');
+        Some((parts.next()?.trim().parse().ok()?, parts.next()?.trim().parse().ok()?))
+    }
+
+    /// A port number from sparkConf, if set and a number (an unparsable value is Spark's error to report).
+    fn conf_port(&self, key: &str) -> Option<u16> {
+        self.conf(key).and_then(|v| v.value.trim().parse().ok())
+    }
+
+    /// The driver's named container ports as Spark creates them (see [`UI_PORT_NAME`]).
+    pub fn driver_ports(&self) -> [(&'static str, u16); 3] {
+        let rpc = self.conf_port("spark.driver.port").unwrap_or(DEFAULT_DRIVER_RPC_PORT);
+        let block = self
+            .conf_port("spark.driver.blockManager.port")
+            .or_else(|| self.conf_port("spark.blockManager.port"))
+            .unwrap_or(DEFAULT_BLOCK_MANAGER_PORT);
+        [(DRIVER_RPC_PORT_NAME, rpc), (BLOCK_MANAGER_PORT_NAME, block), (UI_PORT_NAME, self.ui_port())]
+    }
+
+    /// The driver's web UI port, where Spark serves its Prometheus metrics.
+    pub fn ui_port(&self) -> u16 {
+        self.conf_port("spark.ui.port").unwrap_or(DEFAULT_UI_PORT)
+    }
+
+    /// Why Prometheus cannot scrape the job natively, or `None`: Spark before 3.0 has no Prometheus
+    /// support, and `spark.ui.enabled=false` turns off the UI that serves it.
+    pub fn unscrapeable(&self) -> Option<(String, Span)> {
+        if let (Some((major, minor)), Some(v)) = (self.version(), &self.spark_version)
+            && major < 3
+        {
+            return Some((
+                format!("Spark {major}.{minor} has no native Prometheus support (Spark 3.0 added it)"),
+                v.span,
+            ));
+        }
+        let ui_off = self.conf("spark.ui.enabled").filter(|v| v.value.trim().eq_ignore_ascii_case("false"))?;
+        Some(("`spark.ui.enabled` is `false`: the web UI serves the metrics".to_string(), ui_off.span))
     }
 
     /// A sparkConf boolean written as `true` (Spark reads booleans case-insensitively).

@@ -18,6 +18,10 @@ pub struct SparkJob {
     /// The job's PriorityClass, else its tenant's.
     pub priority_class: Option<String>,
     pub demand: Demand,
+    /// Whether Prometheus scrapes the job (the platform declares `monitoring` and the job's Spark can be
+    /// scraped natively): its sparkConf then enables the Prometheus endpoints and a PodMonitor selects its
+    /// driver.
+    pub monitored: bool,
 }
 
 pub(crate) fn resolve(r: &mut Resolver, j: &m::SparkJob) -> Option<SparkJob> {
@@ -39,6 +43,7 @@ pub(crate) fn resolve(r: &mut Resolver, j: &m::SparkJob) -> Option<SparkJob> {
         main_file,
         executors,
         pods,
+        monitored: r.p.monitoring.is_some() && j.unscrapeable().is_none(),
         spec: j.clone(),
     })
 }
