@@ -2125,7 +2125,8 @@ pub static CODES: &[CodeInfo] = &[
             without `expected-runtime`, an ad hoc job, Airflow's task pods) is not counted and is named in a \
             note: the spend is then a lower bound, and already over. The message shows the arithmetic and \
             points at the three workloads that cost the most. Requests, not usage: the bill is at least this. \
-            `strata cost` still prints the figures of a spec with this error.\n\n\
+            `strata cost` still prints the figures of a spec with this error, and `strata diff` reports a change \
+            that causes it as `strata::diff::budget-exceeded`.\n\n\
             Fix: make the largest workloads cheaper (fewer or smaller pods, fewer runs, a shorter runtime), or \
             raise the budget to the amount the help names.",
     },
@@ -2391,6 +2392,19 @@ pub static CODES: &[CodeInfo] = &[
             removed KafkaTopic still gets its `topic-removed` error. A warning.\n\n\
             Fix: correct the object so it matches the CRD (the message names the field), or regenerate it with \
             `strata compile`.",
+    },
+    CodeInfo {
+        code: "strata::diff::budget-exceeded",
+        summary: "a change pushes a tenant over its budget",
+        explanation: "In the head revision the tenant's expected monthly spend (the cost model's figure for an \
+            average month, what `strata cost` prints and `strata check` compares with `budget monthly=...`) is over \
+            its budget, and in the base it was not: the base was within the budget, had none, or had no such \
+            tenant. The head fails `strata check` with `strata::cost::budget-exceeded`; `strata diff` still \
+            compares it so the pull request shows the cost section and this error (exit 4). The finding names the \
+            workloads whose cost grew most. A tenant over its budget on both sides is not reported here: the \
+            change did not cause it.\n\n\
+            Fix: make the growing workloads cheaper, or raise the tenant's budget in the same change to at least \
+            the amount the help names.",
     },
     CodeInfo {
         code: "strata::diff::near-quota",

@@ -418,8 +418,9 @@ pub struct TenantCost {
     /// The quota's requests (and storage) at these prices for the whole month: spend can reach this at most.
     pub ceiling: Option<Money>,
     pub ceiling_explain: Option<String>,
-    /// The tenant's `budget monthly=...`, when it has a valid one.
+    /// The tenant's `budget monthly=...`, when it has a valid one, and where its amount is written.
     pub budget: Option<Money>,
+    pub budget_span: Option<Span>,
     /// How many of its workloads have a known expected figure, and how many an unknown one.
     pub known: usize,
     pub unknown: usize,
@@ -659,6 +660,7 @@ pub fn report_of(p: &Platform, demands: &[Demand], period: Period) -> Option<Cos
                 ceiling: c.as_ref().map(|c| c.0),
                 ceiling_explain: c.map(|c| c.1),
                 budget: t.budget.as_ref().and_then(|b| b.monthly.as_ref()).map(|m| Money::of_price(m.value)),
+                budget_span: t.budget.as_ref().and_then(|b| b.monthly.as_ref()).map(|m| m.span),
                 known: 0,
                 unknown: 0,
             },
