@@ -52,6 +52,7 @@ golden_diff! {
     stream_apps => "stream-apps",
     airflow_workers => "airflow-workers",
     bundled_platform => "bundled-platform",
+    cost_budget_overrun => "cost-budget-overrun",
     cost_delta => "cost-delta",
     flink_jobs => "flink-jobs",
     hand_edited_revision => "hand-edited-revision",
@@ -234,6 +235,7 @@ fn every_safety_rule_has_a_golden_case() {
         "strata::diff::flink-upgrade-mode-changed",
         "strata::diff::schedule-changed",
         "strata::diff::unreadable-object",
+        "strata::diff::budget-exceeded",
     ] {
         assert!(seen.contains(&format!("\"{code}\"")), "no golden case reports {code}");
     }
