@@ -108,7 +108,8 @@ pub fn check(p: &Platform, demands: &[Demand], d: &mut Diagnostics) {
                 }
                 diag.help(
                     "give each scheduled `job` and `spark-job` an `expected-runtime` (e.g. `expected-runtime=\"2h\"`), \
-                     so strata can count its runs; `strata cost --explain` shows each figure",
+                     so strata can price its runs (ad hoc jobs cost per run and Airflow's task pods have only an upper \
+                     bound); `strata cost --explain` shows each figure",
                 )
             }
             Standing::Within => Diagnostic::note(

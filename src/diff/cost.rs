@@ -407,6 +407,33 @@ mod tests {
     }
 
     #[test]
+    fn a_cost_only_change_shows_its_section_and_changes_no_object() {
+        let b = compiled(20, "");
+        let fs = crate::lang::MemFs::new().with(
+            "platform.kdl",
+            format!(
+                "platform \"test\"\n{}",
+                spec(20, "").replace("expected-runtime=\"2h\"", "expected-runtime=\"3h\"")
+            ),
+        );
+        let h = crate::compile_for_diff(&fs, std::path::Path::new("platform.kdl"));
+        let (bs, hs) = (Side::of("base", &b).expect("compiles"), Side::of("head", &h).expect("compiles"));
+        let d = diff(&bs, &hs);
+        assert!(d.changes.is_empty());
+        assert_eq!(d.exit_code(), crate::exit::OK);
+        // 3 h instead of 2: half as much again, 236.320466… / 2 = 118.160233… → +118.16.
+        let text = crate::diff::render::render(&d, crate::diff::render::Format::Unified, false);
+        let row = text.lines().find(|l| l.contains("scheduled job `nightly`")).unwrap_or_default();
+        assert!(text.contains("no changes") && row.contains("236.32 → 354.48") && row.contains("+118.16"), "{text}");
+        let md = crate::diff::render::render(&d, crate::diff::render::Format::Markdown, false);
+        assert!(md.contains("#### Cost") && md.contains("**+118.16**"), "{md}");
+        // Nothing moves: no section at all.
+        let d = diff(&bs, &bs);
+        let md = crate::diff::render::render(&d, crate::diff::render::Format::Markdown, false);
+        assert!(!md.contains("#### Cost"), "{md}");
+    }
+
+    #[test]
     fn unknown_stays_unknown() {
         let base = Amount::Known(Money(5_000_000_000_000));
         assert_eq!(Delta::between(base, Amount::Unknown), Delta::Unknown);
