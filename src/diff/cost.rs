@@ -328,7 +328,7 @@ pub fn budget_findings(base: &Side, head: &Side, diff: Option<&CostDiff>) -> Vec
             text: None,
             span: Some(span),
         });
-        let mut f = Finding {
+        out.push(Finding {
             severity: Severity::Error,
             code: BUDGET_EXCEEDED,
             message: format!(
@@ -351,14 +351,12 @@ pub fn budget_findings(base: &Side, head: &Side, diff: Option<&CostDiff>) -> Vec
                     format!("; the largest increases: {}", increases.join(", "))
                 }
             ),
-            help: None,
-        };
-        f.help = Some(format!(
-            "make the workloads that grow cheaper, or raise the tenant's budget in the same change to at least \
-             `monthly=\"{}\"`",
-            t.expected.cents().div_ceil(100)
-        ));
-        out.push(f);
+            help: Some(format!(
+                "make the workloads that grow cheaper, or raise the tenant's budget in the same change to at least \
+                 `monthly=\"{}\"`",
+                t.expected.cents().div_ceil(100)
+            )),
+        });
     }
     out
 }
