@@ -58,7 +58,7 @@ impl Domain {
                 name: "tenants",
                 lang: "lang/tenant.rs",
                 model: "model/tenant.rs",
-                check: &["check/tenants.rs", "check/network.rs", "check/quota_fit.rs"],
+                check: &["check/tenants.rs", "check/network.rs", "check/quota_fit.rs", "check/cost.rs"],
                 emit: "emit/tenants.rs",
                 diff_rules: Some("diff/rules/tenants.rs"),
             },

@@ -51,22 +51,53 @@ impl Compilation {
     pub fn ok(&self) -> bool {
         !self.diagnostics.has_errors()
     }
+
+    /// No errors but [`POLICY_ERRORS`]: the platform is well-formed, it only costs more than it may.
+    pub fn valid(&self) -> bool {
+        !self.diagnostics.iter().any(|d| d.is_error() && !POLICY_ERRORS.contains(&d.code))
+    }
 }
+
+/// Errors about what a valid platform costs, not about whether it is valid (a tenant over its budget).
+/// `strata check`, `compile` and `apply` stop on them like on any error; `strata cost` still prints the
+/// figures, and `strata diff` still compares the revisions ([`compile_for_diff`]) to report an overrun the
+/// change causes as a change-safety finding of its own.
+pub const POLICY_ERRORS: &[&str] = &[check::cost::EXCEEDED];
 
 /// Reads and checks the spec, and resolves it when nothing is wrong, without emitting.
 pub fn check(fs: &dyn SpecFs, root: &Path) -> Compilation {
+    check_as(fs, root, false)
+}
+
+/// [`check`]; `lenient` resolves a spec whose only errors are [`POLICY_ERRORS`] as well.
+fn check_as(fs: &dyn SpecFs, root: &Path, lenient: bool) -> Compilation {
     let front = lang::read(fs, root);
     let mut diagnostics = front.diagnostics;
     // Checks run on whatever lowered cleanly, so one run reports syntax errors in one file and rule
     // violations in another.
     diagnostics.extend(check::run(&front.platform));
-    let resolved = if diagnostics.has_errors() { None } else { check::resolve(&front.platform, &mut diagnostics) };
+    let blocked = if lenient {
+        diagnostics.iter().any(|d| d.is_error() && !POLICY_ERRORS.contains(&d.code))
+    } else {
+        diagnostics.has_errors()
+    };
+    let resolved = if blocked { None } else { check::resolve(&front.platform, &mut diagnostics) };
     Compilation { platform: front.platform, sources: front.sources, diagnostics, resolved, manifests: None }
 }
 
 /// Reads, checks and, if there are no errors, emits the platform's manifests.
 pub fn compile(fs: &dyn SpecFs, root: &Path) -> Compilation {
-    let mut c = check(fs, root);
+    emit_checked(check(fs, root))
+}
+
+/// [`compile`] for `strata diff`: a spec whose only errors are [`POLICY_ERRORS`] is emitted too, so a
+/// revision over a budget can still be compared (`diff` reports the overrun itself). Check
+/// [`Compilation::valid`], not [`Compilation::ok`], on the result; never apply what it emits.
+pub fn compile_for_diff(fs: &dyn SpecFs, root: &Path) -> Compilation {
+    emit_checked(check_as(fs, root, true))
+}
+
+fn emit_checked(mut c: Compilation) -> Compilation {
     if let Some(resolved) = &c.resolved {
         let mut emit_diags = Diagnostics::new();
         let set = emit::emit(resolved, &c.sources, &mut emit_diags);

@@ -160,6 +160,20 @@ fn warnings_pass_unless_denied() {
 }
 
 #[test]
+fn an_over_budget_spec_fails_check_and_compile_but_cost_prints_it() {
+    let spec = repo().join("docs/samples/cost-budget");
+    let check = strata(&spec, &["check"]);
+    assert_eq!(check.status.code(), Some(2));
+    assert!(text(&check.stderr).contains("strata::cost::budget-exceeded"), "{}", text(&check.stderr));
+    let compile = strata(&spec, &["compile"]);
+    assert_eq!(compile.status.code(), Some(2));
+    assert!(compile.stdout.is_empty(), "an over-budget spec emits nothing");
+    let cost = strata(&spec, &["cost"]);
+    assert_eq!(cost.status.code(), Some(0), "{}", text(&cost.stderr));
+    assert!(text(&cost.stdout).contains("235.67"), "{}", text(&cost.stdout));
+}
+
+#[test]
 fn explain_shows_derived_defaults() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "platform.kdl", SMALL);

@@ -196,6 +196,32 @@ fn invalid_spec_at_either_revision_is_exit_2_and_names_it() {
 }
 
 #[test]
+fn a_change_over_a_budget_is_exit_4_although_check_refuses_the_head() {
+    let r = two_commits();
+    let job = |pods: u32| {
+        format!(
+            "tenant \"budgeted\" {{\n    network \"open\"\n    budget monthly=\"1000\"\n}}\n\
+             job \"nightly\" tenant=\"budgeted\" expected-runtime=\"2h\" {{\n    image \"example/job:1\"\n    \
+             resources cpu=4 memory=\"16Gi\"\n    parallelism {pods}\n    schedule \"0 2 * * *\"\n}}\n"
+        )
+    };
+    // 20 pods: 236.32 a month; 200: 2363.20.
+    r.write("tenants/budgeted.kdl", &job(20));
+    r.commit("third, within the budget");
+    r.write("tenants/budgeted.kdl", &job(200));
+    assert_eq!(code(&r.strata(&["check"])), 2, "the head is over its budget");
+    let o = r.strata(&["diff", "--base", "HEAD", "-o", "json"]);
+    assert_eq!(code(&o), 4, "{}", stderr(&o));
+    assert!(stderr(&o).is_empty(), "the overrun is the diff's finding, not a compile error: {}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["findings"][0]["code"], "strata::diff::budget-exceeded");
+    assert_eq!(v["cost"]["workloads"][0]["expected"]["delta"]["amount"], "+2126.88");
+    // Any other error in the head still makes it invalid.
+    r.write("tenants/budgeted.kdl", &format!("{}tenant \"x\" tier=\"huge\"\n", job(200)));
+    assert_eq!(code(&r.strata(&["diff", "--base", "HEAD"])), 2);
+}
+
+#[test]
 fn unknown_revisions_and_missing_repositories_are_clean_errors() {
     let r = two_commits();
     let o = r.strata(&["diff", "--base", "origin/mian"]);

@@ -52,6 +52,8 @@ golden_diff! {
     stream_apps => "stream-apps",
     airflow_workers => "airflow-workers",
     bundled_platform => "bundled-platform",
+    cost_budget_overrun => "cost-budget-overrun",
+    cost_delta => "cost-delta",
     flink_jobs => "flink-jobs",
     hand_edited_revision => "hand-edited-revision",
     kafka_topics => "kafka-topics",
@@ -145,8 +147,9 @@ fn run_case(case: &Path) -> Vec<(&'static str, String)> {
     let compiled = |side: &str| {
         let p = spec(side);
         p.is_file().then(|| {
-            let c = strata::compile_path(&p);
-            assert!(c.ok(), "{}: the {side} spec does not compile: {:?}", case.display(), c.diagnostics);
+            // As `strata diff` compiles: a revision over a budget still compiles.
+            let c = strata::compile_for_diff(&strata::lang::DiskFs, &p);
+            assert!(c.valid(), "{}: the {side} spec does not compile: {:?}", case.display(), c.diagnostics);
             c
         })
     };
@@ -233,6 +236,7 @@ fn every_safety_rule_has_a_golden_case() {
         "strata::diff::flink-upgrade-mode-changed",
         "strata::diff::schedule-changed",
         "strata::diff::unreadable-object",
+        "strata::diff::budget-exceeded",
     ] {
         assert!(seen.contains(&format!("\"{code}\"")), "no golden case reports {code}");
     }

@@ -42,6 +42,8 @@ golden! {
     app_idle_consumers => "app-idle-consumers",
     app_invalid => "app-invalid",
     app_quota_fit => "app-quota-fit",
+    cost_budget => "cost-budget",
+    cost_budget_invalid => "cost-budget-invalid",
     flink_basic => "flink-basic",
     flink_invalid => "flink-invalid",
     flink_operator => "flink-operator",

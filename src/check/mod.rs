@@ -4,6 +4,7 @@
 pub mod admission;
 mod airflow;
 mod app;
+pub mod cost;
 mod flink;
 mod flink_operator;
 mod job;
@@ -44,6 +45,7 @@ pub fn run(p: &Platform) -> Diagnostics {
         Model(spark::check),
         Model(job::check),
         Demands(quota_fit::check),
+        Demands(cost::check),
         Demands(admission::check),
         Model(airflow::check),
         Model(flink::check),

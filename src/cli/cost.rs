@@ -46,7 +46,8 @@ pub struct Args {
 pub fn run(a: Args) -> Result<Code, CliError> {
     let mut c = a.spec.compile();
     c.diagnostics.retain_notes(false);
-    if c.diagnostics.has_errors() {
+    // A tenant over its budget is an error of `check`, not a reason to hide the figures that explain it.
+    if !c.valid() {
         report_diagnostics(&c.sources, &c.diagnostics, DiagnosticFormat::Human)?;
         crate::cli::leak(c);
         return Ok(Code::Invalid);

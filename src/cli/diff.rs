@@ -35,7 +35,10 @@ pub(crate) const EXITS: &[(Code, &str)] = &[
         "the spec is invalid at either revision (the message says which), an unknown revision, not a git \
          repository, bad flags",
     ),
-    (Code::Unsafe, "data loss or a change an operator refuses; fail the pull request on it"),
+    (
+        Code::Unsafe,
+        "data loss, a change an operator refuses, or a tenant pushed over its budget; fail the pull request on it",
+    ),
 ];
 
 /// Compare the compiled platform of two revisions and flag unsafe changes.
@@ -69,11 +72,11 @@ pub fn run(a: Args) -> Result<Code, CliError> {
     };
     let compile_base = || match base_from {
         Ok(rev) => from_git(&cwd, rev, "base", &a.spec),
-        Err(path) => Ok((format!("base ({})", path.display()), a.spec.compile_with(&DiskFs, path))),
+        Err(path) => Ok((format!("base ({})", path.display()), a.spec.compile_for_diff(&DiskFs, path))),
     };
     let compile_head = || match &a.head {
         Some(rev) => from_git(&cwd, rev, "head", &a.spec),
-        None => Ok(("head (working tree)".to_string(), a.spec.compile_with(&DiskFs, spec))),
+        None => Ok(("head (working tree)".to_string(), a.spec.compile_for_diff(&DiskFs, spec))),
     };
     // The two revisions are independent: compile them side by side.
     let (base, head) = std::thread::scope(|scope| {
@@ -105,16 +108,17 @@ type Labelled = (String, Compilation);
 fn from_git(cwd: &Path, rev: &str, side: &str, spec: &SpecArg) -> Result<Labelled, (String, Diagnostics)> {
     let label = format!("{side} ({rev})");
     match GitFs::open(cwd, rev) {
-        Ok(fs) => Ok((label, spec.compile_with(&fs, &spec.spec))),
+        Ok(fs) => Ok((label, spec.compile_for_diff(&fs, &spec.spec))),
         Err(d) => Err((label, std::iter::once(*d).collect())),
     }
 }
 
 /// The compile if it produced manifests; otherwise its diagnostics are printed under the side's label
-/// and `None` is returned.
+/// and `None` is returned. A revision over a budget is usable: the diff reports the overrun it causes as
+/// `strata::diff::budget-exceeded`.
 fn usable(side: Result<Labelled, (String, Diagnostics)>) -> Result<Option<Labelled>, CliError> {
     match side {
-        Ok((label, mut c)) if !c.ok() || c.manifests.is_none() => {
+        Ok((label, mut c)) if !c.valid() || c.manifests.is_none() => {
             out::stderr_line(&format!("error: {label}: the spec does not compile"));
             c.diagnostics.retain_notes(false);
             report_diagnostics(&c.sources, &c.diagnostics, DiagnosticFormat::Human)?;

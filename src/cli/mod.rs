@@ -169,6 +169,16 @@ impl SpecArg {
             crate::compile(fs, root)
         }
     }
+
+    /// [`Self::compile_with`] for `strata diff`: a revision over a budget still compiles
+    /// ([`crate::compile_for_diff`]).
+    pub fn compile_for_diff(&self, fs: &dyn crate::lang::SpecFs, root: &std::path::Path) -> crate::Compilation {
+        if self.allow_include_outside {
+            crate::compile_for_diff(&crate::lang::fs::AllowOutside(fs), root)
+        } else {
+            crate::compile_for_diff(fs, root)
+        }
+    }
 }
 
 /// Prints diagnostics in the chosen format: human text on stderr, machine formats on stdout (so they can be

@@ -2186,6 +2186,59 @@ pub static CODES: &[CodeInfo] = &[
             Fix: write the price as a plain decimal string, e.g. `pricing cpu=\"0.031611\"`.",
     },
     CodeInfo {
+        code: "strata::cost::budget",
+        summary: "a tenant's `budget` is not a valid amount, is given twice, or is in another currency",
+        explanation: "`budget monthly=\"1200\"` on a tenant is the most it should spend in an average month (730 \
+            h), in the currency of the platform's `pricing`. The amount is a decimal string (or a whole number) \
+            with at most 9 decimals and more than zero, so strata can compare it exactly with the cost model's \
+            figure; a floating-point number, a currency sign or unit in the string, a negative amount or zero \
+            is refused. A tenant has one `budget`. An optional `currency=` must name the pricing's currency: \
+            strata does not convert currencies.\n\n\
+            Fix: write the amount alone, e.g. `budget monthly=\"1200\"`, in the pricing's currency.",
+    },
+    CodeInfo {
+        code: "strata::cost::budget-exceeded",
+        summary: "a tenant's expected monthly spend is over its budget",
+        explanation: "The cost model (`strata cost`, an average month of 730 h) prices every workload of the \
+            tenant at its requests: always-on workloads for the whole month, autoscaled ones at their minimum, \
+            scheduled jobs for their runs times `expected-runtime`. Their sum is over the tenant's `budget \
+            monthly=...`, compared in whole cents. A workload whose monthly figure is unknown (a scheduled job \
+            without `expected-runtime`, an ad hoc job, Airflow's task pods) is not counted and is named in a \
+            note: the spend is then a lower bound, and already over. The message shows the arithmetic and \
+            points at the three workloads that cost the most. Requests, not usage: the bill is at least this. \
+            `strata cost` still prints the figures of a spec with this error, and `strata diff` reports a change \
+            that causes it as `strata::diff::budget-exceeded`.\n\n\
+            Fix: make the largest workloads cheaper (fewer or smaller pods, fewer runs, a shorter runtime), or \
+            raise the budget to the amount the help names.",
+    },
+    CodeInfo {
+        code: "strata::cost::budget-near",
+        summary: "a tenant's expected monthly spend is above 90% of its budget",
+        explanation: "The tenant's expected spend (see `strata::cost::budget-exceeded` for how it is computed) \
+            fits its budget with less than 10% to spare, the same threshold as quota fit's \
+            `strata::quota::near`: a rerun, a longer run or a second replica takes it over. The message shows \
+            the arithmetic and the three workloads that cost the most.\n\n\
+            Fix: raise the budget, or trim the workloads named.",
+    },
+    CodeInfo {
+        code: "strata::cost::budget-unknown",
+        summary: "a tenant has a budget, but none of its workloads' monthly figures is known",
+        explanation: "Every workload of the tenant has an unknown monthly figure: scheduled jobs without \
+            `expected-runtime`, ad hoc jobs (they cost per run, not per month), or Airflow's task pods (only \
+            an upper bound is known). strata never invents a runtime, so there is nothing to compare the \
+            budget with, and the note names each workload and why.\n\n\
+            Fix: give the scheduled `job`s and `spark-job`s an `expected-runtime=\"...\"`; check the figures \
+            with `strata cost --explain`.",
+    },
+    CodeInfo {
+        code: "strata::cost::budget-spend",
+        summary: "a tenant's expected monthly spend against its budget (a note)",
+        explanation: "Shown with `--explain` for every tenant with a budget that is neither near nor over it: \
+            the expected spend, each workload's figure, the sum and the share of the budget, the same \
+            arithmetic `strata::cost::budget-near` and `::budget-exceeded` show.\n\n\
+            Nothing to fix; it is there to review the figures.",
+    },
+    CodeInfo {
         code: "strata::resolve::unresolved",
         summary: "an object passed every check but cannot be resolved for emitting",
         explanation: "After the checks pass, strata resolves the platform once (presets applied, references to \
@@ -2420,6 +2473,19 @@ pub static CODES: &[CodeInfo] = &[
             removed KafkaTopic still gets its `topic-removed` error. A warning.\n\n\
             Fix: correct the object so it matches the CRD (the message names the field), or regenerate it with \
             `strata compile`.",
+    },
+    CodeInfo {
+        code: "strata::diff::budget-exceeded",
+        summary: "a change pushes a tenant over its budget",
+        explanation: "In the head revision the tenant's expected monthly spend (the cost model's figure for an \
+            average month, what `strata cost` prints and `strata check` compares with `budget monthly=...`) is over \
+            its budget, and in the base it was not: the base was within the budget, had none, or had no such \
+            tenant. The head fails `strata check` with `strata::cost::budget-exceeded`; `strata diff` still \
+            compares it so the pull request shows the cost section and this error (exit 4). The finding names the \
+            workloads whose cost grew most. A tenant over its budget on both sides is not reported here: the \
+            change did not cause it.\n\n\
+            Fix: make the growing workloads cheaper, or raise the tenant's budget in the same change to at least \
+            the amount the help names.",
     },
     CodeInfo {
         code: "strata::diff::near-quota",

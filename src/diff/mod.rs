@@ -7,6 +7,7 @@
 //! of one object, not a removal and an addition). Matching is a hash lookup and only changed objects are
 //! rendered, so two 15,000-object platforms diff in milliseconds.
 
+pub mod cost;
 pub mod render;
 pub mod rules;
 
@@ -19,6 +20,7 @@ use crate::Compilation;
 use crate::diagnostic::Severity;
 use crate::exit;
 use crate::manifest::{ANNOTATION_SOURCE, Manifest, ManifestSet, ObjectRef, Stage};
+use crate::model::cost::{CostReport, Period, report_of};
 use crate::model::demand::Demand;
 use crate::source::{SourceMap, Span};
 
@@ -34,17 +36,22 @@ pub struct Side<'a> {
     /// Every workload's peak demand on its tenant's quota (`Platform::demands()`), the same numbers the
     /// compile's quota-fit check uses.
     pub demands: Vec<Demand>,
+    /// What each tenant and workload costs in an average month (`strata cost`'s figures), with each
+    /// tenant's budget; `None` for a side without a model (manifests read from a file).
+    pub cost: Option<CostReport>,
 }
 
 impl<'a> Side<'a> {
     pub fn new(label: impl Into<String>, manifests: &'a ManifestSet) -> Self {
-        Side { label: label.into(), manifests, sources: None, demands: Vec::new() }
+        Side { label: label.into(), manifests, sources: None, demands: Vec::new(), cost: None }
     }
 
     /// The side of a successful compile; `None` when the spec had errors (there are no manifests).
     pub fn of(label: impl Into<String>, c: &'a Compilation) -> Option<Self> {
         let manifests = c.manifests.as_ref()?;
-        Some(Side { label: label.into(), manifests, sources: Some(&c.sources), demands: c.platform.demands() })
+        let demands = c.platform.demands();
+        let cost = report_of(&c.platform, &demands, Period::AverageMonth);
+        Some(Side { label: label.into(), manifests, sources: Some(&c.sources), demands, cost })
     }
 
     #[must_use]
@@ -274,6 +281,8 @@ pub struct Diff<'a> {
     pub unchanged: usize,
     /// Errors first, then warnings, each in the order of the objects.
     pub findings: Vec<Finding>,
+    /// What the change does to the monthly cost, when both sides have a cost model.
+    pub cost: Option<cost::CostDiff>,
 }
 
 impl Diff<'_> {
@@ -342,6 +351,8 @@ pub fn compare<'a>(base: &Side<'a>, head: &Side<'a>) -> Diff<'a> {
 
     let cx = rules::Context::new(base, head);
     let mut findings = rules::run(&changes, &cx);
+    let cost = cost::compare(base.cost.as_ref(), head.cost.as_ref());
+    findings.extend(cost::budget_findings(base, head, cost.as_ref()));
     // Stable: within a severity, findings keep the order of the objects they are about.
     findings.sort_by_key(|f| f.severity);
     for f in &mut findings {
@@ -356,6 +367,7 @@ pub fn compare<'a>(base: &Side<'a>, head: &Side<'a>) -> Diff<'a> {
         changes,
         unchanged,
         findings,
+        cost,
     }
 }
 

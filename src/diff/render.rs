@@ -1,6 +1,7 @@
 //! Renders a [`Diff`] for people and tools: `unified` (terminal and CI logs), `markdown` (a pull-request
 //! comment, kept under GitHub's comment size limit), `json` (the same facts for other tools) and `stat`
-//! (one line per object). Every format puts the summary and the safety findings before the object diffs.
+//! (one line per object). Every format puts the summary and the safety findings before the object diffs,
+//! and then, when the change moves a monthly cost, the cost section (tenants, then workloads).
 //! Object diffs are line diffs of each object's YAML as `strata compile` prints it (without the
 //! `strata.dev/source` annotation, which is shown next to the object instead).
 
@@ -11,6 +12,7 @@ use serde::Serialize;
 use similar::{ChangeTag, TextDiff};
 
 use crate::diagnostic::Severity;
+use crate::diff::cost::{CostDiff, Row};
 use crate::diff::{ChangeKind, Counts, Diff, Finding, ObjectChange, SpecLine, Summary, without_origin};
 use crate::render::to_yaml;
 
@@ -165,8 +167,12 @@ fn unified(d: &Diff, color: bool) -> String {
     let s = d.summary();
     let mut out = String::new();
     let _ = writeln!(out, "{}", p.bold(&format!("strata diff: {} → {}", d.base_label, d.head_label)));
-    if d.changes.is_empty() {
+    if d.changes.is_empty() && d.findings.is_empty() {
         let _ = writeln!(out, "no changes ({} unchanged)", plural(d.unchanged, "object"));
+        if let Some(c) = changed_cost(d) {
+            out.push('\n');
+            cost_text(&mut out, c);
+        }
         return out;
     }
     let _ = writeln!(out, "{}; {} unchanged; {}", counts_line(&s.total), d.unchanged, findings_line(d));
@@ -186,6 +192,11 @@ fn unified(d: &Diff, color: bool) -> String {
         if let Some(h) = &f.help {
             let _ = writeln!(out, "  help: {h}");
         }
+    }
+
+    if let Some(c) = changed_cost(d) {
+        out.push('\n');
+        cost_text(&mut out, c);
     }
 
     for c in &d.changes {
@@ -229,6 +240,15 @@ fn stat(d: &Diff) -> String {
     for (kind, path, origin, lines, tag) in &rows {
         let line = format!("{kind:<w0$}  {path:<w1$}  {origin:<w2$}  {lines:<w3$}  {tag}");
         let _ = writeln!(out, "{}", line.trim_end());
+    }
+    if let Some(c) = changed_cost(d) {
+        for t in &c.tenants {
+            let _ = writeln!(
+                out,
+                "cost {}: expected {}, peak {} {} a month",
+                t.tenant, t.expected.delta, t.peak.delta, c.currency
+            );
+        }
     }
     let total = d.summary().total;
     let _ = writeln!(
@@ -275,6 +295,8 @@ fn json(d: &Diff) -> String {
         errors: usize,
         warnings: usize,
         findings: &'a [Finding],
+        /// `null` when a side has no cost model; otherwise only the rows that change.
+        cost: Option<&'a CostDiff>,
         changes: Vec<JChange<'a>>,
     }
     let out = JDiff {
@@ -285,6 +307,7 @@ fn json(d: &Diff) -> String {
         errors: d.errors(),
         warnings: d.warnings(),
         findings: &d.findings,
+        cost: d.cost.as_ref(),
         changes: d
             .changes
             .iter()
@@ -393,7 +416,7 @@ fn markdown(d: &Diff) -> String {
     let s = d.summary();
     let mut out = String::new();
     let _ = writeln!(out, "{MARKDOWN_MARKER}");
-    if d.changes.is_empty() {
+    if d.changes.is_empty() && d.findings.is_empty() {
         let _ = writeln!(
             out,
             "### strata diff: no changes\n\n{} → {}: {} unchanged.",
@@ -401,6 +424,9 @@ fn markdown(d: &Diff) -> String {
             code(&d.head_label),
             plural(d.unchanged, "object")
         );
+        if let Some(c) = changed_cost(d) {
+            out.push_str(&cost_markdown(c));
+        }
         return out;
     }
     let icon = if d.errors() > 0 {
@@ -435,6 +461,9 @@ fn markdown(d: &Diff) -> String {
             out.push_str(&item);
         }
     }
+    if let Some(c) = changed_cost(d) {
+        out.push_str(&cost_markdown(c));
+    }
     let _ = writeln!(out, "\n#### Changes\n");
     for (i, c) in d.changes.iter().enumerate() {
         let block = md_change(c);
@@ -451,6 +480,83 @@ fn markdown(d: &Diff) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The cost section, when the change moves some figure.
+fn changed_cost<'d>(d: &'d Diff<'_>) -> Option<&'d CostDiff> {
+    d.cost.as_ref().filter(|c| !c.is_empty())
+}
+
+fn cost_cells(r: &Row) -> [String; 7] {
+    let arrow = |c: &crate::diff::cost::Change| format!("{} → {}", c.base, c.head);
+    [
+        r.tenant.clone(),
+        r.workload.clone().unwrap_or_default(),
+        arrow(&r.expected),
+        r.expected.delta.to_string(),
+        arrow(&r.peak),
+        r.peak.delta.to_string(),
+        // What a run-hour costs says how a job whose month is unknown changes.
+        r.per_run_hour.as_ref().map(arrow).unwrap_or_default(),
+    ]
+}
+
+fn cost_heading(c: &CostDiff) -> String {
+    format!("cost in {}, {} (requests × prices, as `strata cost` prints them)", c.period, c.currency)
+}
+
+fn cost_text(out: &mut String, c: &CostDiff) {
+    let _ = writeln!(out, "{}:", cost_heading(c));
+    let mut rows: Vec<[String; 7]> = vec![[
+        "tenant".into(),
+        "workload".into(),
+        "expected".into(),
+        "Δ".into(),
+        "peak".into(),
+        "Δ".into(),
+        "per run-hour".into(),
+    ]];
+    rows.extend(c.tenants.iter().chain(&c.workloads).map(cost_cells));
+    let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..7).map(width).collect();
+    for r in &rows {
+        let line: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(i, cell)| {
+                let pad = " ".repeat(widths[i] - cell.chars().count());
+                // Names left, figures right.
+                if i < 2 { format!("{cell}{pad}") } else { format!("{pad}{cell}") }
+            })
+            .collect();
+        let _ = writeln!(out, "  {}", line.join("  ").trim_end());
+    }
+}
+
+/// Workload rows a comment shows at most; `strata diff -o json` has them all.
+const MARKDOWN_COST_ROWS: usize = 40;
+
+fn cost_markdown(c: &CostDiff) -> String {
+    let mut s = format!(
+        "\n#### Cost\n\nA month's cost in {} over {}: requests × prices, as `strata cost` prints them (a lower bound \
+         of the bill).\n\n",
+        c.currency, c.period
+    );
+    s.push_str("| tenant | workload | expected | Δ | peak | Δ | per run-hour |\n|---|---|--:|--:|--:|--:|--:|\n");
+    let cell = |t: &str| if t.is_empty() { String::new() } else { code(t) };
+    let rows = c.tenants.iter().chain(c.workloads.iter().take(MARKDOWN_COST_ROWS));
+    for r in rows {
+        let [t, w, e, ed, p, pd, h] = cost_cells(r);
+        let _ = writeln!(s, "| {} | {} | {e} | **{ed}** | {p} | {pd} | {h} |", cell(&t), cell(&w));
+    }
+    if c.workloads.len() > MARKDOWN_COST_ROWS {
+        let _ = writeln!(
+            s,
+            "\n{} more not shown; `strata diff -o json` lists every one.",
+            plural(c.workloads.len() - MARKDOWN_COST_ROWS, "workload")
+        );
+    }
+    s
 }
 
 #[cfg(test)]

@@ -1,13 +1,14 @@
-//! Lowers `tenant` nodes and their `quota`, `limits`, `network` and `label` children.
+//! Lowers `tenant` nodes and their `quota`, `limits`, `network`, `label`, `cost-center` and `budget` children.
 
 use kdl::KdlNode;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::lang::reader::{NodeReader, one_of, unknown_node};
-use crate::model::{Direction, LimitsSpec, NetworkMode, NetworkRule, Platform, PodSecurity, QuotaSpec, Tenant};
+use crate::lang::reader::{NodeReader, Scalar, one_of, unknown_node};
+use crate::model::cost::{BUDGET, Price};
+use crate::model::{Budget, Direction, LimitsSpec, NetworkMode, NetworkRule, Platform, PodSecurity, QuotaSpec, Tenant};
 use crate::source::{FileId, Spanned};
 
-const TENANT_CHILDREN: &[&str] = &["quota", "limits", "network", "label", "cost-center"];
+const TENANT_CHILDREN: &[&str] = &["quota", "limits", "network", "label", "cost-center", "budget"];
 
 pub fn lower_tenant(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Diagnostics) {
     let mut r = NodeReader::new(node, file);
@@ -33,6 +34,7 @@ pub fn lower_tenant(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Diag
     let mut network_rules = Vec::new();
     let mut labels = Vec::new();
     let mut cost_center: Option<Spanned<String>> = None;
+    let mut budget: Option<Budget> = None;
     for child in r.children() {
         match child.name().value() {
             "quota" => quota = lower_quota(child, file, d),
@@ -66,6 +68,19 @@ pub fn lower_tenant(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Diag
                     cost_center = v;
                 }
             }
+            "budget" => {
+                let b = lower_budget(child, file, d);
+                if let Some(first) = &budget {
+                    d.push(
+                        Diagnostic::error(BUDGET, "a tenant has one `budget`")
+                            .at(b.span, "given again here")
+                            .also(first.span, "first given here")
+                            .help("keep one `budget` node"),
+                    );
+                } else {
+                    budget = Some(b);
+                }
+            }
             _ => unknown_node(child, file, "`tenant`", TENANT_CHILDREN, d),
         }
     }
@@ -85,8 +100,61 @@ pub fn lower_tenant(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Diag
         labels,
         topic_prefix,
         cost_center,
+        budget,
         span,
     });
+}
+
+/// `budget monthly="1200" currency="EUR"`: an amount the cost model can compare exactly, so a decimal
+/// string (or a whole number) with at most 9 decimals, more than zero.
+fn lower_budget(node: &KdlNode, file: FileId, d: &mut Diagnostics) -> Budget {
+    let mut r = NodeReader::new(node, file);
+    let span = r.name_span();
+    let had = node.entries().iter().any(|e| e.name().is_some_and(|n| n.value() == "monthly"));
+    let raw = r.prop::<Scalar>("monthly", d);
+    let currency = r.prop::<String>("currency", d);
+    r.finish(false, d);
+    if !had {
+        d.push(
+            Diagnostic::error(BUDGET, "`budget` needs `monthly`")
+                .at(span, "no amount")
+                .help("give the most the tenant may spend in an average month, e.g. `budget monthly=\"1200\"`"),
+        );
+    }
+    let monthly = raw.and_then(|v| {
+        let amount = |s: &str| {
+            Price::parse(s).map_err(|e| {
+                // Price's own words are about `pricing`; a budget says what it expects.
+                if e.contains("not a price") { format!("`{s}` holds more than digits and one decimal point") } else { e }
+            })
+        };
+        let parsed = match &v.value {
+            Scalar::Str(s) => amount(s),
+            Scalar::Int(i) if *i >= 0 => amount(&i.to_string()),
+            Scalar::Float(f) => Err(format!("{f} is a floating-point number, which cannot be kept exactly")),
+            other => Err(format!("`{other}` is not an amount")),
+        };
+        match parsed {
+            Ok(p) if p.0 > 0 => Some(Spanned::new(p, v.span)),
+            Ok(_) => {
+                d.push(
+                    Diagnostic::error(BUDGET, "a budget of 0 is exceeded by any workload")
+                        .at(v.span, "zero")
+                        .help("give the most the tenant may spend a month, or remove the `budget` node"),
+                );
+                None
+            }
+            Err(e) => {
+                d.push(
+                    Diagnostic::error(BUDGET, format!("the budget is not an amount: {e}"))
+                        .at(v.span, "not an amount")
+                        .help("write the amount alone as a decimal string, e.g. `monthly=\"1200\"` or `monthly=\"950.50\"`; the currency is the pricing's (`currency=` may repeat it)"),
+                );
+                None
+            }
+        }
+    });
+    Budget { span, monthly, currency }
 }
 
 pub fn lower_quota(node: &KdlNode, file: FileId, d: &mut Diagnostics) -> Option<QuotaSpec> {

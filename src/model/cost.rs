@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::model::demand::{Demand, PodDemand, Run};
+use crate::model::quota::{near_quota, percent};
 use crate::model::{Platform, QuotaSpec};
 use crate::source::{Span, Spanned};
 use crate::units::Bytes;
@@ -19,6 +20,10 @@ pub mod kafka;
 pub const HOURS_PER_MONTH: u64 = 730;
 /// The non-leap year whose 12 months the average month's cron runs are counted over (8760 h / 12 = 730 h).
 pub const REFERENCE_YEAR: i16 = 2027;
+
+/// The code of every problem with a tenant's `budget` node: lowering reports bad amounts, `check::cost` a
+/// currency other than the pricing's.
+pub const BUDGET: &str = "strata::cost::budget";
 
 const GIB: u128 = 1 << 30;
 const PICO_PER_NANO: u128 = 1000;
@@ -421,6 +426,52 @@ pub struct TenantCost {
     /// The quota's requests (and storage) at these prices for the whole month: spend can reach this at most.
     pub ceiling: Option<Money>,
     pub ceiling_explain: Option<String>,
+    /// The tenant's `budget monthly=...`, when it has a valid one, and where its amount is written.
+    pub budget: Option<Money>,
+    pub budget_span: Option<Span>,
+    /// How many of its workloads have a known expected figure, and how many an unknown one.
+    pub known: usize,
+    pub unknown: usize,
+}
+
+/// Where a tenant's expected spend stands against its budget. Compared in whole cents, the figures `strata
+/// cost` prints, with quota fit's near threshold ([`crate::model::quota::NEAR_QUOTA_PERCENT`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// At most 90% of the budget (or nothing to spend).
+    Within,
+    /// Above 90% and at most the budget.
+    Near,
+    /// Above the budget, by the known figures alone when some are unknown.
+    Over,
+    /// Every workload's monthly figure is unknown: nothing to compare.
+    Unknown,
+}
+
+impl TenantCost {
+    /// `None` without a budget.
+    pub fn standing(&self) -> Option<Standing> {
+        let budget = self.budget?;
+        let (spend, hard) = (cents_u64(self.expected), cents_u64(budget));
+        Some(if spend > hard {
+            Standing::Over
+        } else if self.known == 0 && self.unknown > 0 {
+            Standing::Unknown
+        } else if near_quota(spend, hard) {
+            Standing::Near
+        } else {
+            Standing::Within
+        })
+    }
+
+    /// The expected spend as a whole percentage of the budget, rounded down as quota fit does.
+    pub fn budget_percent(&self) -> Option<u64> {
+        self.budget.map(|b| percent(cents_u64(self.expected), cents_u64(b)))
+    }
+}
+
+fn cents_u64(m: Money) -> u64 {
+    u64::try_from(m.cents()).unwrap_or(u64::MAX)
 }
 
 /// The whole platform's costs.
@@ -586,10 +637,26 @@ pub fn storage_month(b: Bytes, pricing: &Pricing) -> Money {
     Money(num.saturating_add(GIB / 2) / GIB)
 }
 
+impl Money {
+    /// A price (nano-units) as an amount (pico-units).
+    pub fn of_price(p: Price) -> Money {
+        Money(u128::from(p.0) * PICO_PER_NANO)
+    }
+
+    /// `self − o`, and whether it went down: for deltas between two revisions.
+    pub fn delta(self, o: Money) -> (bool, Money) {
+        if self >= o { (false, Money(self.0 - o.0)) } else { (true, Money(o.0 - self.0)) }
+    }
+}
+
 /// Every workload's and tenant's cost, most expensive first (by peak, then expected, then name).
 pub fn report(p: &Platform, period: Period) -> Option<CostReport> {
+    report_of(p, &p.demands(), period)
+}
+
+/// [`report`] over demands already computed (the check shares `Platform::demands()` between its rules).
+pub fn report_of(p: &Platform, demands: &[Demand], period: Period) -> Option<CostReport> {
     let pricing = Pricing::of(&p.pricing)?;
-    let demands = p.demands();
     let mut workloads: Vec<WorkloadCost> = demands.iter().map(|d| workload_cost(d, &pricing, period)).collect();
     workloads.extend(kafka::storage(p, &pricing));
     let key = |w: &WorkloadCost| (w.peak.known(), w.expected.known(), w.per_run, w.per_hour);
@@ -607,11 +674,20 @@ pub fn report(p: &Platform, period: Period) -> Option<CostReport> {
                 peak_complete: true,
                 ceiling: c.as_ref().map(|c| c.0),
                 ceiling_explain: c.map(|c| c.1),
+                budget: t.budget.as_ref().and_then(|b| b.monthly.as_ref()).map(|m| Money::of_price(m.value)),
+                budget_span: t.budget.as_ref().and_then(|b| b.monthly.as_ref()).map(|m| m.span),
+                known: 0,
+                unknown: 0,
             },
         );
     }
     for w in &workloads {
         let Some(t) = by_tenant.get_mut(w.tenant.as_str()) else { continue };
+        if w.expected.known().is_some() {
+            t.known += 1;
+        } else {
+            t.unknown += 1;
+        }
         match (&w.expected, &w.peak) {
             (Figure::Known(e), Figure::Known(pk)) => {
                 t.expected = t.expected.plus(*e);

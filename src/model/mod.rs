@@ -25,7 +25,8 @@ use crate::source::{Span, Spanned};
 
 pub use presets::{Presets, PriorityClassPreset, SizePreset, TierPreset};
 pub use tenant::{
-    Direction, EffectiveLimits, LimitValue, LimitsSpec, NetworkMode, NetworkRule, PodSecurity, QuotaSpec, Tenant,
+    Budget, Direction, EffectiveLimits, LimitValue, LimitsSpec, NetworkMode, NetworkRule, PodSecurity, QuotaSpec,
+    Tenant,
 };
 
 /// The whole platform: the `platform` node, every preset (stdlib and user), and every domain object.

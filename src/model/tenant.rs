@@ -1,5 +1,6 @@
 //! Tenants: a team's namespace with its quota, default limits, network isolation and pod security level.
 
+use crate::model::cost::Price;
 use crate::source::{Span, Spanned};
 use crate::units::{Bytes, Cpu};
 
@@ -28,7 +29,21 @@ pub struct Tenant {
     pub topic_prefix: Option<Spanned<String>>,
     /// `cost-center "cc-4120"`: the `cost-center` label on every object and pod of the tenant.
     pub cost_center: Option<Spanned<String>>,
+    /// What the tenant may spend a month (`check::cost` compares the cost model's figure with it).
+    pub budget: Option<Budget>,
     pub span: Span,
+}
+
+/// `budget monthly="1200"`: the most a tenant should spend in an average month, in the currency of the
+/// platform's `pricing`.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    /// The `budget` node's name.
+    pub span: Span,
+    /// `None` when the amount is missing or not an amount (lowering reported it).
+    pub monthly: Option<Spanned<Price>>,
+    /// The currency the amount is in, when written: it must be the pricing's (`check::cost`).
+    pub currency: Option<Spanned<String>>,
 }
 
 /// A ResourceQuota as written. All fields optional so a tenant can override single fields of its tier.
