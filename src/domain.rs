@@ -213,13 +213,13 @@ pub static KEDA: Operator = Operator {
     hint_detail: "CRDs scaledobjects/triggerauthentications.keda.sh, v1alpha1, for {kind}",
 };
 
-/// The Prometheus Operator: the PodMonitors of monitored jobs.
+/// The Prometheus Operator: the PodMonitors of monitored jobs and the PrometheusRules of their tenants.
 pub static PROMETHEUS_OPERATOR: Operator = Operator {
     domain: Domain::Monitoring,
     group: "monitoring.coreos.com",
     name: "the Prometheus Operator",
     release: "0.93.0",
-    hint_detail: "CRDs podmonitors.monitoring.coreos.com, v1, for {kind}; kube-prometheus-stack installs it",
+    hint_detail: "CRDs podmonitors/prometheusrules.monitoring.coreos.com, v1, for {kind}; kube-prometheus-stack installs them",
 };
 
 pub static OPERATORS: &[&Operator] = &[&STRIMZI, &KUBEFLOW_SPARK, &APACHE_SPARK, &FLINK, &KEDA, &PROMETHEUS_OPERATOR];
@@ -423,6 +423,11 @@ pub static KINDS: &[KindDescriptor] = &[
     // A PodMonitor's status (which Prometheus objects bind it) is written only behind the operator's
     // `StatusForConfigurationResources` feature gate, off by default in 0.93.0: ready once applied.
     custom(&PROMETHEUS_OPERATOR, "PodMonitor", &["v1"], "podmonitors", ReadyRule::Applied),
+    // Likewise for a PrometheusRule: nothing in its status says a Prometheus loaded it.
+    KindDescriptor {
+        emitted: false,
+        ..custom(&PROMETHEUS_OPERATOR, "PrometheusRule", &["v1"], "prometheusrules", ReadyRule::Applied)
+    },
 ];
 
 /// The descriptor of a group-kind, if strata knows it.
@@ -536,7 +541,7 @@ mod tests {
     }
 
     /// Operator kinds whose status reports no progress to wait for.
-    const NO_PROGRESS: &[&str] = &["TriggerAuthentication", "PodMonitor"];
+    const NO_PROGRESS: &[&str] = &["TriggerAuthentication", "PodMonitor", "PrometheusRule"];
 
     #[test]
     fn every_operator_kind_has_a_readiness_rule_and_every_data_bearing_kind_says_how_it_is_waited_for() {
