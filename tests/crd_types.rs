@@ -127,6 +127,7 @@ fn every_emitted_custom_resource_round_trips_through_its_type() {
         "keda.sh/v1alpha1 ScaledObject",
         "keda.sh/v1alpha1 TriggerAuthentication",
         "monitoring.coreos.com/v1 PodMonitor",
+        "monitoring.coreos.com/v1 PrometheusRule",
     ] {
         assert!(seen.get(kind).is_some_and(|n| *n > 0), "no emitted {kind} in the corpus: {seen:?}");
     }

@@ -4,6 +4,7 @@
 //! becomes its manifests.
 
 pub mod airflow;
+mod alerts;
 pub mod app;
 pub mod flink;
 mod job;
@@ -40,6 +41,8 @@ pub fn emit(p: &ResolvedPlatform, sources: &SourceMap, d: &mut Diagnostics) -> M
     }) {
         set.items.extend(part.items);
     }
+    // After the others: an alert's `source` annotation needs the source map, which no other emitter reads.
+    alerts::emit(p, sources, &mut set);
     let applyset = ApplySetRef::for_platform(&p.name, &p.inventory_namespace);
     set.finish(&p.name, &applyset, sources, d);
     set
