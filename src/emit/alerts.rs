@@ -7,9 +7,10 @@
 //! their lag target.
 //!
 //! Every rule carries the platform's `alert-label`s, a `severity`, the `tenant` and (when the tenant has a
-//! `team` label) the `team`, for Alertmanager's routing; and the annotations `summary`, `runbook` (what the
-//! alert means and what to check, written by strata), `tenant`, `subject` (the object alerted on, which
-//! `strata diff` uses to tell one rule from another) and `source` (the spec's `file:line` that caused it).
+//! `team` label) the `team`, for Alertmanager's routing, and a `subject` label naming the object alerted on
+//! (which keeps two rules of one group distinct, and which `strata diff` uses to tell one from another);
+//! and the annotations `summary`, `runbook` (what the alert means and what to check, written by strata),
+//! `tenant` and `source` (the spec's `file:line` that caused it).
 //!
 //! The metrics come from three exporters the platform runs beside strata: the Flink Prometheus reporter
 //! strata turns on (scraped through the job's PodMonitor), kube-state-metrics (Spark driver pods), and the
@@ -37,8 +38,10 @@ use crate::units::Duration;
 pub const RULE_NAME: &str = "strata-alerts";
 /// The tenant label whose value becomes the alerts' `team` label.
 pub const TEAM_LABEL: &str = "team";
-/// The annotation naming the object an alert is about; `strata diff` keys rules by alert name and it.
-pub const SUBJECT_ANNOTATION: &str = "subject";
+/// The label naming the object an alert is about (`flink-job clickstream`). Two rules of one group with
+/// the same name and labels are duplicates to Prometheus (`promtool check rules` refuses them), and
+/// `strata diff` keys rules by alert name and subject.
+pub const SUBJECT_LABEL: &str = "subject";
 /// The annotation with the spec's `file:line` that caused the alert.
 pub const SOURCE_ANNOTATION: &str = "source";
 
@@ -158,6 +161,7 @@ fn prometheus_rule(m: &Monitoring, t: &Tenant, alerts: &[Alert], sources: &Sourc
                 m.alert_labels.iter().map(|(k, v)| (k.value.clone(), v.value.clone())).collect();
             labels.insert("severity".to_string(), a.severity.as_str().to_string());
             labels.insert("tenant".to_string(), t.name().to_string());
+            labels.insert(SUBJECT_LABEL.to_string(), a.subject.clone());
             if let Some(team) = &team {
                 labels.insert("team".to_string(), team.clone());
             }
@@ -165,7 +169,6 @@ fn prometheus_rule(m: &Monitoring, t: &Tenant, alerts: &[Alert], sources: &Sourc
                 ("summary".to_string(), a.summary.clone()),
                 ("runbook".to_string(), a.runbook.clone()),
                 ("tenant".to_string(), t.name().to_string()),
-                (SUBJECT_ANNOTATION.to_string(), a.subject.clone()),
                 (SOURCE_ANNOTATION.to_string(), sources.origin(a.span)),
             ]);
             Rule {
@@ -559,7 +562,7 @@ flink-job "j" tenant="t" {
         assert_eq!(a["labels"]["severity"], "warning");
         assert_eq!(a["labels"]["tenant"], "t");
         assert_eq!(a["labels"]["team"], "streaming");
-        assert_eq!(a["annotations"]["subject"], "flink-job j");
+        assert_eq!(a["labels"]["subject"], "flink-job j");
         assert!(a["annotations"]["source"].as_str().is_some_and(|s| s == "platform.kdl:14"), "{a}");
         assert!(a["annotations"]["runbook"].as_str().is_some_and(|s| s.contains("every 1m")), "{a}");
     }
@@ -597,7 +600,7 @@ flink-job "j" tenant="t" {
         let rule = &all[0]["spec"]["groups"][0]["rules"];
         let lag = rule
             .as_array()
-            .and_then(|r| r.iter().find(|r| r["annotations"]["subject"] == "consumer group t.w on kafka main"))
+            .and_then(|r| r.iter().find(|r| r["labels"]["subject"] == "consumer group t.w on kafka main"))
             .expect("the app's group");
         assert!(lag["expr"].as_str().is_some_and(|e| e.ends_with("> 3000")), "{lag}");
     }
