@@ -124,7 +124,7 @@ impl Domain {
                 model: "model/monitoring.rs",
                 check: &["check/monitoring.rs"],
                 emit: &["emit/monitoring.rs", "emit/alerts.rs"],
-                diff_rules: None,
+                diff_rules: Some("diff/rules/monitoring.rs"),
             },
         }
     }

@@ -4,7 +4,7 @@
 //! becomes its manifests.
 
 pub mod airflow;
-mod alerts;
+pub mod alerts;
 pub mod app;
 pub mod flink;
 mod job;
