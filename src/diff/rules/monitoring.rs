@@ -382,8 +382,100 @@ fn monitor(c: &ObjectChange, base: &Manifest, head: &Manifest, cx: &Context, out
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_duration, threshold};
+    use serde_json::{Value, json};
+
+    use super::{ALERT_LOOSENED, ALERT_REMOVED, MONITOR_UNMATCHED, parse_duration, threshold};
+    use crate::diff::tests::set;
+    use crate::diff::{Finding, Side, compare};
     use crate::units::Duration;
+
+    fn monitor(port: &str) -> Value {
+        json!({"apiVersion": "monitoring.coreos.com/v1", "kind": "PodMonitor",
+            "metadata": {"name": "app", "namespace": "t"},
+            "spec": {"selector": {"matchLabels": {"app": "app"}},
+                     "podMetricsEndpoints": [{"port": port}]}})
+    }
+
+    fn deployment(label: &str, port: &str) -> Value {
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "app", "namespace": "t"},
+            "spec": {"selector": {"matchLabels": {"app": label}},
+                     "template": {"metadata": {"labels": {"app": label}},
+                                  "spec": {"containers": [{"name": "app", "image": "i",
+                                           "ports": [{"name": port, "containerPort": 9090}]}]}}}})
+    }
+
+    fn rule(rules: Value) -> Value {
+        json!({"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
+            "metadata": {"name": "strata-alerts", "namespace": "t"},
+            "spec": {"groups": [{"name": "strata.t", "rules": rules}]}})
+    }
+
+    fn alert(name: &str, subject: &str, expr: &str, hold: Option<&str>) -> Value {
+        let mut r = json!({"alert": name, "expr": expr, "labels": {"subject": subject}, "annotations": {}});
+        if let Some(h) = hold {
+            r["for"] = json!(h);
+        }
+        r
+    }
+
+    fn findings(old: Vec<Value>, new: Vec<Value>) -> Vec<Finding> {
+        let b = set(old.into_iter().map(|o| (o, Some("t"), "f.kdl:1")).collect());
+        let h = set(new.into_iter().map(|o| (o, Some("t"), "f.kdl:1")).collect());
+        compare(&Side::new("base", &b), &Side::new("head", &h)).findings
+    }
+
+    fn codes(f: &[Finding]) -> Vec<&'static str> {
+        f.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn a_monitor_whose_pods_move_away_from_it_is_an_error() {
+        // The workload renames its port under an unchanged monitor.
+        let f = findings(
+            vec![monitor("metrics"), deployment("app", "metrics")],
+            vec![monitor("metrics"), deployment("app", "http")],
+        );
+        assert_eq!(codes(&f), [MONITOR_UNMATCHED], "{f:?}");
+        assert!(f[0].why.contains("no container port named `metrics`"), "{}", f[0].why);
+        // The workload's labels change.
+        let f = findings(
+            vec![monitor("metrics"), deployment("app", "metrics")],
+            vec![monitor("metrics"), deployment("web", "metrics")],
+        );
+        assert_eq!(codes(&f), [MONITOR_UNMATCHED], "{f:?}");
+        // The monitor's port changes to one the pods have: still matched.
+        let f = findings(
+            vec![monitor("metrics"), deployment("app", "metrics")],
+            vec![monitor("http"), deployment("app", "http")],
+        );
+        assert!(f.is_empty(), "{f:?}");
+        // A monitor that matched nothing before is not this rule's to report.
+        let f = findings(
+            vec![monitor("other"), deployment("app", "metrics")],
+            vec![monitor("other"), deployment("app", "http")],
+        );
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn removed_and_loosened_alerts_are_warnings_and_tightened_ones_are_not() {
+        let base = rule(json!([
+            alert("Lag", "group a", "sum(x) > 1000", Some("10m")),
+            alert("Isr", "topic t", "min(y) < 2", None),
+            alert("Gone", "job j", "z > 0", None),
+        ]));
+        let head = rule(json!([
+            alert("Lag", "group a", "sum(x) > 3000", Some("15m")),
+            alert("Isr", "topic t", "min(y) < 3", None),
+        ]));
+        let f = findings(vec![base.clone()], vec![head]);
+        // By alert name; `Isr` went from `< 2` to `< 3`: it fires sooner, nothing to say.
+        assert_eq!(codes(&f), [ALERT_REMOVED, ALERT_LOOSENED, ALERT_LOOSENED], "{f:?}");
+        // The whole rule removed: one warning naming its alerts.
+        let f = findings(vec![base], vec![]);
+        assert_eq!(codes(&f), [ALERT_REMOVED], "{f:?}");
+        assert!(f[0].why.contains("`Gone` for job j"), "{}", f[0].why);
+    }
 
     #[test]
     fn thresholds_and_durations_read_as_strata_writes_them() {
