@@ -59,7 +59,7 @@ impl Domain {
                 lang: "lang/tenant.rs",
                 model: "model/tenant.rs",
                 check: &["check/tenants.rs", "check/network.rs", "check/quota_fit.rs", "check/cost.rs"],
-                emit: "emit/tenants.rs",
+                emit: &["emit/tenants.rs"],
                 diff_rules: Some("diff/rules/tenants.rs"),
             },
             Domain::Presets => &DomainEntry {
@@ -67,7 +67,7 @@ impl Domain {
                 lang: "lang/presets.rs",
                 model: "model/presets.rs",
                 check: &["check/presets.rs"],
-                emit: "emit/priority_classes.rs",
+                emit: &["emit/priority_classes.rs"],
                 diff_rules: None,
             },
             Domain::Kafka => &DomainEntry {
@@ -75,7 +75,7 @@ impl Domain {
                 lang: "lang/kafka.rs",
                 model: "model/kafka.rs",
                 check: &["check/kafka.rs"],
-                emit: "emit/kafka.rs",
+                emit: &["emit/kafka.rs"],
                 diff_rules: Some("diff/rules/kafka.rs"),
             },
             Domain::Spark => &DomainEntry {
@@ -83,7 +83,7 @@ impl Domain {
                 lang: "lang/spark.rs",
                 model: "model/spark.rs",
                 check: &["check/spark.rs"],
-                emit: "emit/spark.rs",
+                emit: &["emit/spark.rs"],
                 diff_rules: Some("diff/rules/spark.rs"),
             },
             Domain::Flink => &DomainEntry {
@@ -91,7 +91,7 @@ impl Domain {
                 lang: "lang/flink.rs",
                 model: "model/flink.rs",
                 check: &["check/flink.rs", "check/flink_operator.rs"],
-                emit: "emit/flink.rs",
+                emit: &["emit/flink.rs"],
                 diff_rules: Some("diff/rules/flink.rs"),
             },
             Domain::Airflow => &DomainEntry {
@@ -99,7 +99,7 @@ impl Domain {
                 lang: "lang/airflow.rs",
                 model: "model/airflow.rs",
                 check: &["check/airflow.rs"],
-                emit: "emit/airflow.rs",
+                emit: &["emit/airflow.rs"],
                 diff_rules: Some("diff/rules/airflow.rs"),
             },
             Domain::Jobs => &DomainEntry {
@@ -107,7 +107,7 @@ impl Domain {
                 lang: "lang/job.rs",
                 model: "model/job.rs",
                 check: &["check/job.rs"],
-                emit: "emit/job.rs",
+                emit: &["emit/job.rs"],
                 diff_rules: Some("diff/rules/job.rs"),
             },
             Domain::Apps => &DomainEntry {
@@ -115,7 +115,7 @@ impl Domain {
                 lang: "lang/app.rs",
                 model: "model/app.rs",
                 check: &["check/app.rs"],
-                emit: "emit/app.rs",
+                emit: &["emit/app.rs"],
                 diff_rules: Some("diff/rules/app.rs"),
             },
             Domain::Monitoring => &DomainEntry {
@@ -123,8 +123,8 @@ impl Domain {
                 lang: "lang/monitoring.rs",
                 model: "model/monitoring.rs",
                 check: &["check/monitoring.rs"],
-                emit: "emit/monitoring.rs",
-                diff_rules: None,
+                emit: &["emit/monitoring.rs", "emit/alerts.rs"],
+                diff_rules: Some("diff/rules/monitoring.rs"),
             },
         }
     }
@@ -140,7 +140,9 @@ pub struct DomainEntry {
     pub model: &'static str,
     /// The domain's semantic rules; more than one file when a rule family grew its own.
     pub check: &'static [&'static str],
-    pub emit: &'static str,
+    /// The domain's emitters; more than one file when a part of its output grew its own (monitoring's
+    /// alerts).
+    pub emit: &'static [&'static str],
     /// Change-safety rules of `strata diff` (`None`: the domain has no change that is unsafe to apply).
     pub diff_rules: Option<&'static str>,
 }
@@ -213,13 +215,13 @@ pub static KEDA: Operator = Operator {
     hint_detail: "CRDs scaledobjects/triggerauthentications.keda.sh, v1alpha1, for {kind}",
 };
 
-/// The Prometheus Operator: the PodMonitors of monitored jobs.
+/// The Prometheus Operator: the PodMonitors of monitored jobs and the PrometheusRules of their tenants.
 pub static PROMETHEUS_OPERATOR: Operator = Operator {
     domain: Domain::Monitoring,
     group: "monitoring.coreos.com",
     name: "the Prometheus Operator",
     release: "0.93.0",
-    hint_detail: "CRDs podmonitors.monitoring.coreos.com, v1, for {kind}; kube-prometheus-stack installs it",
+    hint_detail: "CRDs podmonitors/prometheusrules.monitoring.coreos.com, v1, for {kind}; kube-prometheus-stack installs them",
 };
 
 pub static OPERATORS: &[&Operator] = &[&STRIMZI, &KUBEFLOW_SPARK, &APACHE_SPARK, &FLINK, &KEDA, &PROMETHEUS_OPERATOR];
@@ -446,6 +448,8 @@ pub static KINDS: &[KindDescriptor] = &[
     // A PodMonitor's status (which Prometheus objects bind it) is written only behind the operator's
     // `StatusForConfigurationResources` feature gate, off by default in 0.93.0: ready once applied.
     custom(&PROMETHEUS_OPERATOR, "PodMonitor", &["v1"], "podmonitors", ReadyRule::Applied),
+    // Likewise for a PrometheusRule: nothing in its status says a Prometheus loaded it.
+    custom(&PROMETHEUS_OPERATOR, "PrometheusRule", &["v1"], "prometheusrules", ReadyRule::Applied),
 ];
 
 /// The descriptor of a group-kind, if strata knows it.
@@ -559,7 +563,7 @@ mod tests {
     }
 
     /// Operator kinds whose status reports no progress to wait for.
-    const NO_PROGRESS: &[&str] = &["TriggerAuthentication", "PodMonitor"];
+    const NO_PROGRESS: &[&str] = &["TriggerAuthentication", "PodMonitor", "PrometheusRule"];
 
     #[test]
     fn every_operator_kind_has_a_readiness_rule_and_every_data_bearing_kind_says_how_it_is_waited_for() {
@@ -714,7 +718,11 @@ mod tests {
         let mut listed = BTreeSet::new();
         for d in Domain::ALL {
             let e = d.entry();
-            let files = [e.lang, e.model, e.emit].into_iter().chain(e.check.iter().copied()).chain(e.diff_rules);
+            let files = [e.lang, e.model]
+                .into_iter()
+                .chain(e.emit.iter().copied())
+                .chain(e.check.iter().copied())
+                .chain(e.diff_rules);
             for f in files {
                 assert!(src.join(f).is_file(), "domain {}: src/{f} does not exist", e.name);
                 listed.insert(f.to_string());

@@ -20,7 +20,7 @@ use serde_json::Value;
 use strata::crd::CustomResource;
 use strata::crd::flink::{FlinkDeployment, FlinkSessionJob};
 use strata::crd::keda::{ScaledObject, TriggerAuthentication};
-use strata::crd::prometheus::PodMonitor;
+use strata::crd::prometheus::{PodMonitor, PrometheusRule};
 use strata::crd::spark::{ScheduledSparkApplication, SparkApplication};
 use strata::crd::strimzi::{KafkaTopic, KafkaUser};
 
@@ -103,6 +103,7 @@ fn every_emitted_custom_resource_round_trips_through_its_type() {
                     round_trip::<TriggerAuthentication>(&m.object)
                 }
                 (PodMonitor::GROUP, PodMonitor::KIND) => round_trip::<PodMonitor>(&m.object),
+                (PrometheusRule::GROUP, PrometheusRule::KIND) => round_trip::<PrometheusRule>(&m.object),
                 (g, _) if BUILT_IN_GROUPS.contains(&g) => continue,
                 _ => Err(format!("{} is a custom resource without a strata::crd type", m.api_version)),
             };
@@ -126,6 +127,7 @@ fn every_emitted_custom_resource_round_trips_through_its_type() {
         "keda.sh/v1alpha1 ScaledObject",
         "keda.sh/v1alpha1 TriggerAuthentication",
         "monitoring.coreos.com/v1 PodMonitor",
+        "monitoring.coreos.com/v1 PrometheusRule",
     ] {
         assert!(seen.get(kind).is_some_and(|n| *n > 0), "no emitted {kind} in the corpus: {seen:?}");
     }
@@ -480,6 +482,13 @@ const CRDS: &[Check] = &[
         "v1",
         PodMonitor::KIND,
         trace::<PodMonitor>,
+        &[],
+    ),
+    (
+        "prometheus-operator-0.93.0-prometheusrules.monitoring.coreos.com.yaml",
+        "v1",
+        PrometheusRule::KIND,
+        trace::<PrometheusRule>,
         &[],
     ),
 ];

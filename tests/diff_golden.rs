@@ -57,6 +57,7 @@ golden_diff! {
     flink_jobs => "flink-jobs",
     hand_edited_revision => "hand-edited-revision",
     kafka_topics => "kafka-topics",
+    monitoring => "monitoring",
     no_changes => "no-changes",
     quota_below_demand => "quota-below-demand",
     autoscaling => "autoscaling",

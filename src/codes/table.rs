@@ -2535,4 +2535,32 @@ pub static CODES: &[CodeInfo] = &[
             warning.\n\n\
             Fix: make sure another consumer reads the topic, or that its data is no longer needed.",
     },
+    CodeInfo {
+        code: "strata::diff::alert-removed",
+        summary: "an alert is removed from a PrometheusRule",
+        explanation: "An alert of a tenant's `strata-alerts` PrometheusRule (told apart by its name and its \
+            `subject` label) is in the base revision and not in head, or the whole PrometheusRule is removed. \
+            Nothing reports the condition any more. A warning: it is expected when the job, consumer group or \
+            topic it watched is removed too.\n\n\
+            Fix: keep what the alert watched, or confirm the alert is no longer wanted.",
+    },
+    CodeInfo {
+        code: "strata::diff::alert-loosened",
+        summary: "an alert's threshold or `for` is loosened: it fires later",
+        explanation: "The number an alert's expression compares against moves away from firing (it grows for \
+            `>`, shrinks for `<`), or its `for` gets longer. strata derives both from the spec (a checkpoint \
+            interval, a KEDA lag target times the maximum replicas, a topic's `min.insync.replicas`), so a \
+            change in the spec loosens the alert without anyone editing it. A warning.\n\n\
+            Fix: check that the new threshold is the one meant.",
+    },
+    CodeInfo {
+        code: "strata::diff::monitor-unmatched",
+        summary: "a PodMonitor no longer matches the pods strata emits: it scrapes nothing",
+        explanation: "A PodMonitor that selected pods strata emits in the base revision selects none in head \
+            (its `matchLabels` fit no pod of its namespaces), or the selected pods have no container port named \
+            by its endpoint. The Prometheus Operator accepts such a monitor and Prometheus shows no target and \
+            no error (prometheus-operator/prometheus-operator#3636 is the selector variant of the same silence): \
+            the metrics stop and every alert on them goes silent. An error.\n\n\
+            Fix: keep the monitor's selector and port name in step with the pods' labels and port names.",
+    },
 ];

@@ -155,8 +155,20 @@ pub struct PodTemplate {
     /// `Pod`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    /// Only labels: the operator merges them into the JobManager and TaskManager pods (a tenant's
+    /// `cost-center`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<PodTemplateMetadata>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spec: Option<PodSpec>,
+}
+
+/// `podTemplate.metadata`: the labels of the pods the operator creates.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodTemplateMetadata {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeMap<String, String>>,
 }
 
 /// The job of an application deployment or a session job.

@@ -229,6 +229,9 @@ pub struct DriverSpec {
     pub security_context: Option<SecurityContext>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_account: Option<String>,
+    /// Labels the operator puts on the driver pod (a tenant's `cost-center`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeMap<String, String>>,
 }
 
 /// The executor pods; fields as in [`DriverSpec`].
@@ -256,4 +259,7 @@ pub struct ExecutorSpec {
     /// A fixed number of executors; unset with dynamic allocation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instances: Option<i32>,
+    /// Labels the operator puts on the executor pods.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeMap<String, String>>,
 }

@@ -384,6 +384,10 @@ fn fill_text(line: &mut Option<SpecLine>, side: &Side) {
 /// above it) changes its origin line, which is not a change a reviewer needs to see or an apply needs to
 /// make before anything else changes.
 pub fn same_object(a: &Value, b: &Value) -> bool {
+    // An alert's `source` annotation is the same kind of origin, one per rule (`emit::alerts`).
+    if is_prometheus_rule(a) || is_prometheus_rule(b) {
+        return without_origin(a) == without_origin(b);
+    }
     match (a, b) {
         (Value::Object(a), Value::Object(b)) => eq_maps(a, b, |k, x, y| match k {
             "metadata" => match (x, y) {
@@ -425,7 +429,20 @@ pub fn without_origin(v: &Value) -> Value {
             meta.remove("annotations");
         }
     }
+    if is_prometheus_rule(&v) {
+        for g in v["spec"]["groups"].as_array_mut().into_iter().flatten() {
+            for r in g["rules"].as_array_mut().into_iter().flatten() {
+                if let Some(a) = r.get_mut("annotations").and_then(Value::as_object_mut) {
+                    a.remove(crate::emit::alerts::SOURCE_ANNOTATION);
+                }
+            }
+        }
+    }
     v
+}
+
+fn is_prometheus_rule(v: &Value) -> bool {
+    v["kind"] == "PrometheusRule" && v["apiVersion"].as_str().is_some_and(|a| a.starts_with("monitoring.coreos.com/"))
 }
 
 #[cfg(test)]

@@ -4,11 +4,12 @@
 //! becomes its manifests.
 
 pub mod airflow;
+pub mod alerts;
 pub mod app;
 pub mod flink;
 mod job;
 mod kafka;
-mod monitoring;
+pub(crate) mod monitoring;
 mod priority_classes;
 pub(crate) mod spark;
 mod tenants;
@@ -41,6 +42,8 @@ pub fn emit(p: &ResolvedPlatform, sources: &SourceMap, d: &mut Diagnostics) -> M
     }) {
         set.items.extend(part.items);
     }
+    // After the others: an alert's `source` annotation needs the source map, which no other emitter reads.
+    alerts::emit(p, sources, &mut set);
     let cost_centers: std::collections::BTreeMap<String, Vec<(String, String)>> = p
         .tenants
         .iter()

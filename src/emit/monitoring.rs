@@ -46,6 +46,24 @@ struct Scraped<'a> {
 
 pub fn emit(p: &ResolvedPlatform, set: &mut ManifestSet) {
     let Some(m) = &p.monitoring else { return };
+    for (w, name) in named(scraped(p, m)) {
+        let at = Placement { stage: Stage::Workloads, tenant: Some(w.tenant.name.clone()), span: w.span };
+        set.add_custom(&pod_monitor(m, &name, w.tenant, w.selector, w.endpoints), at);
+    }
+}
+
+/// The PodMonitor name of each monitored Flink job, by namespace and job name: the alerts select its series
+/// by it (`job="<namespace>/<monitor>"`).
+pub(crate) fn flink_monitor_names(p: &ResolvedPlatform) -> BTreeMap<(&str, &str), String> {
+    let Some(m) = &p.monitoring else { return BTreeMap::new() };
+    named(scraped(p, m))
+        .into_iter()
+        .filter(|(w, _)| w.kind == "flink")
+        .map(|(w, name)| ((w.tenant.namespace.as_str(), w.name), name))
+        .collect()
+}
+
+fn scraped<'p>(p: &'p ResolvedPlatform, m: &Monitoring) -> Vec<Scraped<'p>> {
     let mut scraped = Vec::new();
     for job in p.flink.iter().filter(|j| j.monitored) {
         let (selector, endpoints) = flink_scrape(m, job);
@@ -68,6 +86,11 @@ pub fn emit(p: &ResolvedPlatform, set: &mut ManifestSet) {
         let (name, tenant, span) = (job.spec.name.value.as_str(), &job.tenant, job.spec.name.span);
         scraped.push(Scraped { kind: "job", name, tenant, span, selector, endpoints });
     }
+    scraped
+}
+
+/// Each scraped workload with its monitor's name.
+fn named(scraped: Vec<Scraped<'_>>) -> Vec<(Scraped<'_>, String)> {
     // Workloads of different kinds may share a name in one namespace (a stream app and a job `export`),
     // their monitors may not: those get the kind as a suffix. Only they do, so adding monitoring to one
     // kind never renames the monitors of the others.
@@ -75,14 +98,15 @@ pub fn emit(p: &ResolvedPlatform, set: &mut ManifestSet) {
     for w in &scraped {
         *count.entry((w.tenant.namespace.as_str(), w.name)).or_default() += 1;
     }
+    let mut named = Vec::new();
     for w in scraped {
         let name = match count[&(w.tenant.namespace.as_str(), w.name)] {
             1 => w.name.to_string(),
             _ => format!("{}-{}", w.name, w.kind),
         };
-        let at = Placement { stage: Stage::Workloads, tenant: Some(w.tenant.name.clone()), span: w.span };
-        set.add_custom(&pod_monitor(m, &name, w.tenant, w.selector, w.endpoints), at);
+        named.push((w, name));
     }
+    named
 }
 
 /// A PodMonitor in the workload's namespace, with the platform's selector labels so

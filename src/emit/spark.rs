@@ -142,6 +142,7 @@ fn application_spec(r: &SparkJob) -> SparkApplicationSpec {
             pod_security_context: driver.pod_security_context,
             security_context: driver.security_context,
             service_account: Some(DRIVER_SERVICE_ACCOUNT.to_string()),
+            labels: None,
         },
         executor: ExecutorSpec {
             cores: executor.cores,
@@ -154,6 +155,7 @@ fn application_spec(r: &SparkJob) -> SparkApplicationSpec {
             pod_security_context: executor.pod_security_context,
             security_context: executor.security_context,
             instances: (!exec.dynamic()).then(|| int32(pods.executors)),
+            labels: None,
         },
     }
 }

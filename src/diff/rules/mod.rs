@@ -13,6 +13,7 @@ pub mod app;
 pub mod flink;
 pub mod job;
 pub mod kafka;
+pub mod monitoring;
 pub mod spark;
 pub mod tenants;
 
@@ -75,6 +76,7 @@ pub fn run(changes: &[ObjectChange], cx: &Context) -> Vec<Finding> {
     airflow::check(changes, cx, &mut out);
     job::check(changes, cx, &mut out);
     app::check(changes, cx, &mut out);
+    monitoring::check(changes, cx, &mut out);
     out
 }
 

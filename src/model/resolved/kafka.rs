@@ -22,6 +22,8 @@ pub struct Cluster {
     /// The objects live here: the cluster's Topic and User Operators watch only this namespace.
     pub namespace: String,
     pub api_version: ApiVersion,
+    /// `kafka-exporter=#true`: Strimzi's Kafka Exporter runs, so lag and in-sync replica series exist.
+    pub kafka_exporter: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -81,7 +83,12 @@ fn cluster<'p>(
 }
 
 fn cluster_ref(c: &m::KafkaCluster) -> Cluster {
-    Cluster { name: c.name.value.clone(), namespace: c.namespace.value.clone(), api_version: c.api_version.value }
+    Cluster {
+        name: c.name.value.clone(),
+        namespace: c.namespace.value.clone(),
+        api_version: c.api_version.value,
+        kafka_exporter: c.kafka_exporter.as_ref().is_some_and(|e| e.value),
+    }
 }
 
 /// The tenant a topic or user names exists (its name is the objects' tenant label).
