@@ -118,6 +118,7 @@ fn demands(case: &Path, side: &str) -> Vec<Demand> {
                     memory_request: Bytes::parse(&s(p, "memory")).expect("memory"),
                     memory_limit: Bytes::parse(&s(p, "memory_limit")).expect("memory_limit"),
                     gpus: p["gpus"].as_u64().unwrap_or(0),
+                    spot: p["spot"].as_bool().unwrap_or(false),
                 })
                 .collect(),
             objects: d["objects"]

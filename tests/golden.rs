@@ -31,6 +31,7 @@ macro_rules! golden {
 }
 
 golden! {
+    cost_spot => "cost-spot",
     cost_center => "cost-center",
     admission => "admission",
     admission_invalid => "admission-invalid",

@@ -20,7 +20,10 @@ pub const SPEND: &str = "strata::cost::budget-spend";
 /// How many of the most expensive workloads a finding points at.
 const CONTRIBUTORS: usize = 3;
 
+pub const SPOT_UNPLACED: &str = "strata::cost::spot-unplaced";
+
 pub fn check(p: &Platform, demands: &[Demand], d: &mut Diagnostics) {
+    spot_placement(p, d);
     // Pricing the platform costs a pass over every demand: only when some tenant has a budget.
     if !p.tenants.iter().any(|t| t.budget.as_ref().is_some_and(|b| b.monthly.is_some())) {
         return;
@@ -131,6 +134,34 @@ pub fn check(p: &Platform, demands: &[Demand], d: &mut Diagnostics) {
 }
 
 /// The platform's own `pricing` node that sets the currency, for a label; the stdlib's is not shown.
+/// `spot=#true` prices a job at the spot prices, but only a node selector or a toleration puts its pods on
+/// spot nodes (each cloud labels and taints them its own way: `karpenter.sh/capacity-type: spot`,
+/// `cloud.google.com/gke-spot: "true"`, `eks.amazonaws.com/capacityType: SPOT`). With neither, the
+/// scheduler may place them on on-demand nodes and the figure is too low.
+fn spot_placement(p: &Platform, d: &mut Diagnostics) {
+    let jobs =
+        p.jobs.jobs.iter().map(|j| ("job", &j.name, &j.spot, j.node_selector.is_empty() && j.tolerations.is_empty()));
+    let spark = p
+        .spark
+        .jobs
+        .iter()
+        .map(|j| ("spark-job", &j.name, &j.spot, j.node_selector.is_empty() && j.tolerations.is_empty()));
+    for (kind, name, spot, unplaced) in jobs.chain(spark) {
+        let Some(spot) = spot.as_ref().filter(|s| s.value) else { continue };
+        if unplaced {
+            d.push(
+                Diagnostic::warning(
+                    SPOT_UNPLACED,
+                    format!("{kind} `{}` is priced at spot prices, but nothing places its pods on spot nodes", name.value),
+                )
+                .at(spot.span, "priced as spot")
+                .also(name.span, "no `node-selector` or `toleration`")
+                .help("add the node selector (and toleration) your cluster's spot nodes carry, e.g. `node-selector \"karpenter.sh/capacity-type\" \"spot\"`"),
+            );
+        }
+    }
+}
+
 fn pricing_currency(p: &Platform) -> Option<crate::source::Span> {
     p.pricing.iter().filter(|s| !s.from_stdlib).filter_map(|s| s.currency.as_ref()).next_back().map(|c| c.span)
 }

@@ -2231,6 +2231,16 @@ pub static CODES: &[CodeInfo] = &[
             with `strata cost --explain`.",
     },
     CodeInfo {
+        code: "strata::cost::spot-unplaced",
+        summary: "a job priced at spot prices has no node selector or toleration to put it on spot nodes",
+        explanation: "`spot=#true` on a `job` or `spark-job` makes `strata cost` price its CPU and memory at the \
+            spot prices, but only a node selector or toleration places pods on spot nodes, and each cloud \
+            labels them its own way (`karpenter.sh/capacity-type: spot`, `cloud.google.com/gke-spot: \"true\"`, \
+            `eks.amazonaws.com/capacityType: SPOT`). Without either, the scheduler may run the job on \
+            on-demand nodes and the cost figure is too low.\n\n\
+            Fix: add the `node-selector` (and `toleration`) of your spot nodes, or drop `spot`.",
+    },
+    CodeInfo {
         code: "strata::cost::budget-spend",
         summary: "a tenant's expected monthly spend against its budget (a note)",
         explanation: "Shown with `--explain` for every tenant with a budget that is neither near nor over it: \

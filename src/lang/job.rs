@@ -59,6 +59,7 @@ pub fn lower_job(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Diagnos
     let tenant = r.req_prop::<String>("tenant", "\"analytics\"", d);
     let exclusive_group = r.prop::<String>("exclusive-group", d);
     let expected_runtime = r.prop("expected-runtime", d);
+    let spot = r.prop::<bool>("spot", d);
 
     let mut job = BatchJob {
         name: Spanned::new(String::new(), span),
@@ -66,6 +67,7 @@ pub fn lower_job(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Diagnos
         span,
         exclusive_group,
         expected_runtime,
+        spot,
         image: None,
         pull_policy: None,
         pull_secrets: Vec::new(),

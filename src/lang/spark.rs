@@ -106,6 +106,7 @@ pub fn lower_spark_job(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut D
     let tenant = r.req_prop::<String>("tenant", "\"analytics\"", d);
     let exclusive_group = r.prop::<String>("exclusive-group", d);
     let expected_runtime = r.prop("expected-runtime", d);
+    let spot = r.prop::<bool>("spot", d);
 
     let mut image = None;
     let mut spark_version = None;
@@ -378,6 +379,7 @@ pub fn lower_spark_job(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut D
         schedule,
         exclusive_group,
         expected_runtime,
+        spot,
     });
 }
 

@@ -89,6 +89,9 @@ pub struct Pricing {
     pub memory: Spanned<Price>,
     pub storage: Spanned<Price>,
     pub gpu: Spanned<Price>,
+    /// CPU and memory of pods on spot capacity (`spot=#true`).
+    pub spot_cpu: Spanned<Price>,
+    pub spot_memory: Spanned<Price>,
 }
 
 impl Pricing {
@@ -105,6 +108,8 @@ impl Pricing {
             memory: field(specs, |s| s.memory.as_ref())?,
             storage: field(specs, |s| s.storage.as_ref())?,
             gpu: field(specs, |s| s.gpu.as_ref())?,
+            spot_cpu: field(specs, |s| s.spot_cpu.as_ref())?,
+            spot_memory: field(specs, |s| s.spot_memory.as_ref())?,
         })
     }
 }
@@ -161,15 +166,15 @@ impl Rate {
 
 fn pod_rate(p: &PodDemand, count: u64, pricing: &Pricing) -> u128 {
     let n = u128::from(count);
+    let (cpu_price, memory_price) =
+        if p.spot { (&pricing.spot_cpu, &pricing.spot_memory) } else { (&pricing.cpu, &pricing.memory) };
     // millicores × nano per core-hour = pico per hour; × 2^30 for the common denominator.
-    let cpu = n
-        .saturating_mul(u128::from(p.cpu_request.0))
-        .saturating_mul(u128::from(pricing.cpu.value.0))
-        .saturating_mul(GIB);
+    let cpu =
+        n.saturating_mul(u128::from(p.cpu_request.0)).saturating_mul(u128::from(cpu_price.value.0)).saturating_mul(GIB);
     // bytes × nano per GiB-hour × 1000 = pico × 2^30 per hour.
     let mem = n
         .saturating_mul(u128::from(p.memory_request.0))
-        .saturating_mul(u128::from(pricing.memory.value.0))
+        .saturating_mul(u128::from(memory_price.value.0))
         .saturating_mul(PICO_PER_NANO);
     // GPUs × nano per GPU-hour × 1000 = pico per hour; × 2^30.
     let gpu = n
@@ -511,8 +516,13 @@ pub fn workload_cost(d: &Demand, pricing: &Pricing, period: Period) -> WorkloadC
     let month = rate.over(hours.0, hours.1);
     let gpu_price =
         if d.pods.iter().any(|p| p.gpus > 0) { format!(", GPU {}/h", pricing.gpu.value) } else { String::new() };
+    let spot = if d.pods.iter().any(|p| p.spot) {
+        format!("; on spot: cpu {}/core-h, memory {}/GiB-h", pricing.spot_cpu.value, pricing.spot_memory.value)
+    } else {
+        String::new()
+    };
     let mut explain = vec![format!(
-        "requests {} = {} {}/h (cpu {}/core-h, memory {}/GiB-h{gpu_price})",
+        "requests {} = {} {}/h (cpu {}/core-h, memory {}/GiB-h{gpu_price}{spot})",
         pods_line(&d.pods),
         ph,
         pricing.currency,
@@ -620,6 +630,7 @@ pub fn ceiling(q: &QuotaSpec, pricing: &Pricing, period: Period) -> Option<(Mone
         memory_request: mem.value,
         memory_limit: mem.value,
         gpus: 0,
+        spot: false,
     };
     let hours = period.hours();
     let compute = Rate::of(std::slice::from_ref(&pod), pricing).over(hours.0, hours.1);
@@ -727,6 +738,8 @@ mod tests {
             memory: at(Price::parse("0.004237").unwrap()),
             storage: at(Price::parse("0.04").unwrap()),
             gpu: at(Price::parse("0.95").unwrap()),
+            spot_cpu: at(Price::parse("0.006655").unwrap()),
+            spot_memory: at(Price::parse("0.000892").unwrap()),
         }
     }
 
@@ -777,6 +790,17 @@ mod tests {
         let w = workload_cost(&d, &opencost(), Period::AverageMonth);
         assert_eq!(w.peak.to_string(), "468.19");
         assert!(w.expected.known().is_none());
+    }
+
+    #[test]
+    fn spot_pods_cost_the_spot_prices() {
+        // 4 pods of 1 core / 2 GiB on spot: 4 × (0.006655 + 2 × 0.000892) = 0.033756/h; a 2 h run 0.067512.
+        let mut d = demand("job", None, vec![pod("pods", 4, 1000, 2).with_spot(true)]);
+        d.run = Run::Once { runtime: Some(at(Duration(2 * 3_600_000))) };
+        let w = workload_cost(&d, &opencost(), Period::AverageMonth);
+        assert_eq!(w.per_hour, Money(33_756_000_000));
+        assert_eq!(w.per_run.map(Money::precise).as_deref(), Some("0.067512"));
+        assert!(w.explain[0].contains("on spot") && w.explain[0].contains("spot: cpu 0.006655"), "{:?}", w.explain);
     }
 
     #[test]

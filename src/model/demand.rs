@@ -78,6 +78,16 @@ pub struct PodDemand {
     /// GPUs each pod requests (an Airflow worker template's `gpu=`): quota fit does not count them, the cost
     /// model prices them by the hour.
     pub gpus: u64,
+    /// The pods run on spot (preemptible) capacity (`spot=#true` on a job or spark-job): the cost model
+    /// prices their CPU and memory at the spot prices.
+    pub spot: bool,
+}
+
+impl PodDemand {
+    #[must_use]
+    pub fn with_spot(self, spot: bool) -> PodDemand {
+        PodDemand { spot, ..self }
+    }
 }
 
 /// Sums over pods: what a quota's hard limits are compared against.

@@ -86,6 +86,9 @@ pub struct BatchJob {
     pub exclusive_group: Option<Spanned<String>>,
     /// `expected-runtime="45m"`: how long one run takes, for the cost model (nothing else reads it).
     pub expected_runtime: Option<Spanned<Duration>>,
+    /// `spot=#true`: the pods run on spot capacity (placed there by `node-selector`/`toleration`), priced
+    /// at the spot prices.
+    pub spot: Option<Spanned<bool>>,
     pub image: Option<Spanned<String>>,
     pub pull_policy: Option<Spanned<String>>,
     pub pull_secrets: Vec<Spanned<String>>,
@@ -186,7 +189,7 @@ impl BatchJob {
             workload: self.describe(),
             span: self.name.span,
             exclusive_group: self.exclusive_group.as_ref().map(|g| g.value.clone()),
-            pods: vec![shape.pods(role, peak)],
+            pods: vec![shape.pods(role, peak).with_spot(self.spot.as_ref().is_some_and(|s| s.value))],
             objects,
             admission: vec![crate::model::demand::AdmittedPod {
                 role: "pod".to_string(),

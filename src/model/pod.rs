@@ -73,6 +73,7 @@ impl PodShape {
             memory_request: self.memory_request,
             memory_limit: self.memory_limit,
             gpus: 0,
+            spot: false,
         }
     }
 }

@@ -260,6 +260,7 @@ pub(crate) mod test_support {
             memory_request: Bytes(mem_gi << 30),
             memory_limit: Bytes(mem_gi << 30),
             gpus: 0,
+            spot: false,
         }
     }
 

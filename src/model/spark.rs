@@ -299,6 +299,8 @@ pub struct SparkJob {
     pub security: Spanned<Security>,
     /// `expected-runtime="2h"`: how long one run takes, for the cost model (nothing else reads it).
     pub expected_runtime: Option<Spanned<Duration>>,
+    /// `spot=#true`: the driver and executors run on spot capacity, priced at the spot prices.
+    pub spot: Option<Spanned<bool>>,
     pub exclusive_group: Option<Spanned<String>>,
 }
 
@@ -591,6 +593,7 @@ impl SparkJob {
             memory_request: s.pod_memory(),
             memory_limit: s.pod_memory(),
             gpus: 0,
+            spot: false,
         };
         // Spark sets the memory limit to the request (the pod's memory incl. overhead) and the cpu limit to
         // `coreLimit`, which strata always writes.
@@ -619,6 +622,7 @@ impl SparkJob {
             ),
             None => ("spark-job", vec![(APPLICATION_RESOURCE.to_string(), 1)]),
         };
+        let spot = self.spot.as_ref().is_some_and(|s| s.value);
         Demand {
             tenant: self.tenant.value.clone(),
             workload: format!("{kind} `{}`", self.name.value),
@@ -627,7 +631,7 @@ impl SparkJob {
             // Dynamic allocation counts at its maximum; a role counted at an autoscaler's maximum ends in
             // ` at max` (quota fit names it).
             pods: vec![
-                role("driver", 1, &pods.driver),
+                role("driver", 1, &pods.driver).with_spot(spot),
                 role(
                     if self.executors.as_ref().is_some_and(ExecutorSpec::dynamic) {
                         "executors at max"
@@ -636,7 +640,8 @@ impl SparkJob {
                     },
                     pods.executors,
                     &pods.executor,
-                ),
+                )
+                .with_spot(spot),
             ],
             objects,
             admission: vec![

@@ -265,6 +265,7 @@ spec:
                 memory_request: Bytes(9 << 30),
                 memory_limit: Bytes(8 << 30),
                 gpus: 0,
+                spot: false,
             }],
             objects: vec![],
             admission: Vec::new(),

@@ -182,6 +182,7 @@ mod tests {
             memory_request: Bytes(4 << 30),
             memory_limit: Bytes(4 << 30),
             gpus: 0,
+            spot: false,
         };
         vec![Demand {
             tenant: "analytics".into(),

@@ -377,6 +377,7 @@ mod tests {
                 memory_request: Bytes(mem_gi << 30),
                 memory_limit: Bytes(mem_gi << 30),
                 gpus: 0,
+                spot: false,
             }],
             objects: vec![("sparkapplications.sparkoperator.k8s.io".into(), 1)],
             admission: Vec::new(),
