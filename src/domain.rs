@@ -741,3 +741,40 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod documented_role {
+    /// Every kind strata emits is in the ClusterRole docs/apply.md tells users to bind (and
+    /// tests/reconcile_safety.rs applies the bundled platform with): a kind missing there fails the first
+    /// apply with `forbidden`.
+    #[test]
+    fn the_documented_clusterrole_covers_every_emitted_kind() {
+        let doc = include_str!("../docs/apply.md");
+        let role = doc.split("kind: ClusterRole").nth(1).and_then(|r| r.split("```").next()).expect("the role");
+        let mut granted: Vec<(String, String, String)> = Vec::new();
+        let mut lines = role.lines().map(str::trim).peekable();
+        while let Some(line) = lines.next() {
+            let Some(groups) = line.strip_prefix("- apiGroups: [").and_then(|g| g.strip_suffix(']')) else { continue };
+            let resources = lines.next().and_then(|l| l.strip_prefix("resources: [")).unwrap_or_default();
+            let verbs = lines.next().unwrap_or_default().to_string();
+            for g in groups.split(',') {
+                for r in resources.trim_end_matches(']').split(',') {
+                    granted.push((g.trim().trim_matches('"').to_string(), r.trim().to_string(), verbs.clone()));
+                }
+            }
+        }
+        let missing: Vec<String> = super::KINDS
+            .iter()
+            .filter(|k| k.emitted)
+            .filter(|k| {
+                !granted.iter().any(|(g, r, v)| {
+                    g == k.group
+                        && r == k.plural
+                        && ["get", "list", "create", "patch", "delete"].iter().all(|verb| v.contains(verb))
+                })
+            })
+            .map(|k| format!("{}/{}", k.group, k.plural))
+            .collect();
+        assert!(missing.is_empty(), "docs/apply.md's ClusterRole lacks get/list/create/patch/delete on {missing:?}");
+    }
+}

@@ -573,12 +573,12 @@ impl Drop for Unbind<'_> {
 /// shares no namespaced object with the bundled platform (applied by tests/reconcile.rs).
 fn bundled_copy(dir: &Path, platform: &str) {
     let repo = repo();
-    for entry in ["platform.kdl", "tenants", "kafka", "spark", "airflow", "flink"] {
+    for entry in ["platform.kdl", "tenants", "kafka", "spark", "airflow", "flink", "jobs", "apps"] {
         let o = std::process::Command::new("cp").arg("-r").arg(repo.join(entry)).arg(dir).status().expect("cp");
         assert!(o.success());
     }
     let mut files = vec![dir.join("platform.kdl")];
-    for sub in ["tenants", "kafka", "spark", "airflow", "flink"] {
+    for sub in ["tenants", "kafka", "spark", "airflow", "flink", "jobs", "apps"] {
         for e in std::fs::read_dir(dir.join(sub)).expect("read dir") {
             files.push(e.expect("entry").path());
         }

@@ -809,9 +809,18 @@ async fn send_one(
     opts: &ApplyOptions,
     absent: &BTreeSet<String>,
 ) -> Result<(Value, Option<String>), Outcome> {
-    let f = match send(kube, d, opts.force_conflicts, opts.dry_run, absent).await {
-        Ok(out) => return Ok((out, None)),
-        Err(f) => f,
+    let mut waited = Duration::ZERO;
+    let mut pause = Duration::from_millis(250);
+    let f = loop {
+        match send(kube, d, opts.force_conflicts, opts.dry_run, absent).await {
+            Ok(out) => return Ok((out, None)),
+            Err(f) if is_quota_status_unknown(&f) && waited < QUOTA_SYNC_WAIT => {
+                tokio::time::sleep(pause).await;
+                waited += pause;
+                pause = (pause * 2).min(Duration::from_secs(4));
+            }
+            Err(f) => break f,
+        }
     };
     let (group, kind) = (d.resource.ar.group.as_str(), d.resource.ar.kind.as_str());
     if f.is_conflict() && !f.conflicts.is_empty() && !opts.force_conflicts {
@@ -851,6 +860,18 @@ async fn send_one(
     }
     let detail = failure_detail(&f, opts.force_conflicts);
     Err(Outcome::Failed(f, detail))
+}
+
+/// How long an object the quota admission refuses with "status unknown for quota" is retried.
+const QUOTA_SYNC_WAIT: Duration = Duration::from_secs(30);
+
+/// A ResourceQuota the tenancy stage just created or widened has no `status.hard` for a resource until the
+/// quota controller syncs it, and until then the API server refuses every object that quota counts
+/// ("status unknown for quota: ..., resources: ...", kubernetes
+/// `staging/src/k8s.io/apiserver/pkg/admission/plugin/resourcequota/controller.go`, `CheckRequest`). The
+/// controller syncs a changed quota within seconds, so the refusal is retried rather than reported.
+pub fn is_quota_status_unknown(f: &ApiFailure) -> bool {
+    f.code == 403 && f.message.contains("status unknown for quota")
 }
 
 /// Deletes the live object (guarded by the uid strata listed), waits until it is gone, applies again.
@@ -965,6 +986,22 @@ mod tests {
         live["metadata"]["managedFields"] = json!([{"manager": "strata", "operation": "Apply"}]);
         live["status"] = json!({"hard": {"pods": "10"}});
         live
+    }
+
+    #[test]
+    fn a_quota_the_controller_has_not_synced_yet_is_retried_other_refusals_are_not() {
+        let f = |code: u16, message: &str| ApiFailure {
+            code,
+            reason: "Forbidden".into(),
+            message: message.into(),
+            conflicts: Vec::new(),
+        };
+        assert!(is_quota_status_unknown(&f(
+            403,
+            "scheduledsparkapplications.sparkoperator.k8s.io \"x\" is forbidden: status unknown for quota: tenant-quota, resources: count/scheduledsparkapplications.sparkoperator.k8s.io"
+        )));
+        assert!(!is_quota_status_unknown(&f(403, "pods \"x\" is forbidden: exceeded quota: tenant-quota")));
+        assert!(!is_quota_status_unknown(&f(403, "User \"limited\" cannot list resource \"pods\"")));
     }
 
     #[test]
