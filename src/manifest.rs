@@ -265,10 +265,9 @@ impl ManifestSet {
     /// an operator or controller carry only what their template says. Labels the emitter set win.
     pub fn stamp_tenant_labels(&mut self, by_tenant: &BTreeMap<String, Vec<(String, String)>>) {
         for m in &mut self.items {
-            let Some(own) = m.tenant.as_ref().and_then(|t| by_tenant.get(t).map(|l| (t.clone(), l))) else {
+            let Some((tenant, labels)) = m.tenant.as_ref().and_then(|t| Some((t.clone(), by_tenant.get(t)?))) else {
                 continue;
             };
-            let (tenant, labels) = own;
             let group = m.api_version.rsplit_once('/').map_or("", |(g, _)| g);
             let paths = crate::domain::lookup(group, &m.kind).map_or(&[][..], |k| k.pod_labels);
             let meta = ensure_entry(ensure_object_map(&mut m.object), "metadata");
@@ -334,11 +333,7 @@ impl ManifestSet {
 }
 
 fn ensure_object<'v>(v: &'v mut Value, key: &str) -> &'v mut Map<String, Value> {
-    if !v.is_object() {
-        *v = Value::Object(Map::new());
-    }
-    let map = v.as_object_mut().expect("just made an object");
-    ensure_entry(map, key)
+    ensure_entry(ensure_object_map(v), key)
 }
 
 fn ensure_object_map(v: &mut Value) -> &mut Map<String, Value> {

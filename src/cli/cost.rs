@@ -5,6 +5,7 @@ use crate::cli::SpecArg;
 use crate::cli::{CliError, after_help, out, report_diagnostics};
 use crate::diagnostic::DiagnosticFormat;
 use crate::exit::Code;
+use crate::model::cost::kafka::STORAGE;
 use crate::model::cost::{CostReport, Figure, Period, report};
 use crate::source::SourceMap;
 
@@ -71,8 +72,6 @@ pub fn run(a: Args) -> Result<Code, CliError> {
 fn opt(m: Option<crate::model::cost::Money>) -> String {
     m.map_or_else(|| "-".to_string(), |m| m.to_string())
 }
-
-const STORAGE: &str = "storage";
 
 /// Storage is billed by the month, not by the hour a run takes: it has no hourly figure.
 fn per_hour(w: &crate::model::cost::WorkloadCost) -> String {

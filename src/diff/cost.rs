@@ -275,7 +275,10 @@ pub fn compare(base: Option<&CostReport>, head: Option<&CostReport>) -> Option<C
                 expected: Change::new(be, he),
                 peak: Change::new(bp, hp),
                 // Storage is billed by the month: it has no run-hour.
-                per_run_hour: bw.or(hw).is_none_or(|w| w.pattern != "storage").then(|| Change::new(hour(bw), hour(hw))),
+                per_run_hour: bw
+                    .or(hw)
+                    .is_none_or(|w| w.pattern != crate::model::cost::kafka::STORAGE)
+                    .then(|| Change::new(hour(bw), hour(hw))),
             }
         })
         .filter(Row::is_change)

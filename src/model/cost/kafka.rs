@@ -12,11 +12,13 @@
 use crate::model::Platform;
 use crate::model::cost::{Figure, Money, Pricing, WorkloadCost, storage_month};
 use crate::model::kafka::config::{self, Value};
-use crate::model::kafka::{KafkaCluster, Topic};
+use crate::model::kafka::{KafkaCluster, MergedTopic, Topic};
 use crate::units::Bytes;
 
 /// The tenant column of storage nobody in particular owns: a topic without a tenant, a broker volume.
 pub const SHARED: &str = "(shared)";
+/// The pattern of storage rows: billed by capacity for the month, so they have no run-hour figure.
+pub const STORAGE: &str = "storage";
 
 /// Kafka's default `segment.bytes` (1 GiB; `log.segment.bytes` in the broker configs docs).
 const DEFAULT_SEGMENT_BYTES: u64 = 1 << 30;
@@ -29,15 +31,14 @@ pub fn storage(p: &Platform, pricing: &Pricing) -> Vec<WorkloadCost> {
 }
 
 /// The merged value of `key` on the topic (its own, else its preset's), as Kafka takes it.
-fn value(p: &Platform, t: &Topic, key: &str) -> Option<Value> {
-    let merged = p.kafka.merged(t);
+fn value(merged: &MergedTopic, key: &str) -> Option<Value> {
     let (entry, _) = merged.config.get(key)?;
     let version = merged.cluster.and_then(|c| c.version.as_ref()).map(|v| v.value);
     config::lookup(key).and_then(|k| config::parse(k, &entry.value.value, version).ok())
 }
 
-fn setting(p: &Platform, t: &Topic, key: &str) -> Option<i64> {
-    value(p, t, key).and_then(|v| v.as_int())
+fn setting(merged: &MergedTopic, key: &str) -> Option<i64> {
+    value(merged, key).and_then(|v| v.as_int())
 }
 
 fn topic(p: &Platform, t: &Topic, pricing: &Pricing) -> WorkloadCost {
@@ -46,16 +47,17 @@ fn topic(p: &Platform, t: &Topic, pricing: &Pricing) -> WorkloadCost {
     let replicas = merged.replicas.as_ref().map_or(0, |(n, _)| u64::from(n.value));
     let copies = partitions * replicas;
     let name = &t.name.value;
-    let tiered = value(p, t, "remote.storage.enable") == Some(Value::Bool(true));
+    let tiered = value(&merged, "remote.storage.enable") == Some(Value::Bool(true));
     // With tiered storage the brokers' disks keep only the local part; the remote store is priced elsewhere.
-    let local = if tiered { setting(p, t, "local.retention.bytes").filter(|b| *b >= 0) } else { None };
-    let (cap, which) = match (local, setting(p, t, "retention.bytes")) {
+    let local = if tiered { setting(&merged, "local.retention.bytes").filter(|b| *b >= 0) } else { None };
+    let (cap, which) = match (local, setting(&merged, "retention.bytes")) {
         (Some(b), _) => (Some(b), "local.retention.bytes"),
         (None, Some(b)) if b >= 0 => (Some(b), "retention.bytes"),
         (None, Some(_)) => (None, "retention.bytes"),
         (None, None) => (None, "retention.bytes"),
     };
-    let segment = setting(p, t, "segment.bytes").and_then(|s| u64::try_from(s).ok()).unwrap_or(DEFAULT_SEGMENT_BYTES);
+    let segment =
+        setting(&merged, "segment.bytes").and_then(|s| u64::try_from(s).ok()).unwrap_or(DEFAULT_SEGMENT_BYTES);
     let mut explain = Vec::new();
     let (expected, peak) = match cap.and_then(|c| u64::try_from(c).ok()) {
         Some(cap) => {
@@ -83,7 +85,7 @@ fn topic(p: &Platform, t: &Topic, pricing: &Pricing) -> WorkloadCost {
             (Figure::Known(e), Figure::Known(pk))
         }
         None => {
-            let why = match setting(p, t, which) {
+            let why = match setting(&merged, which) {
                 Some(_) => format!("`{which}` is -1: the topic's size is unbounded"),
                 None => format!("no `{which}`: the topic's size is bounded by time only, and depends on its traffic"),
             };
@@ -95,7 +97,7 @@ fn topic(p: &Platform, t: &Topic, pricing: &Pricing) -> WorkloadCost {
         tenant: t.tenant.as_ref().map_or_else(|| SHARED.to_string(), |n| n.value.clone()),
         workload: format!("topic `{name}`"),
         span: t.name.span,
-        pattern: "storage",
+        pattern: STORAGE,
         expected,
         peak,
         per_hour: Money::default(),
@@ -113,7 +115,7 @@ fn brokers(c: &KafkaCluster, pricing: &Pricing) -> Option<WorkloadCost> {
         tenant: SHARED.to_string(),
         workload: format!("kafka `{}` broker volumes", c.name.value),
         span: each.span,
-        pattern: "storage",
+        pattern: STORAGE,
         expected: Figure::Known(m),
         peak: Figure::Known(m),
         per_hour: Money::default(),
