@@ -16,7 +16,7 @@ use std::process::Command;
 use serde_json::{Map, Value, json};
 
 /// Every alert strata writes, at least once: checkpointed and autoscaled Flink jobs, a one-off and a
-/// scheduled Spark job, literal and prefix consumer groups, a KEDA-scaled consumer, a topic with a
+/// scheduled Spark job, a scheduled batch job, literal and prefix consumer groups, a KEDA-scaled consumer, a topic with a
 /// `min.insync.replicas`.
 const SPEC: &str = r#"
 platform "alerts" {
@@ -79,6 +79,12 @@ spark-job "nightly" tenant="batch" {
     schedule "0 2 * * *"
 }
 
+job "compaction" tenant="batch" {
+    image "registry.example/compaction:1.0.0"
+    resources size="s"
+    schedule "0 */6 * * *"
+}
+
 spark-job "backfill" tenant="batch" {
     image "spark:3.5.1" spark-version="3.5.1"
     main "local:///opt/app/backfill.py"
@@ -91,6 +97,8 @@ const KINDS: &[&str] = &[
     "FlinkCheckpointTooSlow",
     "FlinkJobRestarting",
     "SparkApplicationFailed",
+    "ScheduledSparkJobNotSucceeded",
+    "ScheduledJobNotSucceeded",
     "KafkaConsumerGroupLagging",
     "KafkaTopicUnderMinIsr",
 ];
@@ -397,6 +405,8 @@ struct Case {
     healthy: Vec<Value>,
     /// The labels of the expression's result.
     out: Map<String, Value>,
+    /// When to evaluate, in minutes: past the rule's `for` unless the alert needs more history.
+    eval_minutes: Option<u64>,
 }
 
 impl Case {
@@ -418,6 +428,7 @@ impl Case {
                     failing: vec![series(metric, &l, &format!("0+{}x{steps}", n() + 1))],
                     healthy: vec![series(metric, &l, &format!("3x{steps}"))],
                     out: l,
+                    eval_minutes: None,
                 }
             }
             "FlinkCheckpointTooSlow" => {
@@ -427,6 +438,7 @@ impl Case {
                     failing: vec![series(metric, &l, &format!("{}x{steps}", n() + 1))],
                     healthy: vec![series(metric, &l, &format!("{}x{steps}", n()))],
                     out: l,
+                    eval_minutes: None,
                 }
             }
             "SparkApplicationFailed" => {
@@ -452,6 +464,7 @@ impl Case {
                         series("kube_pod_labels", &b, &format!("1x{steps}")),
                     ],
                     out: p,
+                    eval_minutes: None,
                 }
             }
             "KafkaConsumerGroupLagging" => {
@@ -474,6 +487,7 @@ impl Case {
                         series("kafka_consumergroup_lag", &second, &format!("{}x{steps}", n() / 2)),
                     ],
                     out,
+                    eval_minutes: None,
                 }
             }
             "KafkaTopicUnderMinIsr" => {
@@ -489,6 +503,53 @@ impl Case {
                     failing: vec![series(metric, &l, &format!("{}x{steps}", n() - 1))],
                     healthy: vec![series(metric, &l, &format!("{}x{steps}", n()))],
                     out,
+                    eval_minutes: None,
+                }
+            }
+            "ScheduledJobNotSucceeded" => {
+                // `time() - ((last success or created) unless suspended == 1) > T`, T in seconds: the last
+                // success at time 0 is overdue once the clock passes T; one that keeps up with the clock
+                // (a success every minute) is not.
+                let l = series_labels(expr, &[]);
+                let minutes = n() / 60 + 30;
+                let steps = minutes + 5;
+                Case {
+                    failing: vec![
+                        series("kube_cronjob_status_last_successful_time", &l, &format!("0x{steps}")),
+                        series("kube_cronjob_created", &l, &format!("0x{steps}")),
+                        series("kube_cronjob_spec_suspend", &l, &format!("0x{steps}")),
+                    ],
+                    healthy: vec![
+                        series("kube_cronjob_status_last_successful_time", &l, &format!("0+60x{steps}")),
+                        series("kube_cronjob_created", &l, &format!("0x{steps}")),
+                        series("kube_cronjob_spec_suspend", &l, &format!("0x{steps}")),
+                    ],
+                    out: l,
+                    eval_minutes: Some(minutes),
+                }
+            }
+            "ScheduledSparkJobNotSucceeded" => {
+                // `time() - max(completion and on (namespace, pod) phase == 1 and on (namespace, pod)
+                // driver labels) > T`: one finished driver pod of a run.
+                let parts: Vec<&str> = expr.split(" and on ").collect();
+                let pod = [("pod", "nightly-1767225600000000000-driver"), ("uid", "9a1e")];
+                let done = series_labels(parts[0], &pod);
+                let phase = series_labels(parts[1], &pod);
+                let labels = series_labels(parts[2], &pod);
+                let minutes = n() / 60 + 30;
+                let steps = minutes + 5;
+                let with = |completed: &str| {
+                    vec![
+                        series("kube_pod_completion_time", &done, completed),
+                        series("kube_pod_status_phase", &phase, &format!("1x{steps}")),
+                        series("kube_pod_labels", &labels, &format!("1x{steps}")),
+                    ]
+                };
+                Case {
+                    failing: with(&format!("0x{steps}")),
+                    healthy: with(&format!("0+60x{steps}")),
+                    out: Map::new(),
+                    eval_minutes: Some(minutes),
                 }
             }
             other => panic!("no synthetic series for alert {other}: add a case here"),
@@ -499,7 +560,7 @@ impl Case {
     /// labels and static annotations (failing), or nothing fires (healthy).
     fn test(&self, rule: &Value, failing: bool) -> Value {
         let hold = rule["for"].as_str().map_or(0, minutes);
-        let eval = format!("{}m", 30 + hold);
+        let eval = format!("{}m", self.eval_minutes.unwrap_or(30 + hold));
         let mut labels = self.out.clone();
         for (k, v) in rule["labels"].as_object().into_iter().flatten() {
             labels.insert(k.clone(), v.clone());

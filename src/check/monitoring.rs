@@ -9,9 +9,12 @@ use crate::check::names::{label_value, port_name, qualified_name, require_label,
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Platform;
 use crate::model::kafka::ResourceType;
-use crate::model::monitoring::{Label, MetricsPort, Monitoring};
+use crate::model::monitoring::{
+    AlertOverride, AlertSubject, Label, MetricsPort, Monitoring, SEVERITIES, Threshold, ThresholdValue, alerts_of,
+};
 
 pub fn check(p: &Platform, d: &mut Diagnostics) {
+    alert_overrides(p, d);
     // A declared port is a container port with or without `monitoring`: its rules hold either way.
     for a in &p.apps.apps {
         metrics_ports(&format!("stream-app `{}`", a.name.value), &a.metrics, p.monitoring.as_ref(), d);
@@ -303,6 +306,122 @@ fn labels(list: &[Label], what: &str, d: &mut Diagnostics) {
                     .help("keep one value per key"),
             );
         }
+    }
+}
+
+/// Every `alert` override: a name the node's alerts have, once; a threshold in the alert's unit; a known
+/// severity. Without `monitoring` no alert is written, so an override is a warning that it does nothing.
+fn alert_overrides(p: &Platform, d: &mut Diagnostics) {
+    let nodes = p
+        .flink
+        .jobs
+        .iter()
+        .map(|j| (AlertSubject::FlinkJob, format!("flink-job `{}`", j.name.value), &j.alerts))
+        .chain(
+            p.spark.jobs.iter().map(|j| (AlertSubject::SparkJob, format!("spark-job `{}`", j.name.value), &j.alerts)),
+        )
+        .chain(p.jobs.jobs.iter().map(|j| (AlertSubject::Job, j.describe(), &j.alerts)))
+        .chain(
+            p.apps.apps.iter().map(|a| (AlertSubject::StreamApp, format!("stream-app `{}`", a.name.value), &a.alerts)),
+        )
+        .chain(
+            p.kafka
+                .users
+                .iter()
+                .map(|u| (AlertSubject::KafkaUser, format!("kafka-user `{}`", u.name.value), &u.alerts)),
+        )
+        .chain(p.kafka.topics.iter().map(|t| (AlertSubject::Topic, format!("topic `{}`", t.name.value), &t.alerts)));
+    let mut unused = None;
+    for (subject, object, overrides) in nodes {
+        for (i, o) in overrides.iter().enumerate() {
+            if p.monitoring.is_none() && unused.is_none() {
+                unused = Some(o.span);
+            }
+            alert_override(subject, &object, o, &overrides[..i], d);
+        }
+    }
+    if let Some(span) = unused {
+        d.push(
+            Diagnostic::warning(
+                "strata::monitoring::alert-unused",
+                "an `alert` override, but the platform declares no `monitoring`: strata writes no alerts",
+            )
+            .at(span, "has no effect")
+            .help("declare `monitoring { selector ... }` in `platform`, or remove the `alert` nodes"),
+        );
+    }
+}
+
+fn alert_override(
+    subject: AlertSubject,
+    object: &str,
+    o: &AlertOverride,
+    before: &[AlertOverride],
+    d: &mut Diagnostics,
+) {
+    let known = alerts_of(subject);
+    let Some((_, unit)) = known.iter().find(|(n, _)| *n == o.name.value) else {
+        let names: Vec<&str> = known.iter().map(|(n, _)| *n).collect();
+        let mut diag =
+            Diagnostic::error("strata::monitoring::alert-unknown", format!("{object} has no alert `{}`", o.name.value))
+                .at(o.name.span, "not an alert strata writes about this node");
+        diag = match crate::diagnostic::did_you_mean(&o.name.value, names.iter().copied()) {
+            Some(s) => diag.help(format!("did you mean `{s}`?")),
+            None => diag.help(format!("the alerts of this node: {}", names.join(", "))),
+        };
+        d.push(diag);
+        return;
+    };
+    if let Some(first) = before.iter().find(|b| b.name.value == o.name.value) {
+        d.push(
+            Diagnostic::error(
+                "strata::monitoring::alert-duplicate",
+                format!("{object} overrides alert `{}` twice", o.name.value),
+            )
+            .at(o.name.span, "again here")
+            .also(first.name.span, "first here")
+            .help("put every setting of the alert into one `alert` node"),
+        );
+    }
+    if let Some(t) = &o.threshold {
+        let wrong = |expected: &str, example: &str| {
+            Diagnostic::error(
+                "strata::monitoring::alert-threshold",
+                format!("the threshold of alert `{}` on {object} must be {expected}", o.name.value),
+            )
+            .at(t.span, "this threshold")
+            .help(format!("write e.g. `threshold={example}`"))
+        };
+        match (unit, &t.value) {
+            (Threshold::Count, ThresholdValue::Count(_)) => {}
+            (Threshold::Count, ThresholdValue::Text(_)) => d.push(wrong("a whole number", "5")),
+            (Threshold::Duration, ThresholdValue::Text(s)) => {
+                if let Err(e) = crate::units::Duration::parse(s) {
+                    d.push(wrong("a duration", "\"2h\"").note_line(e.message));
+                }
+            }
+            (Threshold::Duration, ThresholdValue::Count(_)) => d.push(wrong("a duration in quotes", "\"2h\"")),
+            (Threshold::None, _) => d.push(
+                Diagnostic::error(
+                    "strata::monitoring::alert-threshold",
+                    format!("alert `{}` has no threshold to set", o.name.value),
+                )
+                .at(t.span, "no threshold")
+                .help("the alert fires on an event (a failed driver pod); set `for=`, `severity=` or `enabled=#false`"),
+            ),
+        }
+    }
+    if let Some(s) = &o.severity
+        && !SEVERITIES.contains(&s.value.as_str())
+    {
+        d.push(
+            Diagnostic::error(
+                "strata::monitoring::alert-severity",
+                format!("alert severity `{}` is not one strata writes", s.value),
+            )
+            .at(s.span, "this severity")
+            .help(format!("use one of {}", SEVERITIES.join(", "))),
+        );
     }
 }
 

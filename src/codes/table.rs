@@ -2174,6 +2174,50 @@ pub static CODES: &[CodeInfo] = &[
             Fix: run the job on Spark 3.0 or newer with its UI on, or monitor it some other way (for \
             example the Spark operator's JMX exporter, `.spec.monitoring`).",
     },
+    CodeInfo {
+        code: "strata::monitoring::alert-unknown",
+        summary: "an `alert` override names an alert strata does not write about that node",
+        explanation: "strata writes a fixed set of alerts per kind of node, and an `alert \"<name>\"` child \
+            overrides one of them: on `flink-job` FlinkCheckpointsFailing, FlinkCheckpointTooSlow and \
+            FlinkJobRestarting; on `spark-job` SparkApplicationFailed and ScheduledSparkJobNotSucceeded; on \
+            `job` ScheduledJobNotSucceeded; on `stream-app` and `kafka-user` KafkaConsumerGroupLagging; on \
+            `topic` KafkaTopicUnderMinIsr. Any other name would override nothing.\n\n\
+            Fix: use one of the node's alert names (the message lists them).",
+    },
+    CodeInfo {
+        code: "strata::monitoring::alert-duplicate",
+        summary: "a node overrides the same alert twice",
+        explanation: "Each alert of a node has one threshold, one `for` and one severity, so it may be \
+            overridden by one `alert` node.\n\n\
+            Fix: merge the two `alert` nodes.",
+    },
+    CodeInfo {
+        code: "strata::monitoring::alert-threshold",
+        summary: "an alert's threshold is not in the unit the alert measures",
+        explanation: "`threshold=` replaces the value strata derives from the spec, in the alert's own \
+            unit: a count for failed checkpoints, restarts (in the alert's window), consumer lag (messages) \
+            and in-sync replicas (the alert fires below it); a duration in quotes for a slow checkpoint and \
+            for a scheduled job that has not succeeded (`\"26h\"`). SparkApplicationFailed fires on a failed \
+            driver pod and has no threshold.\n\n\
+            Fix: write the threshold in the alert's unit, or set `for=`, `severity=` or `enabled=#false` \
+            instead.",
+    },
+    CodeInfo {
+        code: "strata::monitoring::alert-severity",
+        summary: "an alert's severity is not `warning` or `critical`",
+        explanation: "strata's alerts carry `severity: warning` or `severity: critical`, the values \
+            Alertmanager routes in kube-prometheus-stack's default configuration match on. Another value \
+            would reach no route meant for it.\n\n\
+            Fix: `severity=\"warning\"` or `severity=\"critical\"`.",
+    },
+    CodeInfo {
+        code: "strata::monitoring::alert-unused",
+        summary: "`alert` overrides in a platform without `monitoring`",
+        explanation: "strata writes alerts only when `platform` declares `monitoring`, so an `alert` \
+            override has nothing to change. A warning, reported once.\n\n\
+            Fix: declare `monitoring` (with the selector labels your Prometheus matches), or remove the \
+            `alert` nodes.",
+    },
     // Emitting manifests.
     // Cost.
     CodeInfo {

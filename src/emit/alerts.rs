@@ -25,9 +25,10 @@ use crate::crd::strimzi::AclOperation;
 use crate::emit::meta;
 use crate::manifest::{ManifestSet, Placement, Stage};
 use crate::model::kafka::{ResourceType, config};
-use crate::model::monitoring::Monitoring;
+use crate::model::monitoring::{AlertOverride, Monitoring, override_of};
 use crate::model::resolved::app::Autoscaler;
 use crate::model::resolved::flink::FlinkJob;
+use crate::model::resolved::job::BatchJob;
 use crate::model::resolved::kafka::{Topic, User};
 use crate::model::resolved::spark::SparkJob;
 use crate::model::resolved::{ResolvedPlatform, Tenant};
@@ -54,6 +55,10 @@ const LAG_FOR: Duration = Duration(10 * 60_000);
 const MIN_ISR_FOR: Duration = Duration(5 * 60_000);
 /// The shortest window the checkpoint alerts look over (and hold for), whatever the interval.
 const MIN_CHECKPOINT_WINDOW: Duration = Duration(5 * 60_000);
+/// The least slack a scheduled job gets past its longest gap between runs before it is overdue: a run
+/// takes time, the controller starts it late, and a daylight-saving change moves a local schedule by an
+/// hour.
+const MIN_SCHEDULE_SLACK: Duration = Duration(60 * 60_000);
 /// The window the restart alert counts restarts in.
 const RESTART_WINDOW: Duration = Duration(15 * 60_000);
 /// `job.autoscaler.stabilization.interval`'s default: the operator's autoscaler rescales (a restart, which
@@ -74,6 +79,13 @@ const FLINK_RESTARTS: &str = "flink_jobmanager_job_numRestarts";
 //   phase}` and `kube_pod_labels` with a `label_<name>` per pod label its `--metric-labels-allowlist` admits.
 const POD_PHASE: &str = "kube_pod_status_phase";
 const POD_LABELS: &str = "kube_pod_labels";
+const POD_COMPLETION_TIME: &str = "kube_pod_completion_time";
+// - kube-state-metrics `docs/metrics/workload/cronjob-metrics.md`: `kube_cronjob_status_last_successful_time`
+//   (the CronJob's `status.lastSuccessfulTime`, absent until a run succeeded), `kube_cronjob_created` and
+//   `kube_cronjob_spec_suspend`, each `{namespace, cronjob}`, times in Unix seconds.
+const CRONJOB_LAST_SUCCESS: &str = "kube_cronjob_status_last_successful_time";
+const CRONJOB_CREATED: &str = "kube_cronjob_created";
+const CRONJOB_SUSPENDED: &str = "kube_cronjob_spec_suspend";
 // - danielqsj/kafka_exporter `README.md` ("Metrics"), which Strimzi runs as its Kafka Exporter:
 //   `kafka_consumergroup_lag{consumergroup, topic, partition}` and
 //   `kafka_topic_partition_in_sync_replica{topic, partition}`.
@@ -95,6 +107,14 @@ enum Severity {
 }
 
 impl Severity {
+    fn of(name: &str) -> Option<Severity> {
+        match name {
+            "warning" => Some(Severity::Warning),
+            "critical" => Some(Severity::Critical),
+            _ => None,
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Severity::Warning => "warning",
@@ -127,6 +147,9 @@ pub fn emit(p: &ResolvedPlatform, sources: &SourceMap, set: &mut ManifestSet) {
     for job in &p.spark {
         by_tenant.entry(job.tenant.name.as_str()).or_default().spark.push(job);
     }
+    for job in p.jobs.iter().filter(|j| j.spec.schedule.is_some()) {
+        by_tenant.entry(job.tenant.name.as_str()).or_default().scheduled_jobs.push(job);
+    }
     for user in &p.kafka.users {
         if let Some(t) = &user.tenant {
             by_tenant.entry(t.as_str()).or_default().users.push(user);
@@ -156,6 +179,7 @@ pub fn emit(p: &ResolvedPlatform, sources: &SourceMap, set: &mut ManifestSet) {
 struct Owned<'p> {
     flink: Vec<&'p FlinkJob>,
     spark: Vec<&'p SparkJob>,
+    scheduled_jobs: Vec<&'p BatchJob>,
     users: Vec<&'p User>,
     topics: Vec<&'p Topic>,
 }
@@ -164,20 +188,62 @@ struct Owned<'p> {
 /// spec order. A Flink job without a PodMonitor has no series to alert on.
 fn tenant_alerts(p: &ResolvedPlatform, owned: &Owned, monitors: &BTreeMap<(&str, &str), String>) -> Vec<Alert> {
     let mut out = Vec::new();
+    let mut seen_groups = std::collections::BTreeSet::new();
     for job in &owned.flink {
         if let Some(monitor) = monitors.get(&(job.tenant.namespace.as_str(), job.spec.name.value.as_str())) {
-            out.extend(flink_alerts(job, monitor));
+            out.extend(overridden(flink_alerts(job, monitor), &job.spec.alerts));
         }
     }
     for job in &owned.spark {
-        out.push(spark_alert(job));
+        let alerts = std::iter::once(spark_alert(job)).chain(spark_overdue_alert(job)).collect();
+        out.extend(overridden(alerts, &job.spec.alerts));
     }
-    out.extend(lag_alerts(p, &owned.users));
+    for job in &owned.scheduled_jobs {
+        out.extend(overridden(cronjob_overdue_alert(job).into_iter().collect(), &job.spec.alerts));
+    }
+    for user in &owned.users {
+        out.extend(overridden(lag_alerts(p, user, &mut seen_groups), &user.spec.alerts));
+    }
     for topic in &owned.topics {
-        out.extend(min_isr_alert(topic));
+        out.extend(overridden(min_isr_alert(topic).into_iter().collect(), &topic.spec.alerts));
     }
     out
 }
+
+/// `alerts` with the spec's `alert` overrides applied: a disabled alert dropped, `for=` and `severity=`
+/// replaced (each builder has already used `threshold=`, which only it knows how to write into its
+/// expression).
+fn overridden(alerts: Vec<Alert>, overrides: &[AlertOverride]) -> Vec<Alert> {
+    alerts
+        .into_iter()
+        .filter_map(|mut a| {
+            let Some(o) = override_of(overrides, a.name) else { return Some(a) };
+            if o.disabled() {
+                return None;
+            }
+            if let Some(hold) = &o.hold {
+                a.hold = (hold.value.0 > 0).then_some(hold.value);
+            }
+            if let Some(severity) = o.severity.as_ref().and_then(|s| Severity::of(&s.value)) {
+                a.severity = severity;
+            }
+            Some(a)
+        })
+        .collect()
+}
+
+/// The threshold the spec sets for `alert` (`alert "<name>" threshold=<n>`), as a count.
+fn count_override(overrides: &[AlertOverride], alert: &str) -> Option<u64> {
+    override_of(overrides, alert).and_then(AlertOverride::count)
+}
+
+/// The threshold the spec sets for `alert`, as a duration.
+fn duration_override(overrides: &[AlertOverride], alert: &str) -> Option<Duration> {
+    override_of(overrides, alert).and_then(AlertOverride::duration)
+}
+
+/// What a runbook says about a threshold the spec set rather than strata.
+const SET_IN_SPEC: &str = " (The threshold is set by an `alert` override in the spec.)";
 
 fn prometheus_rule(m: &Monitoring, t: &Tenant, alerts: &[Alert], sources: &SourceMap) -> PrometheusRule {
     let mut metadata = meta(RULE_NAME, Some(t.namespace()));
@@ -239,10 +305,11 @@ fn flink_alerts(job: &FlinkJob, monitor: &str) -> Vec<Alert> {
         let dir = job.spec.checkpoints.as_ref().and_then(|c| c.dir.as_ref()).map(|d| d.value.as_str());
         let storage =
             dir.map_or_else(|| "the checkpoint storage".to_string(), |d| format!("the checkpoint storage `{d}`"));
+        let failures = count_override(&job.spec.alerts, "FlinkCheckpointsFailing");
         out.push(Alert {
             name: "FlinkCheckpointsFailing",
             subject: subject.clone(),
-            expr: format!("increase({FLINK_FAILED_CHECKPOINTS}{{{sel}}}[{window}]) > 0"),
+            expr: format!("increase({FLINK_FAILED_CHECKPOINTS}{{{sel}}}[{window}]) > {}", failures.unwrap_or(0)),
             hold: None,
             severity: Severity::Warning,
             summary: format!("Flink job {name} failed {{{{ $value }}}} checkpoints in the last {window}"),
@@ -251,29 +318,41 @@ fn flink_alerts(job: &FlinkJob, monitor: &str) -> Vec<Alert> {
                  {window}. Until one completes, a restart replays everything since the last good checkpoint, and \
                  a last-state upgrade rolls back as far. Check: the JobManager log for the failure cause \
                  (`kubectl -n {ns} logs deploy/{name}`); that {storage} is reachable and writable from the \
-                 TaskManagers; back-pressure and state size in the Flink UI's Checkpoints tab.",
+                 TaskManagers; back-pressure and state size in the Flink UI's Checkpoints tab.{set}",
                 every = every.value,
+                set = if failures.is_some() { SET_IN_SPEC } else { "" },
             ),
             span: every.span,
         });
+        let slow = duration_override(&job.spec.alerts, "FlinkCheckpointTooSlow");
+        let limit = slow.unwrap_or(every.value);
         out.push(Alert {
             name: "FlinkCheckpointTooSlow",
             subject: subject.clone(),
-            expr: format!("{FLINK_LAST_CHECKPOINT_DURATION}{{{sel}}} > {}", every.value.0),
+            expr: format!("{FLINK_LAST_CHECKPOINT_DURATION}{{{sel}}} > {}", limit.0),
             hold: Some(window),
             severity: Severity::Warning,
-            summary: format!(
-                "Flink job {name}'s last checkpoint took {{{{ $value }}}}ms, longer than its {} interval",
-                every.value
-            ),
+            summary: match slow {
+                Some(limit) => {
+                    format!("Flink job {name}'s last checkpoint took {{{{ $value }}}}ms, longer than {limit}")
+                }
+                None => format!(
+                    "Flink job {name}'s last checkpoint took {{{{ $value }}}}ms, longer than its {} interval",
+                    every.value
+                ),
+            },
             runbook: format!(
                 "flink-job `{name}` is declared to checkpoint every {every} ({ms} ms), and for {window} its last \
                  completed checkpoint took longer than that: checkpoints queue up, recovery replays more and the \
                  interval in the spec is not what runs. Check: back-pressure (a barrier waits behind buffered \
                  records), state growth, and {storage}'s throughput; raise the interval in the spec if the state \
-                 grew for good.",
+                 grew for good.{set}",
                 every = every.value,
                 ms = every.value.0,
+                set = match slow {
+                    Some(limit) => format!(" (The alert fires above {limit}, set by an `alert` override in the spec.)"),
+                    None => String::new(),
+                },
             ),
             span: every.span,
         });
@@ -287,7 +366,11 @@ fn flink_alerts(job: &FlinkJob, monitor: &str) -> Vec<Alert> {
         }
         None => (0, job.spec.name.span),
     };
-    let rescales = if autoscale.is_some() {
+    let restarts = count_override(&job.spec.alerts, "FlinkJobRestarting");
+    let allowed = restarts.unwrap_or(allowed);
+    let rescales = if restarts.is_some() {
+        format!(" More than {allowed} in {RESTART_WINDOW} fire the alert, set by an `alert` override in the spec.")
+    } else if autoscale.is_some() {
         format!(
             " Its autoscaler rescales at most once per stabilization interval, and each rescale is a restart: \
              {allowed} in {RESTART_WINDOW} are expected, more are not."
@@ -359,6 +442,118 @@ fn spark_alert(job: &SparkJob) -> Alert {
     }
 }
 
+// ---- Scheduled runs ----------------------------------------------------------------------------------
+
+/// When a scheduled job is overdue: its schedule's longest gap between two runs plus the slack (at least
+/// [`MIN_SCHEDULE_SLACK`], else the time one run may take), or the spec's `threshold=`. `None` for a
+/// schedule that never fires or is suspended in the spec (nothing to wait for).
+fn overdue_after(
+    cron: &str,
+    suspended: bool,
+    run_time: Option<Duration>,
+    overrides: &[AlertOverride],
+    alert: &str,
+) -> Option<(Duration, String)> {
+    if suspended {
+        return None;
+    }
+    let gap = crate::model::cron::longest_gap(cron)?;
+    if let Some(set) = duration_override(overrides, alert) {
+        return Some((set, format!("The threshold of {set} is set by an `alert` override in the spec.")));
+    }
+    let slack = run_time.unwrap_or_default().max(MIN_SCHEDULE_SLACK);
+    let after = Duration(gap.0.saturating_add(slack.0));
+    Some((
+        after,
+        format!(
+            "`{cron}` leaves at most {gap} between two runs; with {slack} for a run to start and finish, no success \
+             for {after} means at least one run is missing or failed."
+        ),
+    ))
+}
+
+/// A CronJob that has not succeeded within its schedule's period plus slack. kube-state-metrics keeps the
+/// CronJob's last success on the CronJob itself, so finished Jobs cleaned up by `ttl` do not matter; a
+/// CronJob that never succeeded counts from its creation; a suspended one is quiet.
+fn cronjob_overdue_alert(job: &BatchJob) -> Option<Alert> {
+    let schedule = job.spec.schedule.as_ref()?;
+    const ALERT: &str = "ScheduledJobNotSucceeded";
+    let run_time = match (&job.spec.deadline, &job.spec.expected_runtime) {
+        (Some(d), _) | (None, Some(d)) => Some(d.value),
+        (None, None) => None,
+    };
+    let late_start = schedule.starting_deadline.as_ref().map_or(Duration(0), |d| d.value);
+    let run_time = run_time.map(|r| Duration(r.0.saturating_add(late_start.0)));
+    let suspended = schedule.suspend.as_ref().is_some_and(|s| s.value);
+    let (after, why) = overdue_after(&schedule.cron.value, suspended, run_time, &job.spec.alerts, ALERT)?;
+    let name = &job.spec.name.value;
+    let ns = &job.tenant.namespace;
+    let sel = format!("namespace={}, cronjob={}", quote(ns), quote(name));
+    Some(Alert {
+        name: ALERT,
+        subject: format!("job {name}"),
+        expr: format!(
+            "time() - (({CRONJOB_LAST_SUCCESS}{{{sel}}} or {CRONJOB_CREATED}{{{sel}}}) unless on (namespace, cronjob) \
+             {CRONJOB_SUSPENDED}{{{sel}}} == 1) > {}",
+            after.0 / 1000
+        ),
+        hold: None,
+        severity: Severity::Warning,
+        summary: format!("Scheduled job {name} has not succeeded for {{{{ $value | humanizeDuration }}}}"),
+        runbook: format!(
+            "The CronJob `{name}` (`schedule \"{cron}\"`, zone {zone}) has not completed a run successfully for more \
+             than {after}. {why} Check: its recent Jobs, named `{name}-<minutes>` (`kubectl -n {ns} get jobs`), and the \
+             last failed pod's log; \
+             `kubectl -n {ns} describe cronjob {name}` for missed schedules (a `concurrencyPolicy: Forbid` run \
+             still going blocks the next); quota events (`kubectl -n {ns} get events`). The alert reads \
+             kube-state-metrics' CronJob series.",
+            cron = schedule.cron.value,
+            zone = schedule.time_zone(),
+        ),
+        span: schedule.cron.span,
+    })
+}
+
+/// A ScheduledSparkApplication whose last successful run finished longer ago than its period plus slack.
+/// The operator keeps the last `successful-history` runs (with their driver pods); the alert reads the
+/// finished driver pods through kube-state-metrics, so it needs one successful run to count from (a
+/// schedule that never succeeds is reported by SparkApplicationFailed, run by run).
+fn spark_overdue_alert(job: &SparkJob) -> Option<Alert> {
+    let schedule = job.spec.schedule.as_ref()?;
+    const ALERT: &str = "ScheduledSparkJobNotSucceeded";
+    let suspended = schedule.suspend.as_ref().is_some_and(|s| s.value);
+    let run_time = job.spec.expected_runtime.as_ref().map(|r| r.value);
+    let (after, why) = overdue_after(&schedule.cron.value, suspended, run_time, &job.spec.alerts, ALERT)?;
+    let name = &job.spec.name.value;
+    let ns = &job.tenant.namespace;
+    let ns_q = quote(ns);
+    let app = format!("{KSM_SPARK_APP_NAME}=~{}", quote(&format!("{}-[0-9]+", regex_escape(name))));
+    Some(Alert {
+        name: ALERT,
+        subject: format!("spark-job {name}"),
+        expr: format!(
+            "time() - max({POD_COMPLETION_TIME}{{namespace={ns_q}}} and on (namespace, pod) \
+             {POD_PHASE}{{namespace={ns_q}, phase=\"Succeeded\"}} == 1 and on (namespace, pod) \
+             {POD_LABELS}{{namespace={ns_q}, {KSM_SPARK_ROLE}=\"driver\", {app}}}) > {}",
+            after.0 / 1000
+        ),
+        hold: None,
+        severity: Severity::Warning,
+        summary: format!("Scheduled spark-job {name} has not succeeded for {{{{ $value | humanizeDuration }}}}"),
+        runbook: format!(
+            "The last successful run of scheduled spark-job `{name}` (`schedule \"{cron}\"`, zone {zone}) finished more \
+             than {after} ago. {why} Check: `kubectl -n {ns} get scheduledsparkapplication {name}` (its \
+             `lastRun` and `scheduleState`); the recent runs (`kubectl -n {ns} get sparkapplications`) and the \
+             failed drivers' logs; whether the operator is running. The alert needs kube-state-metrics to export \
+             the pod labels `spark-role` and `sparkoperator.k8s.io/app-name`, and the finished driver pods to \
+             remain (`successful-history` of at least 1, no `ttl` shorter than the threshold).",
+            cron = schedule.cron.value,
+            zone = schedule.time_zone(),
+        ),
+        span: schedule.cron.span,
+    })
+}
+
 // ---- Kafka ---------------------------------------------------------------------------------------------
 
 /// The series of a Kafka cluster's Kafka Exporter: Strimzi runs it as the Deployment
@@ -371,11 +566,16 @@ fn exporter_selector(namespace: &str, cluster: &str) -> String {
 
 /// One alert per consumer group the tenant's users may read as (the groups strata knows from the ACLs of
 /// `consumes` and `acl`; a stream app's are on its KafkaUser), once per cluster and group pattern.
-fn lag_alerts(p: &ResolvedPlatform, users: &[&User]) -> Vec<Alert> {
-    let mut seen = std::collections::BTreeSet::new();
+/// `seen` holds the (cluster, group) pairs of the tenant's users before this one: two users reading as
+/// one group get one alert, the first user's.
+fn lag_alerts(
+    p: &ResolvedPlatform,
+    user: &User,
+    seen: &mut std::collections::BTreeSet<(String, String)>,
+) -> Vec<Alert> {
     let mut out = Vec::new();
     // Lag is the Kafka Exporter's series: without it an alert would never fire (`strata::monitoring::no-kafka-exporter` says so).
-    for user in users.iter().filter(|u| u.cluster.kafka_exporter) {
+    if user.cluster.kafka_exporter {
         for acl in &user.acls {
             let reads = acl.operations.iter().any(|o| matches!(o, AclOperation::Read | AclOperation::All));
             let Some(group) = acl.spec.resource.as_ref().filter(|_| acl.spec.resource_type == ResourceType::Group)
@@ -414,6 +614,7 @@ fn lag_alert(p: &ResolvedPlatform, user: &User, prefix: Option<&str>, written: &
     };
     let topic_matcher =
         keda.and_then(|(_, k)| k.topic.as_ref()).map(|t| format!(", topic={}", quote(t))).unwrap_or_default();
+    let set = count_override(&user.spec.alerts, "KafkaConsumerGroupLagging");
     let (threshold, why, span) = match keda {
         Some((a, k)) => (
             k.lag.saturating_mul(u64::from(k.max)),
@@ -434,6 +635,10 @@ fn lag_alert(p: &ResolvedPlatform, user: &User, prefix: Option<&str>, written: &
             ),
             acl_span,
         ),
+    };
+    let (threshold, why) = match set {
+        Some(n) => (n, format!("The threshold of {n} messages is set by an `alert` override in the spec.")),
+        None => (threshold, why),
     };
     let groups = if prefix.is_some() {
         format!("the consumer groups `{written}`")
@@ -479,7 +684,12 @@ fn min_isr_alert(topic: &Topic) -> Option<Alert> {
     if !topic.cluster.kafka_exporter {
         return None;
     }
-    let Some(config::Value::Int(min_isr)) = topic.config.get("min.insync.replicas") else { return None };
+    let set = count_override(&topic.spec.alerts, "KafkaTopicUnderMinIsr");
+    let min_isr = match (set, topic.config.get("min.insync.replicas")) {
+        (Some(n), _) => i64::try_from(n).unwrap_or(i64::MAX),
+        (None, Some(config::Value::Int(n))) => *n,
+        _ => return None,
+    };
     let name = &topic.spec.name.value;
     let cluster = &topic.cluster;
     Some(Alert {
@@ -662,6 +872,88 @@ flink-job "j" tenant="t" {
             .and_then(|r| r.iter().find(|r| r["labels"]["subject"] == "consumer group t.w on kafka main"))
             .expect("the app's group");
         assert!(lag["expr"].as_str().is_some_and(|e| e.ends_with("> 3000")), "{lag}");
+    }
+
+    #[test]
+    fn scheduled_jobs_are_overdue_after_their_longest_gap_plus_slack() {
+        let spec = format!(
+            "{SPEC}\njob \"nightly\" tenant=\"t\" {{ image \"x:1\"; resources size=\"s\"; schedule \"0 6 * * 1-5\"; }}\n\
+             job \"paused\" tenant=\"t\" {{ image \"x:1\"; resources size=\"s\"; schedule \"0 6 * * *\" suspend=#true; }}\n\
+             spark-job \"daily\" tenant=\"t\" expected-runtime=\"3h\" {{\n image \"spark:3.5.1\" spark-version=\"3.5.1\"\n \
+             main \"local:///a.py\"\n executors 1 size=\"s\"\n schedule \"0 2 * * *\"\n}}\n"
+        );
+        let all = rules(&spec);
+        let cron = alert(&all[0], "ScheduledJobNotSucceeded");
+        // Friday 06:00 to Monday 06:00 is 72 h, plus the least slack of 1 h.
+        assert!(cron["expr"].as_str().is_some_and(|e| e.ends_with(&format!("> {}", 73 * 3600))), "{cron}");
+        assert!(cron["expr"].as_str().is_some_and(|e| e.contains(r#"cronjob="nightly""#)), "{cron}");
+        assert_eq!(cron["labels"]["subject"], "job nightly");
+        let count = |name: &str| {
+            all[0]["spec"]["groups"][0]["rules"].as_array().map(|r| r.iter().filter(|r| r["alert"] == name).count())
+        };
+        assert_eq!(count("ScheduledJobNotSucceeded"), Some(1), "the suspended schedule has none");
+        // A day plus the 3 h a run is expected to take.
+        let spark = alert(&all[0], "ScheduledSparkJobNotSucceeded");
+        assert!(spark["expr"].as_str().is_some_and(|e| e.ends_with(&format!("> {}", 27 * 3600))), "{spark}");
+    }
+
+    #[test]
+    fn overrides_set_thresholds_holds_and_severities_or_drop_an_alert() {
+        let spec = SPEC
+            .replace(
+                "checkpoints every=\"1m\" dir=\"s3://b/cp\"",
+                "checkpoints every=\"1m\" dir=\"s3://b/cp\"\n    alert \"FlinkCheckpointTooSlow\" threshold=\"2m\" for=\"15m\" severity=\"critical\"\n    \
+                 alert \"FlinkJobRestarting\" threshold=4\n    alert \"FlinkCheckpointsFailing\" enabled=#false",
+            )
+            .replace(
+                "consumes \"t.orders\" group=\"t.readers\"; }",
+                "consumes \"t.orders\" group=\"t.readers\"; alert \"KafkaConsumerGroupLagging\" threshold=250; }",
+            );
+        let all = rules(&spec);
+        let slow = alert(&all[0], "FlinkCheckpointTooSlow");
+        assert!(slow["expr"].as_str().is_some_and(|e| e.ends_with("> 120000")), "{slow}");
+        assert_eq!(slow["for"], "15m");
+        assert_eq!(slow["labels"]["severity"], "critical");
+        let restarts = alert(&all[0], "FlinkJobRestarting");
+        assert!(restarts["expr"].as_str().is_some_and(|e| e.ends_with("> 4")), "{restarts}");
+        assert!(restarts["annotations"]["runbook"].as_str().is_some_and(|r| r.contains("`alert` override")));
+        let lag = alert(&all[0], "KafkaConsumerGroupLagging");
+        assert!(lag["expr"].as_str().is_some_and(|e| e.ends_with("> 250")), "{lag}");
+        let names: Vec<&str> = all[0]["spec"]["groups"][0]["rules"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .filter_map(|r| r["alert"].as_str())
+            .collect();
+        assert!(!names.contains(&"FlinkCheckpointsFailing"), "{names:?}");
+    }
+
+    #[test]
+    fn bad_overrides_are_diagnostics() {
+        let spec = SPEC.replace(
+            "checkpoints every=\"1m\" dir=\"s3://b/cp\"",
+            "checkpoints every=\"1m\" dir=\"s3://b/cp\"\n    alert \"FlinkJobRestart\"\n    alert \"FlinkCheckpointTooSlow\" threshold=5\n    \
+             alert \"FlinkJobRestarting\" threshold=\"2m\" severity=\"page\"\n    alert \"FlinkJobRestarting\"",
+        );
+        let c = compile_spec(&spec);
+        assert_eq!(
+            crate::test_support::codes(&c),
+            [
+                "strata::monitoring::alert-unknown",
+                "strata::monitoring::alert-threshold",
+                "strata::monitoring::alert-threshold",
+                "strata::monitoring::alert-severity",
+                "strata::monitoring::alert-duplicate",
+            ]
+        );
+        let unknown = c.diagnostics.iter().find(|d| d.code == "strata::monitoring::alert-unknown").expect("reported");
+        assert!(format!("{unknown:?}").contains("did you mean `FlinkJobRestarting`"), "{unknown:?}");
+        let quiet =
+            SPEC.replace(r#"monitoring { selector "release" "prom"; alert-label "routing" "data"; }"#, "").replace(
+                "checkpoints every=\"1m\" dir=\"s3://b/cp\"",
+                "checkpoints every=\"1m\" dir=\"s3://b/cp\"\n    alert \"FlinkJobRestarting\" threshold=3",
+            );
+        assert_eq!(crate::test_support::codes(&compile_spec(&quiet)), ["strata::monitoring::alert-unused"]);
     }
 
     #[test]

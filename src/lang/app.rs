@@ -15,7 +15,7 @@ use crate::model::kafka::Authentication;
 use crate::source::{FileId, Spanned};
 
 const CHILDREN: &[&str] =
-    &["image", "size", "replicas", "env", "consumes", "produces", "health", "autoscale", "metrics"];
+    &["image", "size", "replicas", "env", "consumes", "produces", "health", "autoscale", "metrics", "alert"];
 
 pub fn lower_stream_app(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Diagnostics) {
     let mut r = NodeReader::new(node, file);
@@ -35,6 +35,7 @@ pub fn lower_stream_app(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut 
     let (mut image, mut size, mut replicas, mut health, mut autoscale) = (None, None, None, None, None);
     let (mut env, mut consumes, mut produces, mut acls) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut metrics = Vec::new();
+    let mut alerts = Vec::new();
     for child in r.children() {
         let mut c = NodeReader::new(child, file);
         match c.name() {
@@ -63,12 +64,14 @@ pub fn lower_stream_app(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut 
             "health" => health = Some(lower_health(child, file, d)),
             "autoscale" => autoscale = Some(lower_autoscale(child, file, d)),
             "metrics" => metrics.extend(crate::lang::monitoring::lower_metrics(child, file, d)),
+            "alert" => alerts.extend(crate::lang::monitoring::lower_alert(child, file, d)),
             _ => unknown_node(child, file, "`stream-app`", CHILDREN, d),
         }
     }
     r.finish(true, d);
     let (Some(name), Some(tenant)) = (name, tenant) else { return };
     let app = StreamApp {
+        alerts,
         name,
         tenant,
         kafka,

@@ -23,6 +23,7 @@ const JOB_CHILDREN: &[&str] = &[
     "env",
     "autoscale",
     "reads",
+    "alert",
 ];
 
 const AUTOSCALE_CHILDREN: &[&str] = &["utilization", "metrics-window", "stabilization", "catch-up", "restart-time"];
@@ -82,6 +83,7 @@ pub fn lower_flink_job(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut D
     let mut env = Vec::new();
     let mut autoscale = None;
     let mut reads = Vec::new();
+    let mut alerts = Vec::new();
     for child in r.children() {
         match child.name().value() {
             "image" => {
@@ -149,6 +151,7 @@ pub fn lower_flink_job(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut D
                     reads.push(TopicRead { topic, cluster, span });
                 }
             }
+            "alert" => alerts.extend(crate::lang::monitoring::lower_alert(child, file, d)),
             _ => unknown_node(child, file, "`flink-job`", JOB_CHILDREN, d),
         }
     }
@@ -167,6 +170,7 @@ pub fn lower_flink_job(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut D
         d.push(missing("strata::flink::jar", "jar", "jar \"local:///opt/flink/usrlib/job.jar\" version=\"1.20\""));
     }
     p.flink.jobs.push(FlinkJob {
+        alerts,
         name,
         tenant,
         state,

@@ -33,6 +33,7 @@ const JOB_CHILDREN: &[&str] = &[
     "parallelism",
     "schedule",
     "metrics",
+    "alert",
 ];
 
 /// Children that may appear once.
@@ -68,6 +69,7 @@ pub fn lower_job(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Diagnos
         exclusive_group,
         expected_runtime,
         spot,
+        alerts: Vec::new(),
         image: None,
         pull_policy: None,
         pull_secrets: Vec::new(),
@@ -226,6 +228,7 @@ pub fn lower_job(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Diagnos
                 }
             }
             "metrics" => job.metrics.extend(crate::lang::monitoring::lower_metrics(child, file, d)),
+            "alert" => job.alerts.extend(crate::lang::monitoring::lower_alert(child, file, d)),
             _ => unknown_node(child, file, "`job`", JOB_CHILDREN, d),
         }
     }

@@ -108,15 +108,17 @@ pub fn lower_topic(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Diagn
     let partitions = r.prop::<u32>("partitions", d);
     let replicas = r.prop::<u32>("replicas", d);
     let mut config = Vec::new();
+    let mut alerts = Vec::new();
     for child in r.children() {
         match child.name().value() {
             "config" => lower_config(child, file, &mut config, d),
-            _ => unknown_node(child, file, "`topic`", &["config"], d),
+            "alert" => alerts.extend(crate::lang::monitoring::lower_alert(child, file, d)),
+            _ => unknown_node(child, file, "`topic`", &["config", "alert"], d),
         }
     }
     r.finish(true, d);
     if let Some(name) = name {
-        p.kafka.topics.push(Topic { name, cluster, tenant, preset, partitions, replicas, config, span });
+        p.kafka.topics.push(Topic { name, cluster, tenant, preset, partitions, replicas, config, span, alerts });
     }
 }
 
@@ -139,7 +141,7 @@ pub fn lower_topic_preset(node: &KdlNode, file: FileId, from_stdlib: bool, p: &m
     }
 }
 
-const USER_CHILDREN: &[&str] = &["produces", "consumes", "acl", "quotas"];
+const USER_CHILDREN: &[&str] = &["produces", "consumes", "acl", "quotas", "alert"];
 
 pub fn lower_user(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Diagnostics) {
     let mut r = NodeReader::new(node, file);
@@ -161,6 +163,7 @@ pub fn lower_user(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Diagno
     let renewal_days = r.prop::<u32>("renewal-days", d);
     let mut acls = Vec::new();
     let mut quotas: Option<UserQuotas> = None;
+    let mut alerts = Vec::new();
     for child in r.children() {
         match child.name().value() {
             "produces" => lower_produces(child, file, &mut acls, d),
@@ -178,6 +181,7 @@ pub fn lower_user(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Diagno
                 }
                 quotas = Some(q);
             }
+            "alert" => alerts.extend(crate::lang::monitoring::lower_alert(child, file, d)),
             _ => unknown_node(child, file, "`kafka-user`", USER_CHILDREN, d),
         }
     }
@@ -195,6 +199,7 @@ pub fn lower_user(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut Diagno
             acls,
             quotas,
             span,
+            alerts,
         });
     }
 }

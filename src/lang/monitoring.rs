@@ -4,8 +4,9 @@
 use kdl::KdlNode;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::lang::reader::{FromKdl, ValueError};
 use crate::lang::reader::{NodeReader, unknown_node};
-use crate::model::monitoring::{DEFAULT_NAMESPACE, Label, MetricsPort, Monitoring};
+use crate::model::monitoring::{AlertOverride, DEFAULT_NAMESPACE, Label, MetricsPort, Monitoring, ThresholdValue};
 use crate::source::{FileId, Spanned};
 use crate::units::Duration;
 
@@ -57,6 +58,34 @@ pub fn lower_metrics(node: &KdlNode, file: FileId, d: &mut Diagnostics) -> Optio
     let scrape_timeout = r.prop::<Duration>("scrape-timeout", d);
     r.finish(false, d);
     Some(MetricsPort { span, port: port?, path, port_name, interval, scrape_timeout })
+}
+
+/// `alert "FlinkJobRestarting" threshold=3 for="10m" severity="critical" enabled=#false`, a child of the
+/// nodes strata writes alerts about (the checks decide which names and thresholds each takes).
+pub fn lower_alert(node: &KdlNode, file: FileId, d: &mut Diagnostics) -> Option<AlertOverride> {
+    let mut r = NodeReader::new(node, file);
+    let span = r.name_span();
+    let name = r.arg::<String>("the alert's name, e.g. \"FlinkJobRestarting\"", d);
+    let threshold = r.prop::<ThresholdValue>("threshold", d);
+    let hold = r.prop::<Duration>("for", d);
+    let severity = r.prop::<String>("severity", d);
+    let enabled = r.prop::<bool>("enabled", d);
+    r.finish(false, d);
+    Some(AlertOverride { span, name: name?, threshold, hold, severity, enabled })
+}
+
+impl FromKdl for ThresholdValue {
+    const EXPECTED: &'static str = "a number or a duration";
+    fn from_kdl(v: &kdl::KdlValue) -> Result<Self, ValueError> {
+        match v {
+            kdl::KdlValue::Integer(i) if *i >= 0 => Ok(ThresholdValue::Count(u64::try_from(*i).unwrap_or(u64::MAX))),
+            kdl::KdlValue::String(s) => Ok(ThresholdValue::Text(s.clone())),
+            _ => Err(ValueError {
+                message: "expected a whole number (a count) or a duration in quotes".to_string(),
+                help: "write e.g. `threshold=5000` for messages or restarts, `threshold=\"2m\"` for a time".to_string(),
+            }),
+        }
+    }
 }
 
 /// `selector "key" "value"` and `alert-label "key" "value"`.

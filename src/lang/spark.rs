@@ -30,6 +30,7 @@ const JOB_CHILDREN: &[&str] = &[
     "toleration",
     "schedule",
     "security",
+    "alert",
 ];
 
 const DEPS_CHILDREN: &[&str] =
@@ -130,6 +131,7 @@ pub fn lower_spark_job(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut D
     let mut tolerations = Vec::new();
     let mut schedule = None;
     let mut security = None;
+    let mut alerts = Vec::new();
     // Where each single-use child was first given, for "given twice".
     let mut seen: std::collections::HashMap<&'static str, Option<Span>> = std::collections::HashMap::new();
 
@@ -329,6 +331,7 @@ pub fn lower_spark_job(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut D
                     }
                 }
             }
+            "alert" => alerts.extend(crate::lang::monitoring::lower_alert(child, file, d)),
             _ => unknown_node(child, file, "`spark-job`", JOB_CHILDREN, d),
         }
     }
@@ -352,6 +355,7 @@ pub fn lower_spark_job(node: &KdlNode, file: FileId, p: &mut Platform, d: &mut D
         missing("executors", "executors 4 size=\"m\"", d);
     }
     p.spark.jobs.push(SparkJob {
+        alerts,
         security: security.unwrap_or(Spanned::new(Security::Restricted { run_as_user: SPARK_IMAGE_UID }, span)),
         name,
         tenant,

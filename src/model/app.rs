@@ -35,6 +35,8 @@ pub struct StreamAppModel {
 
 #[derive(Debug, Clone)]
 pub struct StreamApp {
+    /// `alert "..." threshold=... for=...`: overrides of the alerts strata writes about this object.
+    pub alerts: Vec<crate::model::monitoring::AlertOverride>,
     pub name: Spanned<String>,
     pub tenant: Spanned<String>,
     /// The Kafka cluster; `None` means the platform's only one.
@@ -284,6 +286,7 @@ pub fn kafka_user(app: &StreamApp, acls: Vec<crate::model::kafka::Acl>) -> Kafka
         acls,
         quotas: None,
         span: app.span,
+        alerts: app.alerts.clone(),
     }
 }
 

@@ -39,6 +39,8 @@ pub use crate::crd::flink::UpgradeMode;
 
 #[derive(Debug, Clone)]
 pub struct FlinkJob {
+    /// `alert "..." threshold=... for=...`: overrides of the alerts strata writes about this object.
+    pub alerts: Vec<crate::model::monitoring::AlertOverride>,
     pub name: Spanned<String>,
     pub tenant: Spanned<String>,
     /// `running` (default) or `suspended`.

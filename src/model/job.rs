@@ -79,6 +79,8 @@ impl ScheduleSpec {
 /// `job "name" tenant="t" { ... }`.
 #[derive(Debug, Clone)]
 pub struct BatchJob {
+    /// `alert "..." threshold=... for=...`: overrides of the alerts strata writes about this object.
+    pub alerts: Vec<crate::model::monitoring::AlertOverride>,
     pub name: Spanned<String>,
     pub tenant: Spanned<String>,
     pub span: Span,

@@ -160,6 +160,8 @@ pub struct ConfigEntry {
 /// `topic "orders" kafka="main" tenant="analytics" preset="events" partitions=12 { config ... }`.
 #[derive(Debug, Clone)]
 pub struct Topic {
+    /// `alert "..." threshold=... for=...`: overrides of the alerts strata writes about this object.
+    pub alerts: Vec<crate::model::monitoring::AlertOverride>,
     /// The Kafka topic name (may contain `_` and upper case; the object name is derived from it).
     pub name: Spanned<String>,
     /// The cluster; `None` means the platform's only cluster.
@@ -210,6 +212,8 @@ impl Authentication {
 /// `kafka-user "orders-agg" kafka="main" tenant="analytics" authentication="tls" { ... }`.
 #[derive(Debug, Clone)]
 pub struct KafkaUser {
+    /// `alert "..." threshold=... for=...`: overrides of the alerts strata writes about this object.
+    pub alerts: Vec<crate::model::monitoring::AlertOverride>,
     pub name: Spanned<String>,
     pub cluster: Option<Spanned<String>>,
     pub tenant: Option<Spanned<String>>,

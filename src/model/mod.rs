@@ -6,6 +6,7 @@
 pub mod airflow;
 pub mod app;
 pub mod cost;
+pub mod cron;
 pub mod demand;
 pub mod flink;
 pub mod job;

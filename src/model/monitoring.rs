@@ -95,3 +95,101 @@ impl MetricsPort {
         self.scrape_timeout.as_ref().or(m.scrape_timeout.as_ref())
     }
 }
+
+/// `alert "FlinkJobRestarting" threshold=3 for="10m" severity="critical"` (or `enabled=#false`) on a
+/// workload, topic or Kafka user: overrides what strata derives for one of the alerts it writes about that
+/// object. Which names a node takes is [`alerts_of`]; the threshold's unit is the alert's ([`Threshold`]).
+#[derive(Debug, Clone)]
+pub struct AlertOverride {
+    /// The `alert` node's name.
+    pub span: Span,
+    /// The alert's name, as in the PrometheusRule (`FlinkJobRestarting`).
+    pub name: Spanned<String>,
+    /// `threshold=`: a count (a number) or a duration (a string such as `"26h"`), as the alert measures.
+    pub threshold: Option<Spanned<ThresholdValue>>,
+    /// `for=`: how long the condition must hold before the alert fires.
+    pub hold: Option<Spanned<Duration>>,
+    /// `severity=`: `warning` or `critical`.
+    pub severity: Option<Spanned<String>>,
+    /// `enabled=#false` drops the alert.
+    pub enabled: Option<Spanned<bool>>,
+}
+
+/// A `threshold=` as written: a number, or a string that must read as a duration.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ThresholdValue {
+    Count(u64),
+    Text(String),
+}
+
+/// What an alert's threshold counts, which decides what `threshold=` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Threshold {
+    /// Events or messages in the alert's window (`threshold=3`).
+    Count,
+    /// A time (`threshold="2m"`).
+    Duration,
+    /// Fixed by what is watched (a failed pod is a failed pod): only `for`, `severity` and `enabled`.
+    None,
+}
+
+/// The severities Alertmanager routes on, as strata writes them.
+pub const SEVERITIES: &[&str] = &["warning", "critical"];
+
+/// Which node an override sits on: each gets alerts of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertSubject {
+    FlinkJob,
+    SparkJob,
+    Job,
+    StreamApp,
+    KafkaUser,
+    Topic,
+}
+
+/// The alerts strata writes about one kind of node and what each threshold counts. The names are a
+/// contract: PrometheusRules, `strata diff` and users' Alertmanager routes refer to them.
+pub fn alerts_of(subject: AlertSubject) -> &'static [(&'static str, Threshold)] {
+    match subject {
+        AlertSubject::FlinkJob => &[
+            ("FlinkCheckpointsFailing", Threshold::Count),
+            ("FlinkCheckpointTooSlow", Threshold::Duration),
+            ("FlinkJobRestarting", Threshold::Count),
+        ],
+        AlertSubject::SparkJob => {
+            &[("SparkApplicationFailed", Threshold::None), ("ScheduledSparkJobNotSucceeded", Threshold::Duration)]
+        }
+        AlertSubject::Job => &[("ScheduledJobNotSucceeded", Threshold::Duration)],
+        // A stream app's consumer groups are on its KafkaUser.
+        AlertSubject::StreamApp | AlertSubject::KafkaUser => &[("KafkaConsumerGroupLagging", Threshold::Count)],
+        AlertSubject::Topic => &[("KafkaTopicUnderMinIsr", Threshold::Count)],
+    }
+}
+
+/// The override of `alert` among `overrides`, if any (the checks refuse a name given twice).
+pub fn override_of<'a>(overrides: &'a [AlertOverride], alert: &str) -> Option<&'a AlertOverride> {
+    overrides.iter().find(|o| o.name.value == alert)
+}
+
+impl AlertOverride {
+    /// `threshold=` as a count, when written as one.
+    pub fn count(&self) -> Option<u64> {
+        match self.threshold.as_ref().map(|t| &t.value) {
+            Some(ThresholdValue::Count(n)) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// `threshold=` as a duration, when written as one that parses.
+    pub fn duration(&self) -> Option<Duration> {
+        match self.threshold.as_ref().map(|t| &t.value) {
+            Some(ThresholdValue::Text(s)) => Duration::parse(s).ok(),
+            _ => None,
+        }
+    }
+
+    /// `enabled=#false` turns the alert off.
+    pub fn disabled(&self) -> bool {
+        self.enabled.as_ref().is_some_and(|e| !e.value)
+    }
+}

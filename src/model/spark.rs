@@ -268,6 +268,8 @@ impl Deps {
 /// One `spark-job` node.
 #[derive(Debug, Clone)]
 pub struct SparkJob {
+    /// `alert "..." threshold=... for=...`: overrides of the alerts strata writes about this object.
+    pub alerts: Vec<crate::model::monitoring::AlertOverride>,
     pub name: Spanned<String>,
     pub tenant: Spanned<String>,
     /// The node's name (`spark-job`), for messages about the job as a whole.
