@@ -170,6 +170,7 @@ fn metrics_ports(object: &str, ports: &[MetricsPort], m: Option<&Monitoring>, d:
 /// driver's other ports.
 fn spark(j: &crate::model::spark::SparkJob, d: &mut Diagnostics) {
     let object = format!("spark-job `{}`", j.name.value);
+    overdue_blind(j, &object, d);
     if let Some((why, span)) = j.unscrapeable() {
         d.push(
             Diagnostic::warning("strata::monitoring::spark-unscraped", format!("{object} is not scraped: {why}"))
@@ -423,6 +424,42 @@ fn alert_override(
             .help(format!("use one of {}", SEVERITIES.join(", "))),
         );
     }
+}
+
+/// A scheduled Spark job whose overdue alert could never fire: it counts from the newest finished driver
+/// pod, and the operator deletes finished runs (with their pods) beyond `successful-history` and after the
+/// template's `ttl` (kubeflow/spark-operator `internal/controller/scheduledsparkapplication/controller.go`,
+/// history limits; `timeToLiveSeconds` in the SparkApplication controller).
+fn overdue_blind(j: &crate::model::spark::SparkJob, object: &str, d: &mut Diagnostics) {
+    let (Some(schedule), Some(overdue)) = (&j.schedule, crate::model::monitoring::spark_overdue(j)) else { return };
+    let (span, why) = if schedule.successful_history() == 0 {
+        let span = schedule.successful_history.as_ref().map_or(schedule.span, |h| h.span);
+        (span, "`successful-history=0` deletes every successful run at once".to_string())
+    } else if let Some(ttl) = j.ttl.as_ref().filter(|t| t.value < overdue.after) {
+        (
+            ttl.span,
+            format!("`ttl` deletes a finished run after {}, before the alert's {} are up", ttl.value, overdue.after),
+        )
+    } else {
+        return;
+    };
+    d.push(
+        Diagnostic::warning(
+            "strata::monitoring::overdue-blind",
+            format!("{object}: the alert for a missed scheduled run can never fire"),
+        )
+        .at(span, why)
+        .also(schedule.cron.span, format!("overdue after {} without a success", overdue.after))
+        .help(format!(
+            "keep the last successful run: `successful-history` of at least 1 and a `ttl` of at least {}, or turn \
+             the alert off with `alert \"{}\" enabled=#false`",
+            overdue.after,
+            crate::model::monitoring::SPARK_OVERDUE
+        ))
+        .note_line(
+            "the alert measures the time since the newest succeeded driver pod; with none kept, it has no series",
+        ),
+    );
 }
 
 #[cfg(test)]

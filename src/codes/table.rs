@@ -2218,6 +2218,19 @@ pub static CODES: &[CodeInfo] = &[
             Fix: declare `monitoring` (with the selector labels your Prometheus matches), or remove the \
             `alert` nodes.",
     },
+    CodeInfo {
+        code: "strata::monitoring::overdue-blind",
+        summary: "a scheduled Spark job's missed-run alert could never fire",
+        explanation: "`ScheduledSparkJobNotSucceeded` measures the time since the newest successful run's \
+            driver pod finished (kube-state-metrics `kube_pod_completion_time`). The Spark operator deletes \
+            finished runs, and their pods with them, beyond the schedule's `successful-history` and once the \
+            template's `ttl` (`timeToLiveSeconds`) has passed. With `successful-history=0`, or a `ttl` shorter \
+            than the alert's threshold, no successful driver pod is left by the time the alert should fire: \
+            the expression has no series and stays silent through any number of missed runs. A warning.\n\n\
+            Fix: keep one successful run (`successful-history` of at least 1, the operator's default) and a \
+            `ttl` at least as long as the threshold, or turn the alert off with \
+            `alert \"ScheduledSparkJobNotSucceeded\" enabled=#false` and watch the schedule another way.",
+    },
     // Emitting manifests.
     // Cost.
     CodeInfo {

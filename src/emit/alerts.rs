@@ -25,7 +25,7 @@ use crate::crd::strimzi::AclOperation;
 use crate::emit::meta;
 use crate::manifest::{ManifestSet, Placement, Stage};
 use crate::model::kafka::{ResourceType, config};
-use crate::model::monitoring::{AlertOverride, Monitoring, override_of};
+use crate::model::monitoring::{AlertOverride, JOB_OVERDUE, Monitoring, Overdue, SPARK_OVERDUE, override_of};
 use crate::model::resolved::app::Autoscaler;
 use crate::model::resolved::flink::FlinkJob;
 use crate::model::resolved::job::BatchJob;
@@ -55,10 +55,6 @@ const LAG_FOR: Duration = Duration(10 * 60_000);
 const MIN_ISR_FOR: Duration = Duration(5 * 60_000);
 /// The shortest window the checkpoint alerts look over (and hold for), whatever the interval.
 const MIN_CHECKPOINT_WINDOW: Duration = Duration(5 * 60_000);
-/// The least slack a scheduled job gets past its longest gap between runs before it is overdue: a run
-/// takes time, the controller starts it late, and a daylight-saving change moves a local schedule by an
-/// hour.
-const MIN_SCHEDULE_SLACK: Duration = Duration(60 * 60_000);
 /// The window the restart alert counts restarts in.
 const RESTART_WINDOW: Duration = Duration(15 * 60_000);
 /// `job.autoscaler.stabilization.interval`'s default: the operator's autoscaler rescales (a restart, which
@@ -444,32 +440,16 @@ fn spark_alert(job: &SparkJob) -> Alert {
 
 // ---- Scheduled runs ----------------------------------------------------------------------------------
 
-/// When a scheduled job is overdue: its schedule's longest gap between two runs plus the slack (at least
-/// [`MIN_SCHEDULE_SLACK`], else the time one run may take), or the spec's `threshold=`. `None` for a
-/// schedule that never fires or is suspended in the spec (nothing to wait for).
-fn overdue_after(
-    cron: &str,
-    suspended: bool,
-    run_time: Option<Duration>,
-    overrides: &[AlertOverride],
-    alert: &str,
-) -> Option<(Duration, String)> {
-    if suspended {
-        return None;
+/// Why the threshold is what it is, for the runbook.
+fn overdue_why(cron: &str, o: &Overdue) -> String {
+    if o.set_in_spec {
+        return format!("The threshold of {} is set by an `alert` override in the spec.", o.after);
     }
-    let gap = crate::model::cron::longest_gap(cron)?;
-    if let Some(set) = duration_override(overrides, alert) {
-        return Some((set, format!("The threshold of {set} is set by an `alert` override in the spec.")));
-    }
-    let slack = run_time.unwrap_or_default().max(MIN_SCHEDULE_SLACK);
-    let after = Duration(gap.0.saturating_add(slack.0));
-    Some((
-        after,
-        format!(
-            "`{cron}` leaves at most {gap} between two runs; with {slack} for a run to start and finish, no success \
-             for {after} means at least one run is missing or failed."
-        ),
-    ))
+    format!(
+        "`{cron}` leaves at most {} between two runs; with {} for a run to start and finish, no success for {} \
+         means at least one run is missing or failed.",
+        o.gap, o.slack, o.after
+    )
 }
 
 /// A CronJob that has not succeeded within its schedule's period plus slack. kube-state-metrics keeps the
@@ -477,20 +457,13 @@ fn overdue_after(
 /// CronJob that never succeeded counts from its creation; a suspended one is quiet.
 fn cronjob_overdue_alert(job: &BatchJob) -> Option<Alert> {
     let schedule = job.spec.schedule.as_ref()?;
-    const ALERT: &str = "ScheduledJobNotSucceeded";
-    let run_time = match (&job.spec.deadline, &job.spec.expected_runtime) {
-        (Some(d), _) | (None, Some(d)) => Some(d.value),
-        (None, None) => None,
-    };
-    let late_start = schedule.starting_deadline.as_ref().map_or(Duration(0), |d| d.value);
-    let run_time = run_time.map(|r| Duration(r.0.saturating_add(late_start.0)));
-    let suspended = schedule.suspend.as_ref().is_some_and(|s| s.value);
-    let (after, why) = overdue_after(&schedule.cron.value, suspended, run_time, &job.spec.alerts, ALERT)?;
+    let overdue = crate::model::monitoring::job_overdue(&job.spec)?;
+    let (after, why) = (overdue.after, overdue_why(&schedule.cron.value, &overdue));
     let name = &job.spec.name.value;
     let ns = &job.tenant.namespace;
     let sel = format!("namespace={}, cronjob={}", quote(ns), quote(name));
     Some(Alert {
-        name: ALERT,
+        name: JOB_OVERDUE,
         subject: format!("job {name}"),
         expr: format!(
             "time() - (({CRONJOB_LAST_SUCCESS}{{{sel}}} or {CRONJOB_CREATED}{{{sel}}}) unless on (namespace, cronjob) \
@@ -520,16 +493,14 @@ fn cronjob_overdue_alert(job: &BatchJob) -> Option<Alert> {
 /// schedule that never succeeds is reported by SparkApplicationFailed, run by run).
 fn spark_overdue_alert(job: &SparkJob) -> Option<Alert> {
     let schedule = job.spec.schedule.as_ref()?;
-    const ALERT: &str = "ScheduledSparkJobNotSucceeded";
-    let suspended = schedule.suspend.as_ref().is_some_and(|s| s.value);
-    let run_time = job.spec.expected_runtime.as_ref().map(|r| r.value);
-    let (after, why) = overdue_after(&schedule.cron.value, suspended, run_time, &job.spec.alerts, ALERT)?;
+    let overdue = crate::model::monitoring::spark_overdue(&job.spec)?;
+    let (after, why) = (overdue.after, overdue_why(&schedule.cron.value, &overdue));
     let name = &job.spec.name.value;
     let ns = &job.tenant.namespace;
     let ns_q = quote(ns);
     let app = format!("{KSM_SPARK_APP_NAME}=~{}", quote(&format!("{}-[0-9]+", regex_escape(name))));
     Some(Alert {
-        name: ALERT,
+        name: SPARK_OVERDUE,
         subject: format!("spark-job {name}"),
         expr: format!(
             "time() - max({POD_COMPLETION_TIME}{{namespace={ns_q}}} and on (namespace, pod) \

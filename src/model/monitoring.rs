@@ -193,3 +193,69 @@ impl AlertOverride {
         self.enabled.as_ref().is_some_and(|e| !e.value)
     }
 }
+
+/// The least slack a scheduled job gets past its longest gap between runs before it is overdue: a run
+/// takes time, the controller starts it late, and a daylight-saving change moves a local schedule by an
+/// hour.
+pub const MIN_SCHEDULE_SLACK: Duration = Duration(60 * 60_000);
+
+/// When a scheduled job counts as overdue (the `...NotSucceeded` alerts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overdue {
+    /// The schedule's longest gap between two runs ([`crate::model::cron::longest_gap`]).
+    pub gap: Duration,
+    /// What is allowed on top: the run's own time, at least [`MIN_SCHEDULE_SLACK`].
+    pub slack: Duration,
+    /// No success for this long fires the alert: `gap + slack`, or the spec's `threshold=`.
+    pub after: Duration,
+    /// Whether `after` is an `alert` override's.
+    pub set_in_spec: bool,
+}
+
+/// When a schedule `cron` is overdue, given how long one run may take and the spec's `threshold=`; `None`
+/// for a schedule that never fires.
+pub fn overdue(cron: &str, run_time: Option<Duration>, set: Option<Duration>) -> Option<Overdue> {
+    let gap = crate::model::cron::longest_gap(cron)?;
+    let slack = run_time.unwrap_or_default().max(MIN_SCHEDULE_SLACK);
+    Some(Overdue {
+        gap,
+        slack,
+        after: set.unwrap_or(Duration(gap.0.saturating_add(slack.0))),
+        set_in_spec: set.is_some(),
+    })
+}
+
+/// The alert name for a scheduled Spark job that has not succeeded in time.
+pub const SPARK_OVERDUE: &str = "ScheduledSparkJobNotSucceeded";
+/// The alert name for a CronJob that has not succeeded in time.
+pub const JOB_OVERDUE: &str = "ScheduledJobNotSucceeded";
+
+/// When a scheduled, not suspended Spark job is overdue (its `expected-runtime` is the slack).
+pub fn spark_overdue(job: &crate::model::spark::SparkJob) -> Option<Overdue> {
+    let schedule = job.schedule.as_ref()?;
+    if schedule.suspend.as_ref().is_some_and(|s| s.value) {
+        return None;
+    }
+    let o = override_of(&job.alerts, SPARK_OVERDUE);
+    if o.is_some_and(AlertOverride::disabled) {
+        return None;
+    }
+    overdue(&schedule.cron.value, job.expected_runtime.as_ref().map(|r| r.value), o.and_then(AlertOverride::duration))
+}
+
+/// When a scheduled, not suspended batch job is overdue: its `deadline` (else `expected-runtime`) plus
+/// its `starting-deadline` is the slack.
+pub fn job_overdue(job: &crate::model::job::BatchJob) -> Option<Overdue> {
+    let schedule = job.schedule.as_ref()?;
+    if schedule.suspend.as_ref().is_some_and(|s| s.value) {
+        return None;
+    }
+    let o = override_of(&job.alerts, JOB_OVERDUE);
+    if o.is_some_and(AlertOverride::disabled) {
+        return None;
+    }
+    let late_start = schedule.starting_deadline.as_ref().map_or(0, |d| d.value.0);
+    let run_time =
+        job.deadline.as_ref().or(job.expected_runtime.as_ref()).map(|d| Duration(d.value.0.saturating_add(late_start)));
+    overdue(&schedule.cron.value, run_time, o.and_then(AlertOverride::duration))
+}
