@@ -592,3 +592,66 @@ fn the_matcher_reader_and_regex_examples_agree_with_strata_output() {
     assert_eq!(example_of(r"nightly-[0-9]+"), "nightly-1767225600000000000");
     assert_eq!(minutes("90s"), 2);
 }
+
+#[test]
+fn a_cronjob_that_never_succeeded_counts_from_its_creation_and_a_suspended_one_stays_quiet() {
+    let Some(promtool) =
+        promtool("a_cronjob_that_never_succeeded_counts_from_its_creation_and_a_suspended_one_stays_quiet")
+    else {
+        return;
+    };
+    let (rules, _) = compiled();
+    let rule = rules
+        .iter()
+        .find(|r| rules_of(r).iter().any(|a| a["alert"] == "ScheduledJobNotSucceeded"))
+        .expect("a rule with the CronJob alert");
+    let alert = rules_of(rule).into_iter().find(|a| a["alert"] == "ScheduledJobNotSucceeded").expect("the alert");
+    let expr = alert["expr"].as_str().expect("expr");
+    let l = series_labels(expr, &[]);
+    let minutes = threshold(expr) / 60 + 30;
+    let steps = minutes + 5;
+    // No `kube_cronjob_status_last_successful_time` at all: never succeeded since its creation at time 0.
+    let never = |suspend: &str| {
+        vec![
+            series("kube_cronjob_created", &l, &format!("0x{steps}")),
+            series("kube_cronjob_spec_suspend", &l, &format!("{suspend}x{steps}")),
+        ]
+    };
+    let mut labels = l.clone();
+    for (k, v) in alert["labels"].as_object().into_iter().flatten() {
+        labels.insert(k.clone(), v.clone());
+    }
+    let annotations: Map<String, Value> = alert["annotations"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, v)| !v.as_str().is_some_and(|s| s.contains("{{")))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let case = |name: &str, input: Vec<Value>, eval: u64, fires: bool| {
+        json!({
+            "name": name,
+            "interval": "1m",
+            "input_series": input,
+            "alert_rule_test": [{
+                "eval_time": format!("{eval}m"),
+                "alertname": "ScheduledJobNotSucceeded",
+                "exp_alerts": if fires { json!([{"exp_labels": labels, "exp_annotations": annotations}]) } else { json!([]) },
+            }],
+        })
+    };
+    let tests = vec![
+        case("never succeeded, past the threshold", never("0"), minutes, true),
+        case("never succeeded, created recently", never("0"), threshold(expr) / 60 - 10, false),
+        case("never succeeded but suspended", never("1"), minutes, false),
+    ];
+    let d = dir();
+    let mut spec = rule["spec"].clone();
+    strip_templated_annotations(&mut spec);
+    std::fs::write(d.path().join("rules.json"), spec.to_string()).expect("write rules");
+    let unit = json!({"rule_files": ["rules.json"], "evaluation_interval": "1m", "tests": tests});
+    let file = d.path().join("tests.json");
+    std::fs::write(&file, unit.to_string()).expect("write tests");
+    let (ok, out) = run(Command::new(&promtool).current_dir(d.path()).arg("test").arg("rules").arg(&file));
+    assert!(ok, "promtool test rules failed:\n{out}\n{unit}");
+}
