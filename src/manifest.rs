@@ -31,6 +31,10 @@ pub const LABEL_TENANT: &str = "strata.dev/tenant";
 pub const LABEL_APPLYSET_PART_OF: &str = "applyset.kubernetes.io/part-of";
 pub const ANNOTATION_SOURCE: &str = "strata.dev/source";
 pub const MANAGER: &str = "strata";
+/// The field manager that holds a workload's replica count from the apply where the spec stops setting it
+/// (an autoscaler takes over) until the autoscaler's first scale takes the field (see
+/// `reconcile::apply::replicas_handover`).
+pub const REPLICAS_HANDOVER_MANAGER: &str = "strata-replicas-handover";
 
 /// One object with what strata knows about it beyond its JSON.
 #[derive(Debug, Clone, PartialEq)]

@@ -2580,9 +2580,14 @@ pub static CODES: &[CodeInfo] = &[
             `spec.replicas` (the autoscaler owns it). Server-side apply removes a field its only manager stops \
             sending, and the Deployment's default of 1 replica takes over: N-1 pods stop on apply and the app \
             runs on one consumer until the autoscaler's first scale-up. The Kubernetes documentation describes \
-            this one-time drop (\"Migrating Deployments and StatefulSets to horizontal autoscaling\").\n\n\
-            Fix: let the autoscaler own the scale before the change lands (`kubectl scale` to N, which makes \
-            the scale shared), or first apply the autoscaler with `min` equal to N and lower it later.",
+            this one-time drop (\"Migrating Deployments and StatefulSets to horizontal autoscaling\"). \
+            `strata apply` avoids it: before the apply that stops writing the field, it applies the live \
+            count as a second field manager, `strata-replicas-handover` (Kubernetes' recipe for transferring \
+            a field's ownership), so the field stays owned and the count stays until the autoscaler's first \
+            scale takes it. The warning is for output applied any other way, which a diff cannot see.\n\n\
+            Fix: apply with `strata apply`; with another tool, let the autoscaler own the scale before the \
+            change lands (`kubectl scale` to N, which makes the scale shared), or first apply the autoscaler \
+            with `min` equal to N and lower it later.",
     },
     CodeInfo {
         code: "strata::diff::consumer-group-renamed",

@@ -809,6 +809,19 @@ async fn send_one(
     opts: &ApplyOptions,
     absent: &BTreeSet<String>,
 ) -> Result<(Value, Option<String>), Outcome> {
+    if let Some(handover) = replicas_handover(&d.body, prepared.live_of(d)) {
+        let ns = d.key.namespace.as_deref();
+        if let Err(f) =
+            kube.apply(&d.resource.ar, ns, &d.key.name, &handover, REPLICAS_HANDOVER_MANAGER, false, opts.dry_run).await
+        {
+            let detail = format!(
+                "could not hand the replica count over before the autoscaler takes it ({}); without the \
+                 handover the apply would reset it to 1",
+                failure_detail(&f, false)
+            );
+            return Err(Outcome::Failed(f, detail));
+        }
+    }
     let mut waited = Duration::ZERO;
     let mut pause = Duration::from_millis(250);
     let f = loop {
@@ -860,6 +873,49 @@ async fn send_one(
     }
     let detail = failure_detail(&f, opts.force_conflicts);
     Err(Outcome::Failed(f, detail))
+}
+
+pub use crate::manifest::REPLICAS_HANDOVER_MANAGER;
+
+/// The body to apply as [`REPLICAS_HANDOVER_MANAGER`] before `body`, when `body` is a Deployment or
+/// StatefulSet that no longer sets `spec.replicas` while strata's apply still owns the field on the cluster.
+/// Applying without it would release the field, and with no other owner the API server resets it to its
+/// default of 1: a consumer running 8 replicas drops to 1 until the autoscaler scales it up again. The fix is
+/// Kubernetes' own recipe for moving a field to another manager: a second manager applies the live value
+/// first, so releasing strata's claim leaves it owned (kubernetes.io "Server-Side Apply", "Transferring
+/// ownership"; "Horizontal Pod Autoscaling", "Migrating Deployments and StatefulSets to horizontal
+/// autoscaling"; kubernetes/kubernetes#97969).
+pub fn replicas_handover(body: &Value, live: Option<&Value>) -> Option<Value> {
+    let live = live?;
+    let (api_version, kind) = (body.get("apiVersion")?.as_str()?, body.get("kind")?.as_str()?);
+    if api_version != "apps/v1" || !matches!(kind, "Deployment" | "StatefulSet") {
+        return None;
+    }
+    if body.pointer("/spec/replicas").is_some() {
+        return None;
+    }
+    let replicas = live.pointer("/spec/replicas")?.as_i64()?;
+    let strata_owns = live.pointer("/metadata/managedFields").and_then(Value::as_array).is_some_and(|entries| {
+        entries.iter().any(|e| {
+            e.get("manager").and_then(Value::as_str) == Some(FIELD_MANAGER)
+                && e.get("operation").and_then(Value::as_str) == Some("Apply")
+                && e.pointer("/fieldsV1/f:spec/f:replicas").is_some()
+        })
+    });
+    if !strata_owns {
+        return None;
+    }
+    let mut metadata = serde_json::Map::new();
+    metadata.insert("name".into(), live.pointer("/metadata/name")?.clone());
+    if let Some(ns) = live.pointer("/metadata/namespace") {
+        metadata.insert("namespace".into(), ns.clone());
+    }
+    Some(serde_json::json!({
+        "apiVersion": api_version,
+        "kind": kind,
+        "metadata": metadata,
+        "spec": {"replicas": replicas},
+    }))
 }
 
 /// How long an object the quota admission refuses with "status unknown for quota" is retried.
@@ -1050,6 +1106,35 @@ mod tests {
         let mut live = live_from(&body);
         live["metadata"]["managedFields"] = json!([{"manager": "kubectl", "operation": "Apply"}]);
         assert_eq!(decide(&body, Some(&live)), Decision::Apply);
+    }
+
+    #[test]
+    fn a_deployment_that_stops_setting_replicas_hands_the_live_count_over_first() {
+        use super::replicas_handover;
+        let body = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "w", "namespace": "t"}, "spec": {"template": {}}});
+        let mut live = json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "w", "namespace": "t", "managedFields": [
+                {"manager": "strata", "operation": "Apply", "fieldsV1": {"f:spec": {"f:replicas": {}, "f:template": {}}}}
+            ]},
+            "spec": {"replicas": 8},
+        });
+        let h = replicas_handover(&body, Some(&live)).expect("a handover");
+        assert_eq!(h["spec"], json!({"replicas": 8}));
+        assert_eq!(h["metadata"], json!({"name": "w", "namespace": "t"}));
+        // Still setting replicas, not strata's field, another kind, or nothing live: no handover.
+        let mut fixed = body.clone();
+        fixed["spec"]["replicas"] = json!(3);
+        assert!(replicas_handover(&fixed, Some(&live)).is_none());
+        assert!(replicas_handover(&body, None).is_none());
+        let mut job = body.clone();
+        job["kind"] = json!("Job");
+        assert!(replicas_handover(&job, Some(&live)).is_none());
+        live["metadata"]["managedFields"] = json!([
+            {"manager": "strata", "operation": "Apply", "fieldsV1": {"f:spec": {"f:template": {}}}},
+            {"manager": "keda-operator", "operation": "Update", "fieldsV1": {"f:spec": {"f:replicas": {}}}}
+        ]);
+        assert!(replicas_handover(&body, Some(&live)).is_none(), "the autoscaler owns it already");
     }
 
     #[test]

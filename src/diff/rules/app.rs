@@ -59,7 +59,9 @@ fn max_lowered(c: &ObjectChange, what: &str, old: i64, new: i64, out: &mut Vec<F
 /// apply then removes the field strata alone managed, and the Deployment's default of 1 applies until the
 /// autoscaler's first scale: the Kubernetes documentation warns of exactly this one-time drop ("Migrating
 /// Deployments and StatefulSets to horizontal autoscaling", kubernetes.io/docs/tasks/run-application/
-/// horizontal-pod-autoscale/#migrating-deployments-and-statefulsets-to-horizontal-autoscaling).
+/// horizontal-pod-autoscale/#migrating-deployments-and-statefulsets-to-horizontal-autoscaling). `strata apply`
+/// hands the field over first (`reconcile::apply::replicas_handover`); the warning is for output applied any
+/// other way, which the pull request cannot see.
 fn replicas_handover(c: &ObjectChange, old: &Deployment, new: &Deployment, out: &mut Vec<Finding>) {
     let replicas = |d: &Deployment| d.spec.as_ref().and_then(|s| s.replicas);
     let (Some(before), None) = (replicas(old), replicas(new)) else { return };
@@ -72,15 +74,18 @@ fn replicas_handover(c: &ObjectChange, old: &Deployment, new: &Deployment, out: 
             c,
             format!("stream app `{}` hands its {before} fixed replicas to an autoscaler", c.key.name),
             format!(
-                "strata no longer writes `spec.replicas`, so the API server removes the field strata managed and \
-                 the Deployment falls back to its default of 1 replica: {} of {before} pods stop on apply, until \
-                 the autoscaler's first scale-up (seconds to minutes, by its polling interval and the lag)",
-                before - 1
+                "`strata apply` keeps the {before} pods running: it hands the replica count to the field manager \
+                 `{manager}` before it stops writing `spec.replicas`, and the autoscaler's first scale takes it \
+                 from there. Applied any other way (`kubectl apply --server-side`, a GitOps controller), the \
+                 field is released and the Deployment falls back to 1 replica: {} of {before} pods stop until the \
+                 autoscaler's first scale-up",
+                before - 1,
+                manager = crate::manifest::REPLICAS_HANDOVER_MANAGER,
             ),
         )
         .help(format!(
-            "before merging, let the autoscaler's field manager own the scale: scale the Deployment to {before} \
-             by hand (`kubectl scale deployment {} --replicas={before}`), or apply the autoscaler with \
+            "apply this change with `strata apply`; with another tool, scale the Deployment to {before} by hand \
+             first (`kubectl scale deployment {} --replicas={before}`), or apply the autoscaler with \
              `autoscale min={before}` first and lower `min` in a later change",
             c.key.name
         )),
