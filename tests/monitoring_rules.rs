@@ -285,6 +285,18 @@ fn a_unit_test_that_expects_the_wrong_thing_fails() {
 
 // ---- The synthetic series -------------------------------------------------------------------------
 
+/// The annotations of `rule` without Go templates: what a promtool unit test expects (see the module
+/// comment).
+fn static_annotations(rule: &Value) -> Map<String, Value> {
+    rule["annotations"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, v)| !v.as_str().is_some_and(|s| s.contains("{{")))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 /// Drops annotations with Go templates (see the module comment).
 fn strip_templated_annotations(spec: &mut Value) {
     for g in spec["groups"].as_array_mut().into_iter().flatten() {
@@ -565,13 +577,7 @@ impl Case {
         for (k, v) in rule["labels"].as_object().into_iter().flatten() {
             labels.insert(k.clone(), v.clone());
         }
-        let annotations: Map<String, Value> = rule["annotations"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .filter(|(_, v)| !v.as_str().is_some_and(|s| s.contains("{{")))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let annotations = static_annotations(rule);
         let expected =
             if failing { json!([{"exp_labels": labels, "exp_annotations": annotations}]) } else { json!([]) };
         json!({
@@ -621,13 +627,7 @@ fn a_cronjob_that_never_succeeded_counts_from_its_creation_and_a_suspended_one_s
     for (k, v) in alert["labels"].as_object().into_iter().flatten() {
         labels.insert(k.clone(), v.clone());
     }
-    let annotations: Map<String, Value> = alert["annotations"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter(|(_, v)| !v.as_str().is_some_and(|s| s.contains("{{")))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let annotations = static_annotations(&alert);
     let case = |name: &str, input: Vec<Value>, eval: u64, fires: bool| {
         json!({
             "name": name,

@@ -212,9 +212,20 @@ pub struct Overdue {
     pub set_in_spec: bool,
 }
 
-/// When a schedule `cron` is overdue, given how long one run may take and the spec's `threshold=`; `None`
-/// for a schedule that never fires.
-pub fn overdue(cron: &str, run_time: Option<Duration>, set: Option<Duration>) -> Option<Overdue> {
+/// When a schedule `cron` is overdue, given how long one run may take; `None` for a schedule that is
+/// suspended, fires never, or whose alert `overrides` turn off (the spec's `threshold=` wins).
+fn overdue(
+    cron: &str,
+    suspended: Option<&Spanned<bool>>,
+    run_time: Option<Duration>,
+    overrides: &[AlertOverride],
+    alert: &str,
+) -> Option<Overdue> {
+    let o = override_of(overrides, alert);
+    if suspended.is_some_and(|s| s.value) || o.is_some_and(AlertOverride::disabled) {
+        return None;
+    }
+    let set = o.and_then(AlertOverride::duration);
     let gap = crate::model::cron::longest_gap(cron)?;
     let slack = run_time.unwrap_or_default().max(MIN_SCHEDULE_SLACK);
     Some(Overdue {
@@ -233,29 +244,16 @@ pub const JOB_OVERDUE: &str = "ScheduledJobNotSucceeded";
 /// When a scheduled, not suspended Spark job is overdue (its `expected-runtime` is the slack).
 pub fn spark_overdue(job: &crate::model::spark::SparkJob) -> Option<Overdue> {
     let schedule = job.schedule.as_ref()?;
-    if schedule.suspend.as_ref().is_some_and(|s| s.value) {
-        return None;
-    }
-    let o = override_of(&job.alerts, SPARK_OVERDUE);
-    if o.is_some_and(AlertOverride::disabled) {
-        return None;
-    }
-    overdue(&schedule.cron.value, job.expected_runtime.as_ref().map(|r| r.value), o.and_then(AlertOverride::duration))
+    let run_time = job.expected_runtime.as_ref().map(|r| r.value);
+    overdue(&schedule.cron.value, schedule.suspend.as_ref(), run_time, &job.alerts, SPARK_OVERDUE)
 }
 
 /// When a scheduled, not suspended batch job is overdue: its `deadline` (else `expected-runtime`) plus
 /// its `starting-deadline` is the slack.
 pub fn job_overdue(job: &crate::model::job::BatchJob) -> Option<Overdue> {
     let schedule = job.schedule.as_ref()?;
-    if schedule.suspend.as_ref().is_some_and(|s| s.value) {
-        return None;
-    }
-    let o = override_of(&job.alerts, JOB_OVERDUE);
-    if o.is_some_and(AlertOverride::disabled) {
-        return None;
-    }
     let late_start = schedule.starting_deadline.as_ref().map_or(0, |d| d.value.0);
     let run_time =
         job.deadline.as_ref().or(job.expected_runtime.as_ref()).map(|d| Duration(d.value.0.saturating_add(late_start)));
-    overdue(&schedule.cron.value, run_time, o.and_then(AlertOverride::duration))
+    overdue(&schedule.cron.value, schedule.suspend.as_ref(), run_time, &job.alerts, JOB_OVERDUE)
 }

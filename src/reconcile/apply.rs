@@ -895,16 +895,7 @@ pub fn replicas_handover(body: &Value, live: Option<&Value>) -> Option<Value> {
         return None;
     }
     let replicas = live.pointer("/spec/replicas")?.as_i64()?;
-    let strata_owns = live.pointer("/metadata/managedFields").and_then(Value::as_array).is_some_and(|entries| {
-        entries.iter().any(|e| {
-            e.get("manager").and_then(Value::as_str) == Some(FIELD_MANAGER)
-                && e.get("operation").and_then(Value::as_str) == Some("Apply")
-                && e.pointer("/fieldsV1/f:spec/f:replicas").is_some()
-        })
-    });
-    if !strata_owns {
-        return None;
-    }
+    crate::reconcile::normalize::apply_entry(live, FIELD_MANAGER)?.pointer("/fieldsV1/f:spec/f:replicas")?;
     let mut metadata = serde_json::Map::new();
     metadata.insert("name".into(), live.pointer("/metadata/name")?.clone());
     if let Some(ns) = live.pointer("/metadata/namespace") {

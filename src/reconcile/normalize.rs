@@ -141,11 +141,14 @@ pub fn object_contains(live: &Value, desired: &Value) -> bool {
 
 /// Does `manager` hold an Apply entry in the object's managedFields?
 pub fn applied_by(live: &Value, manager: &str) -> bool {
-    live.pointer("/metadata/managedFields").and_then(Value::as_array).is_some_and(|entries| {
-        entries.iter().any(|e| {
-            e.get("manager").and_then(Value::as_str) == Some(manager)
-                && e.get("operation").and_then(Value::as_str) == Some("Apply")
-        })
+    apply_entry(live, manager).is_some()
+}
+
+/// `manager`'s server-side apply entry in `live`'s managedFields: what it owns is under `fieldsV1`.
+pub fn apply_entry<'v>(live: &'v Value, manager: &str) -> Option<&'v Value> {
+    live.pointer("/metadata/managedFields").and_then(Value::as_array)?.iter().find(|e| {
+        e.get("manager").and_then(Value::as_str) == Some(manager)
+            && e.get("operation").and_then(Value::as_str) == Some("Apply")
     })
 }
 
