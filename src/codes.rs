@@ -29,6 +29,7 @@ pub const DOMAINS: &[(&str, &str)] = &[
     ("parse", "KDL syntax"),
     ("spec", "The shape of the spec"),
     ("platform", "The platform node"),
+    ("env", "Environments"),
     ("stdlib", "The standard library"),
     ("preset", "Sizes and tiers"),
     ("priority-class", "Priority classes"),

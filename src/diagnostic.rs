@@ -135,6 +135,27 @@ impl Diagnostics {
         self.items.iter()
     }
 
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Diagnostic> {
+        self.items.iter_mut()
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// The diagnostics not in `seen`, which gains them: one report over several environments shows a
+    /// problem they share (a syntax error, a bad environment declaration) once.
+    pub fn unseen(&self, seen: &mut Vec<Diagnostic>) -> Diagnostics {
+        let mut out = Diagnostics::new();
+        for d in &self.items {
+            if !seen.contains(d) {
+                seen.push(d.clone());
+                out.push(d.clone());
+            }
+        }
+        out
+    }
+
     /// Ordered by file, then position, then code: stable output for goldens and CI logs.
     pub fn sorted(&self) -> Vec<&Diagnostic> {
         let mut v: Vec<&Diagnostic> = self.items.iter().collect();

@@ -45,6 +45,8 @@ pub struct Compilation {
     /// The platform emit consumes, built once the checks pass (see [`model::resolved`]).
     pub resolved: Option<ResolvedPlatform>,
     pub manifests: Option<ManifestSet>,
+    /// Every environment the spec declares (empty for a single-cluster spec); the platform is one of them.
+    pub environments: Vec<String>,
 }
 
 impl Compilation {
@@ -56,6 +58,24 @@ impl Compilation {
     pub fn valid(&self) -> bool {
         !self.diagnostics.iter().any(|d| d.is_error() && !POLICY_ERRORS.contains(&d.code))
     }
+
+    /// A compilation of an environment a revision does not declare: no objects, nothing wrong (a diff then
+    /// shows the environment wholly added or wholly removed).
+    pub fn without_objects(c: Compilation) -> Compilation {
+        Compilation {
+            platform: Platform::default(),
+            sources: c.sources,
+            diagnostics: Diagnostics::new(),
+            resolved: None,
+            manifests: Some(ManifestSet::default()),
+            environments: c.environments,
+        }
+    }
+
+    /// The environment this compilation is, `None` for a spec without environments.
+    pub fn environment(&self) -> Option<&str> {
+        self.platform.environment()
+    }
 }
 
 /// Errors about what a valid platform costs, not about whether it is valid (a tenant over its budget).
@@ -64,55 +84,102 @@ impl Compilation {
 /// change causes as a change-safety finding of its own.
 pub const POLICY_ERRORS: &[&str] = &[check::cost::EXCEEDED];
 
-/// Reads and checks the spec, and resolves it when nothing is wrong, without emitting.
-pub fn check(fs: &dyn SpecFs, root: &Path) -> Compilation {
-    check_as(fs, root, false)
+/// How far one compile goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Read, check and resolve; emit nothing ([`check`]).
+    Check,
+    /// Also emit the manifests ([`compile`]).
+    Compile,
+    /// Emit even when the only errors are [`POLICY_ERRORS`] ([`compile_for_diff`]).
+    CompileForDiff,
 }
 
-/// [`check`]; `lenient` resolves a spec whose only errors are [`POLICY_ERRORS`] as well.
-fn check_as(fs: &dyn SpecFs, root: &Path, lenient: bool) -> Compilation {
-    let front = lang::read(fs, root);
-    let mut diagnostics = front.diagnostics;
-    // Checks run on whatever lowered cleanly, so one run reports syntax errors in one file and rule
-    // violations in another.
-    diagnostics.extend(check::run(&front.platform));
-    let blocked = if lenient {
-        diagnostics.iter().any(|d| d.is_error() && !POLICY_ERRORS.contains(&d.code))
-    } else {
-        diagnostics.has_errors()
-    };
-    let resolved = if blocked { None } else { check::resolve(&front.platform, &mut diagnostics) };
-    Compilation { platform: front.platform, sources: front.sources, diagnostics, resolved, manifests: None }
+/// Reads and checks the spec, and resolves it when nothing is wrong, without emitting.
+pub fn check(fs: &dyn SpecFs, root: &Path) -> Compilation {
+    compile_env(fs, root, None, Stage::Check)
 }
 
 /// Reads, checks and, if there are no errors, emits the platform's manifests.
 pub fn compile(fs: &dyn SpecFs, root: &Path) -> Compilation {
-    emit_checked(check(fs, root))
+    compile_env(fs, root, None, Stage::Compile)
 }
 
 /// [`compile`] for `strata diff`: a spec whose only errors are [`POLICY_ERRORS`] is emitted too, so a
 /// revision over a budget can still be compared (`diff` reports the overrun itself). Check
 /// [`Compilation::valid`], not [`Compilation::ok`], on the result; never apply what it emits.
 pub fn compile_for_diff(fs: &dyn SpecFs, root: &Path) -> Compilation {
-    emit_checked(check_as(fs, root, true))
+    compile_env(fs, root, None, Stage::CompileForDiff)
 }
 
-fn emit_checked(mut c: Compilation) -> Compilation {
-    if let Some(resolved) = &c.resolved {
+/// Compiles the spec as environment `env` (`None` for a spec without environments; a spec with
+/// environments then reports `strata::env::required`).
+pub fn compile_env(fs: &dyn SpecFs, root: &Path, env: Option<&str>, stage: Stage) -> Compilation {
+    build(lang::read_env(fs, root, env), stage)
+}
+
+/// Environment `from`'s configuration compiled as environment `to` (with `to`'s context, inventory and lock):
+/// what promoting `from` to `to` would deploy. Emits like [`compile_for_diff`].
+pub fn compile_promoted(fs: &dyn SpecFs, root: &Path, from: &str, to: &str) -> Compilation {
+    build(lang::read_promoted(fs, root, from, to), Stage::CompileForDiff)
+}
+
+/// Compiles the spec as each of its environments, in declaration order, reading the files once (a spec
+/// without environments gives its one compilation).
+pub fn compile_all(fs: &dyn SpecFs, root: &Path, stage: Stage) -> Vec<Compilation> {
+    lang::read_all(fs, root).into_iter().map(|front| build(front, stage)).collect()
+}
+
+fn build(front: lang::Frontend, stage: Stage) -> Compilation {
+    let mut diagnostics = front.diagnostics;
+    let mut c = Compilation {
+        platform: front.platform,
+        sources: front.sources,
+        diagnostics: Diagnostics::new(),
+        resolved: None,
+        manifests: None,
+        environments: front.environments,
+    };
+    if front.unselected {
+        c.diagnostics = diagnostics;
+        return c;
+    }
+    // Checks run on whatever lowered cleanly, so one run reports syntax errors in one file and rule
+    // violations in another.
+    diagnostics.extend(check::run(&c.platform));
+    let blocked = if stage == Stage::CompileForDiff {
+        diagnostics.iter().any(|d| d.is_error() && !POLICY_ERRORS.contains(&d.code))
+    } else {
+        diagnostics.has_errors()
+    };
+    c.resolved = if blocked { None } else { check::resolve(&c.platform, &mut diagnostics) };
+    if stage != Stage::Check
+        && let Some(resolved) = &c.resolved
+    {
         let mut emit_diags = Diagnostics::new();
         let set = emit::emit(resolved, &c.sources, &mut emit_diags);
         let failed = emit_diags.has_errors();
-        c.diagnostics.extend(emit_diags);
+        diagnostics.extend(emit_diags);
         if !failed {
             c.manifests = Some(set);
         }
     }
+    if let Some(applied) = &front.applied {
+        applied.annotate(&mut diagnostics, front.shared_diagnostics);
+    }
+    c.diagnostics = diagnostics;
     c
 }
 
 /// Convenience for tests and embedders: compile a spec on disk.
 pub fn compile_path(root: &Path) -> Compilation {
     compile(&lang::DiskFs, root)
+}
+
+/// [`compile_path`] for every environment the spec declares (its one platform when it declares none): what
+/// tests that judge every emitted object iterate over.
+pub fn compile_path_envs(root: &Path) -> Vec<Compilation> {
+    compile_all(&lang::DiskFs, root, Stage::Compile)
 }
 
 /// The one way unit tests compile a spec: in memory ([`lang::MemFs`]), through the same [`compile`] as the

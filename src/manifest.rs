@@ -212,7 +212,7 @@ impl ApplySetRef {
             .header
             .as_ref()
             .map_or(crate::model::DEFAULT_INVENTORY_NAMESPACE, |h| h.inventory_namespace.value.as_str());
-        Self::for_platform(p.name(), ns)
+        Self::for_platform(&p.inventory_name(), ns)
     }
 }
 

@@ -37,6 +37,27 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
 
 /// Replaces `dir` with the rendered objects of `set`. Returns the number of files written.
 pub fn write_dir(set: &ManifestSet, dir: &Path, format: OutputFormat) -> Result<usize, OutputError> {
+    replace_dir(dir, |staging| fill(set, staging, format))
+}
+
+/// Replaces `dir` with one folder per environment (`dir/<environment>/...`, each laid out as
+/// [`write_dir`] lays out one platform), all in one swap: an environment removed from the spec leaves no
+/// stale folder behind, and a failed write leaves the previous output whole.
+pub fn write_envs(sets: &[(&str, &ManifestSet)], dir: &Path, format: OutputFormat) -> Result<usize, OutputError> {
+    replace_dir(dir, |staging| {
+        fs::create_dir_all(staging).map_err(io_err(staging))?;
+        fs::write(staging.join(MARKER), MARKER_TEXT).map_err(io_err(staging))?;
+        let mut written = 0;
+        for (env, set) in sets {
+            written += fill(set, &staging.join(env), format)?;
+        }
+        Ok(written)
+    })
+}
+
+/// Fills a staging folder beside `dir` with `fill`, then swaps it in for `dir`, never leaving the user
+/// without an output and never replacing a folder strata did not write.
+fn replace_dir(dir: &Path, fill: impl FnOnce(&Path) -> Result<usize, OutputError>) -> Result<usize, OutputError> {
     if dir.exists() {
         if !dir.is_dir() {
             return Err(OutputError::NotADirectory(dir.to_path_buf()));
@@ -56,7 +77,10 @@ pub fn write_dir(set: &ManifestSet, dir: &Path, format: OutputFormat) -> Result<
     let staging = parent.join(format!(".{base}.strata-new-{}", std::process::id()));
     let retired = parent.join(format!(".{base}.strata-old-{}", std::process::id()));
 
-    let written = match fill(set, &staging, format) {
+    if staging.exists() {
+        fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
+    }
+    let written = match fill(&staging) {
         Ok(n) => n,
         Err(e) => {
             let _ = fs::remove_dir_all(&staging);

@@ -23,8 +23,14 @@ impl Span {
         Span { file, start, end }
     }
 
+    /// The span of a KDL value read from `file`'s syntax tree. A node an environment grafted in from another
+    /// file carries that file in its offsets ([`tag_kdl`]), so its diagnostics point at the override.
     pub fn from_kdl(file: FileId, span: miette::SourceSpan) -> Self {
-        Span::new(file, span.offset(), span.len())
+        let offset = span.offset() as u64;
+        match offset >> KDL_FILE_SHIFT {
+            0 => Span::new(file, span.offset(), span.len()),
+            tag => Span::new(FileId((tag - 1) as u32), (offset & KDL_OFFSET_MASK) as usize, span.len()),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -34,6 +40,20 @@ impl Span {
     pub fn is_empty(&self) -> bool {
         self.end == self.start
     }
+}
+
+// Spans of grafted KDL keep their file in the bits above 2^40 (a terabyte per file, far past the loader's
+// size limit); 64-bit offsets are assumed.
+const KDL_FILE_SHIFT: u32 = 40;
+const KDL_OFFSET_MASK: u64 = (1 << KDL_FILE_SHIFT) - 1;
+const _: () = assert!(usize::BITS >= 64, "span tags need 64-bit offsets");
+
+/// `span` of a KDL value in `file`, marked so [`Span::from_kdl`] finds `file` again after the value moved into
+/// another file's syntax tree (an environment's override merged into the base spec).
+pub fn tag_kdl(file: FileId, span: miette::SourceSpan) -> miette::SourceSpan {
+    let offset = span.offset() as u64 & KDL_OFFSET_MASK;
+    let tagged = ((u64::from(file.0) + 1) << KDL_FILE_SHIFT) | offset;
+    miette::SourceSpan::new((tagged as usize).into(), span.len())
 }
 
 /// A value together with where it was written.

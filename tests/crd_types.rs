@@ -83,33 +83,34 @@ fn every_emitted_custom_resource_round_trips_through_its_type() {
     let mut failures = Vec::new();
     let mut compiled = 0;
     for spec in &specs {
-        let c = strata::compile_path(spec);
-        if !c.ok() {
-            continue;
-        }
-        let Some(set) = c.manifests else { continue };
-        compiled += 1;
-        for m in &set.items {
-            let result = match (m.group(), m.kind.as_str()) {
-                (KafkaTopic::GROUP, KafkaTopic::KIND) => round_trip::<KafkaTopic>(&m.object),
-                (KafkaUser::GROUP, KafkaUser::KIND) => round_trip::<KafkaUser>(&m.object),
-                (SparkApplication::GROUP, SparkApplication::KIND) => round_trip::<SparkApplication>(&m.object),
-                (ScheduledSparkApplication::GROUP, ScheduledSparkApplication::KIND) => {
-                    round_trip::<ScheduledSparkApplication>(&m.object)
+        for c in strata::compile_path_envs(spec) {
+            if !c.ok() {
+                continue;
+            }
+            let Some(set) = c.manifests else { continue };
+            compiled += 1;
+            for m in &set.items {
+                let result = match (m.group(), m.kind.as_str()) {
+                    (KafkaTopic::GROUP, KafkaTopic::KIND) => round_trip::<KafkaTopic>(&m.object),
+                    (KafkaUser::GROUP, KafkaUser::KIND) => round_trip::<KafkaUser>(&m.object),
+                    (SparkApplication::GROUP, SparkApplication::KIND) => round_trip::<SparkApplication>(&m.object),
+                    (ScheduledSparkApplication::GROUP, ScheduledSparkApplication::KIND) => {
+                        round_trip::<ScheduledSparkApplication>(&m.object)
+                    }
+                    (FlinkDeployment::GROUP, FlinkDeployment::KIND) => round_trip::<FlinkDeployment>(&m.object),
+                    (ScaledObject::GROUP, ScaledObject::KIND) => round_trip::<ScaledObject>(&m.object),
+                    (TriggerAuthentication::GROUP, TriggerAuthentication::KIND) => {
+                        round_trip::<TriggerAuthentication>(&m.object)
+                    }
+                    (PodMonitor::GROUP, PodMonitor::KIND) => round_trip::<PodMonitor>(&m.object),
+                    (PrometheusRule::GROUP, PrometheusRule::KIND) => round_trip::<PrometheusRule>(&m.object),
+                    (g, _) if BUILT_IN_GROUPS.contains(&g) => continue,
+                    _ => Err(format!("{} is a custom resource without a strata::crd type", m.api_version)),
+                };
+                *seen.entry(format!("{} {}", m.api_version, m.kind)).or_default() += 1;
+                if let Err(e) = result {
+                    failures.push(format!("{} ({}): {}: {e}", spec.display(), m.origin, m.key()));
                 }
-                (FlinkDeployment::GROUP, FlinkDeployment::KIND) => round_trip::<FlinkDeployment>(&m.object),
-                (ScaledObject::GROUP, ScaledObject::KIND) => round_trip::<ScaledObject>(&m.object),
-                (TriggerAuthentication::GROUP, TriggerAuthentication::KIND) => {
-                    round_trip::<TriggerAuthentication>(&m.object)
-                }
-                (PodMonitor::GROUP, PodMonitor::KIND) => round_trip::<PodMonitor>(&m.object),
-                (PrometheusRule::GROUP, PrometheusRule::KIND) => round_trip::<PrometheusRule>(&m.object),
-                (g, _) if BUILT_IN_GROUPS.contains(&g) => continue,
-                _ => Err(format!("{} is a custom resource without a strata::crd type", m.api_version)),
-            };
-            *seen.entry(format!("{} {}", m.api_version, m.kind)).or_default() += 1;
-            if let Err(e) = result {
-                failures.push(format!("{} ({}): {}: {e}", spec.display(), m.origin, m.key()));
             }
         }
     }

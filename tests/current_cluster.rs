@@ -465,48 +465,49 @@ fn every_pod_strata_causes_is_admitted_under_its_tenants_pod_security_level() {
         let mut cleanup: Vec<(ApiResource, String)> = Vec::new();
         let mut restricted_namespaces = BTreeSet::new();
         for (i, (case, spec)) in valid_cases().iter().enumerate() {
-            let c = strata::compile_path(spec);
-            let set = c.manifests.unwrap_or_else(|| panic!("{case} is a valid case but does not compile"));
-            let catalog = discovery::discover(&kube, &set, &BTreeSet::new()).await.expect("discovery");
-            let r = Renamer(format!("{run}-{i}"));
-            let mut objects: Vec<Value> = set.items.iter().map(|m| m.object.clone()).collect();
-            rename_case(&r, &mut objects);
-            let pods = caused_pods(&kc, &objects);
-            if pods.is_empty() {
-                continue;
-            }
-            admission_prerequisites(&kube, &catalog, &objects).await;
-            for o in &objects {
-                match o["kind"].as_str() {
-                    Some("Namespace") => {
-                        let name = o["metadata"]["name"].as_str().unwrap().to_string();
-                        if o["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted" {
-                            restricted_namespaces.insert(name.clone());
-                        }
-                        cleanup.push((ar::<k8s_openapi::api::core::v1::Namespace>(), name));
-                    }
-                    Some("PriorityClass") => cleanup.push((
-                        ar::<k8s_openapi::api::scheduling::v1::PriorityClass>(),
-                        o["metadata"]["name"].as_str().unwrap().to_string(),
-                    )),
-                    _ => {}
+            for (j, c) in strata::compile_path_envs(spec).into_iter().enumerate() {
+                let set = c.manifests.unwrap_or_else(|| panic!("{case} is a valid case but does not compile"));
+                let catalog = discovery::discover(&kube, &set, &BTreeSet::new()).await.expect("discovery");
+                let r = Renamer(format!("{run}-{}", i * 16 + j));
+                let mut objects: Vec<Value> = set.items.iter().map(|m| m.object.clone()).collect();
+                rename_case(&r, &mut objects);
+                let pods = caused_pods(&kc, &objects);
+                if pods.is_empty() {
+                    continue;
                 }
-            }
-            for (what, pod) in pods {
-                let ns = pod["metadata"]["namespace"].as_str().unwrap().to_string();
-                let name = pod["metadata"]["name"].as_str().unwrap().to_string();
-                match kube.apply(&pod_ar(), Some(&ns), &name, &pod, MANAGER, true, true).await {
-                    Ok(_) => {
-                        let source = match what.split_whitespace().next() {
-                            Some("Airflow") => "Airflow",
-                            Some("Flink") => "Flink",
-                            Some("Spark") => "Spark",
-                            _ => "other",
-                        };
-                        *admitted.entry(source).or_default() += 1;
-                        eprintln!("{case}: admitted {what} in {ns}");
+                admission_prerequisites(&kube, &catalog, &objects).await;
+                for o in &objects {
+                    match o["kind"].as_str() {
+                        Some("Namespace") => {
+                            let name = o["metadata"]["name"].as_str().unwrap().to_string();
+                            if o["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted" {
+                                restricted_namespaces.insert(name.clone());
+                            }
+                            cleanup.push((ar::<k8s_openapi::api::core::v1::Namespace>(), name));
+                        }
+                        Some("PriorityClass") => cleanup.push((
+                            ar::<k8s_openapi::api::scheduling::v1::PriorityClass>(),
+                            o["metadata"]["name"].as_str().unwrap().to_string(),
+                        )),
+                        _ => {}
                     }
-                    Err(f) => rejected.push(format!("{case}: {what} in {ns}: {f}")),
+                }
+                for (what, pod) in pods {
+                    let ns = pod["metadata"]["namespace"].as_str().unwrap().to_string();
+                    let name = pod["metadata"]["name"].as_str().unwrap().to_string();
+                    match kube.apply(&pod_ar(), Some(&ns), &name, &pod, MANAGER, true, true).await {
+                        Ok(_) => {
+                            let source = match what.split_whitespace().next() {
+                                Some("Airflow") => "Airflow",
+                                Some("Flink") => "Flink",
+                                Some("Spark") => "Spark",
+                                _ => "other",
+                            };
+                            *admitted.entry(source).or_default() += 1;
+                            eprintln!("{case}: admitted {what} in {ns}");
+                        }
+                        Err(f) => rejected.push(format!("{case}: {what} in {ns}: {f}")),
+                    }
                 }
             }
         }

@@ -20,35 +20,38 @@ fn every_emitted_object_has_a_descriptor_that_matches_it() {
     let mut emitted: BTreeSet<(String, String)> = BTreeSet::new();
     let mut problems = BTreeSet::new();
     for (case, path) in support::valid_cases() {
-        let c = strata::compile_path(&path);
-        let Some(set) = c.manifests else { panic!("{case} does not compile") };
-        for m in &set.items {
-            let Some(d) = domain::lookup(m.group(), &m.kind) else {
-                problems.insert(format!(
-                    "{case}: {} {} has no descriptor: add a KindDescriptor to KINDS in src/domain.rs",
-                    m.api_version, m.kind
-                ));
-                continue;
-            };
-            emitted.insert((d.group.to_string(), d.kind.to_string()));
-            let version = m.api_version.rsplit('/').next().unwrap_or_default();
-            if !d.versions.contains(&version) {
-                problems
-                    .insert(format!("{case}: {} {} is not among the versions {:?}", m.api_version, m.kind, d.versions));
-            }
-            if m.stage != d.stage {
-                problems.insert(format!(
-                    "{case}: {} is emitted in stage {:?}, its descriptor says {:?} (prune deletes by the descriptor)",
-                    m.key(),
-                    m.stage,
-                    d.stage
-                ));
-            }
-            if m.namespace.is_some() != (d.scope == Scope::Namespaced) {
-                problems.insert(format!("{case}: {} has scope {:?} in its descriptor", m.key(), d.scope));
-            }
-            if !d.emitted {
-                problems.insert(format!("{case}: {} is emitted, but its descriptor says `emitted: false`", m.kind));
+        for c in strata::compile_path_envs(&path) {
+            let Some(set) = c.manifests else { panic!("{case} does not compile") };
+            for m in &set.items {
+                let Some(d) = domain::lookup(m.group(), &m.kind) else {
+                    problems.insert(format!(
+                        "{case}: {} {} has no descriptor: add a KindDescriptor to KINDS in src/domain.rs",
+                        m.api_version, m.kind
+                    ));
+                    continue;
+                };
+                emitted.insert((d.group.to_string(), d.kind.to_string()));
+                let version = m.api_version.rsplit('/').next().unwrap_or_default();
+                if !d.versions.contains(&version) {
+                    problems.insert(format!(
+                        "{case}: {} {} is not among the versions {:?}",
+                        m.api_version, m.kind, d.versions
+                    ));
+                }
+                if m.stage != d.stage {
+                    problems.insert(format!(
+                        "{case}: {} is emitted in stage {:?}, its descriptor says {:?} (prune deletes by the descriptor)",
+                        m.key(),
+                        m.stage,
+                        d.stage
+                    ));
+                }
+                if m.namespace.is_some() != (d.scope == Scope::Namespaced) {
+                    problems.insert(format!("{case}: {} has scope {:?} in its descriptor", m.key(), d.scope));
+                }
+                if !d.emitted {
+                    problems.insert(format!("{case}: {} is emitted, but its descriptor says `emitted: false`", m.kind));
+                }
             }
         }
     }

@@ -105,32 +105,33 @@ fn rename_priority_classes(v: &mut Value, rename: &BTreeMap<String, String>) {
 fn emitted(run: &str) -> Vec<Emitted> {
     let mut out = Vec::new();
     for (case, spec) in valid_cases() {
-        let c = strata::compile_path(&spec);
-        let set = c.manifests.unwrap_or_else(|| panic!("{} does not compile", spec.display()));
-        let objects: Vec<Value> = set.items.into_iter().map(|m| m.object).collect();
-        for o in objects.iter().filter(|o| o["kind"] == "FlinkDeployment") {
-            let ns = o["metadata"]["namespace"].as_str().unwrap_or_default();
-            let tenant = objects.iter().find(|n| n["kind"] == "Namespace" && n["metadata"]["name"] == ns);
-            let name = format!("{run}-{}", out.len());
-            let mut object = as_operator_1_7_reads_it(o.clone());
-            object["metadata"]["namespace"] = json!(name);
-            let mut rename = BTreeMap::new();
-            let mut priority_classes = Vec::new();
-            for pc in objects.iter().filter(|p| p["kind"] == "PriorityClass") {
-                let old = pc["metadata"]["name"].as_str().unwrap_or_default().to_string();
-                let new = format!("{name}-{old}");
-                let mut pc = pc.clone();
-                pc["metadata"] = json!({"name": new});
-                priority_classes.push(pc);
-                rename.insert(old, new);
+        for c in strata::compile_path_envs(&spec) {
+            let set = c.manifests.unwrap_or_else(|| panic!("{} does not compile", spec.display()));
+            let objects: Vec<Value> = set.items.into_iter().map(|m| m.object).collect();
+            for o in objects.iter().filter(|o| o["kind"] == "FlinkDeployment") {
+                let ns = o["metadata"]["namespace"].as_str().unwrap_or_default();
+                let tenant = objects.iter().find(|n| n["kind"] == "Namespace" && n["metadata"]["name"] == ns);
+                let name = format!("{run}-{}", out.len());
+                let mut object = as_operator_1_7_reads_it(o.clone());
+                object["metadata"]["namespace"] = json!(name);
+                let mut rename = BTreeMap::new();
+                let mut priority_classes = Vec::new();
+                for pc in objects.iter().filter(|p| p["kind"] == "PriorityClass") {
+                    let old = pc["metadata"]["name"].as_str().unwrap_or_default().to_string();
+                    let new = format!("{name}-{old}");
+                    let mut pc = pc.clone();
+                    pc["metadata"] = json!({"name": new});
+                    priority_classes.push(pc);
+                    rename.insert(old, new);
+                }
+                rename_priority_classes(&mut object, &rename);
+                out.push(Emitted {
+                    what: format!("{case}: FlinkDeployment {ns}/{}", o["metadata"]["name"].as_str().unwrap_or("?")),
+                    object,
+                    namespace: namespace_for(&name, tenant.map(|t| &t["metadata"]["labels"])),
+                    priority_classes,
+                });
             }
-            rename_priority_classes(&mut object, &rename);
-            out.push(Emitted {
-                what: format!("{case}: FlinkDeployment {ns}/{}", o["metadata"]["name"].as_str().unwrap_or("?")),
-                object,
-                namespace: namespace_for(&name, tenant.map(|t| &t["metadata"]["labels"])),
-                priority_classes,
-            });
         }
     }
     out

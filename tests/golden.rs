@@ -32,6 +32,8 @@ macro_rules! golden {
 
 golden! {
     cost_spot => "cost-spot",
+    environments_basic => "environments-basic",
+    environments_invalid => "environments-invalid",
     cost_center => "cost-center",
     admission => "admission",
     admission_invalid => "admission-invalid",
@@ -86,12 +88,29 @@ golden! {
     tenants_basic => "tenants-basic",
 }
 
-/// Compiles one case and returns (manifests as YAML if it compiled, diagnostics text).
+/// Compiles one case and returns (manifests as YAML if it compiled, diagnostics text). A spec with
+/// environments is compiled as each of them (as `strata check` does): the YAML holds every environment
+/// that compiled, each after a `# environment: NAME` line.
 pub fn run_case(dir: &Path) -> (Option<String>, String) {
-    let c = strata::compile_path(&dir.join("platform.kdl"));
-    let diags =
-        if c.diagnostics.is_empty() { String::new() } else { Renderer::plain(&c.sources).human(&c.diagnostics) };
-    (c.manifests.map(|m| render_set(&m, OutputFormat::Yaml)), diags)
+    let all = strata::compile_all(&strata::lang::DiskFs, &dir.join("platform.kdl"), strata::Stage::Compile);
+    let mut yaml: Option<String> = None;
+    let mut diags = String::new();
+    let mut seen = Vec::new();
+    for c in all {
+        let fresh = c.diagnostics.unseen(&mut seen);
+        if !fresh.is_empty() {
+            diags.push_str(&Renderer::plain(&c.sources).human(&fresh));
+        }
+        if let Some(m) = &c.manifests {
+            let text = render_set(m, OutputFormat::Yaml);
+            let out = yaml.get_or_insert_with(String::new);
+            match c.environment() {
+                Some(env) => out.push_str(&format!("# environment: {env}\n{text}")),
+                None => out.push_str(&text),
+            }
+        }
+    }
+    (yaml, diags)
 }
 
 fn compare(path: &Path, actual: Option<&str>, bless: bool, failures: &mut Vec<String>) {
@@ -170,8 +189,16 @@ fn valid_specs() -> Vec<(String, PathBuf)> {
 /// way from the model to the output (which `apply --prune` would delete from the cluster).
 #[test]
 fn every_declared_object_is_in_the_output() {
-    for (case, spec) in valid_specs() {
-        let c = strata::compile_path(&spec);
+    let each_env = valid_specs().into_iter().flat_map(|(case, spec)| {
+        strata::compile_all(&strata::lang::DiskFs, &spec, strata::Stage::Compile).into_iter().map(move |c| {
+            let case = match c.environment() {
+                Some(env) => format!("{case} (environment {env})"),
+                None => case.clone(),
+            };
+            (case, c)
+        })
+    });
+    for (case, c) in each_env {
         let set = c.manifests.unwrap_or_else(|| panic!("{case} does not compile: {:?}", c.diagnostics));
         let p = &c.platform;
         let has = |kind: &str, ns: Option<&str>, name: &str| {

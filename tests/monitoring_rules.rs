@@ -206,10 +206,11 @@ fn every_generated_rule_group_passes_promtool_check_rules() {
     golden.sort();
     specs.extend(golden);
     for spec in specs {
-        let c = strata::compile_path(&spec);
-        let ok = c.ok();
-        let Some(set) = c.manifests.filter(|_| ok) else { continue };
-        rules.extend(set.items.into_iter().filter(|m| m.kind == "PrometheusRule").map(|m| m.object));
+        for c in strata::compile_path_envs(&spec) {
+            let ok = c.ok();
+            let Some(set) = c.manifests.filter(|_| ok) else { continue };
+            rules.extend(set.items.into_iter().filter(|m| m.kind == "PrometheusRule").map(|m| m.object));
+        }
     }
     for rule in &rules {
         let d = dir();

@@ -371,35 +371,37 @@ fn every_required_flow_is_allowed_and_nothing_else() {
     let mut checked = 0;
     let mut report = Vec::new();
     for spec in cases() {
-        let c = strata::compile_path(&spec);
-        if c.manifests.is_none() {
-            continue;
-        }
-        let (s, needs) = scenario(&c);
-        let pols = policies(&c);
-        let got = s.evaluate(&script, &pols);
-        for line in failures(&s, &got, |i| s.queries[i].4) {
-            report.push(format!("{}: {line}", spec.display()));
-        }
-        // Each `strata-flow-*` policy is necessary: without it, the flows it serves are denied.
-        let mut names: Vec<&String> = needs.iter().map(|(_, n)| n).collect();
-        names.sort();
-        names.dedup();
-        for name in names {
-            let without: Vec<Value> = pols.iter().filter(|p| p["metadata"]["name"] != name.as_str()).cloned().collect();
-            let got = s.evaluate(&script, &without);
-            for (i, n) in &needs {
-                if n == name && got[*i] {
-                    let (f, t, proto, port, _, why) = &s.queries[*i];
-                    report.push(format!(
-                        "{}: without {name}, {f} → {t} {proto}/{port} is still allowed ({why})",
-                        spec.display()
-                    ));
+        for c in strata::compile_path_envs(&spec) {
+            if c.manifests.is_none() {
+                continue;
+            }
+            let (s, needs) = scenario(&c);
+            let pols = policies(&c);
+            let got = s.evaluate(&script, &pols);
+            for line in failures(&s, &got, |i| s.queries[i].4) {
+                report.push(format!("{}: {line}", spec.display()));
+            }
+            // Each `strata-flow-*` policy is necessary: without it, the flows it serves are denied.
+            let mut names: Vec<&String> = needs.iter().map(|(_, n)| n).collect();
+            names.sort();
+            names.dedup();
+            for name in names {
+                let without: Vec<Value> =
+                    pols.iter().filter(|p| p["metadata"]["name"] != name.as_str()).cloned().collect();
+                let got = s.evaluate(&script, &without);
+                for (i, n) in &needs {
+                    if n == name && got[*i] {
+                        let (f, t, proto, port, _, why) = &s.queries[*i];
+                        report.push(format!(
+                            "{}: without {name}, {f} → {t} {proto}/{port} is still allowed ({why})",
+                            spec.display()
+                        ));
+                    }
                 }
             }
+            checked += 1;
+            assert!(!s.queries.is_empty());
         }
-        checked += 1;
-        assert!(!s.queries.is_empty());
     }
     assert!(checked >= 10, "expected the bundled platform and the valid golden cases, checked {checked}");
     assert!(report.is_empty(), "the evaluator disagrees:\n{}", report.join("\n"));

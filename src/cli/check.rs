@@ -2,7 +2,7 @@
 //! the first step in CI.
 
 use crate::cli::SpecArg;
-use crate::cli::{CliError, after_help, out, report_diagnostics};
+use crate::cli::{CliError, after_help, merged_diagnostics, out, platform_label, report_diagnostics};
 use crate::diagnostic::{DiagnosticFormat, summary_line};
 use crate::exit::Code;
 
@@ -13,6 +13,7 @@ Examples:
   strata check --diagnostics github     # annotations on the pull request in GitHub Actions
   strata check --diagnostics json | jq '.diagnostics[].code'
   strata check --explain                # also show the decisions strata made for you
+  strata check --env staging            # one environment of a spec that declares several (default: all)
   strata explain strata::kafka::replicas   # what a diagnostic's rule is, and how to fix it";
 
 pub(crate) const EXITS: &[(Code, &str)] = &[
@@ -35,34 +36,60 @@ pub struct Args {
     /// Treat warnings as errors (exit 2 when there are any).
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Check every environment the spec declares, each on its own (the default without `--env`).
+    #[arg(long, conflicts_with = "env")]
+    pub all_envs: bool,
 }
 
 pub fn run(a: Args) -> Result<Code, CliError> {
-    let mut c = a.spec.compile();
-    c.diagnostics.retain_notes(a.explain);
-    if c.diagnostics.is_empty() && a.diagnostics == DiagnosticFormat::Json {
-        // A clean spec still gets a valid, empty result: JSON consumers parse stdout unconditionally. Only
-        // `check` does this; `compile --diagnostics json` shares stdout with the manifests.
-        out::stdout(&crate::diagnostic::Renderer::plain(&c.sources).json(&c.diagnostics))?;
-    } else {
-        report_diagnostics(&c.sources, &c.diagnostics, a.diagnostics)?;
+    let mut cs = a.spec.compile_each(&crate::lang::DiskFs, &a.spec.spec, crate::Stage::Compile);
+    for c in &mut cs {
+        c.diagnostics.retain_notes(a.explain);
     }
-    let failed = c.diagnostics.has_errors() || (a.deny_warnings && c.diagnostics.warning_count() > 0);
-    if a.diagnostics == DiagnosticFormat::Human && !failed {
-        let objects = c.manifests.as_ref().map_or(0, |m| m.len());
-        let tenants = c.platform.tenants.len();
-        let warnings = c.diagnostics.warning_count();
-        let mut line = format!(
-            "strata: `{}` is valid ({tenants} tenant{}, {objects} object{})",
-            c.platform.name(),
-            if tenants == 1 { "" } else { "s" },
-            if objects == 1 { "" } else { "s" }
-        );
-        if warnings > 0 {
-            line.push_str(&format!(", {}", summary_line(0, warnings).trim_start_matches("strata: ")));
+    let failed_one =
+        |c: &crate::Compilation| c.diagnostics.has_errors() || (a.deny_warnings && c.diagnostics.warning_count() > 0);
+    let failed = cs.iter().any(failed_one);
+    match (a.diagnostics, cs.as_slice()) {
+        (DiagnosticFormat::Human, _) => {
+            let mut seen = Vec::new();
+            for c in &cs {
+                report_diagnostics(&c.sources, &c.diagnostics.unseen(&mut seen), a.diagnostics)?;
+                if !failed_one(c) {
+                    out::stderr_line(&valid_line(c));
+                }
+            }
         }
-        out::stderr_line(&line);
+        (_, [c]) if c.diagnostics.is_empty() && a.diagnostics == DiagnosticFormat::Json => {
+            // A clean spec still gets a valid, empty result: JSON consumers parse stdout unconditionally.
+            // Only `check` does this; `compile --diagnostics json` shares stdout with the manifests.
+            out::stdout(&crate::diagnostic::Renderer::plain(&c.sources).json(&c.diagnostics))?;
+        }
+        (_, [c, ..]) => {
+            let all = merged_diagnostics(&cs);
+            if all.is_empty() && a.diagnostics == DiagnosticFormat::Json {
+                out::stdout(&crate::diagnostic::Renderer::plain(&c.sources).json(&all))?;
+            } else {
+                report_diagnostics(&c.sources, &all, a.diagnostics)?;
+            }
+        }
+        (_, []) => {}
     }
-    crate::cli::leak(c);
+    crate::cli::leak(cs);
     Ok(if failed { Code::Invalid } else { Code::Ok })
+}
+
+fn valid_line(c: &crate::Compilation) -> String {
+    let objects = c.manifests.as_ref().map_or(0, |m| m.len());
+    let tenants = c.platform.tenants.len();
+    let warnings = c.diagnostics.warning_count();
+    let mut line = format!(
+        "strata: {} is valid ({tenants} tenant{}, {objects} object{})",
+        platform_label(c),
+        if tenants == 1 { "" } else { "s" },
+        if objects == 1 { "" } else { "s" }
+    );
+    if warnings > 0 {
+        line.push_str(&format!(", {}", summary_line(0, warnings).trim_start_matches("strata: ")));
+    }
+    line
 }

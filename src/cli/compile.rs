@@ -16,7 +16,9 @@ Examples:
   strata compile                            # multi-document YAML of ./platform.kdl on stdout
   strata compile --out-dir build            # one file per object: build/<namespace>/<kind>-<name>.yaml
   strata compile -o json | jq '.items | length'
-  strata compile platforms/prod.kdl | kubectl apply --server-side -f -";
+  strata compile platforms/prod.kdl | kubectl apply --server-side -f -
+  strata compile --env staging              # one environment of a spec that declares several
+  strata compile --all-envs --out-dir build # build/<environment>/<namespace>/<kind>-<name>.yaml";
 
 pub(crate) const EXITS: &[(Code, &str)] = &[
     (Code::Ok, "the manifests were written"),
@@ -41,6 +43,10 @@ pub struct Args {
     /// How to print diagnostics: human text on stderr; json or github (Actions annotations) on stdout.
     #[arg(long, value_name = "FORMAT", value_enum, default_value_t = DiagnosticFormat::Human)]
     pub diagnostics: DiagnosticFormat,
+    /// Compile every environment the spec declares into one folder each: `--out-dir DIR` gets
+    /// `DIR/<environment>/...`. Nothing is written unless every environment compiles.
+    #[arg(long, conflicts_with = "env", requires = "out_dir")]
+    pub all_envs: bool,
 }
 
 /// `-o`'s parser: a format, or an error that points a former `-o DIR` (short for `--out` until this release)
@@ -78,6 +84,9 @@ impl TypedValueParser for OutputParser {
 }
 
 pub fn run(a: Args) -> Result<Code, CliError> {
+    if a.all_envs {
+        return run_all(a);
+    }
     let (format, out_dir) = (a.output, a.out_dir);
     let mut c = a.spec.compile();
     c.diagnostics.retain_notes(a.explain);
@@ -91,5 +100,33 @@ pub fn run(a: Args) -> Result<Code, CliError> {
         None => out::stdout_parts(&render_set_parts(&set, format))?,
     }
     crate::cli::leak((set, c));
+    Ok(Code::Ok)
+}
+
+/// `--all-envs`: every environment, one folder each, written only when all of them compiled.
+fn run_all(a: Args) -> Result<Code, CliError> {
+    let mut cs = a.spec.compile_each(&crate::lang::DiskFs, &a.spec.spec, crate::Stage::Compile);
+    for c in &mut cs {
+        c.diagnostics.retain_notes(a.explain);
+    }
+    match a.diagnostics {
+        DiagnosticFormat::Human => {
+            let mut seen = Vec::new();
+            for c in &cs {
+                report_diagnostics(&c.sources, &c.diagnostics.unseen(&mut seen), a.diagnostics)?;
+            }
+        }
+        _ => {
+            if let Some(first) = cs.first() {
+                report_diagnostics(&first.sources, &crate::cli::merged_diagnostics(&cs), a.diagnostics)?;
+            }
+        }
+    }
+    let sets: Option<Vec<(&str, &crate::manifest::ManifestSet)>> =
+        cs.iter().map(|c| Some((c.environment().unwrap_or("default"), c.manifests.as_ref()?))).collect();
+    let (Some(sets), Some(dir)) = (sets, a.out_dir.as_ref()) else { return Ok(Code::Invalid) };
+    let n = crate::output::write_envs(&sets, dir, a.output)?;
+    out::stderr_line(&format!("strata: wrote {n} objects for {} environment(s) to {}", sets.len(), dir.display()));
+    crate::cli::leak(cs);
     Ok(Code::Ok)
 }

@@ -153,6 +153,10 @@ pub struct SpecArg {
     /// past the repository's top level). Off by default, so a spec cannot read arbitrary files.
     #[arg(long)]
     pub allow_include_outside: bool,
+    /// Read the spec as this environment (an `environment "NAME"` block of the spec). Required by a spec
+    /// that declares environments, except where `--all-envs` is offered.
+    #[arg(long, value_name = "NAME")]
+    pub env: Option<String>,
 }
 
 impl SpecArg {
@@ -163,21 +167,79 @@ impl SpecArg {
 
     /// Compiles `root` from `fs` under the chosen include policy.
     pub fn compile_with(&self, fs: &dyn crate::lang::SpecFs, root: &std::path::Path) -> crate::Compilation {
-        if self.allow_include_outside {
-            crate::compile(&crate::lang::fs::AllowOutside(fs), root)
-        } else {
-            crate::compile(fs, root)
-        }
+        self.compile_as(fs, root, crate::Stage::Compile)
     }
 
     /// [`Self::compile_with`] for `strata diff`: a revision over a budget still compiles
     /// ([`crate::compile_for_diff`]).
     pub fn compile_for_diff(&self, fs: &dyn crate::lang::SpecFs, root: &std::path::Path) -> crate::Compilation {
+        self.compile_as(fs, root, crate::Stage::CompileForDiff)
+    }
+
+    /// Compiles `root` as the chosen `--env` up to `stage`.
+    pub fn compile_as(
+        &self,
+        fs: &dyn crate::lang::SpecFs,
+        root: &std::path::Path,
+        stage: crate::Stage,
+    ) -> crate::Compilation {
         if self.allow_include_outside {
-            crate::compile_for_diff(&crate::lang::fs::AllowOutside(fs), root)
+            crate::compile_env(&crate::lang::fs::AllowOutside(fs), root, self.env.as_deref(), stage)
         } else {
-            crate::compile_for_diff(fs, root)
+            crate::compile_env(fs, root, self.env.as_deref(), stage)
         }
+    }
+
+    /// Environment `from`'s configuration compiled in `to`'s place (its context, inventory and lock), for
+    /// a promotion diff; emitted like [`Self::compile_for_diff`].
+    pub fn compile_promoted(
+        &self,
+        fs: &dyn crate::lang::SpecFs,
+        root: &std::path::Path,
+        from: &str,
+        to: &str,
+    ) -> crate::Compilation {
+        if self.allow_include_outside {
+            crate::compile_promoted(&crate::lang::fs::AllowOutside(fs), root, from, to)
+        } else {
+            crate::compile_promoted(fs, root, from, to)
+        }
+    }
+
+    /// Every environment's compilation (`--all-envs`), or only `--env`'s when one is chosen.
+    pub fn compile_each(
+        &self,
+        fs: &dyn crate::lang::SpecFs,
+        root: &std::path::Path,
+        stage: crate::Stage,
+    ) -> Vec<crate::Compilation> {
+        if self.env.is_some() {
+            return vec![self.compile_as(fs, root, stage)];
+        }
+        if self.allow_include_outside {
+            crate::compile_all(&crate::lang::fs::AllowOutside(fs), root, stage)
+        } else {
+            crate::compile_all(fs, root, stage)
+        }
+    }
+}
+
+/// The diagnostics of several environments' compilations as one list (their messages name the
+/// environment), for the machine formats, which print one document.
+pub(crate) fn merged_diagnostics(cs: &[crate::Compilation]) -> Diagnostics {
+    let mut all = Diagnostics::new();
+    let mut seen = Vec::new();
+    for c in cs {
+        all.extend(c.diagnostics.unseen(&mut seen));
+    }
+    all
+}
+
+/// `platform `acme`` or `platform `acme`, environment `staging``: how summaries name what they judged.
+pub(crate) fn platform_label(c: &crate::Compilation) -> String {
+    match c.environment() {
+        Some(env) => format!("`{}` (environment `{env}`)", c.platform.name()),
+        None => format!("`{}`", c.platform.name()),
     }
 }
 

@@ -275,6 +275,81 @@ pub static CODES: &[CodeInfo] = &[
             letters, digits and `-`, at most 63 characters.\n\n\
             Fix: use a valid namespace name.",
     },
+    // Environments.
+    CodeInfo {
+        code: "strata::env::required",
+        summary: "the spec declares environments and none was chosen",
+        explanation: "A spec with `environment` blocks is a template: each environment is a platform of its \
+            own (its own kube context, ApplySet, inventory and lock), and the base spec alone is deployed \
+            nowhere. `apply`, `plan`, `drift` and `cost` act on one environment; `check` checks them all when \
+            none is named; `compile` and `diff` take `--all-envs`.\n\n\
+            Fix: pass `--env NAME`, one of the environments the message lists.",
+    },
+    CodeInfo {
+        code: "strata::env::unknown",
+        summary: "`--env` names an environment the spec does not declare",
+        explanation: "The environment given with `--env` (or `--from-env`) is not declared by any `environment \
+            \"NAME\"` block of the spec or of a file it includes. The message suggests the closest name.\n\n\
+            Fix: pick one of the listed environments, or declare it: `environment \"staging\" \
+            context=\"stg-eks\" { ... }`.",
+    },
+    CodeInfo {
+        code: "strata::env::name",
+        summary: "an environment's name is not a DNS label of at most 40 characters",
+        explanation: "An environment's name becomes part of Kubernetes object names: its ApplySet parent \
+            `strata-<platform>-<environment>` and its Lease. It must be lowercase letters, digits and `-`, \
+            start and end with a letter or digit, and stay short enough that those names remain valid.\n\n\
+            Fix: rename it, e.g. `prod-eu` instead of `Prod_EU`.",
+    },
+    CodeInfo {
+        code: "strata::env::context-twice",
+        summary: "an environment names its kube context in two of its blocks",
+        explanation: "One environment may be spread over several files (its overrides of a tenant next to the \
+            tenant), but it is applied to one cluster: `context=` may be given on one of its blocks only, so \
+            which cluster production is never depends on file order.\n\n\
+            Fix: keep `context=` on one `environment` block and remove it from the others.",
+    },
+    CodeInfo {
+        code: "strata::env::operation",
+        summary: "an override's `(...)` annotation is not `add`, `remove` or `replace`, or is misused",
+        explanation: "In an `environment` block a plain node merges into the base node it names; `(add)` adds a \
+            node the base lacks, `(remove)` drops one and takes nothing but the node's name and identifying \
+            argument, `(replace)` swaps one wholesale.\n\n\
+            Fix: use one of the three annotations, or none to merge.",
+    },
+    CodeInfo {
+        code: "strata::env::no-target",
+        summary: "an override names no node of the base spec",
+        explanation: "A plain node in an `environment` block must name a node of the base spec: by its name \
+            and identifying argument at the top level (`tenant \"analytics\"`) and for keyed children \
+            (`config`, `label`, `env`, `count`, `selector`, `alert`, ...), by its name alone for the other \
+            children (`quota`, `image`, `network`). strata never turns an unmatched override into a new node: a \
+            typo in a tenant's name would otherwise deploy a second, empty tenant to production.\n\n\
+            Fix: correct the name (the message suggests the closest), write `(add)` to add the node only in \
+            this environment, or `(replace)` to change a value-like argument wholesale.",
+    },
+    CodeInfo {
+        code: "strata::env::ambiguous",
+        summary: "an override matches several nodes of the base spec",
+        explanation: "The override names a child that appears several times under its parent without an \
+            identifying argument (two `egress` rules), so strata cannot tell which one it changes.\n\n\
+            Fix: override the parent with `(replace)` and write out all of its children for this environment.",
+    },
+    CodeInfo {
+        code: "strata::env::exists",
+        summary: "an `(add)` names a node the base spec already has",
+        explanation: "`(add)` adds a node only this environment has; the base already declares one with this \
+            name, so adding it would declare it twice.\n\n\
+            Fix: drop `(add)` to override the base node, or use `(replace)` to swap it wholesale.",
+    },
+    CodeInfo {
+        code: "strata::env::not-overridable",
+        summary: "an `environment` block holds an `include` or another `environment`",
+        explanation: "Environments override nodes of the base spec; includes are resolved before any \
+            environment applies, and environments do not nest.\n\n\
+            Fix: move the include to the top level (and `(add)` the nodes it would bring in this environment \
+            only), and declare each environment at the top level.",
+    },
     // The standard library.
     CodeInfo {
         code: "strata::stdlib::broken",

@@ -45,6 +45,41 @@ pub fn render(d: &Diff, format: Format, color: bool) -> String {
     }
 }
 
+/// Several environments' diffs (`strata diff --all-envs`) as one output: a section per environment, in
+/// the order given. Markdown keeps one comment marker at the top, so CI updates one pull-request comment;
+/// JSON is one object, `{"environments": [{"environment": ..., "diff": ...}]}`.
+pub fn sections(sections: &[(String, String)], format: Format) -> String {
+    let mut out = String::new();
+    match format {
+        Format::Json => {
+            let items: Vec<serde_json::Value> = sections
+                .iter()
+                .map(|(env, text)| {
+                    let diff = serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.clone()));
+                    serde_json::json!({ "environment": env, "diff": diff })
+                })
+                .collect();
+            let doc = serde_json::json!({ "environments": items });
+            out = serde_json::to_string_pretty(&doc).unwrap_or_default();
+            out.push('\n');
+        }
+        Format::Markdown => {
+            let _ = writeln!(out, "{MARKDOWN_MARKER}");
+            for (env, text) in sections {
+                let body = text.strip_prefix(MARKDOWN_MARKER).unwrap_or(text).trim_start_matches('\n');
+                let _ = writeln!(out, "## Environment {}\n\n{body}", code(env));
+            }
+        }
+        Format::Unified | Format::Stat => {
+            for (env, text) in sections {
+                let _ = writeln!(out, "# environment {env}");
+                out.push_str(text);
+            }
+        }
+    }
+    out
+}
+
 /// One object's line diff.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Patch {

@@ -55,7 +55,7 @@ pub fn emit(p: &ResolvedPlatform, sources: &SourceMap, d: &mut Diagnostics) -> M
     if !cost_centers.is_empty() {
         set.stamp_tenant_labels(&cost_centers);
     }
-    let applyset = ApplySetRef::for_platform(&p.name, &p.inventory_namespace);
+    let applyset = ApplySetRef::for_platform(&p.inventory_name, &p.inventory_namespace);
     set.finish(&p.name, &applyset, sources, d);
     set
 }

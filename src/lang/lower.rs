@@ -26,6 +26,7 @@ pub const TOP_LEVEL: &[&str] = &[
     "flink-job",
     "job",
     "stream-app",
+    "environment",
 ];
 
 pub fn lower_document(doc: &KdlDocument, file: FileId, is_root: bool, p: &mut Platform, d: &mut Diagnostics) {
@@ -129,7 +130,8 @@ fn lower_platform(node: &KdlNode, file: FileId, is_root: bool, p: &mut Platform,
     let Some(name) = name else { return };
     let inventory_namespace = inventory_namespace
         .unwrap_or_else(|| Spanned::new(DEFAULT_INVENTORY_NAMESPACE.to_string(), Span::new(file, 0, 0)));
-    p.header = Some(PlatformHeader { name, context, kubernetes_version, inventory_namespace, drift, span });
+    p.header =
+        Some(PlatformHeader { name, context, kubernetes_version, inventory_namespace, drift, span, environment: None });
     p.operators = operators;
     p.monitoring = monitoring;
 }

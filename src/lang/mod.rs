@@ -3,6 +3,7 @@
 
 mod airflow;
 mod app;
+pub mod environment;
 mod flink;
 pub mod format;
 pub mod fs;
@@ -35,18 +36,116 @@ pub struct Frontend {
     pub platform: Platform,
     pub sources: SourceMap,
     pub diagnostics: Diagnostics,
+    /// Every environment the spec declares, in declaration order (empty for a single-cluster spec).
+    pub environments: Vec<String>,
+    /// The environment this platform is, with what its overrides replaced (see [`environment`]).
+    pub applied: Option<environment::Applied>,
+    /// How many of the first diagnostics concern the files as a whole (reading them, declaring the
+    /// environments), the same for every environment.
+    pub shared_diagnostics: usize,
+    /// No platform could be read at all: the spec declares environments and none was chosen, or the chosen
+    /// one does not exist. Nothing else is reported then.
+    pub unselected: bool,
 }
 
-/// Reads and lowers the spec at `root` (plus the embedded stdlib).
+/// Reads and lowers the spec at `root` (plus the embedded stdlib), without choosing an environment.
 pub fn read(fs: &dyn SpecFs, root: &Path) -> Frontend {
+    read_env(fs, root, None)
+}
+
+/// Reads the spec at `root` as environment `env` (`None`: a spec without environments).
+pub fn read_env(fs: &dyn SpecFs, root: &Path, env: Option<&str>) -> Frontend {
     let mut diagnostics = Diagnostics::new();
     let loaded = load::load(fs, root, &mut diagnostics);
-    let mut sources = loaded.sources;
+    let mut documents = loaded.documents;
+    let envs = environment::extract(&mut documents, &mut diagnostics);
+    let names = envs.iter().map(|e| e.name.value.clone()).collect();
+    match environment::select(&envs, env) {
+        Ok(chosen) => lower_as(documents, loaded.sources, diagnostics, chosen, names),
+        Err(d) => {
+            diagnostics.push(*d);
+            Frontend {
+                platform: Platform::default(),
+                sources: loaded.sources,
+                diagnostics,
+                environments: names,
+                applied: None,
+                shared_diagnostics: 0,
+                unselected: true,
+            }
+        }
+    }
+}
+
+/// Reads the spec as environment `from`, in the place of environment `to`: `from`'s overrides, `to`'s name and
+/// kube context (a promotion of `from` to `to`).
+pub fn read_promoted(fs: &dyn SpecFs, root: &Path, from: &str, to: &str) -> Frontend {
+    let mut diagnostics = Diagnostics::new();
+    let loaded = load::load(fs, root, &mut diagnostics);
+    let mut documents = loaded.documents;
+    let envs = environment::extract(&mut documents, &mut diagnostics);
+    let names = envs.iter().map(|e| e.name.value.clone()).collect();
+    match (environment::select(&envs, Some(from)), environment::select(&envs, Some(to))) {
+        (Ok(Some(source)), Ok(Some(target))) => {
+            let mut front = lower_as(documents, loaded.sources, diagnostics, Some(source), names);
+            if let Some(header) = front.platform.header.as_mut() {
+                header.environment = Some(target.name.clone());
+                header.context = target.context.clone().or(header.context.take());
+            }
+            front
+        }
+        (a, b) => {
+            diagnostics.extend(a.err().into_iter().chain(b.err()).map(|d| *d).collect());
+            Frontend {
+                platform: Platform::default(),
+                sources: loaded.sources,
+                diagnostics,
+                environments: names,
+                applied: None,
+                shared_diagnostics: 0,
+                unselected: true,
+            }
+        }
+    }
+}
+
+/// Reads the spec once and lowers it as each of its environments, in declaration order (a spec without
+/// environments gives its one platform).
+pub fn read_all(fs: &dyn SpecFs, root: &Path) -> Vec<Frontend> {
+    let mut diagnostics = Diagnostics::new();
+    let loaded = load::load(fs, root, &mut diagnostics);
+    let mut documents = loaded.documents;
+    let envs = environment::extract(&mut documents, &mut diagnostics);
+    let names: Vec<String> = envs.iter().map(|e| e.name.value.clone()).collect();
+    if envs.is_empty() {
+        return vec![lower_as(documents, loaded.sources, diagnostics, None, names)];
+    }
+    envs.iter()
+        .map(|env| lower_as(documents.clone(), loaded.sources.clone(), diagnostics.clone(), Some(env), names.clone()))
+        .collect()
+}
+
+/// The environments `root` declares, without lowering anything (for the CLI to list them).
+pub fn environments(fs: &dyn SpecFs, root: &Path) -> Vec<String> {
+    let mut diagnostics = Diagnostics::new();
+    let mut documents = load::load(fs, root, &mut diagnostics).documents;
+    environment::extract(&mut documents, &mut diagnostics).into_iter().map(|e| e.name.value).collect()
+}
+
+fn lower_as(
+    mut documents: Vec<(crate::source::FileId, kdl::KdlDocument)>,
+    mut sources: SourceMap,
+    mut diagnostics: Diagnostics,
+    env: Option<&environment::Environment>,
+    environments: Vec<String>,
+) -> Frontend {
+    let shared_diagnostics = diagnostics.len();
+    let applied = env.map(|e| environment::apply(e, &mut documents, &mut diagnostics));
     let mut platform = Platform::default();
     stdlib::lower_into(&mut platform, &mut sources, &mut diagnostics);
-    let first = loaded.documents.first().map(|(file, _)| *file);
+    let first = documents.first().map(|(file, _)| *file);
     // Each syntax tree is dropped as soon as it is lowered, so the trees and the model never all coexist.
-    for (file, doc) in loaded.documents {
+    for (file, doc) in documents {
         lower::lower_document(&doc, file, file.0 == 0, &mut platform, &mut diagnostics);
     }
     if platform.header.is_none()
@@ -59,5 +158,11 @@ pub fn read(fs: &dyn SpecFs, root: &Path) -> Frontend {
                 .help("start the root spec with `platform \"acme-data\" { cluster context=\"prod\" }`"),
         );
     }
-    Frontend { platform, sources, diagnostics }
+    if let (Some(env), Some(header)) = (env, platform.header.as_mut()) {
+        header.environment = Some(env.name.clone());
+        if let Some(context) = &env.context {
+            header.context = Some(context.clone());
+        }
+    }
+    Frontend { platform, sources, diagnostics, environments, applied, shared_diagnostics, unselected: false }
 }

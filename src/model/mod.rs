@@ -66,6 +66,8 @@ pub struct PlatformHeader {
     /// `drift "correct" | "report"`: what `apply` does about fields another manager changed.
     pub drift: DriftPolicy,
     pub span: Span,
+    /// The environment this platform is (`environment "staging" { ... }`), `None` for a spec without any.
+    pub environment: Option<Spanned<String>>,
 }
 
 /// What `apply` does when another field manager (a `kubectl edit`, a controller) changed a field the
@@ -88,6 +90,20 @@ pub const DEFAULT_INVENTORY_NAMESPACE: &str = "kube-system";
 impl Platform {
     pub fn name(&self) -> &str {
         self.header.as_ref().map_or("platform", |h| h.name.value.as_str())
+    }
+
+    /// The name of what one apply owns on a cluster (its ApplySet, inventory and lock): the platform's name,
+    /// plus the environment's, so applying staging can never prune what production applied.
+    pub fn inventory_name(&self) -> String {
+        match self.header.as_ref().and_then(|h| h.environment.as_ref()) {
+            Some(env) => format!("{}-{}", self.name(), env.value),
+            None => self.name().to_string(),
+        }
+    }
+
+    /// The environment this platform was read as, if the spec declares environments.
+    pub fn environment(&self) -> Option<&str> {
+        self.header.as_ref().and_then(|h| h.environment.as_ref()).map(|e| e.value.as_str())
     }
 
     /// The first tenant declared with `name` (a second one is a `strata::tenant::duplicate` error).

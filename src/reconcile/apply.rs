@@ -296,7 +296,7 @@ pub async fn prepare(
     }
     missing_namespaces(kube, &desired).await?;
     let mut prepared = Prepared {
-        platform: p.name().to_string(),
+        platform: p.inventory_name(),
         aset,
         catalog,
         recorded,

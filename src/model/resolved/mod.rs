@@ -29,8 +29,10 @@ use crate::source::{Span, Spanned};
 /// A platform every emitter can turn into objects without a fallible step.
 #[derive(Debug)]
 pub struct ResolvedPlatform {
-    /// The platform's name (the ApplySet and `app.kubernetes.io/part-of` use it).
+    /// The platform's name (`app.kubernetes.io/part-of` uses it).
     pub name: String,
+    /// The ApplySet's name: the platform's, plus the environment's when the spec declares environments.
+    pub inventory_name: String,
     /// Where the ApplySet parent lives.
     pub inventory_namespace: String,
     /// Every PriorityClass strata emits: the platform's own, and each stdlib class something uses.
@@ -144,6 +146,7 @@ pub fn resolve(p: &Platform) -> Result<ResolvedPlatform, Vec<Unresolved>> {
     let header = p.header.as_ref();
     Ok(ResolvedPlatform {
         name: p.name().to_string(),
+        inventory_name: p.inventory_name(),
         inventory_namespace: header
             .map_or(m::DEFAULT_INVENTORY_NAMESPACE, |h| h.inventory_namespace.value.as_str())
             .to_string(),
