@@ -480,3 +480,82 @@ fn stdlib_and_completions_print() {
     let out = strata(&repo(), &["completions", "bash"]);
     assert!(text(&out.stdout).contains("strata"));
 }
+
+const ENVS: &str = r#"platform "p" {
+    cluster context="dev"
+}
+tenant "team-a" tier="small"
+kafka "main" namespace="kafka" brokers=3 version="4.1"
+topic "team-a.events" kafka="main" tenant="team-a" partitions=6
+environment "staging" context="stg"
+environment "production" context="prod" {
+    topic "team-a.events" partitions=12
+}
+"#;
+
+#[test]
+fn a_spec_with_environments_is_checked_per_environment_and_applied_only_to_one() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "platform.kdl", ENVS);
+    let out = strata(dir.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("(environment `staging`) is valid") && err.contains("(environment `production`) is valid"),
+        "{err}"
+    );
+    for cmd in [&["apply"][..], &["plan"], &["compile"], &["cost"]] {
+        let out = strata(dir.path(), cmd);
+        assert_eq!(out.status.code(), Some(2), "{cmd:?}: {}", text(&out.stderr));
+        let err = text(&out.stderr);
+        assert!(err.contains("strata::env::required") && err.contains("`staging`, `production`"), "{cmd:?}: {err}");
+    }
+    let out = strata(dir.path(), &["compile", "--env", "prodution"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("did you mean `production`?"), "{}", text(&out.stderr));
+    let out = strata(dir.path(), &["compile", "--env", "production"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("partitions: 12"));
+}
+
+#[test]
+fn compile_all_envs_writes_one_folder_per_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "platform.kdl", ENVS);
+    let out = strata(dir.path(), &["compile", "--all-envs", "--out-dir", "build"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let topic = |env: &str| {
+        std::fs::read_to_string(dir.path().join(format!("build/{env}/kafka/kafkatopic-team-a.events.yaml")))
+    };
+    assert!(topic("staging").expect("staging's topic").contains("partitions: 6"));
+    assert!(topic("production").expect("production's topic").contains("partitions: 12"));
+    // An environment removed from the spec leaves no stale folder behind.
+    write(dir.path(), "platform.kdl", &ENVS.replace("environment \"staging\" context=\"stg\"\n", ""));
+    let out = strata(dir.path(), &["compile", "--all-envs", "--out-dir", "build"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!dir.path().join("build/staging").exists());
+    assert!(topic("production").is_ok());
+}
+
+#[test]
+fn diff_all_envs_reports_each_environment_and_fails_on_any_unsafe_one() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "base/platform.kdl", ENVS);
+    // Production loses partitions; staging gains some.
+    let head = ENVS.replace("partitions=12", "partitions=3").replace("partitions=6\n", "partitions=8\n");
+    write(dir.path(), "platform.kdl", &head);
+    let out = strata(dir.path(), &["diff", "--base-spec", "base/platform.kdl", "--all-envs", "-o", "markdown"]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let md = text(&out.stdout);
+    assert_eq!(md.matches("<!-- strata-diff -->").count(), 1, "{md}");
+    let (staging, production) = (md.find("## Environment `staging`"), md.find("## Environment `production`"));
+    assert!(staging.is_some() && production.is_some() && staging < production, "{md}");
+    assert!(md.contains("topic-partitions-decreased"), "{md}");
+    // Promotion: staging's configuration (6 partitions) in production's place (12) would lower them.
+    write(dir.path(), "platform.kdl", ENVS);
+    let out = strata(dir.path(), &["diff", "--env", "production", "--from-env", "staging", "-o", "stat"]);
+    assert_eq!(out.status.code(), Some(4), "{}\n{}", text(&out.stdout), text(&out.stderr));
+    // The other way round only adds partitions.
+    let out = strata(dir.path(), &["diff", "--env", "staging", "--from-env", "production", "-o", "stat"]);
+    assert_eq!(out.status.code(), Some(1), "{}\n{}", text(&out.stdout), text(&out.stderr));
+}

@@ -59,6 +59,7 @@ golden_diff! {
     kafka_topics => "kafka-topics",
     monitoring => "monitoring",
     no_changes => "no-changes",
+    promotion_partition_decrease => "promotion-partition-decrease",
     quota_below_demand => "quota-below-demand",
     autoscaling => "autoscaling",
     spark_jobs => "spark-jobs",
@@ -143,8 +144,36 @@ fn side<'a>(case: &Path, name: &str, c: &'a Option<strata::Compilation>, m: &'a 
     s
 }
 
+/// A promotion case (`promote` holds `FROM TO`, `spec/` the one spec): the base side is environment TO, the
+/// head is FROM's configuration in TO's place, as `strata diff --env TO --from-env FROM` compares them.
+/// Its `expected.exit` is the exit code the diff gives.
+fn run_promotion(case: &Path, promote: &str) -> Vec<(&'static str, String)> {
+    let mut words = promote.split_whitespace();
+    let (Some(from), Some(to)) = (words.next(), words.next()) else {
+        panic!("{}: promote holds `FROM TO`", case.display())
+    };
+    let spec = case.join("spec").join("platform.kdl");
+    let fs = strata::lang::DiskFs;
+    let base = strata::compile_env(&fs, &spec, Some(to), strata::Stage::CompileForDiff);
+    let head = strata::compile_promoted(&fs, &spec, from, to);
+    for (side, c) in [("base", &base), ("head", &head)] {
+        assert!(c.valid(), "{}: the {side} side does not compile: {:?}", case.display(), c.diagnostics);
+    }
+    let (b, h) = (
+        Side::of(to, &base).expect("compiled"),
+        Side::of(format!("{from} promoted to {to}"), &head).expect("compiled"),
+    );
+    let d = compare(&b, &h);
+    let mut out: Vec<(&'static str, String)> = FORMATS.iter().map(|(file, f)| (*file, render(&d, *f, false))).collect();
+    out.push(("expected.exit", format!("{}\n", d.exit_code())));
+    out
+}
+
 /// Renders every format of one case.
 fn run_case(case: &Path) -> Vec<(&'static str, String)> {
+    if let Ok(promote) = std::fs::read_to_string(case.join("promote")) {
+        return run_promotion(case, &promote);
+    }
     let spec = |side: &str| case.join(side).join("platform.kdl");
     let compiled = |side: &str| {
         let p = spec(side);

@@ -441,3 +441,160 @@ fn tag_node(n: &mut KdlNode, file: FileId) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::lang::MemFs;
+    use crate::{Compilation, Stage};
+
+    const BASE: &str = r#"
+platform "p" {
+    cluster context="dev"
+}
+tenant "a" tier="small" priority-class="batch" {
+    quota cpu=8 memory="32Gi"
+    label "team" "a"
+    network "isolated" {
+        egress 9092 namespace="kafka"
+    }
+}
+tenant "b" tier="small"
+"#;
+
+    fn compile(env_blocks: &str, env: &str) -> Compilation {
+        let fs = MemFs::new().with("platform.kdl", format!("{BASE}{env_blocks}"));
+        crate::compile_env(&fs, Path::new("platform.kdl"), Some(env), Stage::Check)
+    }
+
+    fn codes(c: &Compilation) -> Vec<&'static str> {
+        c.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn a_spec_without_environments_reads_as_before() {
+        let fs = MemFs::new().with("platform.kdl", BASE);
+        let c = crate::compile(&fs, Path::new("platform.kdl"));
+        assert!(c.ok(), "{:?}", c.diagnostics);
+        assert!(c.environments.is_empty());
+        assert_eq!(c.platform.inventory_name(), "p");
+        assert_eq!(c.environment(), None);
+    }
+
+    #[test]
+    fn properties_merge_null_removes_and_value_children_take_the_new_argument() {
+        let c = compile(
+            r#"environment "prod" context="prod-eks" {
+    tenant "a" tier="large" priority-class=#null {
+        quota cpu=16
+        label "team" "a-prod"
+        (replace)network "open"
+    }
+}"#,
+            "prod",
+        );
+        assert!(c.ok(), "{:?}", c.diagnostics);
+        let t = c.platform.tenant("a").expect("tenant a");
+        let h = c.platform.header.as_ref().expect("header");
+        assert_eq!(h.context.as_ref().map(|c| c.value.as_str()), Some("prod-eks"));
+        assert_eq!(c.platform.inventory_name(), "p-prod");
+        assert_eq!(c.environment(), Some("prod"));
+        let debug = format!("{t:?}");
+        assert!(debug.contains("\"large\""), "tier not overridden: {debug}");
+        assert!(debug.contains("a-prod"), "label not overridden: {debug}");
+        assert!(!debug.contains("\"batch\""), "priority-class not removed: {debug}");
+    }
+
+    #[test]
+    fn add_remove_and_errors() {
+        let c = compile(
+            r#"environment "prod" {
+    (remove)tenant "b"
+    (add)tenant "c" tier="small"
+}"#,
+            "prod",
+        );
+        assert!(c.ok(), "{:?}", c.diagnostics);
+        let names: Vec<&str> = c.platform.tenants.iter().map(|t| t.name.value.as_str()).collect();
+        assert_eq!(names, ["a", "c"]);
+
+        let c = compile(
+            r#"environment "prod" {
+    tenant "x" tier="large"
+    (add)tenant "a"
+    (move)tenant "b"
+    tenant "a" {
+        network "open"
+    }
+}"#,
+            "prod",
+        );
+        assert_eq!(codes(&c), ["strata::env::no-target", "strata::env::exists", "strata::env::operation"]);
+        // `network` is a value child: `network "open"` merges into the base's `network "isolated"`.
+    }
+
+    #[test]
+    fn an_overridden_value_is_blamed_with_its_base_value() {
+        let c = compile(
+            r#"environment "prod" {
+    tenant "a" {
+        quota cpu="lots"
+    }
+}"#,
+            "prod",
+        );
+        let d = c.diagnostics.iter().find(|d| d.is_error()).expect("an error");
+        assert!(d.message.starts_with("environment `prod`: "), "{}", d.message);
+        let primary = d.primary.as_ref().expect("primary");
+        let text = &BASE[..];
+        let env_offset = text.len();
+        assert!(primary.span.start as usize >= env_offset, "points at the override: {primary:?}");
+        let base = d.secondary.iter().find(|l| l.message.contains("base value")).expect("base label");
+        assert_eq!(&BASE[base.span.start as usize..base.span.end as usize], "cpu=8");
+    }
+
+    #[test]
+    fn an_override_in_another_file_points_into_that_file() {
+        let fs = MemFs::new()
+            .with("platform.kdl", format!("{BASE}include \"envs/*.kdl\"\n"))
+            .with("envs/prod.kdl", "environment \"prod\" {\n    tenant \"a\" tier=\"huge\"\n}\n");
+        let c = crate::compile_env(&fs, Path::new("platform.kdl"), Some("prod"), Stage::Check);
+        let d = c.diagnostics.iter().find(|d| d.is_error()).expect("unknown tier");
+        let span = d.primary.as_ref().expect("primary").span;
+        assert_eq!(c.sources.get(span.file).name, "envs/prod.kdl", "{d:?}");
+    }
+
+    #[test]
+    fn choosing_an_environment() {
+        let fs = MemFs::new().with("platform.kdl", format!("{BASE}environment \"staging\"\nenvironment \"prod\"\n"));
+        let root = Path::new("platform.kdl");
+        let none = crate::compile_env(&fs, root, None, Stage::Check);
+        assert_eq!(codes(&none), ["strata::env::required"]);
+        let typo = crate::compile_env(&fs, root, Some("prd"), Stage::Check);
+        assert_eq!(codes(&typo), ["strata::env::unknown"]);
+        assert!(typo.diagnostics.iter().any(|d| d.message.contains("did you mean `prod`")));
+        let all = crate::compile_all(&fs, root, Stage::Check);
+        let envs: Vec<Option<&str>> = all.iter().map(Compilation::environment).collect();
+        assert_eq!(envs, [Some("staging"), Some("prod")]);
+        let plain = MemFs::new().with("platform.kdl", BASE);
+        assert_eq!(codes(&crate::compile_env(&plain, root, Some("prod"), Stage::Check)), ["strata::env::unknown"]);
+    }
+
+    #[test]
+    fn two_environments_never_share_an_applyset() {
+        let fs = MemFs::new().with("platform.kdl", format!("{BASE}environment \"staging\"\nenvironment \"prod\"\n"));
+        let all = crate::compile_all(&fs, Path::new("platform.kdl"), Stage::Compile);
+        let ids: Vec<String> = all.iter().map(|c| crate::manifest::ApplySetRef::of(&c.platform).id).collect();
+        assert_eq!(ids.len(), 2);
+        assert_ne!(ids[0], ids[1]);
+        for (c, id) in all.iter().zip(&ids) {
+            let set = c.manifests.as_ref().expect("compiles");
+            assert!(
+                set.items
+                    .iter()
+                    .all(|m| m.object["metadata"]["labels"]["applyset.kubernetes.io/part-of"] == id.as_str())
+            );
+        }
+    }
+}
