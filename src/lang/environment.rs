@@ -547,7 +547,7 @@ tenant "b" tier="small"
         let d = c.diagnostics.iter().find(|d| d.is_error()).expect("an error");
         assert!(d.message.starts_with("environment `prod`: "), "{}", d.message);
         let primary = d.primary.as_ref().expect("primary");
-        let text = &BASE[..];
+        let text = BASE;
         let env_offset = text.len();
         assert!(primary.span.start as usize >= env_offset, "points at the override: {primary:?}");
         let base = d.secondary.iter().find(|l| l.message.contains("base value")).expect("base label");
