@@ -788,3 +788,107 @@ fn an_unknown_drift_policy_is_an_invalid_value() {
     let dir = spec_dir("platform \"p\" {\n    drift \"report\"\n}\n");
     assert_eq!(strata(dir.path(), &["check"]).status.code(), Some(0));
 }
+
+// ---- environments ----
+
+/// A copy of the test kubeconfig with two more contexts, `<run>-stg` and `<run>-prod`, on the test cluster:
+/// two "clusters" for two environments.
+fn two_context_kubeconfig(kc: &Path, dir: &Path, run: &str) -> std::path::PathBuf {
+    let copy = dir.join("kubeconfig");
+    std::fs::copy(kc, &copy).expect("copy the kubeconfig");
+    let cluster = kubectl(&copy, &["config", "view", "--minify", "-o", "jsonpath={.contexts[0].context.cluster}"]);
+    let user = kubectl(&copy, &["config", "view", "--minify", "-o", "jsonpath={.contexts[0].context.user}"]);
+    for ctx in [format!("{run}-stg"), format!("{run}-prod")] {
+        kubectl(&copy, &["config", "set-context", &ctx, &format!("--cluster={cluster}"), &format!("--user={user}")]);
+    }
+    copy
+}
+
+fn strs(a: &[String]) -> Vec<&str> {
+    a.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn two_environments_have_their_own_inventory_and_pruning_one_never_touches_the_other() {
+    let Some(kc) = cluster("two_environments_have_their_own_inventory_and_pruning_one_never_touches_the_other") else {
+        return;
+    };
+    let p = unique("rs-env");
+    let spec = |staging_extra: &str| {
+        format!(
+            r#"platform "{p}" {{
+    cluster context="{p}-dev"
+    inventory namespace="strata-system"
+}}
+tenant "alpha" namespace="{p}-alpha" {{
+    quota pods=10
+}}
+tenant "beta" namespace="{p}-beta" {{
+    quota pods=10
+}}
+environment "staging" context="{p}-stg" {{
+    tenant "alpha" namespace="{p}-stg-alpha"
+    tenant "beta" namespace="{p}-stg-beta"
+{staging_extra}}}
+environment "production" context="{p}-prod" {{
+    tenant "alpha" namespace="{p}-prod-alpha" {{
+        quota pods=20
+    }}
+    tenant "beta" namespace="{p}-prod-beta"
+}}
+"#
+        )
+    };
+    let dir = spec_dir(&spec(""));
+    let kube = two_context_kubeconfig(&kc, dir.path(), &p);
+    let k = kube.display().to_string();
+
+    // Without --env the spec cannot be applied at all; with one, only to that environment's context.
+    let (code, _, err) = run_json(dir.path(), &["apply", "--kubeconfig", &k]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("strata::env::required"), "{err}");
+    let (code, _, err) = run_json(dir.path(), &["apply", "--env", "production", "--kubeconfig", &k]);
+    assert_eq!(code, 2, "the current context is not production's: {err}");
+
+    let stg = ["apply", "--env", "staging", "--kubeconfig", &k, "--context", &format!("{p}-stg")].map(String::from);
+    let prod =
+        ["apply", "--env", "production", "--kubeconfig", &k, "--context", &format!("{p}-prod")].map(String::from);
+    for a in [&stg, &prod] {
+        let (code, r, err) = run_json(dir.path(), &strs(a));
+        assert_eq!(code, 0, "{err}\n{r}");
+    }
+    let quota = |ns: &str| {
+        kubectl(&kc, &["get", "resourcequota", "tenant-quota", "-n", ns, "-o", "jsonpath={.spec.hard.pods}"])
+    };
+    assert_eq!(quota(&format!("{p}-stg-alpha")), "10");
+    assert_eq!(quota(&format!("{p}-prod-alpha")), "20");
+    // Two inventories, two locks.
+    for env in ["staging", "production"] {
+        assert!(exists(&kc, &["configmap", &format!("strata-{p}-{env}"), "-n", "strata-system"]), "{env}'s inventory");
+    }
+    let prod_before = (
+        rv(&kc, &["resourcequota", "tenant-quota", "-n", &format!("{p}-prod-alpha")]),
+        rv(&kc, &["namespace", &format!("{p}-prod-alpha")]),
+    );
+
+    // Staging drops tenant alpha and prunes; production keeps every object, unwritten.
+    write_spec(dir.path(), &spec("    (remove)tenant \"alpha\"\n"));
+    let mut pruning = stg.to_vec();
+    pruning.extend(["--prune", "--allow-data-loss"].map(String::from));
+    let (code, r, err) = run_json(dir.path(), &strs(&pruning));
+    assert_eq!(code, 0, "{err}\n{r}");
+    assert_eq!(actions(&r)[&format!("ResourceQuota/{p}-stg-alpha/tenant-quota")], "pruned", "{r}");
+    assert!(!with_action(&r, "pruned").iter().any(|o| o.contains("-prod-")), "staging pruned production: {r}");
+    assert_eq!(
+        (
+            rv(&kc, &["resourcequota", "tenant-quota", "-n", &format!("{p}-prod-alpha")]),
+            rv(&kc, &["namespace", &format!("{p}-prod-alpha")]),
+        ),
+        prod_before,
+        "production's objects are untouched"
+    );
+    // Production's own apply finds nothing to do.
+    let (code, r, err) = run_json(dir.path(), &strs(&prod));
+    assert_eq!(code, 0, "{err}\n{r}");
+    assert_eq!(r["requests"]["writes"], 0, "{r}");
+}
