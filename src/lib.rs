@@ -85,6 +85,15 @@ fn check_as(fs: &dyn SpecFs, root: &Path, lenient: bool) -> Compilation {
     Compilation { platform: front.platform, sources: front.sources, diagnostics, resolved, manifests: None }
 }
 
+/// [`check`] and the number of objects [`compile`] would emit, counted from the resolved model
+/// ([`emit::census`]) without building them. The census adds the same duplicate-object errors emit would;
+/// the count is `None` when the spec does not resolve.
+pub fn check_counted(fs: &dyn SpecFs, root: &Path) -> (Compilation, Option<usize>) {
+    let mut c = check(fs, root);
+    let objects = c.resolved.as_ref().map(|r| emit::census(r, &mut c.diagnostics));
+    (c, objects)
+}
+
 /// Reads, checks and, if there are no errors, emits the platform's manifests.
 pub fn compile(fs: &dyn SpecFs, root: &Path) -> Compilation {
     emit_checked(check(fs, root))

@@ -38,7 +38,8 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<Code, CliError> {
-    let mut c = a.spec.compile();
+    // Counted from the resolved model: check builds no object bodies.
+    let (mut c, objects) = a.spec.check();
     c.diagnostics.retain_notes(a.explain);
     if c.diagnostics.is_empty() && a.diagnostics == DiagnosticFormat::Json {
         // A clean spec still gets a valid, empty result: JSON consumers parse stdout unconditionally. Only
@@ -49,7 +50,7 @@ pub fn run(a: Args) -> Result<Code, CliError> {
     }
     let failed = c.diagnostics.has_errors() || (a.deny_warnings && c.diagnostics.warning_count() > 0);
     if a.diagnostics == DiagnosticFormat::Human && !failed {
-        let objects = c.manifests.as_ref().map_or(0, |m| m.len());
+        let objects = objects.unwrap_or(0);
         let tenants = c.platform.tenants.len();
         let warnings = c.diagnostics.warning_count();
         let mut line = format!(

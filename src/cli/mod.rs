@@ -170,6 +170,17 @@ impl SpecArg {
         }
     }
 
+    /// Checks the spec from the working tree and counts its objects without emitting them
+    /// ([`crate::check_counted`]).
+    pub fn check(&self) -> (crate::Compilation, Option<usize>) {
+        let fs = &crate::lang::DiskFs;
+        if self.allow_include_outside {
+            crate::check_counted(&crate::lang::fs::AllowOutside(fs), &self.spec)
+        } else {
+            crate::check_counted(fs, &self.spec)
+        }
+    }
+
     /// [`Self::compile_with`] for `strata diff`: a revision over a budget still compiles
     /// ([`crate::compile_for_diff`]).
     pub fn compile_for_diff(&self, fs: &dyn crate::lang::SpecFs, root: &std::path::Path) -> crate::Compilation {
