@@ -47,6 +47,8 @@ pub struct Compilation {
     pub manifests: Option<ManifestSet>,
     /// Every environment the spec declares (empty for a single-cluster spec); the platform is one of them.
     pub environments: Vec<String>,
+    /// How many objects the platform compiles to: counted by [`Stage::Count`], or the manifests' number.
+    pub objects: Option<usize>,
 }
 
 impl Compilation {
@@ -69,6 +71,7 @@ impl Compilation {
             resolved: None,
             manifests: Some(ManifestSet::default()),
             environments: c.environments,
+            objects: Some(0),
         }
     }
 
@@ -89,6 +92,8 @@ pub const POLICY_ERRORS: &[&str] = &[check::cost::EXCEEDED];
 pub enum Stage {
     /// Read, check and resolve; emit nothing ([`check`]).
     Check,
+    /// [`Stage::Check`], and count the objects emit would build, without building them ([`check_counted`]).
+    Count,
     /// Also emit the manifests ([`compile`]).
     Compile,
     /// Emit even when the only errors are [`POLICY_ERRORS`] ([`compile_for_diff`]).
@@ -98,6 +103,15 @@ pub enum Stage {
 /// Reads and checks the spec, and resolves it when nothing is wrong, without emitting.
 pub fn check(fs: &dyn SpecFs, root: &Path) -> Compilation {
     compile_env(fs, root, None, Stage::Check)
+}
+
+/// [`check`] and the number of objects [`compile`] would emit, counted from the resolved model
+/// ([`emit::census`]) without building them. The census adds the same duplicate-object errors emit would;
+/// the count is `None` when the spec does not resolve.
+pub fn check_counted(fs: &dyn SpecFs, root: &Path) -> (Compilation, Option<usize>) {
+    let c = compile_env(fs, root, None, Stage::Count);
+    let objects = c.objects;
+    (c, objects)
 }
 
 /// Reads, checks and, if there are no errors, emits the platform's manifests.
@@ -139,6 +153,7 @@ fn build(front: lang::Frontend, stage: Stage) -> Compilation {
         resolved: None,
         manifests: None,
         environments: front.environments,
+        objects: None,
     };
     if front.unselected {
         c.diagnostics = diagnostics;
@@ -153,7 +168,12 @@ fn build(front: lang::Frontend, stage: Stage) -> Compilation {
         diagnostics.has_errors()
     };
     c.resolved = if blocked { None } else { check::resolve(&c.platform, &mut diagnostics) };
-    if stage != Stage::Check
+    if stage == Stage::Count
+        && let Some(resolved) = &c.resolved
+    {
+        c.objects = Some(emit::census(resolved, &mut diagnostics));
+    }
+    if matches!(stage, Stage::Compile | Stage::CompileForDiff)
         && let Some(resolved) = &c.resolved
     {
         let mut emit_diags = Diagnostics::new();
@@ -161,6 +181,7 @@ fn build(front: lang::Frontend, stage: Stage) -> Compilation {
         let failed = emit_diags.has_errors();
         diagnostics.extend(emit_diags);
         if !failed {
+            c.objects = Some(set.len());
             c.manifests = Some(set);
         }
     }

@@ -311,20 +311,7 @@ impl ManifestSet {
             let a = ensure_entry(meta, "annotations");
             a.insert(ANNOTATION_SOURCE.to_string(), Value::String(m.origin.clone()));
         }
-        self.items.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        for pair in self.items.windows(2) {
-            if pair[0].sort_key() == pair[1].sort_key() {
-                d.push(
-                    Diagnostic::error(
-                        "strata::emit::duplicate-object",
-                        format!("two parts of the spec produce {}", pair[1].key()),
-                    )
-                    .at(pair[1].span, "produces it")
-                    .also(pair[0].span, "also produces it")
-                    .help("rename one of them; Kubernetes object names are unique per kind and namespace"),
-                );
-            }
-        }
+        sort_and_report_duplicates(&mut self.items, d);
     }
 
     pub fn len(&self) -> usize {
@@ -333,6 +320,129 @@ impl ManifestSet {
 
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
+    }
+}
+
+/// What identifies an object and where it belongs, without its body: what [`Census`] lists. Equal to the
+/// same fields of the [`Manifest`] the emitter builds ([`Manifest::header`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectHeader {
+    pub stage: Stage,
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub tenant: Option<String>,
+    pub span: Span,
+}
+
+impl Manifest {
+    /// The object's [`ObjectHeader`].
+    pub fn header(&self) -> ObjectHeader {
+        ObjectHeader {
+            stage: self.stage,
+            api_version: self.api_version.clone(),
+            kind: self.kind.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+            tenant: self.tenant.clone(),
+            span: self.span,
+        }
+    }
+}
+
+/// The objects a compile would emit, as headers only: `strata check` counts the objects and reports two
+/// parts of the spec producing the same one (as [`ManifestSet::finish`] does) without building, serialising
+/// and labelling every body. Each emitter lists its objects next to its `emit`, in the same order;
+/// `emit::tests` holds the census equal to the emitted set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Census {
+    pub items: Vec<ObjectHeader>,
+}
+
+impl Census {
+    /// A built-in object (k8s-openapi type `K`) named `name` in `namespace`.
+    pub fn typed<K: k8s_openapi::Resource>(&mut self, name: &str, namespace: Option<&str>, at: Placement) {
+        self.add(K::API_VERSION, K::KIND, name, namespace, at);
+    }
+
+    /// An object of any kind (custom resources, whose apiVersion may depend on the cluster's).
+    pub fn add(&mut self, api_version: &str, kind: &str, name: &str, namespace: Option<&str>, at: Placement) {
+        self.items.push(ObjectHeader {
+            stage: at.stage,
+            api_version: api_version.to_string(),
+            kind: kind.to_string(),
+            namespace: namespace.map(str::to_string),
+            name: name.to_string(),
+            tenant: at.tenant,
+            span: at.span,
+        });
+    }
+
+    /// Sorts as [`ManifestSet::finish`] does and reports the same duplicates; returns the object count.
+    pub fn finish(&mut self, d: &mut Diagnostics) -> usize {
+        sort_and_report_duplicates(&mut self.items, d);
+        self.items.len()
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+/// What the object order and the duplicate check read, for manifests and census entries alike.
+trait Identity {
+    fn identity(&self) -> (Stage, &str, &str, &str, &str);
+    fn key(&self) -> String;
+    fn span(&self) -> Span;
+}
+
+impl Identity for Manifest {
+    fn identity(&self) -> (Stage, &str, &str, &str, &str) {
+        self.sort_key()
+    }
+    fn key(&self) -> String {
+        Manifest::key(self)
+    }
+    fn span(&self) -> Span {
+        self.span
+    }
+}
+
+impl Identity for ObjectHeader {
+    fn identity(&self) -> (Stage, &str, &str, &str, &str) {
+        (self.stage, &self.kind, self.namespace.as_deref().unwrap_or(""), &self.name, &self.api_version)
+    }
+    fn key(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{ns}/{}/{}", self.kind, self.name),
+            None => format!("{}/{}", self.kind, self.name),
+        }
+    }
+    fn span(&self) -> Span {
+        self.span
+    }
+}
+
+/// The stable output order, and an error for each object that two parts of the spec produce.
+fn sort_and_report_duplicates<T: Identity>(items: &mut [T], d: &mut Diagnostics) {
+    items.sort_by(|a, b| a.identity().cmp(&b.identity()));
+    for pair in items.windows(2) {
+        if pair[0].identity() == pair[1].identity() {
+            d.push(
+                Diagnostic::error(
+                    "strata::emit::duplicate-object",
+                    format!("two parts of the spec produce {}", pair[1].key()),
+                )
+                .at(pair[1].span(), "produces it")
+                .also(pair[0].span(), "also produces it")
+                .help("rename one of them; Kubernetes object names are unique per kind and namespace"),
+            );
+        }
     }
 }
 

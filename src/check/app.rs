@@ -12,6 +12,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::emit::app::KAFKA_ENV;
 use crate::model::Platform;
 use crate::model::app::{KEDA_MAX_NAME_LEN, Scaler, StreamApp};
+use crate::model::kafka::TopicsByName;
 
 pub fn check(p: &Platform, d: &mut Diagnostics) {
     let by_tenant = crate::check::names::by_tenant(&p.apps.apps, |a| a.tenant.value.as_str());
@@ -24,12 +25,13 @@ pub fn check(p: &Platform, d: &mut Diagnostics) {
             d,
         );
     }
+    let topics = p.kafka.topics_by_name();
     for app in &p.apps.apps {
-        check_app(p, app, d);
+        check_app(p, &topics, app, d);
     }
 }
 
-fn check_app(p: &Platform, app: &StreamApp, d: &mut Diagnostics) {
+fn check_app(p: &Platform, topics: &TopicsByName<'_>, app: &StreamApp, d: &mut Diagnostics) {
     let object = app.object();
     // The tenant is checked through the app's KafkaUser (`strata::kafka::unknown-tenant`), once.
     if let Some(why) = dns1123_label(&app.name.value) {
@@ -98,10 +100,10 @@ fn check_app(p: &Platform, app: &StreamApp, d: &mut Diagnostics) {
         ),
         Some(_) => {}
     }
-    check_autoscale(p, app, d);
+    check_autoscale(p, topics, app, d);
 }
 
-fn check_autoscale(p: &Platform, app: &StreamApp, d: &mut Diagnostics) {
+fn check_autoscale(p: &Platform, topics: &TopicsByName<'_>, app: &StreamApp, d: &mut Diagnostics) {
     let Some(a) = &app.autoscale else { return };
     if let Some(r) = &app.replicas {
         d.push(
@@ -275,7 +277,7 @@ fn check_autoscale(p: &Platform, app: &StreamApp, d: &mut Diagnostics) {
     }
     // The partition cap (R-KEDA-1): replicas above the partitions never get one to read.
     if !k.allows_idle()
-        && let Some((partitions, parts)) = app.partition_cap(p)
+        && let Some((partitions, parts)) = app.partition_cap(p, topics)
         && u64::from(max.value) > partitions
     {
         let idle = u64::from(max.value) - partitions;

@@ -6,6 +6,8 @@
 //!
 //! The figures are [`crate::model::cost`]'s, which `strata diff` shares for its budget finding.
 
+use std::collections::HashMap;
+
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::Platform;
 use crate::model::cost::{BUDGET, CostReport, Figure, Money, Period, Standing, TenantCost, WorkloadCost, report_of};
@@ -29,6 +31,16 @@ pub fn check(p: &Platform, demands: &[Demand], d: &mut Diagnostics) {
         return;
     }
     let Some(r) = report_of(p, demands, Period::AverageMonth) else { return };
+    // Each budgeted tenant's row and workloads, looked up by name once rather than scanned per tenant
+    // (tenants × workloads). Only looked up, never iterated: the findings follow `p.tenants`.
+    let mut rows: HashMap<&str, &TenantCost> = HashMap::new();
+    for t in &r.tenants {
+        rows.entry(t.tenant.as_str()).or_insert(t);
+    }
+    let mut workloads: HashMap<&str, Vec<&WorkloadCost>> = HashMap::new();
+    for w in &r.workloads {
+        workloads.entry(w.tenant.as_str()).or_default().push(w);
+    }
     for tenant in &p.tenants {
         let Some(budget) = &tenant.budget else { continue };
         let Some(monthly) = &budget.monthly else { continue };
@@ -52,14 +64,14 @@ pub fn check(p: &Platform, demands: &[Demand], d: &mut Diagnostics) {
             )));
             continue;
         }
-        let Some(t) = r.tenants.iter().find(|t| t.tenant == tenant.name.value) else { continue };
+        let Some(&t) = rows.get(tenant.name.value.as_str()) else { continue };
         let Some(standing) = t.standing() else { continue };
         // A tenant without workloads spends nothing: no finding, and no note to read.
         if standing == Standing::Within && t.known + t.unknown == 0 {
             continue;
         }
         let Some(limit) = t.budget else { continue };
-        let f = Finding { r: &r, t, limit, workloads: workloads_of(&r, &t.tenant) };
+        let f = Finding { r: &r, t, limit, workloads: by_cost(workloads.get(t.tenant.as_str()).cloned()) };
         let name = &tenant.name.value;
         let cur = &r.currency;
         let pct = t.budget_percent().unwrap_or(0);
@@ -167,8 +179,9 @@ fn pricing_currency(p: &Platform) -> Option<crate::source::Span> {
 }
 
 /// The tenant's workloads, most expensive (expected) first; unknown figures last.
-fn workloads_of<'r>(r: &'r CostReport, tenant: &str) -> Vec<&'r WorkloadCost> {
-    let mut ws: Vec<&WorkloadCost> = r.workloads.iter().filter(|w| w.tenant == tenant).collect();
+/// One tenant's workloads (in report order), most expensive first.
+fn by_cost(ws: Option<Vec<&WorkloadCost>>) -> Vec<&WorkloadCost> {
+    let mut ws = ws.unwrap_or_default();
     ws.sort_by(|a, b| b.expected.known().cmp(&a.expected.known()).then_with(|| a.workload.cmp(&b.workload)));
     ws
 }

@@ -42,7 +42,8 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<Code, CliError> {
-    let mut cs = a.spec.compile_each(&crate::lang::DiskFs, &a.spec.spec, crate::Stage::Compile);
+    // Counted from the resolved model: check builds no object bodies.
+    let mut cs = a.spec.compile_each(&crate::lang::DiskFs, &a.spec.spec, crate::Stage::Count);
     for c in &mut cs {
         c.diagnostics.retain_notes(a.explain);
     }
@@ -79,7 +80,7 @@ pub fn run(a: Args) -> Result<Code, CliError> {
 }
 
 fn valid_line(c: &crate::Compilation) -> String {
-    let objects = c.manifests.as_ref().map_or(0, |m| m.len());
+    let objects = c.objects.unwrap_or(0);
     let tenants = c.platform.tenants.len();
     let warnings = c.diagnostics.warning_count();
     let mut line = format!(

@@ -15,7 +15,7 @@ use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, Ro
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
 use crate::emit::meta;
-use crate::manifest::{LABEL_TENANT, ManifestSet, Placement, Stage};
+use crate::manifest::{Census, LABEL_TENANT, ManifestSet, Placement, Stage};
 use crate::model::airflow as model;
 use crate::model::pod::{EnvValue, EnvVar, SecretKeyRef};
 use crate::model::resolved::airflow::{Airflow, Namespaces, WorkerTemplate};
@@ -51,6 +51,45 @@ fn pod_launcher_rules(pod_operator: bool) -> Vec<PolicyRule> {
 pub fn emit(p: &ResolvedPlatform, set: &mut ManifestSet) {
     for a in &p.airflow {
         emit_deployment(a, set);
+    }
+}
+
+/// The objects [`emit`] adds, as headers ([`Census`]), in the same order as `emit_deployment`.
+pub fn census(p: &ResolvedPlatform, c: &mut Census) {
+    for a in &p.airflow {
+        let (ex, home) = (&a.executor, &a.home);
+        let ns = home.namespace.as_str();
+        let span = a.spec.name.span;
+        let worker = a.spec.worker_sa();
+        let launcher = a.spec.pod_launcher();
+        let mn_span = ex.multi_namespace.as_ref().map_or(span, |m| m.span);
+        c.typed::<ServiceAccount>(&a.spec.scheduler_sa(), Some(ns), at(home, Stage::Tenancy, span));
+        c.typed::<ServiceAccount>(&worker, Some(ns), at(home, Stage::Tenancy, span));
+        let namespaces = match &a.namespaces {
+            Namespaces::ClusterWide => None,
+            Namespaces::Own => Some(std::slice::from_ref(home)),
+            Namespaces::Listed(list) => Some(list.as_slice()),
+        };
+        match namespaces {
+            None => {
+                let name = format!("{ns}-{launcher}");
+                c.typed::<ClusterRole>(&name, None, at(home, Stage::Cluster, mn_span));
+                c.typed::<ClusterRoleBinding>(&name, None, at(home, Stage::Cluster, mn_span));
+            }
+            Some(namespaces) => {
+                for t in namespaces {
+                    let target = t.namespace.as_str();
+                    if target != ns {
+                        c.typed::<ServiceAccount>(&worker, Some(target), at(t, Stage::Tenancy, mn_span));
+                    }
+                    c.typed::<Role>(&launcher, Some(target), at(t, Stage::Tenancy, span));
+                    c.typed::<RoleBinding>(&launcher, Some(target), at(t, Stage::Tenancy, span));
+                }
+            }
+        }
+        c.typed::<ConfigMap>(&a.spec.templates_configmap(), Some(ns), at(home, Stage::Tenancy, ex.span));
+        c.typed::<ConfigMap>(&a.spec.env_configmap(), Some(ns), at(home, Stage::Tenancy, ex.span));
+        c.typed::<ConfigMap>(&a.spec.config_configmap(), Some(ns), at(home, Stage::Tenancy, ex.span));
     }
 }
 

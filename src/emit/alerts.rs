@@ -20,10 +20,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::crd::CustomResource as _;
 use crate::crd::prometheus::{PrometheusRule, PrometheusRuleSpec, Rule, RuleGroup};
 use crate::crd::strimzi::AclOperation;
 use crate::emit::meta;
-use crate::manifest::{ManifestSet, Placement, Stage};
+use crate::manifest::{Census, ManifestSet, Placement, Stage};
 use crate::model::kafka::{ResourceType, config};
 use crate::model::monitoring::{AlertOverride, JOB_OVERDUE, Monitoring, Overdue, SPARK_OVERDUE, override_of};
 use crate::model::resolved::app::Autoscaler;
@@ -135,6 +136,27 @@ struct Alert {
 
 pub fn emit(p: &ResolvedPlatform, sources: &SourceMap, set: &mut ManifestSet) {
     let Some(m) = &p.monitoring else { return };
+    for (t, alerts) in alerting(p) {
+        set.add_custom(
+            &prometheus_rule(m, t, &alerts, sources),
+            Placement { stage: Stage::Workloads, tenant: Some(t.name().to_string()), span: t.spec.name.span },
+        );
+    }
+}
+
+/// The objects [`emit`] adds, as headers ([`Census`]): a tenant gets its rule when it has an alert.
+pub fn census(p: &ResolvedPlatform, c: &mut Census) {
+    if p.monitoring.is_none() {
+        return;
+    }
+    for (t, _) in alerting(p) {
+        let at = Placement { stage: Stage::Workloads, tenant: Some(t.name().to_string()), span: t.spec.name.span };
+        c.add(crate::crd::prometheus::API_VERSION, PrometheusRule::KIND, RULE_NAME, Some(t.namespace()), at);
+    }
+}
+
+/// Every tenant with at least one alert, in tenant order, with its alerts.
+fn alerting(p: &ResolvedPlatform) -> Vec<(&Tenant, Vec<Alert>)> {
     // Grouped by tenant once: a filter per tenant over every workload grows with tenants × workloads.
     let mut by_tenant: BTreeMap<&str, Owned> = BTreeMap::new();
     for job in &p.flink {
@@ -157,17 +179,15 @@ pub fn emit(p: &ResolvedPlatform, sources: &SourceMap, set: &mut ManifestSet) {
         }
     }
     let monitors = crate::emit::monitoring::flink_monitor_names(p);
+    let mut out = Vec::new();
     for t in &p.tenants {
         let Some(owned) = by_tenant.get(t.name()) else { continue };
         let alerts = tenant_alerts(p, owned, &monitors);
-        if alerts.is_empty() {
-            continue;
+        if !alerts.is_empty() {
+            out.push((t, alerts));
         }
-        set.add_custom(
-            &prometheus_rule(m, t, &alerts, sources),
-            Placement { stage: Stage::Workloads, tenant: Some(t.name().to_string()), span: t.spec.name.span },
-        );
     }
+    out
 }
 
 /// What one tenant owns that can be alerted on, in spec order.

@@ -24,6 +24,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use crate::crd::CustomResource as _;
 use crate::crd::int32;
 use crate::crd::keda::{
     AuthEnvironment, AuthenticationRef, Fallback, ScaleTarget, ScaleTrigger, ScaledObject, ScaledObjectSpec,
@@ -31,7 +32,7 @@ use crate::crd::keda::{
 };
 use crate::emit::airflow::k8s_env;
 use crate::emit::meta;
-use crate::manifest::{ManifestSet, Placement, Stage};
+use crate::manifest::{Census, ManifestSet, Placement, Stage};
 use crate::model::app::CONTAINER;
 use crate::model::kafka::Authentication;
 use crate::model::resolved::ResolvedPlatform;
@@ -71,6 +72,28 @@ pub fn emit(p: &ResolvedPlatform, set: &mut ManifestSet) {
                 set.add_custom(&scaled_object(app, k), at());
             }
             Some(Autoscaler::Hpa(h)) => set.add_typed(&hpa(app, h), at()),
+            None => {}
+        }
+    }
+}
+
+/// The objects [`emit`] adds, as headers ([`Census`]), in the same order.
+pub fn census(p: &ResolvedPlatform, c: &mut Census) {
+    for app in &p.apps {
+        let at =
+            || Placement { stage: Stage::Workloads, tenant: Some(app.tenant.name.clone()), span: app.spec.name.span };
+        let (name, ns) = (&app.spec.name.value, Some(app.tenant.namespace.as_str()));
+        c.typed::<Deployment>(name, ns, at());
+        c.typed::<PodDisruptionBudget>(name, ns, at());
+        match &app.autoscaler {
+            Some(Autoscaler::Keda(_)) => {
+                // `trigger_authentication` is `None` exactly for an unauthenticated connection.
+                if app.kafka.authentication.is_some() {
+                    c.add(crate::crd::keda::API_VERSION, TriggerAuthentication::KIND, name, ns, at());
+                }
+                c.add(crate::crd::keda::API_VERSION, ScaledObject::KIND, name, ns, at());
+            }
+            Some(Autoscaler::Hpa(_)) => c.typed::<HorizontalPodAutoscaler>(name, ns, at()),
             None => {}
         }
     }

@@ -12,6 +12,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use serde_json::{Number, Value};
 
+use crate::crd::CustomResource as _;
 use crate::crd::flink::{
     FlinkDeployment, FlinkDeploymentSpec, JobManagerSpec, JobSpec, KubernetesDeploymentMode, PodTemplate, Resource,
     TaskManagerSpec,
@@ -19,7 +20,7 @@ use crate::crd::flink::{
 use crate::crd::int64;
 use crate::emit::airflow::k8s_env;
 use crate::emit::meta;
-use crate::manifest::{ManifestSet, Placement, Stage};
+use crate::manifest::{Census, ManifestSet, Placement, Stage};
 use crate::model::flink::{
     Autoscale, MAX_PARALLELISM_KEY, PROMETHEUS_PORT, PROMETHEUS_REPORTER, SERVICE_ACCOUNT, limit_factor,
 };
@@ -39,6 +40,22 @@ pub fn emit(p: &ResolvedPlatform, set: &mut ManifestSet) {
             &flink_deployment(job),
             Placement { stage: Stage::Workloads, tenant: Some(job.tenant.name.clone()), span: job.spec.name.span },
         );
+    }
+}
+
+/// The objects [`emit`] adds, as headers ([`Census`]), in the same order.
+pub fn census(p: &ResolvedPlatform, c: &mut Census) {
+    let mut rbac_done: BTreeSet<&str> = BTreeSet::new();
+    for job in &p.flink {
+        let ns = job.tenant.namespace.as_str();
+        let at = |stage| Placement { stage, tenant: Some(job.tenant.name.clone()), span: job.spec.name.span };
+        if rbac_done.insert(ns) {
+            c.typed::<ServiceAccount>(SERVICE_ACCOUNT, Some(ns), at(Stage::Tenancy));
+            c.typed::<Role>(SERVICE_ACCOUNT, Some(ns), at(Stage::Tenancy));
+            c.typed::<RoleBinding>(SERVICE_ACCOUNT, Some(ns), at(Stage::Tenancy));
+        }
+        let (api_version, kind) = (crate::crd::flink::API_VERSION, FlinkDeployment::KIND);
+        c.add(api_version, kind, &job.spec.name.value, Some(ns), at(Stage::Workloads));
     }
 }
 

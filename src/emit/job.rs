@@ -15,7 +15,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use crate::crd::{int32, int64};
 use crate::emit::meta;
 use crate::emit::spark::{list, restricted_container_context, restricted_pod_context, string_map, tolerations};
-use crate::manifest::{ManifestSet, Placement, Stage};
+use crate::manifest::{Census, ManifestSet, Placement, Stage};
 use crate::model::job::CONTAINER;
 use crate::model::pod::EnvValue;
 use crate::model::resolved::ResolvedPlatform;
@@ -41,6 +41,18 @@ pub fn emit(p: &ResolvedPlatform, set: &mut ManifestSet) {
                 };
                 set.add_typed(&CronJob { metadata, spec: Some(spec), status: None }, at);
             }
+        }
+    }
+}
+
+/// The objects [`emit`] adds, as headers ([`Census`]).
+pub fn census(p: &ResolvedPlatform, c: &mut Census) {
+    for job in &p.jobs {
+        let at = Placement { stage: Stage::Workloads, tenant: Some(job.tenant.name.clone()), span: job.spec.name.span };
+        let (name, ns) = (&job.spec.name.value, Some(job.tenant.namespace.as_str()));
+        match &job.spec.schedule {
+            None => c.typed::<Job>(name, ns, at),
+            Some(_) => c.typed::<CronJob>(name, ns, at),
         }
     }
 }

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::SecretKeySelector;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use crate::crd::CustomResource as _;
 use crate::crd::int64;
 use crate::crd::strimzi::{
     AclOperation, AclPatternType, AclResource, AclResourceType, AclRule, AclRuleType, AuthenticationType,
@@ -16,7 +17,7 @@ use crate::crd::strimzi::{
     UserAuthentication, UserAuthorization, UserQuotas,
 };
 use crate::emit::meta;
-use crate::manifest::{ManifestSet, Placement, Stage};
+use crate::manifest::{Census, ManifestSet, Placement, Stage};
 use crate::model::kafka::{Authentication, ResourceType};
 use crate::model::resolved::ResolvedPlatform;
 use crate::model::resolved::kafka::{Acl, Cluster, Topic, User};
@@ -33,6 +34,18 @@ pub fn emit(p: &ResolvedPlatform, set: &mut ManifestSet) {
             &user(u),
             Placement { stage: Stage::Workloads, tenant: u.tenant.clone(), span: u.spec.name.span },
         );
+    }
+}
+
+/// The objects [`emit`] adds, as headers ([`Census`]).
+pub fn census(p: &ResolvedPlatform, c: &mut Census) {
+    for t in &p.kafka.topics {
+        let at = Placement { stage: Stage::Workloads, tenant: t.tenant.clone(), span: t.spec.name.span };
+        c.add(t.cluster.api_version.as_str(), KafkaTopic::KIND, &t.object_name, Some(&t.cluster.namespace), at);
+    }
+    for u in &p.kafka.users {
+        let at = Placement { stage: Stage::Workloads, tenant: u.tenant.clone(), span: u.spec.name.span };
+        c.add(u.cluster.api_version.as_str(), KafkaUser::KIND, &u.spec.name.value, Some(&u.cluster.namespace), at);
     }
 }
 

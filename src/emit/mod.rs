@@ -15,7 +15,7 @@ pub(crate) mod spark;
 mod tenants;
 
 use crate::diagnostic::Diagnostics;
-use crate::manifest::{ApplySetRef, ManifestSet};
+use crate::manifest::{ApplySetRef, Census, ManifestSet};
 use crate::model::resolved::ResolvedPlatform;
 use crate::model::tenant::LABEL_COST_CENTER;
 use crate::source::SourceMap;
@@ -60,6 +60,35 @@ pub fn emit(p: &ResolvedPlatform, sources: &SourceMap, d: &mut Diagnostics) -> M
     set
 }
 
+/// What [`emit`] would produce, as object headers only, sorted and checked for duplicates the same way:
+/// `strata check` reports the object count and [`ManifestSet::finish`]'s duplicate errors from this
+/// without building a single body. Returns the object count; `tests::census_equals_emitted_headers` holds
+/// it equal to what [`emit`] produces.
+pub fn census(p: &ResolvedPlatform, d: &mut Diagnostics) -> usize {
+    census_of(p).finish(d)
+}
+
+/// Every emitter's object headers, in emit's order (before sorting).
+fn census_of(p: &ResolvedPlatform) -> Census {
+    let parts: [fn(&ResolvedPlatform, &mut Census); 10] = [
+        priority_classes::census,
+        tenants::census,
+        kafka::census,
+        spark::census,
+        airflow::census,
+        flink::census,
+        job::census,
+        app::census,
+        monitoring::census,
+        alerts::census,
+    ];
+    let mut c = Census::default();
+    for part in parts {
+        part(p, &mut c);
+    }
+    c
+}
+
 /// `ObjectMeta` with a name and optional namespace; labels and annotations are added by the set.
 pub(crate) fn meta(name: &str, namespace: Option<&str>) -> k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
     k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
@@ -71,7 +100,12 @@ pub(crate) fn meta(name: &str, namespace: Option<&str>) -> k8s_openapi::apimachi
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use serde_json::Value;
+
+    use crate::diagnostic::Diagnostics;
+    use crate::manifest::ObjectHeader;
 
     use crate::test_support::compile_spec;
 
@@ -135,5 +169,72 @@ mod tests {
             .unwrap_or_default()
             .to_string();
         assert!(text.contains("cost-center: cc-4120") && text.contains("strata.dev/tenant: payments"), "{text}");
+    }
+
+    /// Whether `c` resolved, and then that its census equals its emitted headers in output order.
+    fn census_matches(c: &crate::Compilation, what: &str) -> bool {
+        let (Some(resolved), Some(set)) = (&c.resolved, &c.manifests) else { return false };
+        let mut census = super::census_of(resolved);
+        let mut d = Diagnostics::new();
+        let count = census.clone().finish(&mut d);
+        assert!(d.is_empty(), "{what}: {d:?}");
+        census.finish(&mut Diagnostics::new());
+        let emitted: Vec<ObjectHeader> = set.items.iter().map(|m| m.header()).collect();
+        assert_eq!(census.items, emitted, "{what}");
+        assert_eq!(count, set.len(), "{what}");
+        assert_eq!(super::census(resolved, &mut Diagnostics::new()), set.len(), "{what}");
+        true
+    }
+
+    /// The census `strata check` counts from lists exactly the objects emit builds (kind, apiVersion, name,
+    /// namespace, stage, tenant and span, in output order) for the bundled platform and every golden case
+    /// that resolves: an emitter that gains or loses an object without its census fails here.
+    #[test]
+    fn census_equals_emitted_headers() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut specs = vec![root.join("platform.kdl")];
+        let mut golden: Vec<_> = std::fs::read_dir(root.join("golden"))
+            .expect("golden folder")
+            .filter_map(|e| Some(e.ok()?.path().join("platform.kdl")))
+            .filter(|p| p.exists())
+            .collect();
+        golden.sort();
+        specs.extend(golden);
+        let compared =
+            specs.iter().filter(|spec| census_matches(&crate::compile_path(spec), &spec.display().to_string())).count();
+        assert!(compared >= 20, "only {compared} specs compiled");
+    }
+
+    /// The branches no golden case takes: a KEDA-scaled app on an unauthenticated connection has a
+    /// ScaledObject and no TriggerAuthentication.
+    #[test]
+    fn census_equals_emitted_headers_for_an_unauthenticated_keda_app() {
+        let spec = include_str!("../../golden/app-basic/platform.kdl")
+            .replace(r#"kafka="main" authentication="scram-sha-512""#, r#"kafka="main""#);
+        let c = compile_spec(&spec);
+        assert!(census_matches(&c, "unauthenticated app"), "{:?}", c.diagnostics);
+        let set = c.manifests.as_ref().expect("compiled");
+        let kinds = |kind: &str| set.items.iter().filter(|m| m.kind == kind).count();
+        assert_eq!((kinds("ScaledObject"), kinds("TriggerAuthentication")), (1, 0));
+    }
+
+    /// Two parts of the spec producing one object: the census reports the error emit's `finish` reports,
+    /// with the same labels, so `strata check` and `strata compile` agree on it.
+    #[test]
+    fn census_reports_duplicates_like_finish() {
+        let c = compile_spec(include_str!("../../golden/tenants-basic/platform.kdl"));
+        let resolved = c.resolved.as_ref().expect("resolves");
+        let mut census = super::census_of(resolved);
+        let mut set = c.manifests.clone().expect("compiled");
+        let first = census.items[0].clone();
+        census.items.push(first);
+        let again = set.items[set.items.iter().position(|m| m.header() == census.items[0]).expect("emitted")].clone();
+        set.items.push(again);
+        let (mut from_census, mut from_finish) = (Diagnostics::new(), Diagnostics::new());
+        census.finish(&mut from_census);
+        let applyset = crate::manifest::ApplySetRef::for_platform(&resolved.name, &resolved.inventory_namespace);
+        set.finish(&resolved.name, &applyset, &c.sources, &mut from_finish);
+        assert_eq!(from_census.iter().count(), 1);
+        assert_eq!(format!("{from_census:?}"), format!("{from_finish:?}"));
     }
 }

@@ -8,9 +8,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::crd::CustomResource as _;
 use crate::crd::prometheus::{NamespaceSelector, PodMetricsEndpoint, PodMonitor, PodMonitorSpec, PodSelector};
 use crate::emit::meta;
-use crate::manifest::{ManifestSet, Placement, Stage};
+use crate::manifest::{Census, ManifestSet, Placement, Stage};
 use crate::model::monitoring::{METRICS_PORT_NAME, MetricsPort, Monitoring};
 use crate::model::network::{APP_NAME_LABEL, SCHEDULED_APP_NAME_LABEL, SPARK_ROLE_LABEL};
 use crate::model::resolved::flink::FlinkJob;
@@ -49,6 +50,16 @@ pub fn emit(p: &ResolvedPlatform, set: &mut ManifestSet) {
     for (w, name) in named(scraped(p, m)) {
         let at = Placement { stage: Stage::Workloads, tenant: Some(w.tenant.name.clone()), span: w.span };
         set.add_custom(&pod_monitor(m, &name, w.tenant, w.selector, w.endpoints), at);
+    }
+}
+
+/// The objects [`emit`] adds, as headers ([`Census`]). The scrape list is cheap next to the objects.
+pub fn census(p: &ResolvedPlatform, c: &mut Census) {
+    let Some(m) = &p.monitoring else { return };
+    for (w, name) in named(scraped(p, m)) {
+        let at = Placement { stage: Stage::Workloads, tenant: Some(w.tenant.name.clone()), span: w.span };
+        let ns = Some(w.tenant.namespace.as_str());
+        c.add(crate::crd::prometheus::API_VERSION, PodMonitor::KIND, &name, ns, at);
     }
 }
 

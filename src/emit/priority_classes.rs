@@ -5,7 +5,7 @@
 use k8s_openapi::api::scheduling::v1::PriorityClass;
 
 use crate::emit::meta;
-use crate::manifest::{ManifestSet, Placement, Stage};
+use crate::manifest::{Census, ManifestSet, Placement, Stage};
 use crate::model::resolved::ResolvedPlatform;
 
 pub fn emit(p: &ResolvedPlatform, set: &mut ManifestSet) {
@@ -18,5 +18,12 @@ pub fn emit(p: &ResolvedPlatform, set: &mut ManifestSet) {
             global_default: Some(false),
         };
         set.add_typed(&object, Placement { stage: Stage::Cluster, tenant: None, span: pc.span });
+    }
+}
+
+/// The objects [`emit`] adds, as headers ([`Census`]).
+pub fn census(p: &ResolvedPlatform, c: &mut Census) {
+    for pc in &p.priority_classes {
+        c.typed::<PriorityClass>(&pc.name, None, Placement { stage: Stage::Cluster, tenant: None, span: pc.span });
     }
 }

@@ -10,6 +10,7 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
 
+use crate::crd::CustomResource as _;
 use crate::crd::spark::{
     Dependencies, DeployMode, DriverSpec, DynamicAllocation, ExecutorSpec, RestartPolicy, RestartPolicyType,
     ScheduledSparkApplication, ScheduledSparkApplicationSpec, SparkApplication, SparkApplicationSpec,
@@ -17,7 +18,7 @@ use crate::crd::spark::{
 };
 use crate::crd::{int32, int64};
 use crate::emit::meta;
-use crate::manifest::{ManifestSet, Placement, Stage};
+use crate::manifest::{Census, ManifestSet, Placement, Stage};
 use crate::model::resolved::ResolvedPlatform;
 use crate::model::resolved::spark::SparkJob;
 use crate::model::spark::{self as model, AppType, PodSize, RestartType, Security};
@@ -57,6 +58,25 @@ pub fn emit(p: &ResolvedPlatform, set: &mut ManifestSet) {
                 set.add_custom(&ScheduledSparkApplication::new(metadata, scheduled), at(Stage::Workloads));
             }
         }
+    }
+}
+
+/// The objects [`emit`] adds, as headers ([`Census`]), in the same order.
+pub fn census(p: &ResolvedPlatform, c: &mut Census) {
+    let mut rbac_done: BTreeSet<&str> = BTreeSet::new();
+    for job in &p.spark {
+        let ns = job.tenant.namespace.as_str();
+        let at = |stage| Placement { stage, tenant: Some(job.tenant.name.clone()), span: job.spec.name.span };
+        if rbac_done.insert(ns) {
+            c.typed::<ServiceAccount>(DRIVER_SERVICE_ACCOUNT, Some(ns), at(Stage::Tenancy));
+            c.typed::<Role>(DRIVER_SERVICE_ACCOUNT, Some(ns), at(Stage::Tenancy));
+            c.typed::<RoleBinding>(DRIVER_SERVICE_ACCOUNT, Some(ns), at(Stage::Tenancy));
+        }
+        let kind = match &job.spec.schedule {
+            None => SparkApplication::KIND,
+            Some(_) => ScheduledSparkApplication::KIND,
+        };
+        c.add(crate::crd::spark::API_VERSION, kind, &job.spec.name.value, Some(ns), at(Stage::Workloads));
     }
 }
 

@@ -17,7 +17,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelecto
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::emit::meta;
-use crate::manifest::{ManifestSet, Placement, Stage};
+use crate::manifest::{Census, ManifestSet, Placement, Stage};
 use crate::model::network::{End, Flow};
 use crate::model::resolved::{self, ResolvedPlatform};
 use crate::model::{Direction, EffectiveLimits, LimitValue, NetworkMode, NetworkRule, QuotaSpec, Tenant};
@@ -80,6 +80,35 @@ fn q(s: impl ToString) -> Quantity {
 /// included (pkg/quota/v1/evaluator/core/pods.go `podResources`).
 pub const SCOPABLE_QUOTA_KEYS: [&str; 8] =
     ["pods", "count/pods", "cpu", "memory", "requests.cpu", "requests.memory", "limits.cpu", "limits.memory"];
+
+/// The objects [`emit`] adds, as headers ([`Census`]), in the same order.
+pub fn census(p: &ResolvedPlatform, c: &mut Census) {
+    for t in &p.tenants {
+        let at = |stage| Placement { stage, tenant: Some(t.name().to_string()), span: t.spec.name.span };
+        let ns = Some(t.namespace());
+        c.typed::<Namespace>(t.namespace(), None, at(Stage::Cluster));
+        if let Some(q) = &t.quota {
+            // A handful of small objects per tenant: built for their names rather than re-deriving the split.
+            for rq in resource_quotas(&t.spec, q) {
+                c.typed::<ResourceQuota>(rq.metadata.name.as_deref().unwrap_or_default(), ns, at(Stage::Tenancy));
+            }
+        }
+        if t.limits.is_some() {
+            c.typed::<LimitRange>(LIMITS_NAME, ns, at(Stage::Tenancy));
+        }
+        if t.spec.network.value == NetworkMode::Isolated {
+            c.typed::<NetworkPolicy>(NETWORK_POLICY_NAME, ns, at(Stage::Tenancy));
+            // One policy per flow id, named and placed after its first flow, as in `flow_policies`.
+            let mut ids: Vec<&str> = t.flows.iter().map(|f| f.id).collect();
+            ids.dedup();
+            for id in ids {
+                let Some(first) = t.flows.iter().find(|f| f.id == id) else { continue };
+                let at = Placement { stage: Stage::Tenancy, tenant: Some(t.name().to_string()), span: first.span };
+                c.typed::<NetworkPolicy>(&first.policy_name(), ns, at);
+            }
+        }
+    }
+}
 
 /// The tenant's ResourceQuota: one object, or with `priority-classes` the compute part scoped to those
 /// classes ([`QUOTA_NAME`]) and the rest (storage, claims, object counts) unscoped ([`OBJECTS_QUOTA_NAME`]).

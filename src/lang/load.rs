@@ -530,4 +530,23 @@ mod tests {
             assert!(too_deep(&format!("{prefix}{deep}")).is_some(), "{prefix:?}");
         }
     }
+
+    /// The generator's layout at 5,000 tenants (a root and seven globbed files per tenant, 35,001 files)
+    /// loads whole: the limits guard against runaway globs, not against a real estate of that size.
+    #[test]
+    fn a_5000_tenant_layout_loads_within_the_limits() {
+        const DOMAINS: [&str; 7] = ["tenants", "kafka", "spark", "airflow", "flink", "jobs", "apps"];
+        let root: String = DOMAINS.iter().map(|d| format!("include \"{d}/*.kdl\"\n")).collect();
+        let mut fs = crate::lang::MemFs::new().with("platform.kdl", root);
+        for t in 0..5_000 {
+            for d in DOMAINS {
+                fs = fs.with(format!("{d}/team-{t:04}.kdl"), format!("// {d} of team-{t:04}\n"));
+            }
+        }
+        let mut diags = Diagnostics::new();
+        let spec = load(&fs, Path::new("platform.kdl"), &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(spec.documents.len(), 35_001);
+        assert!(spec.documents.len() * 2 < MAX_FILES, "the limit leaves room for the estate to double");
+    }
 }

@@ -10,7 +10,7 @@
 
 use crate::model::Platform;
 use crate::model::demand::{AdmittedPod, ContainerResources, Demand};
-use crate::model::kafka::{AclOrigin, Authentication, KafkaUser, ResourceType};
+use crate::model::kafka::{AclOrigin, Authentication, KafkaUser, ResourceType, TopicsByName};
 use crate::model::pod::{EnvVar, PodShape};
 use crate::source::{Span, Spanned};
 
@@ -193,14 +193,15 @@ impl StreamApp {
 
     /// The partitions KEDA caps the replicas at: those of the measured topics, when strata declares every
     /// one of them with a known partition count (a prefix pattern or an undeclared topic: `None`).
-    pub fn partition_cap(&self, p: &Platform) -> Option<(u64, Vec<(String, u32)>)> {
-        let topics = self.scaled_topics();
-        if topics.is_empty() {
+    /// `topics` is [`crate::model::kafka::KafkaModel::topics_by_name`], built once for every app.
+    pub fn partition_cap(&self, p: &Platform, topics: &TopicsByName<'_>) -> Option<(u64, Vec<(String, u32)>)> {
+        let scaled = self.scaled_topics();
+        if scaled.is_empty() {
             return None;
         }
         let mut parts = Vec::new();
-        for t in topics {
-            let topic = p.kafka.topics.iter().find(|x| x.name.value == t.value)?;
+        for t in scaled {
+            let topic = *topics.get(t.value.as_str())?;
             let (n, _) = p.kafka.merged(topic).partitions?;
             parts.push((t.value.clone(), n.value));
         }

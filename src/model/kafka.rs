@@ -23,6 +23,9 @@ pub const DEFAULT_MAX_REPLICAS: u32 = 3;
 /// (plain) and 9093 (TLS). Isolated tenants with Kafka users get egress to these.
 pub const CLIENT_PORTS: [u16; 2] = [9092, 9093];
 
+/// [`KafkaModel::topics_by_name`].
+pub type TopicsByName<'a> = std::collections::HashMap<&'a str, &'a Topic>;
+
 /// Every Kafka node of the platform.
 #[derive(Debug, Clone, Default)]
 pub struct KafkaModel {
@@ -433,6 +436,17 @@ impl KafkaModel {
 
     /// The namespaces of the Kafka clusters of `users` (one tenant's own, [`crate::model::network::ByTenant::users`]):
     /// the peers an isolated tenant's pods must reach.
+    /// Each topic by its Kafka name, the first declared where two share one (a `strata::kafka::duplicate`
+    /// error): built once by a rule that looks up topics per workload, instead of a scan per lookup. Only
+    /// looked up, never iterated.
+    pub fn topics_by_name(&self) -> TopicsByName<'_> {
+        let mut by = TopicsByName::with_capacity(self.topics.len());
+        for t in &self.topics {
+            by.entry(t.name.value.as_str()).or_insert(t);
+        }
+        by
+    }
+
     pub fn client_namespaces(&self, users: &[&KafkaUser]) -> Vec<&str> {
         let mut v: Vec<&str> = users
             .iter()
