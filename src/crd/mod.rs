@@ -15,6 +15,7 @@
 //! unknown fields; the round trip below catches what they would drop). `tests/crd_types.rs` holds the types
 //! to the CRD schemas and to what emit produces, byte for byte.
 
+pub mod eso;
 pub mod flink;
 pub mod keda;
 pub mod prometheus;

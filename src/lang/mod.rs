@@ -3,6 +3,7 @@
 
 mod airflow;
 mod app;
+mod external_secret;
 mod flink;
 pub mod format;
 pub mod fs;
