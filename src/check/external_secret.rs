@@ -315,7 +315,11 @@ fn check_uses(p: &Platform, d: &mut Diagnostics) {
     let by_target = by_target(p);
     for u in secret_uses(p) {
         let Some(e) = by_target.get(&(u.namespace, u.secret.value.as_str())).and_then(|v| v.first()) else { continue };
-        let declared = || e.keys.iter().map(|k| format!("`{}`", k.name.value)).collect::<Vec<_>>().join(", ");
+        let declared = || {
+            let mut seen = std::collections::BTreeSet::new();
+            let names = e.keys.iter().filter(|k| seen.insert(k.name.value.as_str()));
+            names.map(|k| format!("`{}`", k.name.value)).collect::<Vec<_>>().join(", ")
+        };
         if e.creation() == CreationPolicy::None {
             d.push(
                 Diagnostic::warning(NO_SECRET, format!("{} reads Secret `{}`, which external-secret `{}` never writes", u.by, u.secret.value, e.name.value))
