@@ -47,7 +47,7 @@ pub fn check(changes: &[ObjectChange], cx: &Context, out: &mut Vec<Finding>) {
                         REMOVED,
                         c,
                         format!(
-                            "ExternalSecret `{}` is removed and deletes Secret `{secret}`, which {} still read",
+                            "ExternalSecret `{}` is removed and deletes Secret `{secret}`, which is still read by {}",
                             c.key.name,
                             by.iter().cloned().collect::<Vec<_>>().join(", ")
                         ),
