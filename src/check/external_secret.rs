@@ -364,3 +364,57 @@ fn check_uses(p: &Platform, d: &mut Diagnostics) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::test_support::{codes, compile};
+
+    const BASE: &str = "tenant \"t\" { network \"open\"; }\ntenant \"u\" { network \"open\"; }\n\
+        secret-store \"vault\"\nsecret-store \"own\" kind=\"SecretStore\" tenant=\"t\"\n";
+
+    fn with(body: &str) -> Vec<&'static str> {
+        let c = compile(&format!("{BASE}{body}"));
+        codes(&c)
+    }
+
+    #[test]
+    fn every_pair_esos_webhook_accepts_compiles() {
+        for (c, d) in [("Owner", "Delete"), ("Orphan", "Delete"), ("Merge", "Merge"), ("None", "Retain"), ("CreateOrMerge", "Merge")] {
+            let body = format!(
+                "external-secret \"s\" tenant=\"t\" store=\"vault\" creation-policy=\"{c}\" deletion-policy=\"{d}\" {{ key \"k\" remote=\"r\"; }}\n"
+            );
+            assert_eq!(with(&body), Vec::<&str>::new(), "{c}/{d}");
+        }
+        let body = "external-secret \"s\" tenant=\"t\" store=\"vault\" creation-policy=\"CreateOrMerge\" deletion-policy=\"Delete\" { key \"k\" remote=\"r\"; }\n";
+        assert_eq!(with(body), ["strata::eso::policy"]);
+    }
+
+    #[test]
+    fn a_reference_to_a_secret_no_external_secret_declares_is_left_alone() {
+        let job = |secret: &str, key: &str| {
+            format!(
+                "external-secret \"db\" tenant=\"t\" store=\"own\" {{ key \"user\" remote=\"r\"; }}\n\
+                 job \"j\" tenant=\"t\" {{\n image \"r.io/j:1\"\n resources size=\"s\"\n env \"A\" secret=\"{secret}\" key=\"{key}\"\n}}\n"
+            )
+        };
+        assert_eq!(with(&job("db", "user")), Vec::<&str>::new());
+        assert_eq!(with(&job("existing", "anything")), Vec::<&str>::new());
+        assert_eq!(with(&job("db", "password")), ["strata::eso::undeclared-key"]);
+        // The same Secret name in another tenant's namespace is another Secret.
+        let other = job("db", "password").replace("job \"j\" tenant=\"t\"", "job \"j\" tenant=\"u\"");
+        assert_eq!(with(&other), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn a_namespaced_store_serves_only_its_tenant() {
+        let body = "external-secret \"s\" tenant=\"u\" store=\"own\" { key \"k\" remote=\"r\"; }\n";
+        assert_eq!(with(body), ["strata::eso::store-scope"]);
+    }
+
+    #[test]
+    fn no_value_reaches_the_output() {
+        let c = compile(&format!("{BASE}external-secret \"s\" tenant=\"t\" store=\"vault\" {{ key \"k\" remote=\"r\" value=\"hunter2\"; }}\n"));
+        assert_eq!(codes(&c), ["strata::eso::literal-value"]);
+        assert!(c.manifests.is_none());
+    }
+}

@@ -83,16 +83,17 @@ fn lower_key(node: &KdlNode, file: FileId, d: &mut Diagnostics) -> Option<Remote
     let property = r.prop::<String>("property", d);
     let version = r.prop::<String>("version", d);
     r.finish(false, d);
-    if let Some(l) = literal.or(value) {
+    let literal = literal.or(value);
+    if let Some(l) = &literal {
         d.push(
             Diagnostic::error(LITERAL_VALUE, "a secret value is written into the spec")
                 .at(l.span, "a secret value in plain text")
                 .help("keep the value in the store and name where it lives: `key \"name\" remote=\"path/in/store\" property=\"field\"`")
                 .note_line("strata never writes secret values into manifests or the Git history"),
         );
-        return None;
     }
-    if remote.is_none() {
+    // The key stays declared (without the value), so its readers are not reported as well.
+    if remote.is_none() && literal.is_none() {
         d.push(
             Diagnostic::error("strata::spec::missing-property", "`key` needs `remote`")
                 .at(span, "`remote` is missing")
