@@ -485,10 +485,7 @@ pub static KINDS: &[KindDescriptor] = &[
         ..custom(&ESO, "ExternalSecret", &["v1"], "externalsecrets", ReadyRule::EsoReady)
     },
     // The stores belong to the platform team: strata never emits them (see `model::external_secret`).
-    KindDescriptor {
-        emitted: false,
-        ..custom(&ESO, "SecretStore", &["v1"], "secretstores", ReadyRule::EsoReady)
-    },
+    KindDescriptor { emitted: false, ..custom(&ESO, "SecretStore", &["v1"], "secretstores", ReadyRule::EsoReady) },
     KindDescriptor {
         emitted: false,
         scope: Scope::Cluster,

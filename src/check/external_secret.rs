@@ -70,9 +70,14 @@ fn check_store(p: &Platform, s: &SecretStore, d: &mut Diagnostics) {
     }
     match (s.kind(), &s.tenant) {
         (StoreKind::SecretStore, None) => d.push(
-            Diagnostic::error(STORE_SCOPE, format!("SecretStore `{}` needs the tenant whose namespace holds it", s.name.value))
-                .at(s.span, "a SecretStore is namespaced")
-                .help(format!("add `tenant=\"<tenant>\"`, or use `kind=\"ClusterSecretStore\"` for a store every namespace may use")),
+            Diagnostic::error(
+                STORE_SCOPE,
+                format!("SecretStore `{}` needs the tenant whose namespace holds it", s.name.value),
+            )
+            .at(s.span, "a SecretStore is namespaced")
+            .help(
+                "add `tenant=\"<tenant>\"`, or use `kind=\"ClusterSecretStore\"` for a store every namespace may use",
+            ),
         ),
         (StoreKind::ClusterSecretStore, Some(t)) => d.push(
             Diagnostic::error(STORE_SCOPE, format!("ClusterSecretStore `{}` belongs to no namespace", s.name.value))
@@ -95,7 +100,10 @@ fn check_secret(p: &Platform, e: &ExternalSecret, d: &mut Diagnostics) {
             d.push(
                 Diagnostic::error(NAME, format!("{what}: `{}` is not a valid {label} name", name.value))
                     .at(name.span, format!("{label} name {why}"))
-                    .help(format!("use lower-case letters, digits, `-` and `.`, e.g. `{}`", suggest_label(&name.value))),
+                    .help(format!(
+                        "use lower-case letters, digits, `-` and `.`, e.g. `{}`",
+                        suggest_label(&name.value)
+                    )),
             );
         }
     }
@@ -149,12 +157,17 @@ fn check_secret(p: &Platform, e: &ExternalSecret, d: &mut Diagnostics) {
                     d.push(
                         Diagnostic::error(
                             STORE_SCOPE,
-                            format!("{what} in tenant `{}` uses SecretStore `{}` of tenant `{}`", t.value, store.name.value, own.value),
+                            format!(
+                                "{what} in tenant `{}` uses SecretStore `{}` of tenant `{}`",
+                                t.value, store.name.value, own.value
+                            ),
                         )
                         .at(s.span, "a SecretStore serves only its own namespace")
                         .also(own.span, "the store lives in this tenant's namespace")
                         .help("use a ClusterSecretStore, or a SecretStore in this tenant's namespace")
-                        .note_line("ESO looks a `kind: SecretStore` reference up in the ExternalSecret's own namespace"),
+                        .note_line(
+                            "ESO looks a `kind: SecretStore` reference up in the ExternalSecret's own namespace",
+                        ),
                     );
                 }
             }
@@ -167,8 +180,12 @@ fn check_secret(p: &Platform, e: &ExternalSecret, d: &mut Diagnostics) {
             format!("{what}: creation-policy \"{creation}\" with deletion-policy \"{deletion}\" is refused by ESO"),
         );
         diag = match (&e.creation_policy, &e.deletion_policy) {
-            (Some(c), Some(dp)) => diag.at(dp.span, format!("deletion-policy \"{deletion}\"")).also(c.span, format!("creation-policy \"{creation}\"")),
-            (None, Some(dp)) => diag.at(dp.span, format!("deletion-policy \"{deletion}\" (creation-policy defaults to Owner)")),
+            (Some(c), Some(dp)) => diag
+                .at(dp.span, format!("deletion-policy \"{deletion}\""))
+                .also(c.span, format!("creation-policy \"{creation}\"")),
+            (None, Some(dp)) => {
+                diag.at(dp.span, format!("deletion-policy \"{deletion}\" (creation-policy defaults to Owner)"))
+            }
             (Some(c), None) => diag.at(c.span, format!("creation-policy \"{creation}\"")),
             (None, None) => diag.at(e.span, "the default policies"),
         };
@@ -322,10 +339,19 @@ fn check_uses(p: &Platform, d: &mut Diagnostics) {
         };
         if e.creation() == CreationPolicy::None {
             d.push(
-                Diagnostic::warning(NO_SECRET, format!("{} reads Secret `{}`, which external-secret `{}` never writes", u.by, u.secret.value, e.name.value))
-                    .at(u.secret.span, "read here")
-                    .also(e.creation_policy.as_ref().map_or(e.span, |c| c.span), "creation-policy \"None\" writes no Secret")
-                    .help("use creation-policy \"Owner\" (the default), or make sure the Secret exists another way"),
+                Diagnostic::warning(
+                    NO_SECRET,
+                    format!(
+                        "{} reads Secret `{}`, which external-secret `{}` never writes",
+                        u.by, u.secret.value, e.name.value
+                    ),
+                )
+                .at(u.secret.span, "read here")
+                .also(
+                    e.creation_policy.as_ref().map_or(e.span, |c| c.span),
+                    "creation-policy \"None\" writes no Secret",
+                )
+                .help("use creation-policy \"Owner\" (the default), or make sure the Secret exists another way"),
             );
         }
         if u.pull {
@@ -379,7 +405,13 @@ mod tests {
 
     #[test]
     fn every_pair_esos_webhook_accepts_compiles() {
-        for (c, d) in [("Owner", "Delete"), ("Orphan", "Delete"), ("Merge", "Merge"), ("None", "Retain"), ("CreateOrMerge", "Merge")] {
+        for (c, d) in [
+            ("Owner", "Delete"),
+            ("Orphan", "Delete"),
+            ("Merge", "Merge"),
+            ("None", "Retain"),
+            ("CreateOrMerge", "Merge"),
+        ] {
             let body = format!(
                 "external-secret \"s\" tenant=\"t\" store=\"vault\" creation-policy=\"{c}\" deletion-policy=\"{d}\" {{ key \"k\" remote=\"r\"; }}\n"
             );
@@ -413,7 +445,9 @@ mod tests {
 
     #[test]
     fn no_value_reaches_the_output() {
-        let c = compile(&format!("{BASE}external-secret \"s\" tenant=\"t\" store=\"vault\" {{ key \"k\" remote=\"r\" value=\"hunter2\"; }}\n"));
+        let c = compile(&format!(
+            "{BASE}external-secret \"s\" tenant=\"t\" store=\"vault\" {{ key \"k\" remote=\"r\" value=\"hunter2\"; }}\n"
+        ));
         assert_eq!(codes(&c), ["strata::eso::literal-value"]);
         assert!(c.manifests.is_none());
     }

@@ -53,11 +53,7 @@ pub(crate) fn go_duration(ms: u64) -> String {
         return format!("{ms}ms");
     }
     let (h, m, s, frac) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
-    let secs = if frac == 0 {
-        format!("{s}s")
-    } else {
-        format!("{s}.{}s", format!("{frac:03}").trim_end_matches('0'))
-    };
+    let secs = if frac == 0 { format!("{s}s") } else { format!("{s}.{}s", format!("{frac:03}").trim_end_matches('0')) };
     match (h, m) {
         (0, 0) => secs,
         (0, m) => format!("{m}m{secs}"),

@@ -97,7 +97,9 @@ fn lower_key(node: &KdlNode, file: FileId, d: &mut Diagnostics) -> Option<Remote
         d.push(
             Diagnostic::error("strata::spec::missing-property", "`key` needs `remote`")
                 .at(span, "`remote` is missing")
-                .help("name the key in the store: `key \"username\" remote=\"prod/payments/db\" property=\"username\"`"),
+                .help(
+                    "name the key in the store: `key \"username\" remote=\"prod/payments/db\" property=\"username\"`",
+                ),
         );
     }
     Some(RemoteKey { name: name?, remote, property, version, span })

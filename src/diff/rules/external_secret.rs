@@ -79,12 +79,7 @@ fn creation(e: &ExternalSecret) -> CreationPolicy {
 }
 
 fn target(e: &ExternalSecret) -> &str {
-    e.spec
-        .target
-        .as_ref()
-        .and_then(|t| t.name.as_deref())
-        .or(e.metadata.name.as_deref())
-        .unwrap_or_default()
+    e.spec.target.as_ref().and_then(|t| t.name.as_deref()).or(e.metadata.name.as_deref()).unwrap_or_default()
 }
 
 fn ownership(c: &ObjectChange, old: &ExternalSecret, new: &ExternalSecret, out: &mut Vec<Finding>) {
@@ -95,7 +90,10 @@ fn ownership(c: &ObjectChange, old: &ExternalSecret, new: &ExternalSecret, out: 
     let secret = target(new);
     let (message, why) = if n == CreationPolicy::Owner {
         (
-            format!("ExternalSecret `{}` takes ownership of Secret `{secret}` (creation-policy {o} → Owner)", c.key.name),
+            format!(
+                "ExternalSecret `{}` takes ownership of Secret `{secret}` (creation-policy {o} → Owner)",
+                c.key.name
+            ),
             "on its next sync ESO sets itself as the Secret's controller: from then on deleting the ExternalSecret \
              deletes the Secret, and a Secret another controller owns makes the sync fail",
         )
@@ -106,7 +104,9 @@ fn ownership(c: &ObjectChange, old: &ExternalSecret, new: &ExternalSecret, out: 
              when the ExternalSecret is deleted, and nothing refreshes or removes it",
         )
     };
-    out.push(Finding::warning(OWNERSHIP, c, message, why).help("check that this is the lifecycle the Secret should have"));
+    out.push(
+        Finding::warning(OWNERSHIP, c, message, why).help("check that this is the lifecycle the Secret should have"),
+    );
 }
 
 fn keys(e: &ExternalSecret) -> BTreeSet<&str> {
@@ -134,11 +134,7 @@ fn keys_removed(c: &ObjectChange, old: &ExternalSecret, new: &ExternalSecret, ou
 fn store_changed(c: &ObjectChange, old: &ExternalSecret, new: &ExternalSecret, out: &mut Vec<Finding>) {
     let store = |e: &ExternalSecret| {
         e.spec.secret_store_ref.as_ref().map_or_else(String::new, |r| {
-            format!(
-                "{} `{}`",
-                r.kind.map_or("SecretStore", |k| k.as_str()),
-                r.name.as_deref().unwrap_or_default()
-            )
+            format!("{} `{}`", r.kind.map_or("SecretStore", |k| k.as_str()), r.name.as_deref().unwrap_or_default())
         })
     };
     let (o, n) = (store(old), store(new));
@@ -165,7 +161,8 @@ fn secret_reads(items: &[Manifest]) -> BTreeMap<(String, String), BTreeSet<Strin
         let Some(ns) = m.object.pointer("/metadata/namespace").and_then(Value::as_str) else { continue };
         let mut names = BTreeSet::new();
         collect(&m.object, &mut names);
-        let who = format!("{} {}/{}", m.kind, ns, m.object.pointer("/metadata/name").and_then(Value::as_str).unwrap_or(""));
+        let who =
+            format!("{} {}/{}", m.kind, ns, m.object.pointer("/metadata/name").and_then(Value::as_str).unwrap_or(""));
         for n in names {
             out.entry((ns.to_string(), n)).or_default().insert(who.clone());
         }
