@@ -30,6 +30,7 @@ pub const UNDECLARED_KEY: &str = "strata::eso::undeclared-key";
 pub const PULL_SECRET: &str = "strata::eso::pull-secret";
 pub const NO_SECRET: &str = "strata::eso::no-secret";
 pub const TARGET_TAKEN: &str = "strata::eso::target-taken";
+pub const SECRET_QUOTA: &str = "strata::eso::secret-quota";
 
 pub fn check(p: &Platform, d: &mut Diagnostics) {
     let m = &p.external_secrets;
@@ -49,6 +50,46 @@ pub fn check(p: &Platform, d: &mut Diagnostics) {
     }
     check_targets(p, d);
     check_uses(p, d);
+    check_quota(p, d);
+}
+
+/// The Secrets (and ExternalSecrets) a tenant's external secrets make, against its quota's `secrets` and
+/// `count "externalsecrets.external-secrets.io"`: the ones strata declares alone must fit, whatever else the
+/// namespace holds.
+fn check_quota(p: &Platform, d: &mut Diagnostics) {
+    for t in &p.tenants {
+        let Some(q) = p.effective_quota(t) else { continue };
+        let own: Vec<&ExternalSecret> = p
+            .external_secrets
+            .secrets
+            .iter()
+            .filter(|e| e.tenant.as_ref().is_some_and(|n| n.value == t.name.value))
+            .collect();
+        let Some(first) = own.first() else { continue };
+        // Merge and None write into (or nothing but) a Secret that exists anyway.
+        let made: std::collections::BTreeSet<&str> = own
+            .iter()
+            .filter(|e| !matches!(e.creation(), CreationPolicy::Merge | CreationPolicy::None))
+            .map(|e| e.target().value.as_str())
+            .collect();
+        let limits =
+            [("secrets", "Secrets", made.len()), ("externalsecrets.external-secrets.io", "ExternalSecrets", own.len())];
+        for (res, what, n) in limits {
+            let Some((hard, span)) = crate::model::quota::object_quota(&q, res) else { continue };
+            if u64::try_from(n).unwrap_or(u64::MAX) > hard {
+                d.push(
+                    Diagnostic::error(
+                        SECRET_QUOTA,
+                        format!("tenant `{}`'s external secrets make {n} {what}; its quota allows {hard}", t.name.value),
+                    )
+                    .at(span, format!("at most {hard}"))
+                    .also(first.name.span, "the first of them")
+                    .help("raise the quota, or merge keys into fewer external secrets")
+                    .note_line("the quota admission plugin refuses the object over the limit: ESO cannot write that Secret and the ExternalSecret stays in SecretSyncedError"),
+                );
+            }
+        }
+    }
 }
 
 fn tenant_help(p: &Platform, name: &str) -> String {
@@ -435,6 +476,20 @@ mod tests {
         // The same Secret name in another tenant's namespace is another Secret.
         let other = job("db", "password").replace("job \"j\" tenant=\"t\"", "job \"j\" tenant=\"u\"");
         assert_eq!(with(&other), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn the_secrets_they_make_must_fit_the_quota() {
+        let spec = |n: u32| {
+            format!(
+                "tenant \"q\" {{\n network \"open\"\n quota secrets={n}\n}}\nsecret-store \"vault\"\n\
+                 external-secret \"a\" tenant=\"q\" store=\"vault\" {{ key \"k\" remote=\"r\"; }}\n\
+                 external-secret \"b\" tenant=\"q\" store=\"vault\" {{ key \"k\" remote=\"r\"; }}\n\
+                 external-secret \"c\" tenant=\"q\" store=\"vault\" creation-policy=\"Merge\" {{ key \"k\" remote=\"r\"; }}\n"
+            )
+        };
+        assert_eq!(codes(&compile(&spec(2))), Vec::<&str>::new());
+        assert_eq!(codes(&compile(&spec(1))), ["strata::eso::secret-quota"]);
     }
 
     #[test]

@@ -2382,6 +2382,17 @@ pub static CODES: &[CodeInfo] = &[
             controller owns) or overwrites the credentials on every refresh.\n\n\
             Fix: give the external secret another `target=`.",
     },
+    CodeInfo {
+        code: "strata::eso::secret-quota",
+        summary: "a tenant's external secrets make more Secrets or ExternalSecrets than its quota allows",
+        explanation: "A tenant quota's `secrets` (and `count \"externalsecrets.external-secrets.io\"`) limit the \
+            objects of the namespace, and the Secrets ESO writes count against it. The ones the spec's external \
+            secrets make (creation-policy Owner, Orphan or CreateOrMerge; Merge and None write into a Secret \
+            that exists anyway) must fit on their own, whatever else the namespace holds: the quota admission \
+            plugin refuses the object over the limit, so an ExternalSecret is refused at apply, or ESO cannot \
+            write its Secret and it stays in `SecretSyncedError`.\n\n\
+            Fix: raise the quota, or merge keys into fewer external secrets.",
+    },
     // Emitting manifests.
     // Cost.
     CodeInfo {
