@@ -301,6 +301,21 @@ mod tests {
     }
 
     #[test]
+    fn external_secret_ready_condition() {
+        let es = |st: &str, reason: &str| json!({"status": {"conditions": [{"type": "Ready", "status": st, "reason": reason, "message": "could not get secret data from provider"}]}});
+        let g = "external-secrets.io";
+        assert_eq!(readiness(g, "ExternalSecret", &es("True", "SecretSynced")), Readiness::Ready("Ready".into()));
+        assert_eq!(
+            readiness(g, "ExternalSecret", &es("False", "SecretSyncedError")),
+            Readiness::Failed("Ready=False: SecretSyncedError: could not get secret data from provider".into())
+        );
+        assert!(matches!(
+            readiness(g, "ExternalSecret", &json!({})),
+            Readiness::Pending(m) if m.contains("External Secrets Operator")
+        ));
+    }
+
+    #[test]
     fn spark_application_states() {
         let st = |s: &str| json!({"status": {"applicationState": {"state": s, "errorMessage": "driver OOM"}}});
         assert!(matches!(readiness("sparkoperator.k8s.io", "SparkApplication", &st("RUNNING")), Readiness::Ready(_)));
