@@ -527,6 +527,19 @@ pub fn data_loss(group: &str, kind: &str) -> Option<&'static str> {
     lookup(group, kind).and_then(|d| d.data_loss)
 }
 
+/// [`data_loss`] for one object, where its spec decides: an ExternalSecret whose `creationPolicy` is not
+/// `Owner` leaves its Secret behind when deleted (ESO sets the ownerReference only under Owner).
+pub fn data_loss_of(group: &str, kind: &str, object: &serde_json::Value) -> Option<&'static str> {
+    let why = data_loss(group, kind)?;
+    if group == ESO.group && kind == "ExternalSecret" {
+        let policy = object.pointer("/spec/target/creationPolicy").and_then(serde_json::Value::as_str);
+        if policy.is_some_and(|p| p != "Owner") {
+            return None;
+        }
+    }
+    Some(why)
+}
+
 /// The data-bearing kinds.
 pub fn data_bearing() -> impl Iterator<Item = &'static KindDescriptor> {
     KINDS.iter().filter(|d| d.data_loss.is_some())
