@@ -44,6 +44,7 @@ pub const DOMAINS: &[(&str, &str)] = &[
     ("job", "Batch jobs (Job, CronJob)"),
     ("app", "Stream apps (Deployments, KEDA, HPA)"),
     ("monitoring", "Monitoring (the Prometheus Operator)"),
+    ("eso", "External secrets (the External Secrets Operator)"),
     ("cost", "Prices and the cost model (`strata cost`)"),
     ("resolve", "Resolving the checked platform"),
     ("emit", "Emitting manifests"),

@@ -36,10 +36,13 @@ pub enum Domain {
     Apps,
     /// Monitoring through the Prometheus Operator: the platform's settings and the monitors of its jobs.
     Monitoring,
+    /// Secrets from external stores through the External Secrets Operator: ExternalSecrets naming the
+    /// stores the platform team runs.
+    ExternalSecrets,
 }
 
 impl Domain {
-    pub const ALL: [Domain; 9] = [
+    pub const ALL: [Domain; 10] = [
         Domain::Tenants,
         Domain::Presets,
         Domain::Kafka,
@@ -49,6 +52,7 @@ impl Domain {
         Domain::Jobs,
         Domain::Apps,
         Domain::Monitoring,
+        Domain::ExternalSecrets,
     ];
 
     /// The domain's files (a new variant without one does not compile).
@@ -125,6 +129,14 @@ impl Domain {
                 check: &["check/monitoring.rs"],
                 emit: &["emit/monitoring.rs", "emit/alerts.rs"],
                 diff_rules: Some("diff/rules/monitoring.rs"),
+            },
+            Domain::ExternalSecrets => &DomainEntry {
+                name: "external-secrets",
+                lang: "lang/external_secret.rs",
+                model: "model/external_secret.rs",
+                check: &["check/external_secret.rs"],
+                emit: &["emit/external_secret.rs"],
+                diff_rules: Some("diff/rules/external_secret.rs"),
             },
         }
     }
@@ -224,7 +236,18 @@ pub static PROMETHEUS_OPERATOR: Operator = Operator {
     hint_detail: "CRDs podmonitors/prometheusrules.monitoring.coreos.com, v1, for {kind}; kube-prometheus-stack installs them",
 };
 
-pub static OPERATORS: &[&Operator] = &[&STRIMZI, &KUBEFLOW_SPARK, &APACHE_SPARK, &FLINK, &KEDA, &PROMETHEUS_OPERATOR];
+/// The External Secrets Operator: the ExternalSecrets that fill tenants' Secrets from the platform's
+/// secret stores (whose SecretStore/ClusterSecretStore objects strata refers to and never emits).
+pub static ESO: Operator = Operator {
+    domain: Domain::ExternalSecrets,
+    group: "external-secrets.io",
+    name: "the External Secrets Operator",
+    release: "2.9.0",
+    hint_detail: "CRDs externalsecrets/secretstores/clustersecretstores.external-secrets.io, v1, for {kind}",
+};
+
+pub static OPERATORS: &[&Operator] =
+    &[&STRIMZI, &KUBEFLOW_SPARK, &APACHE_SPARK, &FLINK, &KEDA, &PROMETHEUS_OPERATOR, &ESO];
 
 /// Who serves a kind.
 #[derive(Debug, Clone, Copy)]
@@ -257,6 +280,8 @@ pub enum ReadyRule {
     DeploymentAvailable,
     /// KEDA: the ScaledObject's `Ready` condition.
     KedaReady,
+    /// ESO: the ExternalSecret's `Ready` condition (`SecretSynced`, or `SecretSyncedError` with why).
+    EsoReady,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -450,6 +475,23 @@ pub static KINDS: &[KindDescriptor] = &[
     custom(&PROMETHEUS_OPERATOR, "PodMonitor", &["v1"], "podmonitors", ReadyRule::Applied),
     // Likewise for a PrometheusRule: nothing in its status says a Prometheus loaded it.
     custom(&PROMETHEUS_OPERATOR, "PrometheusRule", &["v1"], "prometheusrules", ReadyRule::Applied),
+    // With creationPolicy Owner (ESO's default and strata's) the Secret carries an ownerReference to the
+    // ExternalSecret, so the garbage collector deletes it with it; Orphan, Merge and None keep it.
+    KindDescriptor {
+        data_loss: Some(
+            "deleting an ExternalSecret with creationPolicy Owner (the default) deletes the Secret it wrote: pods \
+             that read it fail to start until it is written again from the store",
+        ),
+        ..custom(&ESO, "ExternalSecret", &["v1"], "externalsecrets", ReadyRule::EsoReady)
+    },
+    // The stores belong to the platform team: strata never emits them (see `model::external_secret`).
+    KindDescriptor { emitted: false, ..custom(&ESO, "SecretStore", &["v1"], "secretstores", ReadyRule::EsoReady) },
+    KindDescriptor {
+        emitted: false,
+        scope: Scope::Cluster,
+        stage: Stage::Cluster,
+        ..custom(&ESO, "ClusterSecretStore", &["v1"], "clustersecretstores", ReadyRule::EsoReady)
+    },
 ];
 
 /// The descriptor of a group-kind, if strata knows it.
@@ -483,6 +525,19 @@ pub fn install_hint(group: &str, kind: &str) -> String {
 /// answer behind the prune guard and the `--recreate` guard.
 pub fn data_loss(group: &str, kind: &str) -> Option<&'static str> {
     lookup(group, kind).and_then(|d| d.data_loss)
+}
+
+/// [`data_loss`] for one object, where its spec decides: an ExternalSecret whose `creationPolicy` is not
+/// `Owner` leaves its Secret behind when deleted (ESO sets the ownerReference only under Owner).
+pub fn data_loss_of(group: &str, kind: &str, object: &serde_json::Value) -> Option<&'static str> {
+    let why = data_loss(group, kind)?;
+    if group == ESO.group && kind == "ExternalSecret" {
+        let policy = object.pointer("/spec/target/creationPolicy").and_then(serde_json::Value::as_str);
+        if policy.is_some_and(|p| p != "Owner") {
+            return None;
+        }
+    }
+    Some(why)
 }
 
 /// The data-bearing kinds.
@@ -577,7 +632,8 @@ mod tests {
         for d in data_bearing() {
             let why = d.data_loss.expect("data-bearing");
             // `--recreate`'s message turns "deleting a X ..." into "deleting it ...".
-            assert!(why.starts_with(&format!("deleting a {} ", d.kind)), "{}: {why}", d.kind);
+            let (a, an) = (format!("deleting a {} ", d.kind), format!("deleting an {} ", d.kind));
+            assert!(why.starts_with(&a) || why.starts_with(&an), "{}: {why}", d.kind);
             match d.served_by {
                 ServedBy::Operator(_) => assert_ne!(d.readiness, ReadyRule::Applied, "{}", d.kind),
                 // Built-in data-bearing kinds (Namespace, PersistentVolumeClaim) are ready once applied.
@@ -660,6 +716,7 @@ mod tests {
                 ("kafka.strimzi.io", "KafkaUser"),
                 ("flink.apache.org", "FlinkDeployment"),
                 ("flink.apache.org", "FlinkSessionJob"),
+                ("external-secrets.io", "ExternalSecret"),
             ]
         );
         assert!(data_loss("", "ResourceQuota").is_none());

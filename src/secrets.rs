@@ -108,8 +108,12 @@ pub fn mask_secret_values(v: &mut serde_json::Value, mask: &dyn Fn(&serde_json::
     match v {
         Value::Object(map) => {
             let env_secret = map.get("name").and_then(Value::as_str).is_some_and(secret_like_key);
+            // An ExternalSecret's `data[]` entry: `secretKey` is the name of a key of the Secret ESO writes,
+            // next to the store reference it is fetched from, never a value.
+            let names_a_key = map.contains_key("remoteRef");
             for (k, child) in map.iter_mut() {
                 let hide = match child {
+                    Value::String(s) if names_a_key && k == "secretKey" => url_with_password(s),
                     Value::String(s) => {
                         url_with_password(s) || secret_like_key(k) || (env_secret && k == "value" && !s.is_empty())
                     }
@@ -148,6 +152,16 @@ pub fn mask(v: &serde_json::Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_external_secrets_key_names_are_shown_and_a_secret_key_value_is_not() {
+        let mut v = serde_json::json!({"spec": {"data": [{"secretKey": "password", "remoteRef": {"key": "prod/db"}}]},
+            "sparkConf": {"spark.hadoop.fs.s3a.secret.key": "x"}, "secretKey": "hunter2"});
+        mask_secrets(&mut v);
+        assert_eq!(v["spec"]["data"][0]["secretKey"], "password");
+        assert_eq!(v["secretKey"], mask(&serde_json::json!("hunter2")));
+        assert_ne!(v["sparkConf"]["spark.hadoop.fs.s3a.secret.key"], "x");
+    }
 
     #[test]
     fn secret_keys() {

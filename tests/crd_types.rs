@@ -18,6 +18,7 @@ use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, V
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use strata::crd::CustomResource;
+use strata::crd::eso::ExternalSecret;
 use strata::crd::flink::{FlinkDeployment, FlinkSessionJob};
 use strata::crd::keda::{ScaledObject, TriggerAuthentication};
 use strata::crd::prometheus::{PodMonitor, PrometheusRule};
@@ -104,6 +105,7 @@ fn every_emitted_custom_resource_round_trips_through_its_type() {
                     }
                     (PodMonitor::GROUP, PodMonitor::KIND) => round_trip::<PodMonitor>(&m.object),
                     (PrometheusRule::GROUP, PrometheusRule::KIND) => round_trip::<PrometheusRule>(&m.object),
+                    (ExternalSecret::GROUP, ExternalSecret::KIND) => round_trip::<ExternalSecret>(&m.object),
                     (g, _) if BUILT_IN_GROUPS.contains(&g) => continue,
                     _ => Err(format!("{} is a custom resource without a strata::crd type", m.api_version)),
                 };
@@ -129,6 +131,7 @@ fn every_emitted_custom_resource_round_trips_through_its_type() {
         "keda.sh/v1alpha1 TriggerAuthentication",
         "monitoring.coreos.com/v1 PodMonitor",
         "monitoring.coreos.com/v1 PrometheusRule",
+        "external-secrets.io/v1 ExternalSecret",
     ] {
         assert!(seen.get(kind).is_some_and(|n| *n > 0), "no emitted {kind} in the corpus: {seen:?}");
     }
@@ -490,6 +493,13 @@ const CRDS: &[Check] = &[
         "v1",
         PrometheusRule::KIND,
         trace::<PrometheusRule>,
+        &[],
+    ),
+    (
+        "external-secrets-2.9.0-externalsecrets.external-secrets.io.yaml",
+        "v1",
+        ExternalSecret::KIND,
+        trace::<ExternalSecret>,
         &[],
     ),
 ];

@@ -54,6 +54,7 @@ golden_diff! {
     bundled_platform => "bundled-platform",
     cost_budget_overrun => "cost-budget-overrun",
     cost_delta => "cost-delta",
+    external_secrets => "external-secrets",
     flink_jobs => "flink-jobs",
     hand_edited_revision => "hand-edited-revision",
     kafka_topics => "kafka-topics",

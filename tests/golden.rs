@@ -39,6 +39,8 @@ golden! {
     admission_invalid => "admission-invalid",
     airflow_basic => "airflow-basic",
     airflow_invalid => "airflow-invalid",
+    external_secrets_basic => "external-secrets-basic",
+    external_secrets_invalid => "external-secrets-invalid",
     flink_autoscale => "flink-autoscale",
     flink_autoscale_invalid => "flink-autoscale-invalid",
     app_basic => "app-basic",

@@ -5,6 +5,7 @@ pub mod admission;
 mod airflow;
 mod app;
 pub mod cost;
+mod external_secret;
 mod flink;
 mod flink_operator;
 mod job;
@@ -53,6 +54,7 @@ pub fn run(p: &Platform) -> Diagnostics {
         Model(app::check),
         Model(network::check),
         Model(monitoring::check),
+        Model(external_secret::check),
     ];
     // Sized once for both rules that count pods: the same demands a resolved workload carries.
     let demands = p.demands();

@@ -2306,6 +2306,168 @@ pub static CODES: &[CodeInfo] = &[
             `ttl` at least as long as the threshold, or turn the alert off with \
             `alert \"ScheduledSparkJobNotSucceeded\" enabled=#false` and watch the schedule another way.",
     },
+    // External secrets (External Secrets Operator).
+    CodeInfo {
+        code: "strata::eso::literal-value",
+        summary: "a secret value is written into the spec next to an external secret's key",
+        explanation: "A `key` of an `external-secret` names where a value lives in the store (`remote=`, \
+            `property=`, `version=`) and never takes the value itself: a second argument or a `value=` property \
+            would put the secret into the spec, its Git history and the compiled manifests. The literal is \
+            refused while the spec is read, before anything can carry it further.\n\n\
+            Fix: put the value in the store and reference it: `key \"password\" remote=\"prod/payments/db\" \
+            property=\"password\"`.",
+    },
+    CodeInfo {
+        code: "strata::eso::incomplete",
+        summary: "an external secret lacks its tenant or store, or a key names an empty remote key",
+        explanation: "An `external-secret` needs `tenant=` (the namespace that gets the Secret) and `store=` \
+            (a `secret-store` of the spec); each `key` needs a non-empty `remote=` (ESO's `remoteRef.key` is \
+            required). Without them there is no ExternalSecret strata could emit.\n\n\
+            Fix: add the missing property, e.g. `external-secret \"db\" tenant=\"payments\" store=\"vault\"`.",
+    },
+    CodeInfo {
+        code: "strata::eso::unknown-tenant",
+        summary: "an external secret or a SecretStore names a tenant the spec does not define",
+        explanation: "The tenant decides the namespace the ExternalSecret (and its Secret) lives in, and the \
+            namespace a namespaced SecretStore is in. A tenant the spec does not define has no namespace.\n\n\
+            Fix: correct the name, or define the tenant.",
+    },
+    CodeInfo {
+        code: "strata::eso::unknown-store",
+        summary: "an external secret names a secret store the spec does not declare",
+        explanation: "Every store an `external-secret` reads from is declared with `secret-store \"name\" \
+            kind=\"ClusterSecretStore\"` (or `kind=\"SecretStore\" tenant=\"...\"`). strata does not emit stores \
+            (they hold the provider's credentials and belong to the platform team), but it must know them: ESO \
+            reports a store that does not exist only when it reconciles (`SecretSyncedError`), after the apply \
+            succeeded, and every pod reading the Secret then fails to start.\n\n\
+            Fix: correct the store's name, or declare the store the platform team runs.",
+    },
+    CodeInfo {
+        code: "strata::eso::store-scope",
+        summary: "a store's kind and tenant disagree, or an external secret uses another tenant's SecretStore",
+        explanation: "A `SecretStore` is namespaced: it needs the tenant whose namespace holds it, and ESO looks a \
+            `secretStoreRef` of `kind: SecretStore` up in the ExternalSecret's own namespace, so only that \
+            tenant's external secrets can use it. A `ClusterSecretStore` is cluster-scoped and belongs to no \
+            tenant (ESO `apis/externalsecrets/v1/secretstore_types.go`; \
+            https://external-secrets.io/latest/api/clustersecretstore/).\n\n\
+            Fix: give a SecretStore its `tenant=`, remove `tenant` from a ClusterSecretStore, or use a \
+            ClusterSecretStore for secrets of several tenants.",
+    },
+    CodeInfo {
+        code: "strata::eso::duplicate-store",
+        summary: "two secret stores have the same name",
+        explanation: "Stores are referred to by name from `external-secret ... store=`; two of one name make the \
+            reference ambiguous.\n\n\
+            Fix: keep one declaration, or rename one of them in the spec.",
+    },
+    CodeInfo {
+        code: "strata::eso::policy",
+        summary: "a creation/deletion policy pair the External Secrets Operator refuses",
+        explanation: "ESO's admission webhook refuses an ExternalSecret whose `target.deletionPolicy` is `Delete` \
+            while its `creationPolicy` is `Merge`, `None` or `CreateOrMerge` (the controller does not own the \
+            Secret it would delete), and `deletionPolicy: Merge` with `creationPolicy: None` (there is no Secret \
+            to merge into): `validatePolicies` in `apis/externalsecrets/v1/externalsecret_validator.go`, v2.9.0. \
+            strata reports the pair before the apply is refused. The defaults are `Owner` and `Retain`.\n\n\
+            Fix: use `creation-policy=\"Owner\"` (or `\"Orphan\"`) with `deletion-policy=\"Delete\"`, or keep \
+            `deletion-policy=\"Retain\"`.",
+    },
+    CodeInfo {
+        code: "strata::eso::no-keys",
+        summary: "an external secret declares no keys",
+        explanation: "ESO's webhook refuses an ExternalSecret with neither `data` nor `dataFrom` (\"either data or \
+            dataFrom should be specified\", `externalsecret_validator.go`). strata emits one `data` entry per `key` \
+            child, so an external secret needs at least one.\n\n\
+            Fix: add `key \"name\" remote=\"path\"` children.",
+    },
+    CodeInfo {
+        code: "strata::eso::duplicate-key",
+        summary: "an external secret declares one Secret key twice",
+        explanation: "Each key of the Secret comes from one remote reference. With the default \
+            `deletionPolicy: Retain` ESO's webhook refuses duplicate `secretKey`s (`validateDuplicateKeys`); \
+            with the other policies the later entry silently wins.\n\n\
+            Fix: remove or rename one of them.",
+    },
+    CodeInfo {
+        code: "strata::eso::key-name",
+        summary: "a Secret key is not a valid Kubernetes Secret key",
+        explanation: "Secret data keys are 1 to 253 characters of letters, digits, `-`, `_` and `.`, and not `.`, \
+            `..` or starting with `..` (apimachinery `IsConfigMapKey`). The API server refuses the Secret ESO \
+            writes, and the ExternalSecret stays in `SecretSyncedError`.\n\n\
+            Fix: rename the key; the remote key may keep any name.",
+    },
+    CodeInfo {
+        code: "strata::eso::name",
+        summary: "a store, external secret or target Secret name is not a valid Kubernetes object name",
+        explanation: "ExternalSecrets, their target Secrets and the stores are Kubernetes objects: their names \
+            are DNS-1123 subdomains (lower-case letters, digits, `-` and `.`, at most 253 characters). The CRD's \
+            pattern for `target.name` is the same rule.\n\n\
+            Fix: rename it as the message suggests.",
+    },
+    CodeInfo {
+        code: "strata::eso::duplicate",
+        summary: "two external secrets of one name in one namespace",
+        explanation: "An ExternalSecret is named once per namespace: the second declaration would replace the \
+            first on apply.\n\n\
+            Fix: rename one of them; `target=` keeps the Secret's name if it must stay.",
+    },
+    CodeInfo {
+        code: "strata::eso::same-target",
+        summary: "two external secrets write the same Secret in one namespace",
+        explanation: "Two ExternalSecrets whose targets are one Secret fight over it: with creation-policy Owner \
+            the second fails with \"target is owned by another ExternalSecret\" (`applyOwnership`, \
+            `pkg/controllers/externalsecret/externalsecret_controller.go`, v2.9.0), otherwise each refresh \
+            overwrites the other's keys.\n\n\
+            Fix: give one of them another name or `target=`, or merge their keys into one external secret.",
+    },
+    CodeInfo {
+        code: "strata::eso::undeclared-key",
+        summary: "a workload reads a key of an external secret's Secret that it does not declare",
+        explanation: "When a workload's `secret=\"...\"` reference (an env var, Airflow's `metadata-db` or \
+            `fernet-key`, a SCRAM user's `password-secret`) names the Secret an `external-secret` of the same \
+            namespace writes, strata knows which keys that Secret will hold: exactly the declared ones. A key \
+            outside them is never there, and the pod fails with `CreateContainerConfigError` (a SCRAM user is \
+            never ready). Keys left implicit count too: a `password-secret` without `password-key` reads \
+            `password`.\n\n\
+            Fix: declare the key (`key \"name\" remote=\"...\"`), or read a key the external secret declares.",
+    },
+    CodeInfo {
+        code: "strata::eso::pull-secret",
+        summary: "an image pull Secret comes from an external secret without the registry credential shape",
+        explanation: "The kubelet reads registry credentials only from a Secret of type \
+            `kubernetes.io/dockerconfigjson` holding the key `.dockerconfigjson`. An external secret used as a \
+            `pull-secret` must declare both: `type=\"kubernetes.io/dockerconfigjson\"` (written as ESO's \
+            `target.template.type`) and `key \".dockerconfigjson\" remote=\"...\"`. Otherwise the image pull fails \
+            with an authentication error.\n\n\
+            Fix: add the type and the key to the external secret.",
+    },
+    CodeInfo {
+        code: "strata::eso::no-secret",
+        summary: "a workload reads the Secret of an external secret whose creation policy writes none",
+        explanation: "With `creation-policy=\"None\"` ESO writes no Secret (ESO `externalsecret_types.go`: \
+            \"does not create a Secret\"), so a workload reading it depends on a Secret made some other way. A \
+            warning.\n\n\
+            Fix: use the default creation policy `Owner`, or make sure the Secret exists.",
+    },
+    CodeInfo {
+        code: "strata::eso::target-taken",
+        summary: "an external secret would write the Secret Strimzi's User Operator keeps for a Kafka user",
+        explanation: "The User Operator keeps each KafkaUser's credentials in a Secret named after the user, in \
+            the Kafka cluster's namespace, and sets itself as its controller. An ExternalSecret writing that \
+            Secret either fails (creation-policy Owner: ESO's `SetControllerReference` refuses an object another \
+            controller owns) or overwrites the credentials on every refresh.\n\n\
+            Fix: give the external secret another `target=`.",
+    },
+    CodeInfo {
+        code: "strata::eso::secret-quota",
+        summary: "a tenant's external secrets make more Secrets or ExternalSecrets than its quota allows",
+        explanation: "A tenant quota's `secrets` (and `count \"externalsecrets.external-secrets.io\"`) limit the \
+            objects of the namespace, and the Secrets ESO writes count against it. The ones the spec's external \
+            secrets make (creation-policy Owner, Orphan or CreateOrMerge; Merge and None write into a Secret \
+            that exists anyway) must fit on their own, whatever else the namespace holds: the quota admission \
+            plugin refuses the object over the limit, so an ExternalSecret is refused at apply, or ESO cannot \
+            write its Secret and it stays in `SecretSyncedError`.\n\n\
+            Fix: raise the quota, or merge keys into fewer external secrets.",
+    },
     // Emitting manifests.
     // Cost.
     CodeInfo {
@@ -2709,5 +2871,42 @@ pub static CODES: &[CodeInfo] = &[
             no error (prometheus-operator/prometheus-operator#3636 is the selector variant of the same silence): \
             the metrics stop and every alert on them goes silent. An error.\n\n\
             Fix: keep the monitor's selector and port name in step with the pods' labels and port names.",
+    },
+    CodeInfo {
+        code: "strata::diff::external-secret-removed",
+        summary: "removing an ExternalSecret with creation-policy Owner deletes its Secret",
+        explanation: "With creation-policy Owner (ESO's default) the Secret carries an ownerReference to its \
+            ExternalSecret, and the garbage collector deletes it with it. Running pods keep the values they \
+            read; new and restarted pods fail to start. An error when an object of the head revision still reads \
+            the Secret (a `secretKeyRef`, `imagePullSecrets`, KEDA's `secretTargetRef`), else a warning, since \
+            something outside the spec may read it.\n\n\
+            Fix: keep the external secret while anything reads its Secret, or switch it to creation-policy \
+            Orphan in one change and remove it in a later one.",
+    },
+    CodeInfo {
+        code: "strata::diff::external-secret-ownership",
+        summary: "an ExternalSecret's creation policy moves to or from Owner",
+        explanation: "ESO's `applyOwnership` (v2.9.0) sets itself as the Secret's controller under creation-policy \
+            Owner and removes that reference otherwise, on the next sync. Moving to Owner makes a later removal \
+            of the ExternalSecret delete the Secret (and fails if another controller owns it); moving away from \
+            Owner leaves the Secret, credentials included, in the cluster after the ExternalSecret is gone. A \
+            warning.\n\n\
+            Fix: check that the new lifecycle is the one meant.",
+    },
+    CodeInfo {
+        code: "strata::diff::external-secret-key-removed",
+        summary: "an ExternalSecret stops declaring a key of its Secret",
+        explanation: "ESO rewrites the Secret with the declared keys on its next refresh, so a dropped key \
+            disappears. The spec's own workloads are checked at compile time (`strata::eso::undeclared-key`); \
+            a pod strata does not know of that reads the key fails to start. A warning.\n\n\
+            Fix: make sure nothing outside the spec reads the key.",
+    },
+    CodeInfo {
+        code: "strata::diff::external-secret-store-changed",
+        summary: "an ExternalSecret reads from another store",
+        explanation: "Every key is fetched again from the new store: a remote key missing there stalls the \
+            Secret (`SecretSyncedError`, with deletion-policy Delete the Secret goes), and one with another value \
+            changes what every pod reading it gets. A warning.\n\n\
+            Fix: check that the new store holds every remote key with the intended values.",
     },
 ];

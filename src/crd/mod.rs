@@ -1,8 +1,8 @@
 //! Typed custom resources: the operator objects strata emits (Strimzi's `KafkaTopic` and `KafkaUser`, the
 //! kubeflow Spark operator's `SparkApplication` and `ScheduledSparkApplication`, the Flink operator's
-//! `FlinkDeployment`, KEDA's `ScaledObject`, the Prometheus Operator's `PodMonitor`), as serde types of the
-//! fields strata sets. Emit builds these and diff reads both revisions back through them, so a field's
-//! name, type and units are written down once, next to the CRD version they come from
+//! `FlinkDeployment`, KEDA's `ScaledObject`, the Prometheus Operator's `PodMonitor`, ESO's `ExternalSecret`),
+//! as serde types of the fields strata sets. Emit builds these and diff reads both revisions back through
+//! them, so a field's name, type and units are written down once, next to the CRD version they come from
 //! (`shared/crds/SOURCES.md`), instead of as `json!` keys on one side and string paths on the other.
 //!
 //! The types follow the pinned CRD's schema: a field the CRD requires is a plain field, every other field is
@@ -15,6 +15,7 @@
 //! unknown fields; the round trip below catches what they would drop). `tests/crd_types.rs` holds the types
 //! to the CRD schemas and to what emit produces, byte for byte.
 
+pub mod eso;
 pub mod flink;
 pub mod keda;
 pub mod prometheus;

@@ -6,6 +6,7 @@
 pub mod airflow;
 pub mod alerts;
 pub mod app;
+mod external_secret;
 pub mod flink;
 mod job;
 mod kafka;
@@ -23,7 +24,7 @@ use crate::source::SourceMap;
 /// Emits every object of the platform, stamped and sorted. `d` gets what only the whole set shows (two
 /// objects with one name).
 pub fn emit(p: &ResolvedPlatform, sources: &SourceMap, d: &mut Diagnostics) -> ManifestSet {
-    let emitters: [fn(&ResolvedPlatform, &mut ManifestSet); 9] = [
+    let emitters: [fn(&ResolvedPlatform, &mut ManifestSet); 10] = [
         priority_classes::emit,
         tenants::emit,
         kafka::emit,
@@ -33,6 +34,7 @@ pub fn emit(p: &ResolvedPlatform, sources: &SourceMap, d: &mut Diagnostics) -> M
         job::emit,
         app::emit,
         monitoring::emit,
+        external_secret::emit,
     ];
     let mut set = ManifestSet::default();
     for part in crate::parallel::map(&emitters, |emit| {
@@ -70,7 +72,7 @@ pub fn census(p: &ResolvedPlatform, d: &mut Diagnostics) -> usize {
 
 /// Every emitter's object headers, in emit's order (before sorting).
 fn census_of(p: &ResolvedPlatform) -> Census {
-    let parts: [fn(&ResolvedPlatform, &mut Census); 10] = [
+    let parts: [fn(&ResolvedPlatform, &mut Census); 11] = [
         priority_classes::census,
         tenants::census,
         kafka::census,
@@ -80,6 +82,7 @@ fn census_of(p: &ResolvedPlatform) -> Census {
         job::census,
         app::census,
         monitoring::census,
+        external_secret::census,
         alerts::census,
     ];
     let mut c = Census::default();

@@ -5,7 +5,7 @@ use kdl::{KdlDocument, KdlNode};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::lang::reader::{NodeReader, one_of, unknown_node};
-use crate::lang::{airflow, app, flink, job, kafka, monitoring, presets, spark, tenant};
+use crate::lang::{airflow, app, external_secret, flink, job, kafka, monitoring, presets, spark, tenant};
 use crate::model::{DEFAULT_INVENTORY_NAMESPACE, Platform, PlatformHeader};
 use crate::source::{FileId, Span, Spanned};
 
@@ -27,6 +27,8 @@ pub const TOP_LEVEL: &[&str] = &[
     "job",
     "stream-app",
     "environment",
+    "secret-store",
+    "external-secret",
 ];
 
 pub fn lower_document(doc: &KdlDocument, file: FileId, is_root: bool, p: &mut Platform, d: &mut Diagnostics) {
@@ -52,6 +54,8 @@ fn lower_top(node: &KdlNode, file: FileId, is_root: bool, p: &mut Platform, d: &
         "flink-job" => flink::lower_flink_job(node, file, p, d),
         "job" => job::lower_job(node, file, p, d),
         "stream-app" => app::lower_stream_app(node, file, p, d),
+        "secret-store" => external_secret::lower_store(node, file, p, d),
+        "external-secret" => external_secret::lower_external_secret(node, file, p, d),
         _ => unknown_node(node, file, "the top level of a spec", TOP_LEVEL, d),
     }
 }

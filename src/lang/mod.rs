@@ -4,6 +4,7 @@
 mod airflow;
 mod app;
 pub mod environment;
+mod external_secret;
 mod flink;
 pub mod format;
 pub mod fs;

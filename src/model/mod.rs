@@ -8,6 +8,7 @@ pub mod app;
 pub mod cost;
 pub mod cron;
 pub mod demand;
+pub mod external_secret;
 pub mod flink;
 pub mod job;
 pub mod kafka;
@@ -48,6 +49,8 @@ pub struct Platform {
     pub flink: flink::FlinkModel,
     pub jobs: job::JobModel,
     pub apps: app::StreamAppModel,
+    /// `secret-store` and `external-secret`: Secrets the External Secrets Operator fills from a store.
+    pub external_secrets: external_secret::ExternalSecretModel,
     /// Where the operators that connect into tenant namespaces run.
     pub operators: network::Operators,
     /// `platform { monitoring }`: the Prometheus that picks up what strata declares.

@@ -43,7 +43,7 @@ pub fn guard(group: &str, kind: &str, live: &Value, applyset_id: &str, allow_dat
     if annotation == Some("disabled") {
         return Some(format!("annotated `{ANNOTATION_PRUNE}: disabled`"));
     }
-    if !allow_data_loss && let Some(why) = domain::data_loss(group, kind) {
+    if !allow_data_loss && let Some(why) = domain::data_loss_of(group, kind, live) {
         return Some(format!("{why}; rerun with --allow-data-loss to delete it"));
     }
     None
@@ -209,6 +209,21 @@ mod tests {
             assert!(why.contains("--allow-data-loss"), "{why}");
             assert!(guard(g, k, &o, "id", true).is_none());
         }
+    }
+
+    #[test]
+    fn an_external_secret_loses_data_only_when_it_owns_its_secret() {
+        let es = |policy: Option<&str>| {
+            let mut o = obj("id", json!({}));
+            if let Some(p) = policy {
+                o["spec"] = json!({"target": {"creationPolicy": p}});
+            }
+            guard("external-secrets.io", "ExternalSecret", &o, "id", false)
+        };
+        assert!(es(None).is_some_and(|why| why.contains("deletes the Secret")));
+        assert!(es(Some("Owner")).is_some());
+        assert!(es(Some("Orphan")).is_none());
+        assert!(es(Some("Merge")).is_none());
     }
 
     #[test]

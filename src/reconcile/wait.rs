@@ -175,26 +175,28 @@ pub fn readiness(group: &str, kind: &str, obj: &Value) -> Readiness {
             }
         }
         // KEDA: the `Ready` condition of the ScaledObject (False: the scaler or its target is broken).
-        ReadyRule::KedaReady => {
-            let ready = obj
-                .pointer("/status/conditions")
-                .and_then(Value::as_array)
-                .and_then(|cs| cs.iter().find(|c| s(c, "/type") == Some("Ready")));
-            match ready {
-                Some(c) if s(c, "/status") == Some("True") => Readiness::Ready("Ready".into()),
-                Some(c) if s(c, "/status") == Some("False") => Readiness::Failed(format!(
-                    "Ready=False{}",
-                    [s(c, "/reason"), s(c, "/message")]
-                        .into_iter()
-                        .flatten()
-                        .map(|x| format!(": {x}"))
-                        .collect::<String>()
-                )),
-                Some(_) => Readiness::Pending("Ready=Unknown".into()),
-                None => Readiness::Pending("no status yet (is KEDA running?)".into()),
-            }
-        }
+        ReadyRule::KedaReady => ready_condition(obj, "KEDA"),
+        // ESO: `Ready` is True with reason SecretSynced once the Secret is written, False with
+        // SecretSyncedError (a missing store or remote key, a refused store credential) otherwise.
+        ReadyRule::EsoReady => ready_condition(obj, "the External Secrets Operator"),
         ReadyRule::Applied => Readiness::Ready("applied".into()),
+    }
+}
+
+/// An operator's `Ready` condition: True is ready, False a failure with its reason and message.
+fn ready_condition(obj: &Value, operator: &str) -> Readiness {
+    let ready = obj
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .and_then(|cs| cs.iter().find(|c| s(c, "/type") == Some("Ready")));
+    match ready {
+        Some(c) if s(c, "/status") == Some("True") => Readiness::Ready("Ready".into()),
+        Some(c) if s(c, "/status") == Some("False") => Readiness::Failed(format!(
+            "Ready=False{}",
+            [s(c, "/reason"), s(c, "/message")].into_iter().flatten().map(|x| format!(": {x}")).collect::<String>()
+        )),
+        Some(_) => Readiness::Pending("Ready=Unknown".into()),
+        None => Readiness::Pending(format!("no status yet (is {operator} running?)")),
     }
 }
 
@@ -296,6 +298,21 @@ mod tests {
             matches!(readiness("keda.sh", "ScaledObject", &json!({})), Readiness::Pending(m) if m.contains("KEDA"))
         );
         assert!(!is_waitable("keda.sh", "TriggerAuthentication"));
+    }
+
+    #[test]
+    fn external_secret_ready_condition() {
+        let es = |st: &str, reason: &str| json!({"status": {"conditions": [{"type": "Ready", "status": st, "reason": reason, "message": "could not get secret data from provider"}]}});
+        let g = "external-secrets.io";
+        assert_eq!(readiness(g, "ExternalSecret", &es("True", "SecretSynced")), Readiness::Ready("Ready".into()));
+        assert_eq!(
+            readiness(g, "ExternalSecret", &es("False", "SecretSyncedError")),
+            Readiness::Failed("Ready=False: SecretSyncedError: could not get secret data from provider".into())
+        );
+        assert!(matches!(
+            readiness(g, "ExternalSecret", &json!({})),
+            Readiness::Pending(m) if m.contains("External Secrets Operator")
+        ));
     }
 
     #[test]

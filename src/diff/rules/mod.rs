@@ -10,6 +10,7 @@
 
 pub mod airflow;
 pub mod app;
+pub mod external_secret;
 pub mod flink;
 pub mod job;
 pub mod kafka;
@@ -77,6 +78,7 @@ pub fn run(changes: &[ObjectChange], cx: &Context) -> Vec<Finding> {
     job::check(changes, cx, &mut out);
     app::check(changes, cx, &mut out);
     monitoring::check(changes, cx, &mut out);
+    external_secret::check(changes, cx, &mut out);
     out
 }
 

@@ -14,6 +14,7 @@
 
 pub mod airflow;
 pub mod app;
+pub mod external_secret;
 pub mod flink;
 pub mod job;
 pub mod kafka;
@@ -44,6 +45,7 @@ pub struct ResolvedPlatform {
     pub flink: Vec<flink::FlinkJob>,
     pub jobs: Vec<job::BatchJob>,
     pub apps: Vec<app::StreamApp>,
+    pub external_secrets: Vec<external_secret::ExternalSecret>,
     /// `platform { monitoring }`: the Prometheus that scrapes the platform's jobs.
     pub monitoring: Option<m::monitoring::Monitoring>,
     /// Private to this module: nothing but [`resolve`] can make a platform that left failures out.
@@ -140,6 +142,8 @@ pub fn resolve(p: &Platform) -> Result<ResolvedPlatform, Vec<Unresolved>> {
     let flink = p.flink.jobs.iter().filter_map(|j| flink::resolve(&mut r, j)).collect();
     let jobs = p.jobs.jobs.iter().filter_map(|j| job::resolve(&mut r, j)).collect();
     let apps = p.apps.apps.iter().filter_map(|a| app::resolve(&mut r, a)).collect();
+    let external_secrets =
+        p.external_secrets.secrets.iter().filter_map(|e| external_secret::resolve(&mut r, e)).collect();
     if !r.failures.is_empty() {
         return Err(r.failures);
     }
@@ -158,6 +162,7 @@ pub fn resolve(p: &Platform) -> Result<ResolvedPlatform, Vec<Unresolved>> {
         flink,
         jobs,
         apps,
+        external_secrets,
         monitoring: p.monitoring.clone(),
         _sealed: Sealed,
     })
