@@ -265,3 +265,47 @@ fn every_declared_object_is_in_the_output() {
         }
     }
 }
+
+/// An environment that overrides nothing is the base platform: for every valid case, the same objects byte for
+/// byte, apart from the ApplySet label that keeps each environment's objects apart.
+#[test]
+fn an_empty_environment_compiles_to_the_base_platform() {
+    for (case, spec) in valid_specs() {
+        let text = std::fs::read_to_string(&spec).expect("read the spec");
+        if text.contains("environment \"") {
+            continue;
+        }
+        let base = strata::compile_path(&spec);
+        let base_set = base.manifests.unwrap_or_else(|| panic!("{case} compiles"));
+        let copy = tempfile::tempdir().expect("a temporary folder");
+        copy_tree(spec.parent().expect("a folder"), copy.path());
+        let env_spec = copy.path().join("platform.kdl");
+        std::fs::write(&env_spec, format!("{text}\nenvironment \"qa\"\n")).expect("write the spec");
+        let env = strata::compile_env(&strata::lang::DiskFs, &env_spec, Some("qa"), strata::Stage::Compile);
+        let env_set = env.manifests.unwrap_or_else(|| panic!("{case} as environment qa: {:?}", env.diagnostics));
+        let (base_id, env_id) =
+            (strata::manifest::ApplySetRef::of(&base.platform).id, strata::manifest::ApplySetRef::of(&env.platform).id);
+        assert_ne!(base_id, env_id, "{case}");
+        let yaml = |set: &strata::manifest::ManifestSet, id: &str| {
+            render_set(set, OutputFormat::Yaml).replace(id, "<applyset>")
+        };
+        assert_eq!(yaml(&base_set, &base_id), yaml(&env_set, &env_id), "{case}: environment qa differs from the base");
+    }
+}
+
+/// The `.kdl` files under `from` (the repository's build output and other cases left out), where they were.
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("read a folder").filter_map(Result::ok) {
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if src.is_dir() {
+            if name.starts_with('.') || ["target", "golden", "golden-diff", "fuzz", "docs"].contains(&name.as_str()) {
+                continue;
+            }
+            std::fs::create_dir_all(&dst).expect("create a folder");
+            copy_tree(&src, &dst);
+        } else if name.ends_with(".kdl") {
+            std::fs::copy(&src, &dst).expect("copy a file");
+        }
+    }
+}
