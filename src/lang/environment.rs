@@ -15,6 +15,8 @@
 //! - a plain node that names nothing in the base is an error, never a silent addition: a typo in a tenant's
 //!   name must not deploy a second, empty tenant to production.
 
+use std::collections::{HashMap, HashSet};
+
 use kdl::{KdlDocument, KdlEntry, KdlNode, KdlValue};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
@@ -176,6 +178,7 @@ enum Operation {
 /// Applies `env`'s overrides to the base spec's documents, in the order the blocks were written.
 pub fn apply(env: &Environment, documents: &mut [(FileId, KdlDocument)], d: &mut Diagnostics) -> Applied {
     let mut applied = Applied { environment: env.name.value.clone(), replaced: Vec::new() };
+    let mut index = TopIndex::new(documents);
     for (file, block) in &env.blocks {
         for over in block.nodes() {
             let name = over.name().value();
@@ -194,10 +197,58 @@ pub fn apply(env: &Environment, documents: &mut [(FileId, KdlDocument)], d: &mut
             let home = documents.iter().position(|(f, _)| f == file).unwrap_or(0);
             let mut lists: Vec<(FileId, &mut Vec<KdlNode>)> =
                 documents.iter_mut().map(|(f, doc)| (*f, doc.nodes_mut())).collect();
-            apply_node(*file, over, &mut lists, home, None, &mut applied, d);
+            apply_node(*file, over, &mut lists, Level::Top { index: &mut index, home }, &mut applied, d);
         }
     }
+    for (l, (_, doc)) in documents.iter_mut().enumerate() {
+        let mut i = 0;
+        doc.nodes_mut().retain(|_| {
+            i += 1;
+            !index.removed.contains(&(l, i - 1))
+        });
+    }
     applied
+}
+
+/// The top level's nodes by name and by identity, built once per environment, so an override finds its
+/// target without scanning every node of every file (a platform of thousands of tenants, each overridden).
+/// Removed nodes stay in place, marked, until every override has been applied: positions never shift.
+#[derive(Default)]
+struct TopIndex {
+    by_name: HashMap<String, Vec<(usize, usize)>>,
+    by_key: HashMap<(String, String), Vec<(usize, usize)>>,
+    removed: HashSet<(usize, usize)>,
+}
+
+impl TopIndex {
+    fn new(documents: &[(FileId, KdlDocument)]) -> Self {
+        let mut ix = TopIndex::default();
+        for (l, (_, doc)) in documents.iter().enumerate() {
+            for (i, node) in doc.nodes().iter().enumerate() {
+                ix.insert(node, (l, i));
+            }
+        }
+        ix
+    }
+
+    fn insert(&mut self, node: &KdlNode, at: (usize, usize)) {
+        let (name, arg) = identity(node, true);
+        self.by_name.entry(name.to_string()).or_default().push(at);
+        if let Some(arg) = arg {
+            self.by_key.entry((name.to_string(), arg.to_string())).or_default().push(at);
+        }
+    }
+
+    fn live<'a>(&'a self, found: Option<&'a Vec<(usize, usize)>>) -> Vec<(usize, usize)> {
+        found.into_iter().flatten().copied().filter(|p| !self.removed.contains(p)).collect()
+    }
+}
+
+/// Where an override applies: the top level of every file (indexed; `home` is the file an `(add)` goes to)
+/// or one base node's children (`parent` describes it).
+enum Level<'a> {
+    Top { index: &'a mut TopIndex, home: usize },
+    Child { parent: &'a str },
 }
 
 /// Children named by their first argument, like every top-level node (`config "retention.ms" "7d"`,
@@ -230,13 +281,14 @@ fn apply_node(
     file: FileId,
     over: &KdlNode,
     lists: &mut [(FileId, &mut Vec<KdlNode>)],
-    home: usize,
-    parent: Option<&str>,
+    level: Level<'_>,
     applied: &mut Applied,
     d: &mut Diagnostics,
 ) {
-    let top = parent.is_none();
-    let parent = parent.unwrap_or("the base spec");
+    let (top, parent, home, mut index) = match level {
+        Level::Top { index, home } => (true, "the base spec", home, Some(index)),
+        Level::Child { parent } => (false, parent, 0, None),
+    };
     let at = Span::from_kdl(file, over.name().span());
     let op = match over.ty().map(|t| t.value()) {
         None => Operation::Merge,
@@ -253,16 +305,28 @@ fn apply_node(
         }
     };
     let (name, arg) = identity(over, top);
-    let same_name: Vec<(usize, usize)> = lists
-        .iter()
-        .enumerate()
-        .flat_map(|(l, (_, nodes))| {
-            nodes.iter().enumerate().filter(|(_, n)| n.name().value() == name).map(move |(i, _)| (l, i))
-        })
-        .collect();
-    let exact: Vec<(usize, usize)> = match arg {
-        None => same_name.clone(),
-        Some(a) => same_name.iter().copied().filter(|&(l, i)| identity(&lists[l].1[i], top).1 == Some(a)).collect(),
+    let scan = |lists: &[(FileId, &mut Vec<KdlNode>)]| -> Vec<(usize, usize)> {
+        lists
+            .iter()
+            .enumerate()
+            .flat_map(|(l, (_, nodes))| {
+                nodes.iter().enumerate().filter(|(_, n)| n.name().value() == name).map(move |(i, _)| (l, i))
+            })
+            .collect()
+    };
+    let exact: Vec<(usize, usize)> = match (index.as_deref(), arg) {
+        (Some(ix), Some(a)) => ix.live(ix.by_key.get(&(name.to_string(), a.to_string()))),
+        (Some(ix), None) => ix.live(ix.by_name.get(name)),
+        (None, None) => scan(lists),
+        (None, Some(a)) => {
+            scan(lists).into_iter().filter(|&(l, i)| identity(&lists[l].1[i], top).1 == Some(a)).collect()
+        }
+    };
+    // Every node of the name, needed only to explain a miss (or when the name alone identifies).
+    let same_name: Vec<(usize, usize)> = match (exact.is_empty(), index.as_deref()) {
+        (false, _) => exact.clone(),
+        (true, Some(ix)) => ix.live(ix.by_name.get(name)),
+        (true, None) => scan(lists),
     };
     if op == Operation::Add {
         if let Some(&(l, i)) = exact.first() {
@@ -276,19 +340,24 @@ fn apply_node(
             return;
         }
         let node = graft(over, file);
+        if let Some(ix) = index.as_deref_mut() {
+            ix.insert(&node, (home, lists[home].1.len()));
+        }
         lists[home].1.push(node);
         return;
     }
     let target = match (exact.as_slice(), op) {
         ([one], _) => *one,
-        ([], Operation::Replace) if same_name.len() == 1 => same_name[0],
+        // A value child may change its argument wholesale (`(replace)network "open"`); a top-level node never
+        // changes its name this way.
+        ([], Operation::Replace) if !top && same_name.len() == 1 => same_name[0],
         ([], _) => {
             let known: Vec<&str> = same_name.iter().filter_map(|&(l, i)| identity(&lists[l].1[i], top).1).collect();
             let hint = match arg.and_then(|a| did_you_mean(a, known.iter().copied())) {
                 Some(s) => format!("did you mean `{name} \"{s}\"`? "),
                 None => String::new(),
             };
-            let swap = if same_name.len() == 1 && arg.is_some() {
+            let swap = if !top && same_name.len() == 1 && arg.is_some() {
                 format!(
                     "to change the base {} wholesale, write `(replace)`; ",
                     describe(&lists[same_name[0].0].1[same_name[0].1], top)
@@ -329,7 +398,14 @@ fn apply_node(
                 );
                 return;
             }
-            lists[l].1.remove(i);
+            match index {
+                Some(ix) => {
+                    ix.removed.insert((l, i));
+                }
+                None => {
+                    lists[l].1.remove(i);
+                }
+            }
         }
         Operation::Replace => {
             let old = Span::from_kdl(base_file, lists[l].1[i].name().span());
@@ -395,7 +471,7 @@ fn merge(
         }
         let mut lists = [(base_file, block.nodes_mut())];
         for child in children.nodes() {
-            apply_node(file, child, &mut lists, 0, Some(&parent), applied, d);
+            apply_node(file, child, &mut lists, Level::Child { parent: &parent }, applied, d);
         }
     }
 }
@@ -532,6 +608,25 @@ tenant "b" tier="small"
         );
         assert_eq!(codes(&c), ["strata::env::no-target", "strata::env::exists", "strata::env::operation"]);
         // `network` is a value child: `network "open"` merges into the base's `network "isolated"`.
+    }
+
+    #[test]
+    fn a_removed_node_is_gone_for_later_overrides_and_a_top_level_replace_never_renames() {
+        let c = compile(
+            r#"environment "prod" {
+    (remove)tenant "b"
+    tenant "b" tier="large"
+    (replace)tenant "zz" tier="small"
+    (add)tenant "b" tier="medium"
+    tenant "b" priority-class="batch"
+}"#,
+            "prod",
+        );
+        assert_eq!(codes(&c), ["strata::env::no-target", "strata::env::no-target"]);
+        let names: Vec<&str> = c.platform.tenants.iter().map(|t| t.name.value.as_str()).collect();
+        assert_eq!(names, ["a", "b"], "b re-added once, a untouched");
+        let b = format!("{:?}", c.platform.tenant("b").expect("b"));
+        assert!(b.contains("\"medium\"") && b.contains("\"batch\""), "the added b took the later override: {b}");
     }
 
     #[test]
