@@ -69,7 +69,8 @@ fn template_dir() -> String {
 fn deployments() -> Vec<Deployment> {
     let mut out = Vec::new();
     for (case, spec) in valid_cases() {
-        let c = strata::compile_path(&spec);
+        // Each environment's Airflow is its own deployment (the goldens' environment case has none).
+        let Some(c) = strata::compile_path_envs(&spec).pop() else { continue };
         let Some(set) = c.manifests else { panic!("{case} does not compile") };
         let objects: Vec<Value> = set.items.iter().map(|m| m.object.clone()).collect();
         for resolved in &c.resolved.as_ref().expect("a compiled spec is resolved").airflow {
