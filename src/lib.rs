@@ -141,7 +141,7 @@ pub fn compile_promoted(fs: &dyn SpecFs, root: &Path, from: &str, to: &str) -> C
 /// Compiles the spec as each of its environments, in declaration order, reading the files once (a spec
 /// without environments gives its one compilation).
 pub fn compile_all(fs: &dyn SpecFs, root: &Path, stage: Stage) -> Vec<Compilation> {
-    lang::read_all(fs, root).into_iter().map(|front| build(front, stage)).collect()
+    lang::read_each(fs, root, |front| build(front, stage))
 }
 
 fn build(front: lang::Frontend, stage: Stage) -> Compilation {

@@ -113,17 +113,24 @@ pub fn read_promoted(fs: &dyn SpecFs, root: &Path, from: &str, to: &str) -> Fron
 /// Reads the spec once and lowers it as each of its environments, in declaration order (a spec without
 /// environments gives its one platform).
 pub fn read_all(fs: &dyn SpecFs, root: &Path) -> Vec<Frontend> {
+    read_each(fs, root, |front| front)
+}
+
+/// [`read_all`], handing each environment's platform to `then` as soon as it is lowered. Environments are
+/// independent, so they are lowered (and `then` runs) on all cores at once; the results keep the order.
+pub fn read_each<R: Send>(fs: &dyn SpecFs, root: &Path, then: impl Fn(Frontend) -> R + Sync) -> Vec<R> {
     let mut diagnostics = Diagnostics::new();
     let loaded = load::load(fs, root, &mut diagnostics);
     let mut documents = loaded.documents;
     let envs = environment::extract(&mut documents, &mut diagnostics);
     let names: Vec<String> = envs.iter().map(|e| e.name.value.clone()).collect();
     if envs.is_empty() {
-        return vec![lower_as(documents, loaded.sources, diagnostics, None, names)];
+        return vec![then(lower_as(documents, loaded.sources, diagnostics, None, names))];
     }
-    envs.iter()
-        .map(|env| lower_as(documents.clone(), loaded.sources.clone(), diagnostics.clone(), Some(env), names.clone()))
-        .collect()
+    let sources = loaded.sources;
+    crate::parallel::map(&envs, |env| {
+        then(lower_as(documents.clone(), sources.clone(), diagnostics.clone(), Some(env), names.clone()))
+    })
 }
 
 /// The environments `root` declares, without lowering anything (for the CLI to list them).
