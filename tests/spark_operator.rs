@@ -746,6 +746,21 @@ fn as_run(app: &Value) -> Value {
     })
 }
 
+/// The pod's dry run, retried while the operator's webhook has not yet seen the SparkApplication just created:
+/// it reads applications from an informer cache, which lags the API server under load ("failed to get
+/// SparkApplication ... not found"). Any other answer is final.
+async fn admitted_once_seen(kube: &Kube, pod: &Value) -> Result<Value, String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match apply(kube, pod, true).await {
+            Err(e) if e.contains("failed to get SparkApplication") && Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 #[test]
 fn the_pod_webhook_gives_spark_pods_strata_security_and_pod_security_admits_them() {
     let test = "the_pod_webhook_gives_spark_pods_strata_security_and_pod_security_admits_them";
@@ -773,7 +788,7 @@ fn the_pod_webhook_gives_spark_pods_strata_security_and_pod_security_admits_them
                     .to_string();
                 for role in ["driver", "executor"] {
                     let pod = spark_pod(&run, run["metadata"]["name"].as_str().unwrap(), role);
-                    match apply(&kube, &pod, true).await {
+                    match admitted_once_seen(&kube, &pod).await {
                         Err(e) => wrong.push(format!(
                             "{}: {} ({level}): the {role} pod is refused: {e}",
                             case.what,
