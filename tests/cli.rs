@@ -559,3 +559,26 @@ fn diff_all_envs_reports_each_environment_and_fails_on_any_unsafe_one() {
     let out = strata(dir.path(), &["diff", "--env", "staging", "--from-env", "production", "-o", "stat"]);
     assert_eq!(out.status.code(), Some(1), "{}\n{}", text(&out.stdout), text(&out.stderr));
 }
+
+#[test]
+fn diff_all_envs_keeps_the_whole_comment_under_githubs_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    // Four environments, each with 250 topics that all change: every section would nearly fill a comment alone.
+    let mut base = String::from(
+        "platform \"p\"\ntenant \"t\" tier=\"small\"\nkafka \"k\" namespace=\"kafka\" brokers=3 version=\"4.1\"\n",
+    );
+    for i in 0..250 {
+        base.push_str(&format!("topic \"t.topic-with-a-long-name-{i:03}\" kafka=\"k\" tenant=\"t\" partitions=3\n"));
+    }
+    for env in ["a", "b", "c", "d"] {
+        base.push_str(&format!("environment \"{env}\"\n"));
+    }
+    write(dir.path(), "base/platform.kdl", &base);
+    write(dir.path(), "platform.kdl", &base.replace("partitions=3", "partitions=6"));
+    let out = strata(dir.path(), &["diff", "--base-spec", "base/platform.kdl", "--all-envs", "-o", "markdown"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let md = text(&out.stdout);
+    assert!(md.len() <= 65_536, "{} bytes", md.len());
+    assert_eq!(md.matches("## Environment").count(), 4);
+    assert_eq!(md.matches("are not shown").count(), 4, "each section is cut to its share");
+}

@@ -83,7 +83,7 @@ pub fn run(a: Args) -> Result<Code, CliError> {
         };
         let base = compile(to, to);
         let promoted = compile(from, to);
-        return match diff_sides(&a, base, promoted)? {
+        return match diff_sides(&a, base, promoted, None)? {
             Some((code, text)) => {
                 out::stdout(&text)?;
                 Ok(code)
@@ -101,7 +101,7 @@ pub fn run(a: Args) -> Result<Code, CliError> {
             let h = compile_side(&head, env, &a.spec);
             (b.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), h)
         });
-        return match diff_sides(&a, b, h)? {
+        return match diff_sides(&a, b, h, None)? {
             Some((code, text)) => {
                 out::stdout(&text)?;
                 Ok(code)
@@ -123,6 +123,8 @@ pub fn run(a: Args) -> Result<Code, CliError> {
     }
     let mut worst = Code::Ok;
     let mut sections = Vec::new();
+    // Each environment's section gets an equal share of the comment (less its heading).
+    let budget = (crate::diff::render::MARKDOWN_LIMIT / envs.len()).saturating_sub(100).max(1_000);
     for env in &envs {
         let env = (!env.is_empty()).then_some(env.as_str());
         let (b, h) = std::thread::scope(|scope| {
@@ -130,7 +132,7 @@ pub fn run(a: Args) -> Result<Code, CliError> {
             let h = compile_side(&head, env, &a.spec);
             (b.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), h)
         });
-        match diff_sides(&a, b, h)? {
+        match diff_sides(&a, b, h, Some(budget))? {
             Some((code, text)) => {
                 worst = worst.max(code);
                 sections.push((env.unwrap_or("default").to_string(), text));
@@ -252,6 +254,7 @@ fn diff_sides(
     a: &Args,
     base: Result<Labelled, (String, Diagnostics)>,
     head: Result<Labelled, (String, Diagnostics)>,
+    budget: Option<usize>,
 ) -> Result<Option<(Code, String)>, CliError> {
     // Compile both before reporting, so one run shows the problems of both revisions.
     let base = usable(base)?;
@@ -263,7 +266,10 @@ fn diff_sides(
     let d = compare(&b, &h);
     let color =
         a.output == Format::Unified && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let text = render(&d, a.output, color);
+    let text = match (a.output, budget) {
+        (Format::Markdown, Some(limit)) => crate::diff::render::markdown_within(&d, limit),
+        _ => render(&d, a.output, color),
+    };
     let code = Code::of(d.exit_code());
     crate::cli::leak((d, b, h));
     crate::cli::leak((base, head));

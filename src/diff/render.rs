@@ -448,6 +448,12 @@ fn md_change(c: &ObjectChange) -> String {
 /// A pull-request comment: never longer than [`MARKDOWN_LIMIT`]; what does not fit is left out whole, with
 /// a note saying how much and where to see it.
 fn markdown(d: &Diff) -> String {
+    markdown_within(d, MARKDOWN_LIMIT)
+}
+
+/// [`markdown`] within `limit` bytes: one environment's section of a comment that holds several
+/// (`strata diff --all-envs`), so the whole comment stays under GitHub's limit.
+pub fn markdown_within(d: &Diff, limit: usize) -> String {
     let s = d.summary();
     let mut out = String::new();
     let _ = writeln!(out, "{MARKDOWN_MARKER}");
@@ -484,7 +490,7 @@ fn markdown(d: &Diff) -> String {
         let _ = writeln!(out, "\n#### Safety findings\n");
         for (i, f) in d.findings.iter().enumerate() {
             let item = md_finding(f);
-            if out.len() + item.len() + RESERVE > MARKDOWN_LIMIT {
+            if out.len() + item.len() + RESERVE > limit {
                 let _ = writeln!(
                     out,
                     "\n> [!NOTE]\n> {} more not shown: the comment would exceed GitHub's size limit. \
@@ -502,7 +508,7 @@ fn markdown(d: &Diff) -> String {
     let _ = writeln!(out, "\n#### Changes\n");
     for (i, c) in d.changes.iter().enumerate() {
         let block = md_change(c);
-        if out.len() + block.len() + RESERVE > MARKDOWN_LIMIT {
+        if out.len() + block.len() + RESERVE > limit {
             let _ = writeln!(
                 out,
                 "> [!NOTE]\n> The diffs of {} are not shown: the comment would exceed GitHub's size limit. \
