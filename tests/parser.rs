@@ -42,8 +42,12 @@ fn every_kdl_file_in_the_repository_parses_the_same() {
     let mut declined = Vec::new();
     for path in &files {
         let Ok(text) = std::fs::read_to_string(path) else { continue };
+        // Type annotations are outside the fast path's subset; specs use them only for an environment's
+        // `(add)`, `(remove)` and `(replace)` overrides.
+        let annotated = text.lines().any(|l| l.trim_start().starts_with('('));
         match agrees(&text) {
             Ok(true) => {}
+            Ok(false) if annotated => {}
             Ok(false) => declined.push(path.strip_prefix(root).unwrap_or(path).display().to_string()),
             Err(e) => panic!("{}: {e}", path.display()),
         }
