@@ -49,6 +49,41 @@ pub struct Frontend {
     pub unselected: bool,
 }
 
+/// The files of a spec, read and parsed once, with its environments taken out of the syntax trees.
+struct Spec {
+    documents: Vec<(crate::source::FileId, kdl::KdlDocument)>,
+    sources: SourceMap,
+    diagnostics: Diagnostics,
+    envs: Vec<environment::Environment>,
+    names: Vec<String>,
+}
+
+impl Spec {
+    fn read(fs: &dyn SpecFs, root: &Path) -> Self {
+        let mut diagnostics = Diagnostics::new();
+        let loaded = load::load(fs, root, &mut diagnostics);
+        let mut documents = loaded.documents;
+        let envs = environment::extract(&mut documents, &mut diagnostics);
+        let names = envs.iter().map(|e| e.name.value.clone()).collect();
+        Spec { documents, sources: loaded.sources, diagnostics, envs, names }
+    }
+}
+
+impl Frontend {
+    /// No platform: the environment asked for cannot be read (`diagnostics` says why).
+    fn unselected(sources: SourceMap, diagnostics: Diagnostics, environments: Vec<String>) -> Self {
+        Frontend {
+            platform: Platform::default(),
+            sources,
+            diagnostics,
+            environments,
+            applied: None,
+            shared_diagnostics: 0,
+            unselected: true,
+        }
+    }
+}
+
 /// Reads and lowers the spec at `root` (plus the embedded stdlib), without choosing an environment.
 pub fn read(fs: &dyn SpecFs, root: &Path) -> Frontend {
     read_env(fs, root, None)
@@ -56,24 +91,12 @@ pub fn read(fs: &dyn SpecFs, root: &Path) -> Frontend {
 
 /// Reads the spec at `root` as environment `env` (`None`: a spec without environments).
 pub fn read_env(fs: &dyn SpecFs, root: &Path, env: Option<&str>) -> Frontend {
-    let mut diagnostics = Diagnostics::new();
-    let loaded = load::load(fs, root, &mut diagnostics);
-    let mut documents = loaded.documents;
-    let envs = environment::extract(&mut documents, &mut diagnostics);
-    let names = envs.iter().map(|e| e.name.value.clone()).collect();
+    let Spec { documents, sources, mut diagnostics, envs, names } = Spec::read(fs, root);
     match environment::select(&envs, env) {
-        Ok(chosen) => lower_as(documents, loaded.sources, diagnostics, chosen, names),
+        Ok(chosen) => lower_as(documents, sources, diagnostics, chosen, names),
         Err(d) => {
             diagnostics.push(*d);
-            Frontend {
-                platform: Platform::default(),
-                sources: loaded.sources,
-                diagnostics,
-                environments: names,
-                applied: None,
-                shared_diagnostics: 0,
-                unselected: true,
-            }
+            Frontend::unselected(sources, diagnostics, names)
         }
     }
 }
@@ -81,14 +104,10 @@ pub fn read_env(fs: &dyn SpecFs, root: &Path, env: Option<&str>) -> Frontend {
 /// Reads the spec as environment `from`, in the place of environment `to`: `from`'s overrides, `to`'s name and
 /// kube context (a promotion of `from` to `to`).
 pub fn read_promoted(fs: &dyn SpecFs, root: &Path, from: &str, to: &str) -> Frontend {
-    let mut diagnostics = Diagnostics::new();
-    let loaded = load::load(fs, root, &mut diagnostics);
-    let mut documents = loaded.documents;
-    let envs = environment::extract(&mut documents, &mut diagnostics);
-    let names = envs.iter().map(|e| e.name.value.clone()).collect();
+    let Spec { documents, sources, mut diagnostics, envs, names } = Spec::read(fs, root);
     match (environment::select(&envs, Some(from)), environment::select(&envs, Some(to))) {
         (Ok(Some(source)), Ok(Some(target))) => {
-            let mut front = lower_as(documents, loaded.sources, diagnostics, Some(source), names);
+            let mut front = lower_as(documents, sources, diagnostics, Some(source), names);
             if let Some(header) = front.platform.header.as_mut() {
                 header.environment = Some(target.name.clone());
                 header.context = target.context.clone().or(header.context.take());
@@ -97,15 +116,7 @@ pub fn read_promoted(fs: &dyn SpecFs, root: &Path, from: &str, to: &str) -> Fron
         }
         (a, b) => {
             diagnostics.extend(a.err().into_iter().chain(b.err()).map(|d| *d).collect());
-            Frontend {
-                platform: Platform::default(),
-                sources: loaded.sources,
-                diagnostics,
-                environments: names,
-                applied: None,
-                shared_diagnostics: 0,
-                unselected: true,
-            }
+            Frontend::unselected(sources, diagnostics, names)
         }
     }
 }
@@ -119,15 +130,10 @@ pub fn read_all(fs: &dyn SpecFs, root: &Path) -> Vec<Frontend> {
 /// [`read_all`], handing each environment's platform to `then` as soon as it is lowered. Environments are
 /// independent, so they are lowered (and `then` runs) on all cores at once; the results keep the order.
 pub fn read_each<R: Send>(fs: &dyn SpecFs, root: &Path, then: impl Fn(Frontend) -> R + Sync) -> Vec<R> {
-    let mut diagnostics = Diagnostics::new();
-    let loaded = load::load(fs, root, &mut diagnostics);
-    let mut documents = loaded.documents;
-    let envs = environment::extract(&mut documents, &mut diagnostics);
-    let names: Vec<String> = envs.iter().map(|e| e.name.value.clone()).collect();
+    let Spec { documents, sources, diagnostics, envs, names } = Spec::read(fs, root);
     if envs.is_empty() {
-        return vec![then(lower_as(documents, loaded.sources, diagnostics, None, names))];
+        return vec![then(lower_as(documents, sources, diagnostics, None, names))];
     }
-    let sources = loaded.sources;
     crate::parallel::map(&envs, |env| {
         then(lower_as(documents.clone(), sources.clone(), diagnostics.clone(), Some(env), names.clone()))
     })
@@ -135,9 +141,7 @@ pub fn read_each<R: Send>(fs: &dyn SpecFs, root: &Path, then: impl Fn(Frontend) 
 
 /// The environments `root` declares, without lowering anything (for the CLI to list them).
 pub fn environments(fs: &dyn SpecFs, root: &Path) -> Vec<String> {
-    let mut diagnostics = Diagnostics::new();
-    let mut documents = load::load(fs, root, &mut diagnostics).documents;
-    environment::extract(&mut documents, &mut diagnostics).into_iter().map(|e| e.name.value).collect()
+    Spec::read(fs, root).names
 }
 
 fn lower_as(
