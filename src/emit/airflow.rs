@@ -65,11 +65,7 @@ pub fn census(p: &ResolvedPlatform, c: &mut Census) {
         let mn_span = ex.multi_namespace.as_ref().map_or(span, |m| m.span);
         c.typed::<ServiceAccount>(&a.spec.scheduler_sa(), Some(ns), at(home, Stage::Tenancy, span));
         c.typed::<ServiceAccount>(&worker, Some(ns), at(home, Stage::Tenancy, span));
-        let namespaces = match &a.namespaces {
-            Namespaces::ClusterWide => None,
-            Namespaces::Own => Some(std::slice::from_ref(home)),
-            Namespaces::Listed(list) => Some(list.as_slice()),
-        };
+        let namespaces = a.launch_namespaces();
         match namespaces {
             None => {
                 let name = format!("{ns}-{launcher}");
@@ -122,11 +118,7 @@ fn emit_deployment(a: &Airflow, set: &mut ManifestSet) {
     set.add_typed(&service_account(&scheduler, ns), at(home, Stage::Tenancy, span));
     set.add_typed(&service_account(&worker, ns), at(home, Stage::Tenancy, span));
 
-    let namespaces = match &a.namespaces {
-        Namespaces::ClusterWide => None,
-        Namespaces::Own => Some(std::slice::from_ref(home)),
-        Namespaces::Listed(list) => Some(list.as_slice()),
-    };
+    let namespaces = a.launch_namespaces();
     match namespaces {
         None => {
             // Cluster-scoped names are shared by every tenant: the namespace keeps them apart.

@@ -23,6 +23,18 @@ pub struct Airflow {
     pub demand: Option<Demand>,
 }
 
+impl Airflow {
+    /// The tenants whose namespaces get the pod launcher's Role and RoleBinding; `None` in cluster-wide mode,
+    /// where one ClusterRole serves every namespace.
+    pub fn launch_namespaces(&self) -> Option<&[TenantRef]> {
+        match &self.namespaces {
+            Namespaces::ClusterWide => None,
+            Namespaces::Own => Some(std::slice::from_ref(&self.home)),
+            Namespaces::Listed(list) => Some(list.as_slice()),
+        }
+    }
+}
+
 /// Where the executor launches and watches task pods.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Namespaces {
