@@ -22,6 +22,7 @@ pub mod parallel;
 pub mod reconcile;
 pub mod render;
 pub mod secrets;
+pub mod session;
 pub mod source;
 pub mod units;
 
