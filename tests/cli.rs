@@ -32,17 +32,42 @@ const SMALL: &str = "platform \"p\"\ntenant \"team-a\" {\n    quota cpu=2 memory
 fn check_accepts_the_bundled_platform() {
     let out = strata(&repo(), &["check"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("is valid"), "{}", text(&out.stderr));
+    for env in ["staging", "production"] {
+        let valid = format!("`acme-data` (environment `{env}`) is valid");
+        assert!(text(&out.stderr).contains(&valid), "{}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn the_bundled_platform_is_compiled_per_environment_and_never_for_none() {
+    let out = strata(&repo(), &["compile"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("strata::env::required") && err.contains("staging") && err.contains("production"), "{err}");
+    assert!(out.stdout.is_empty(), "nothing is printed for no environment");
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let o = strata(&repo(), &["compile", "--all-envs", "--out-dir", &out_dir.display().to_string()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    // Each environment is its own ApplySet; staging lacks production's ad hoc export.
+    let part_of = |env: &str| {
+        let ns =
+            std::fs::read_to_string(out_dir.join(env).join("_cluster/namespace-analytics.yaml")).expect("namespace");
+        ns.lines().find(|l| l.contains("applyset.kubernetes.io/part-of")).map(str::to_owned).expect("ApplySet label")
+    };
+    assert_ne!(part_of("staging"), part_of("production"));
+    assert!(out_dir.join("production/analytics/job-export-orders.yaml").is_file());
+    assert!(!out_dir.join("staging/analytics/job-export-orders.yaml").exists());
 }
 
 #[test]
 fn compile_of_the_bundled_platform_is_byte_identical_across_runs() {
-    let a = strata(&repo(), &["compile"]);
-    let b = strata(&repo(), &["compile"]);
+    let a = strata(&repo(), &["compile", "--env", "production"]);
+    let b = strata(&repo(), &["compile", "--env", "production"]);
     assert_eq!(a.status.code(), Some(0), "{}", text(&a.stderr));
     assert!(text(&a.stdout).starts_with("---\napiVersion: "));
     assert_eq!(a.stdout, b.stdout);
-    let json = strata(&repo(), &["compile", "-o", "json"]);
+    let json = strata(&repo(), &["compile", "--env", "production", "-o", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("compile -o json is JSON");
     assert_eq!(v["kind"], "List");
     assert_eq!(v["items"].as_array().unwrap().len(), text(&a.stdout).matches("---\n").count());
@@ -288,9 +313,9 @@ fn old_flag_spellings_still_work_and_are_hidden() {
     assert_eq!((new.status.code(), &new.stdout), (Some(2), &old.stdout));
     assert_eq!(old.status.code(), Some(2));
     // `compile`: the manifests' format was `--format`, the directory `--out` (and `-o`).
-    let new = strata(&repo(), &["compile", "--output", "json"]);
-    let short = strata(&repo(), &["compile", "-o", "json"]);
-    let old = strata(&repo(), &["compile", "--format", "json"]);
+    let new = strata(&repo(), &["compile", "--env", "production", "--output", "json"]);
+    let short = strata(&repo(), &["compile", "--env", "production", "-o", "json"]);
+    let old = strata(&repo(), &["compile", "--env", "production", "--format", "json"]);
     assert_eq!(new.status.code(), Some(0), "{}", text(&new.stderr));
     assert!(new.stdout == short.stdout && new.stdout == old.stdout, "the three spellings print the same");
     for flag in ["--out", "--out-dir"] {

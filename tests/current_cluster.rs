@@ -111,7 +111,7 @@ fn the_server_is_current_and_serves_aggregated_discovery() {
     assert!(server.starts_with("v1.") && minor >= 30, "the test cluster runs {server}, not a current release");
     runtime().block_on(async {
         let kube = connect(&kc).await;
-        let set = strata::compile_path(&repo().join("platform.kdl")).manifests.expect("the bundled platform compiles");
+        let set = bundled().manifests.expect("the bundled platform compiles");
         let catalog = discovery::discover(&kube, &set, &BTreeSet::new()).await.expect("discovery");
         assert_eq!(catalog.mode, Mode::Aggregated, "a {server} server serves apidiscovery.k8s.io/v2");
         // Two documents answer everything: no per-group-version walk.

@@ -410,8 +410,9 @@ fn every_required_flow_is_allowed_and_nothing_else() {
 #[test]
 fn the_bundled_flink_jobs_are_reachable_by_their_operator() {
     let Some(script) = evaluator() else { return };
-    let c = strata::compile_path(&Path::new(env!("CARGO_MANIFEST_DIR")).join("platform.kdl"));
-    assert!(c.ok());
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("platform.kdl");
+    let c = strata::compile_env(&strata::lang::DiskFs, &spec, Some("production"), strata::Stage::Compile);
+    assert!(c.ok(), "{:?}", c.diagnostics);
     let (s, _) = scenario(&c);
     let idx: Vec<usize> =
         (0..s.queries.len()).filter(|i| s.queries[*i].5.contains("operator → JobManager REST")).collect();

@@ -43,10 +43,11 @@ fn bundled_platform_applies_then_reapplies_with_zero_writes_and_plans_clean() {
     let Some(kc) = cluster("bundled_platform_applies_then_reapplies_with_zero_writes_and_plans_clean") else { return };
     let repo = repo();
     let k = kc_arg(&kc);
-    let fresh = !exists(&kc, &["configmap", "strata-acme-data", "-n", "strata-system"]);
+    let inventory = format!("strata-{BUNDLED_INVENTORY}");
+    let fresh = !exists(&kc, &["configmap", &inventory, "-n", "strata-system"]);
     // Namespaces the platform uses but does not own (the Kafka clusters' namespaces, where Strimzi runs on
     // a real cluster) exist before strata is applied; the bare test apiserver has none of them.
-    let c = strata::compile_path(&repo.join("platform.kdl"));
+    let c = bundled();
     let set = c.manifests.expect("the bundled platform compiles");
     let created: std::collections::BTreeSet<&str> =
         set.items.iter().filter(|m| m.kind == "Namespace").map(|m| m.name.as_str()).collect();
@@ -58,7 +59,7 @@ fn bundled_platform_applies_then_reapplies_with_zero_writes_and_plans_clean() {
         }
     }
     // The spec belongs to `prod-eks`; naming the test context explicitly is the deliberate override.
-    let args = ["apply", "--kubeconfig", &k, "--context", "strata-test"];
+    let args = ["apply", "--env", BUNDLED_ENV, "--kubeconfig", &k, "--context", "strata-test"];
     let t0 = Instant::now();
     let (code, first, err) = run_json(&repo, &args);
     let first_ms = t0.elapsed().as_millis();
@@ -75,7 +76,7 @@ fn bundled_platform_applies_then_reapplies_with_zero_writes_and_plans_clean() {
     if fresh {
         assert_eq!(count(&first, "created"), total - shared, "a fresh cluster gets every object created: {first}");
     }
-    let id = applyset_id("acme-data");
+    let id = applyset_id(BUNDLED_INVENTORY);
     let kinds: std::collections::BTreeSet<String> = set
         .items
         .iter()
@@ -97,7 +98,7 @@ fn bundled_platform_applies_then_reapplies_with_zero_writes_and_plans_clean() {
             "-o",
             "jsonpath={.items[*].metadata.resourceVersion}",
             "--field-selector",
-            "metadata.name=strata-acme-data",
+            &format!("metadata.name={inventory}"),
         ],
     );
 
@@ -119,7 +120,7 @@ fn bundled_platform_applies_then_reapplies_with_zero_writes_and_plans_clean() {
             "-o",
             "jsonpath={.items[*].metadata.resourceVersion}",
             "--field-selector",
-            "metadata.name=strata-acme-data",
+            &format!("metadata.name={inventory}"),
         ],
     );
     assert_eq!(parent_before, parent_after, "the ApplySet parent and the lock were not touched");

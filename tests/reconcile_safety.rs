@@ -623,7 +623,7 @@ fn the_documented_clusterrole_applies_and_prunes_the_bundled_platform() {
     )
     .expect("write tenant");
     // Namespaces the platform uses but does not create (the Kafka clusters') exist; see tests/reconcile.rs.
-    let c = strata::compile_path(&work.path().join("platform.kdl"));
+    let c = bundled_at(work.path());
     let set = c.manifests.expect("the copied platform compiles");
     let created: std::collections::BTreeSet<&str> =
         set.items.iter().filter(|m| m.kind == "Namespace").map(|m| m.name.as_str()).collect();
@@ -634,7 +634,17 @@ fn the_documented_clusterrole_applies_and_prunes_the_bundled_platform() {
     }
     let role_file = work.path().join("role.yaml");
     let k = kc_arg(&kc);
-    let args = ["apply", "--kubeconfig", &k, "--context", "strata-test-limited", "--prune", "--allow-data-loss"];
+    let args = [
+        "apply",
+        "--env",
+        BUNDLED_ENV,
+        "--kubeconfig",
+        &k,
+        "--context",
+        "strata-test-limited",
+        "--prune",
+        "--allow-data-loss",
+    ];
     let _unbind = Unbind(&kc, name.clone());
 
     // Without `create` on the core kinds (the inventory ConfigMap and the namespaces are created by a

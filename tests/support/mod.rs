@@ -49,6 +49,22 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The environment of the bundled platform the cluster tests apply (it also declares `staging`).
+pub const BUNDLED_ENV: &str = "production";
+
+/// The inventory (ApplySet and lock) name of the bundled platform's [`BUNDLED_ENV`].
+pub const BUNDLED_INVENTORY: &str = "acme-data-production";
+
+/// The bundled platform compiled as [`BUNDLED_ENV`], as `strata compile --env production` compiles it.
+pub fn bundled() -> strata::Compilation {
+    bundled_at(&repo())
+}
+
+/// [`bundled`] for a copy of the bundled platform in `dir`.
+pub fn bundled_at(dir: &Path) -> strata::Compilation {
+    strata::compile_env(&strata::lang::DiskFs, &dir.join("platform.kdl"), Some(BUNDLED_ENV), strata::Stage::Compile)
+}
+
 /// The specs every "all of strata's output" test judges: the bundled platform and every valid golden case
 /// (a `golden/*/expected.yaml` exists), named for messages.
 pub fn valid_cases() -> Vec<(String, PathBuf)> {
