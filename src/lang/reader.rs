@@ -205,13 +205,15 @@ impl<'n> NodeReader<'n> {
         Span::from_kdl(self.file, e.span())
     }
 
-    fn read<T: FromKdl>(&self, e: &KdlEntry, what: &str, d: &mut Diagnostics) -> Option<Spanned<T>> {
+    /// `what` names the value for the error only; it is built only when there is one (every property of
+    /// every node is read here, so an eager `format!` was a measurable share of a large platform's check).
+    fn read<T: FromKdl>(&self, e: &KdlEntry, what: impl FnOnce() -> String, d: &mut Diagnostics) -> Option<Spanned<T>> {
         let span = self.entry_span(e);
         match T::from_kdl(e.value()) {
             Ok(v) => Some(Spanned::new(v, span)),
             Err(err) => {
                 d.push(
-                    Diagnostic::error("strata::spec::type", format!("{what}: {}", err.message))
+                    Diagnostic::error("strata::spec::type", format!("{}: {}", what(), err.message))
                         .at(span, format!("expected {}", T::EXPECTED))
                         .help(err.help),
                 );
@@ -225,7 +227,7 @@ impl<'n> NodeReader<'n> {
         let entry = self.args().nth(self.next_arg);
         self.next_arg += 1;
         match entry {
-            Some(e) => self.read(e, &format!("`{}` {what}", self.name()), d),
+            Some(e) => self.read(e, || format!("`{}` {what}", self.name()), d),
             None => {
                 d.push(
                     Diagnostic::error("strata::spec::missing-argument", format!("`{}` needs {what}", self.name()))
@@ -241,14 +243,14 @@ impl<'n> NodeReader<'n> {
     pub fn opt_arg<T: FromKdl>(&mut self, what: &str, d: &mut Diagnostics) -> Option<Spanned<T>> {
         let entry = self.args().nth(self.next_arg)?;
         self.next_arg += 1;
-        self.read(entry, &format!("`{}` {what}", self.name()), d)
+        self.read(entry, || format!("`{}` {what}", self.name()), d)
     }
 
     /// Every remaining positional argument.
     pub fn rest_args<T: FromKdl>(&mut self, what: &str, d: &mut Diagnostics) -> Vec<Spanned<T>> {
         let entries: Vec<&KdlEntry> = self.args().skip(self.next_arg).collect();
         self.next_arg += entries.len();
-        entries.into_iter().filter_map(|e| self.read(e, &format!("`{}` {what}", self.name()), d)).collect()
+        entries.into_iter().filter_map(|e| self.read(e, || format!("`{}` {what}", self.name()), d)).collect()
     }
 
     /// An optional property `key=value`. Declares `key` as known.
@@ -264,7 +266,7 @@ impl<'n> NodeReader<'n> {
                     .help("keep one of them"),
             );
         }
-        self.read(first, &format!("`{}` property `{key}`", self.name()), d)
+        self.read(first, || format!("`{}` property `{key}`", self.name()), d)
     }
 
     /// A property that must be present.

@@ -283,7 +283,7 @@ airflow "af" tenant="t" {
     #[test]
     fn the_bundled_platform_reports_its_airflow_and_flink_demand() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("platform.kdl");
-        let c = crate::compile_path(&root);
+        let c = crate::compile_env(&crate::lang::DiskFs, &root, Some("production"), crate::Stage::Compile);
         assert!(c.ok(), "{:?}", c.diagnostics);
         let demands = c.platform.demands();
         let totals = |workload: &str| {
