@@ -15,6 +15,7 @@ pub mod diff;
 pub mod domain;
 pub mod emit;
 pub mod lang;
+pub mod lsp;
 pub mod manifest;
 pub mod model;
 pub mod output;
@@ -292,7 +293,9 @@ pub mod exit {
         pub const fn cases(self) -> &'static str {
             match self {
                 Code::Ok => "nothing to change, or everything done",
-                Code::Changes => "`diff`, `plan` or `drift` found changes, or `fmt --check` a file to format",
+                Code::Changes => {
+                    "`diff`, `plan` or `drift` found changes, `fmt --check` a file to format, or `lsp` ended without shutdown"
+                }
                 Code::Invalid => {
                     "spec errors, bad flags, unreadable files, an unknown revision or code, a missing kubeconfig, \
                      an unknown or wrong kube context"

@@ -17,6 +17,9 @@ pub enum CliError {
     /// The output could not be written for another reason than a closed pipe (a full disk, a closed file).
     #[error("cannot write to stdout: {0}")]
     Stdout(#[source] io::Error),
+    /// `strata lsp` lost its editor: stdin or stdout failed mid-session.
+    #[error("the editor connection failed: {0}")]
+    Lsp(#[source] io::Error),
     #[error("cannot read the current directory: {0}")]
     CurrentDir(#[source] io::Error),
     /// `compile --out-dir` could not replace its directory.
@@ -68,6 +71,7 @@ impl CliError {
     pub fn exit_code(&self) -> Code {
         match self {
             CliError::Stdout(_)
+            | CliError::Lsp(_)
             | CliError::CurrentDir(_)
             | CliError::Output(_)
             | CliError::FmtUnparsable(_)

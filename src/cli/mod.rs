@@ -15,6 +15,7 @@ mod drift;
 pub mod error;
 mod explain;
 mod fmt;
+mod lsp;
 pub mod out;
 mod plan;
 mod stdlib;
@@ -52,6 +53,7 @@ pub enum Command {
     Explain(explain::Args),
     Stdlib(stdlib::Args),
     Completions(completions::Args),
+    Lsp(lsp::Args),
 }
 
 /// The exit codes `strata <command>` can return, each with this command's cases: what its `--help` lists,
@@ -69,6 +71,7 @@ pub fn exit_codes(command: &str) -> Option<&'static [(Code, &'static str)]> {
         "explain" => explain::EXITS,
         "stdlib" => stdlib::EXITS,
         "completions" => completions::EXITS,
+        "lsp" => lsp::EXITS,
         _ => return None,
     })
 }
@@ -134,6 +137,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Explain(a) => explain::run(a),
         Command::Stdlib(a) => stdlib::run(a),
         Command::Completions(a) => completions::run(a),
+        Command::Lsp(a) => lsp::run(a),
     };
     let code = result.unwrap_or_else(|e| {
         error::report(&e);

@@ -12,7 +12,7 @@ pub mod git;
 mod job;
 mod kafka;
 pub mod load;
-mod lower;
+pub(crate) mod lower;
 mod monitoring;
 pub mod parse;
 mod pod;

@@ -2,6 +2,8 @@
 //! "missing argument", "unknown property" and "misspelled child" into spanned diagnostics in one place, so
 //! each domain's lowering code only states what it accepts.
 
+use std::cell::RefCell;
+
 pub use crate::model::Scalar;
 use kdl::{KdlEntry, KdlNode, KdlValue};
 
@@ -296,6 +298,7 @@ impl<'n> NodeReader<'n> {
     /// Reports leftovers: extra arguments and unknown properties. `allows_children` false also reports a
     /// children block the node does not take.
     pub fn finish(self, allows_children: bool, d: &mut Diagnostics) {
+        record(|| Accepted::Properties { node: self.name().to_string(), properties: self.known_props.clone() });
         for e in self.args().skip(self.next_arg) {
             d.push(
                 Diagnostic::error(
@@ -356,6 +359,7 @@ impl<'n> NodeReader<'n> {
 /// Reports a child node the parent does not accept, suggesting the closest known one.
 pub fn unknown_node(node: &KdlNode, file: FileId, parent: &str, known: &[&str], d: &mut Diagnostics) {
     let name = node.name().value();
+    record(|| Accepted::Children { unknown: name.to_string(), known: known.iter().map(|k| k.to_string()).collect() });
     let help = match did_you_mean(name, known.iter().copied()) {
         Some(s) => format!("did you mean `{s}`?"),
         None => format!("{parent} accepts {}", list(known)),
@@ -365,6 +369,37 @@ pub fn unknown_node(node: &KdlNode, file: FileId, parent: &str, known: &[&str], 
             .at(Span::from_kdl(file, node.name().span()), "not recognised here")
             .help(help),
     );
+}
+
+/// What one reader accepted, as it judged a node: the language server's completions come from these, so
+/// they can never offer a name the readers would reject or miss one they take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Accepted {
+    /// Every property `node`'s reader asked for before it judged the node's leftovers.
+    Properties { node: String, properties: Vec<&'static str> },
+    /// The child nodes a parent accepts, recorded when it met the child `unknown` it does not.
+    Children { unknown: String, known: Vec<String> },
+}
+
+thread_local! {
+    static RECORDING: RefCell<Option<Vec<Accepted>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` (a lowering) and returns, beside its result, what every reader on this thread accepted while it
+/// ran. Outside such a call nothing is recorded, so ordinary compiles pay one thread-local check per node.
+pub fn record_accepted<R>(f: impl FnOnce() -> R) -> (R, Vec<Accepted>) {
+    let outer = RECORDING.with(|r| r.replace(Some(Vec::new())));
+    let result = f();
+    let recorded = RECORDING.with(|r| r.replace(outer)).unwrap_or_default();
+    (result, recorded)
+}
+
+fn record(what: impl FnOnce() -> Accepted) {
+    RECORDING.with(|r| {
+        if let Some(log) = r.borrow_mut().as_mut() {
+            log.push(what());
+        }
+    });
 }
 
 fn list(items: &[&str]) -> String {
