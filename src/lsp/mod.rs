@@ -357,7 +357,8 @@ impl Server {
 
     /// Checks again after `path` changed and sends every file's diagnostics that changed.
     fn recheck(&mut self, path: &Path) {
-        let owner = self.owner(path);
+        // Opens (and checks) the spec the file belongs to when none is open yet.
+        self.owner(path);
         let fresh = std::mem::take(&mut self.fresh);
         let roots: Vec<PathBuf> = self.specs.keys().cloned().collect();
         for root in roots {
@@ -376,7 +377,8 @@ impl Server {
                 self.outbox.extend(publish(&self.open, &p, ds));
             }
         }
-        if owner.is_none() {
+        // A new file a glob only matched once its spec was checked again is no longer loose.
+        if !self.specs.values().any(|s| s.includes(path)) {
             self.loose_diagnostics(path);
         } else if self.loose.remove(path) {
             self.outbox.extend(publish(&self.open, path, Vec::new()));
@@ -523,4 +525,84 @@ fn publish(open: &BTreeMap<PathBuf, (Url, String)>, path: &Path, diagnostics: Ve
     };
     let params = lsp::PublishDiagnosticsParams { uri, diagnostics, version: None };
     Some(Notification::new(lsp::notification::PublishDiagnostics::METHOD.to_string(), params).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(body: &str) -> String {
+        format!("Content-Length: {}\r\n\r\n{body}", body.len())
+    }
+
+    /// Runs a whole session over in-memory streams and returns how it ended and every answer.
+    fn session(frames: &[&str]) -> (Ending, Vec<serde_json::Value>) {
+        let input: String =
+            frames.iter().map(|f| if f.starts_with("Content-Length") { f.to_string() } else { frame(f) }).collect();
+        let mut out = Vec::new();
+        let ending = serve(&mut io::Cursor::new(input.into_bytes()), &mut out).expect("in-memory streams do not fail");
+        // Read as plain JSON: the answer to a malformed frame has `"id": null`, which is no lsp-server message.
+        let mut answers = Vec::new();
+        let mut rest = String::from_utf8(out).expect("the server writes UTF-8");
+        while let Some((head, body)) = rest.split_once("\r\n\r\n") {
+            let len: usize = head.trim_start_matches("Content-Length: ").parse().expect("a Content-Length header");
+            answers.push(serde_json::from_str(&body[..len]).expect("a JSON body"));
+            rest = body[len..].to_string();
+        }
+        (ending, answers)
+    }
+
+    const INIT: &str = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#;
+
+    #[test]
+    fn bad_input_is_answered_with_errors_and_the_server_stays_up() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let uri = Url::from_file_path(dir.path().join("nowhere/loose.kdl")).unwrap();
+        let open = format!(
+            r#"{{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{{"textDocument":{{"uri":"{uri}","languageId":"kdl","version":1,"text":"tenant \"a\" {{"}}}}}}"#
+        );
+        let hover = format!(
+            r#"{{"jsonrpc":"2.0","id":4,"method":"textDocument/hover","params":{{"textDocument":{{"uri":"{uri}"}},"position":{{"line":99,"character":99}}}}}}"#
+        );
+        let (ending, answers) = session(&[
+            r#"{"jsonrpc":"2.0","id":0,"method":"textDocument/hover","params":{}}"#,
+            INIT,
+            "Content-Length: 3\r\n\r\n{x}",
+            r#"{"jsonrpc":"2.0","id":2,"method":"strata/nothing"}"#,
+            r#"{"jsonrpc":"2.0","id":3,"method":"textDocument/hover","params":{"wrong":1}}"#,
+            r#"{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"file:///never/opened.kdl","version":2},"contentChanges":[{"text":"x"}]}}"#,
+            &open,
+            &hover,
+            r#"{"jsonrpc":"2.0","method":"exit"}"#,
+        ]);
+        assert_eq!(ending, Ending::Abrupt, "exit without shutdown");
+        let code = |i: usize| answers[i]["error"]["code"].as_i64();
+        assert_eq!(code(0), Some(ErrorCode::ServerNotInitialized as i64), "{answers:#?}");
+        assert!(answers[1]["result"]["capabilities"].is_object(), "{answers:#?}");
+        assert!(answers[2]["id"].is_null() && answers[2]["error"]["code"] == transport::PARSE_ERROR, "{answers:#?}");
+        let rest: Vec<&serde_json::Value> = answers[2..].iter().collect();
+        let find =
+            |id: i64| rest.iter().find(|a| a["id"] == id).unwrap_or_else(|| panic!("no answer {id}: {answers:#?}"));
+        assert_eq!(find(2)["error"]["code"], ErrorCode::MethodNotFound as i64);
+        assert_eq!(find(3)["error"]["code"], ErrorCode::InvalidParams as i64);
+        assert!(find(4)["result"].is_null(), "{answers:#?}");
+        let syntax = rest
+            .iter()
+            .find(|a| a["method"] == "textDocument/publishDiagnostics" && a["params"]["uri"] == uri.as_str());
+        let syntax = syntax.unwrap_or_else(|| panic!("the loose file's syntax error: {answers:#?}"));
+        assert_eq!(syntax["params"]["diagnostics"][0]["code"], "strata::parse::syntax", "{syntax:#}");
+    }
+
+    #[test]
+    fn shutdown_then_exit_ends_cleanly_and_later_requests_are_refused() {
+        let (ending, answers) = session(&[
+            INIT,
+            r#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#,
+            r#"{"jsonrpc":"2.0","id":3,"method":"textDocument/hover","params":{}}"#,
+            r#"{"jsonrpc":"2.0","method":"exit"}"#,
+        ]);
+        assert_eq!(ending, Ending::Clean);
+        assert!(answers[1]["result"].is_null() && answers[1]["error"].is_null(), "{answers:#?}");
+        assert_eq!(answers[2]["error"]["code"], ErrorCode::InvalidRequest as i64, "{answers:#?}");
+    }
 }
