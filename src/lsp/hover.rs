@@ -140,7 +140,7 @@ fn tier(p: &Platform, name: &str) -> Option<String> {
 
 fn kafka_cluster(p: &Platform, name: &str) -> Option<String> {
     let k = p.kafka.clusters.iter().find(|k| k.name.value == name)?;
-    let topics = p.kafka.topics.iter().filter(|t| t.cluster.as_ref().is_none_or(|c| c.value == name)).count();
+    let topics = p.kafka.topics.iter().filter(|t| on_cluster(p, t, name)).count();
     Some(format!(
         "**kafka `{}`**, namespace `{}`, {} brokers, {}; {topics} topics\n",
         k.name.value,
@@ -148,6 +148,11 @@ fn kafka_cluster(p: &Platform, name: &str) -> Option<String> {
         k.brokers.value,
         k.authorization.value.describe()
     ))
+}
+
+/// A topic without `kafka=` is on the platform's only cluster (with several, the check reports it).
+fn on_cluster(p: &Platform, t: &crate::model::kafka::Topic, cluster: &str) -> bool {
+    t.cluster.as_ref().map_or(p.kafka.clusters.len() == 1, |c| c.value == cluster)
 }
 
 /// A workload's pods as its tenant's quota counts them, and what they cost a month.
