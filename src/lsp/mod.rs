@@ -49,6 +49,9 @@ pub enum Ending {
 /// The spec file the loader starts from, found beside or above an edited file.
 const ROOT_FILE: &str = "platform.kdl";
 
+/// The prefix of the loader's codes for a file it could not parse (syntax, nesting too deep).
+const PARSE_CODES: &str = "strata::parse::";
+
 /// What `initializationOptions` may say.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -68,12 +71,31 @@ struct Spec {
     /// Names of the first environment's platform (every environment declares the same names, give or take
     /// an environment's additions).
     index: Index,
+    /// The index of the last check whose files all parsed: what completion offers. The buffer being typed
+    /// rarely parses, and a file that does not parse lowers to nothing, so its own declarations would vanish
+    /// from the offers until it does. `None` until some check parses (then `index` is all there is).
+    names: Option<Index>,
 }
 
 impl Spec {
+    fn new(session: Session) -> Spec {
+        let mut spec = Spec { session, published: BTreeSet::new(), index: Index::default(), names: None };
+        spec.check();
+        spec
+    }
+
     fn check(&mut self) {
         let cs = self.session.check();
+        let parsed = cs.first().is_some_and(|c| !c.diagnostics.iter().any(|d| d.code.starts_with(PARSE_CODES)));
         self.index = cs.first().map(|c| Index::of(&c.platform)).unwrap_or_default();
+        if parsed {
+            self.names = Some(self.index.clone());
+        }
+    }
+
+    /// The names completion offers: the last that parsed, else what there is.
+    fn names(&self) -> &Index {
+        self.names.as_ref().unwrap_or(&self.index)
     }
 
     fn includes(&self, path: &Path) -> bool {
@@ -343,9 +365,7 @@ impl Server {
                 for (p, (_, text)) in &self.open {
                     session.set_text(p, Some(text.clone()));
                 }
-                let mut spec = Spec { session, published: BTreeSet::new(), index: Index::default() };
-                spec.check();
-                self.specs.insert(root.clone(), spec);
+                self.specs.insert(root.clone(), Spec::new(session));
                 self.fresh.insert(root.clone());
             }
             if self.specs.get(&root).is_some_and(|s| s.includes(path)) {
@@ -399,7 +419,7 @@ impl Server {
         let ds: Vec<lsp::Diagnostic> = diags
             .sorted()
             .into_iter()
-            .filter(|d| d.code.starts_with("strata::parse::"))
+            .filter(|d| d.code.starts_with(PARSE_CODES))
             .map(|d| diagnostics::convert(d, &loaded.sources, path, None).1)
             .collect();
         self.loose.insert(path.to_path_buf());
@@ -474,7 +494,7 @@ impl Server {
         }
         let empty = Index::default();
         let root = self.owner(&path);
-        let index = root.as_ref().and_then(|r| self.specs.get(r)).map_or(&empty, |s| &s.index);
+        let index = root.as_ref().and_then(|r| self.specs.get(r)).map_or(&empty, Spec::names);
         let schema = self.schema.as_ref()?;
         let items = complete::offers(schema, index, &context)
             .into_iter()
@@ -591,6 +611,40 @@ mod tests {
             .find(|a| a["method"] == "textDocument/publishDiagnostics" && a["params"]["uri"] == uri.as_str());
         let syntax = syntax.unwrap_or_else(|| panic!("the loose file's syntax error: {answers:#?}"));
         assert_eq!(syntax["params"]["diagnostics"][0]["code"], "strata::parse::syntax", "{syntax:#}");
+    }
+
+    #[test]
+    fn completion_offers_the_names_of_the_last_check_that_parsed_while_the_buffer_does_not() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join(ROOT_FILE);
+        let good = "platform \"p\"\ntenant \"alpha\"\n";
+        std::fs::write(&root, good).expect("write the spec");
+        let uri = Url::from_file_path(&root).unwrap();
+        let dir_uri = Url::from_file_path(dir.path()).unwrap();
+        let init = format!(
+            r#"{{"jsonrpc":"2.0","id":1,"method":"initialize","params":{{"capabilities":{{}},"rootUri":"{dir_uri}"}}}}"#
+        );
+        let doc = serde_json::json!({ "uri": uri, "languageId": "kdl", "version": 1, "text": good });
+        let open = serde_json::json!({ "jsonrpc": "2.0", "method": "textDocument/didOpen", "params": { "textDocument": doc } });
+        // Typing a reference: the unterminated string leaves the whole file unparsed, `alpha` included.
+        let typing = format!("{good}job \"j\" tenant=\"");
+        let change = serde_json::json!({ "jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+            "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": typing }] } });
+        let complete = serde_json::json!({ "jsonrpc": "2.0", "id": 2, "method": "textDocument/completion", "params": {
+            "textDocument": { "uri": uri }, "position": { "line": 2, "character": 16 } } });
+        let (open, change, complete) = (open.to_string(), change.to_string(), complete.to_string());
+        let (_, answers) = session(&[&init, &open, &change, &complete, r#"{"jsonrpc":"2.0","method":"exit"}"#]);
+        let unparsed = answers.iter().any(|a| {
+            a["method"] == "textDocument/publishDiagnostics"
+                && a["params"]["diagnostics"]
+                    .as_array()
+                    .is_some_and(|ds| ds.iter().any(|d| d["code"] == "strata::parse::syntax"))
+        });
+        assert!(unparsed, "the typed buffer does not parse: {answers:#?}");
+        let items = answers.iter().find(|a| a["id"] == 2).unwrap_or_else(|| panic!("no completion: {answers:#?}"));
+        let labels: Vec<&str> =
+            items["result"].as_array().into_iter().flatten().filter_map(|i| i["label"].as_str()).collect();
+        assert_eq!(labels, ["alpha"], "{items:#}");
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub struct Symbol {
 }
 
 /// Every declaration of and reference to a name in one platform.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Index {
     symbols: Vec<Symbol>,
 }

@@ -188,6 +188,21 @@ async def session(binary, root):
     expect({"events", "compacted"} <= labels, "completion after preset=\" offers the topic presets", str(labels))
     ed.change(rel, base)
 
+    # Completion after tenant=" in the file that declares the tenant, while that file does not parse: the
+    # names come from the last check that parsed.
+    trel = "tenants/analytics.kdl"
+    ed.open(trel, tenant_text)
+    typing = tenant_text + 'job "typing" tenant="'
+    ed.change(trel, typing)
+    await ed.wait_for(trel, lambda ds: any(d.code == "strata::parse::syntax" for d in ds), "the typed file's syntax error")
+    end = t.Position(typing.count("\n"), utf16(typing.split("\n")[-1]))
+    items = await c.text_document_completion_async(t.CompletionParams(t.TextDocumentIdentifier(ed.uri(trel)), end))
+    labels = {i.label for i in (items.items if hasattr(items, "items") else items or [])}
+    expect({"analytics", "payments"} <= labels,
+           "completion after tenant=\" in a file that does not parse still offers its tenant", str(labels))
+    ed.change(trel, tenant_text)
+    await ed.wait_for(trel, lambda ds: not any(d.code == "strata::parse::syntax" for d in ds), "the syntax error to clear")
+
     # Formatting: a badly indented file gets one edit; one that does not parse gets none.
     messy = "tenant \"fmt-check\" {\n        cost-center \"cc-1\"\n}\n"
     ed.open("tenants/fmt.kdl", messy)
