@@ -102,6 +102,9 @@ impl Parser<'_> {
         let mut doc = KdlDocument::new();
         // The kdl crate's document span runs from the first node to the end of the last one.
         doc.set_span(span(start, end));
+        // A node and an entry are hundreds of bytes each (the kdl crate's formatting fields), so the spare
+        // capacity a growing Vec leaves was most of the syntax trees' memory on a large platform.
+        nodes.shrink_to_fit();
         *doc.nodes_mut() = nodes;
         Some(doc)
     }
@@ -252,6 +255,7 @@ impl Parser<'_> {
                 }
             }
         }
+        entries.shrink_to_fit();
         *node.entries_mut() = entries;
         if let Some(children) = children {
             node.set_children(children);
