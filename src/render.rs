@@ -234,30 +234,76 @@ fn literal_block_ok(s: &str) -> bool {
         && !s.trim_end_matches('\n').is_empty()
 }
 
+/// [`BYTE_CLASS`] bits. Non-ASCII (which includes the Unicode controls and blanks) and the ASCII controls
+/// need quotes, as do flow indicators, quotes and backslashes anywhere.
+const QUOTE: u8 = 1;
+/// `:` and ` ` start the pairs `: ` (a mapping) and ` #` (a comment), which need quotes.
+const PAIR: u8 = 2;
+/// Bytes of anything number-like, date-like or sexagesimal (YAML 1.1 `1:20`), which stays a string only in
+/// quotes.
+const NUMERIC: u8 = 4;
+
+const BYTE_CLASS: [u8; 256] = {
+    let mut class = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let byte = c as u8;
+        if byte < 0x20 || byte >= 0x7f {
+            class[c] |= QUOTE;
+        }
+        if byte.is_ascii_hexdigit() {
+            class[c] |= NUMERIC;
+        }
+        c += 1;
+    }
+    let mut i = 0;
+    while i < b"{}[],\"'\\".len() {
+        class[b"{}[],\"'\\"[i] as usize] |= QUOTE;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < b"xXoO._:+-".len() {
+        class[b"xXoO._:+-"[i] as usize] |= NUMERIC;
+        i += 1;
+    }
+    class[b':' as usize] |= PAIR;
+    class[b' ' as usize] |= PAIR;
+    class
+};
+
 /// True when `s` can be written without quotes and reads back as the same string in YAML 1.1 and 1.2.
+///
+/// One pass over the bytes that stops at the first one needing quotes: rendering called this on every
+/// key and string of every object, and long multi-line values (scripts, config files) were scanned
+/// several times over before they reached the literal-block path (40% of `compile` on a large platform).
 fn is_plain_safe(s: &str) -> bool {
-    let Some(first) = s.chars().next() else { return false };
-    if s != s.trim() || s.contains(": ") || s.contains(" #") || s.ends_with(':') {
+    let b = s.as_bytes();
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else { return false };
+    // Leading or trailing blanks would be trimmed by a reader; other whitespace is a control character.
+    if b"-?:,[]{}#&*!|>'\"%@`~ ".contains(&first) || last == b' ' || last == b':' {
         return false;
     }
-    if "-?:,[]{}#&*!|>'\"%@`~ ".contains(first) {
+    let mut numeric = first.is_ascii_digit() || first == b'.' || first == b'+';
+    for (i, &c) in b.iter().enumerate() {
+        let class = BYTE_CLASS[c as usize];
+        if class & QUOTE != 0 {
+            return false;
+        }
+        if class & PAIR != 0 {
+            let next = b.get(i + 1).copied();
+            if (c == b':' && next == Some(b' ')) || (c == b' ' && next == Some(b'#')) {
+                return false;
+            }
+        }
+        numeric = numeric && class & NUMERIC != 0;
+    }
+    if numeric {
         return false;
     }
-    if s.chars().any(|c| c.is_control() || "{}[],\"'\\".contains(c) || !c.is_ascii()) {
-        return false;
-    }
-    let lower = s.to_ascii_lowercase();
-    if ["true", "false", "yes", "no", "on", "off", "y", "n", "null", ".inf", ".nan", "-.inf", "+.inf"]
-        .contains(&lower.as_str())
-    {
-        return false;
-    }
-    // Anything number-like, date-like or sexagesimal (YAML 1.1 `1:20`) stays a string only in quotes.
-    let numeric_chars = |c: char| c.is_ascii_hexdigit() || "xXoO._:+-".contains(c);
-    if (first.is_ascii_digit() || first == '.' || first == '+') && s.chars().all(numeric_chars) {
-        return false;
-    }
-    true
+    b.len() > 5
+        || !["true", "false", "yes", "no", "on", "off", "y", "n", "null", ".inf", ".nan", "-.inf", "+.inf"]
+            .iter()
+            .any(|word| s.eq_ignore_ascii_case(word))
 }
 
 #[cfg(test)]
@@ -274,6 +320,46 @@ mod tests {
         }
         for s in ["500m", "4Gi", "orders", "strimzi.io/cluster", "local:///opt/app.jar", "v1", "apps/v1"] {
             assert!(is_plain_safe(s), "{s:?} can be plain");
+        }
+    }
+
+    /// The rule as first written, several scans over the string: the one-pass version must agree.
+    fn is_plain_safe_by_scans(s: &str) -> bool {
+        let Some(first) = s.chars().next() else { return false };
+        if s != s.trim() || s.contains(": ") || s.contains(" #") || s.ends_with(':') {
+            return false;
+        }
+        if "-?:,[]{}#&*!|>'\"%@`~ ".contains(first) {
+            return false;
+        }
+        if s.chars().any(|c| c.is_control() || "{}[],\"'\\".contains(c) || !c.is_ascii()) {
+            return false;
+        }
+        let lower = s.to_ascii_lowercase();
+        if ["true", "false", "yes", "no", "on", "off", "y", "n", "null", ".inf", ".nan", "-.inf", "+.inf"]
+            .contains(&lower.as_str())
+        {
+            return false;
+        }
+        let numeric_chars = |c: char| c.is_ascii_hexdigit() || "xXoO._:+-".contains(c);
+        !((first.is_ascii_digit() || first == '.' || first == '+') && s.chars().all(numeric_chars))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 4096, ..Default::default() })]
+        #[test]
+        fn one_pass_quoting_agrees_with_the_scans(s in "[a-fA-FxXoOnNyYtTrRuUlLsS0-9 .:#+\\-_'\"{}\\[\\],|>*&!%@`~?/\t\n\r\u{7f}\u{85}\u{a0}\u{feff}é]{0,12}") {
+            proptest::prop_assert_eq!(is_plain_safe(&s), is_plain_safe_by_scans(&s), "{:?}", s);
+        }
+    }
+
+    #[test]
+    fn one_pass_quoting_agrees_on_the_words_yaml_retypes() {
+        for s in [
+            "TRUE", "Off", "y", "N", "NULL", ".Inf", "-.INF", "+.inf", ".NaN", "falsey", "nope", "1:20", "0o17", "+1",
+            ".5", "12:", "a :b", "a# b", "a #b",
+        ] {
+            assert_eq!(is_plain_safe(s), is_plain_safe_by_scans(s), "{s:?}");
         }
     }
 
