@@ -186,7 +186,7 @@ fn pod_rate(p: &PodDemand, count: u64, pricing: &Pricing) -> u128 {
 }
 
 /// The month the figures are for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Period {
     /// 730 hours; cron runs averaged over the 12 months of [`REFERENCE_YEAR`].
     #[default]
@@ -224,6 +224,23 @@ impl Period {
     /// Runs of `cron` in `zone` in this period as `(numerator, denominator)`; `None` when strata cannot
     /// count them (an `@every` schedule, an unknown zone: the check reports the latter).
     pub fn runs(self, cron: &str, zone: &str) -> Option<(u128, u128)> {
+        // A platform's scheduled workloads share a handful of schedules, and counting one walks every day
+        // of twelve months through the zone's rules (a fifth of `strata diff` on a large platform), so
+        // each distinct count is computed once per process.
+        type Counts = std::collections::HashMap<(Period, String, String), Option<(u128, u128)>>;
+        static COUNTED: std::sync::LazyLock<std::sync::Mutex<Counts>> = std::sync::LazyLock::new(Default::default);
+        let key = (self, cron.to_string(), zone.to_string());
+        if let Some(known) = COUNTED.lock().ok().and_then(|m| m.get(&key).copied()) {
+            return known;
+        }
+        let counted = self.count_runs(cron, zone);
+        if let Ok(mut m) = COUNTED.lock() {
+            m.insert(key, counted);
+        }
+        counted
+    }
+
+    fn count_runs(self, cron: &str, zone: &str) -> Option<(u128, u128)> {
         let sched = Cron::parse(cron)?;
         let tz = jiff::tz::TimeZone::get(zone).ok()?;
         match self {
