@@ -2,10 +2,22 @@
 //! open (unsaved text included) over the files on disk, and every environment's diagnostics after each
 //! edit. Both front ends ask this one type, so an editor and the terminal never disagree with `strata
 //! check` about a spec.
+//!
+//! Checking is incremental where the time goes. Reading and parsing every file dominated a check of a
+//! large platform, and an edit changes one file, so the session keeps each file's bytes (while its size
+//! and modification time stay the same) and each file's syntax tree (while its text stays the same), and
+//! hands them to the ordinary loader through [`SpecFs`]. Everything after parsing (environments, lowering,
+//! the checks, resolving, the census) runs as `strata check` runs it, on the whole platform: those stages
+//! read across files (names, references, quotas, network flows), and running them whole is what makes the
+//! result exactly a full check's after every edit.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use kdl::{KdlDocument, KdlError};
 
 use crate::lang::fs::{DiskFs, ReadError, SpecFs, normalize};
 use crate::{Compilation, Stage};
@@ -40,13 +52,20 @@ impl Session {
         };
     }
 
-    /// A file changed on disk (a save, a checkout, a generator): the next check reads it again.
-    pub fn changed_on_disk(&mut self, _path: &Path) {}
+    /// A file changed on disk (a save, a checkout, a generator): the next check reads it again. A file
+    /// created or deleted needs no call (globs are listed afresh on every check), but one does no harm.
+    /// A change is also seen without this call whenever it alters the file's size or modification time;
+    /// the call covers a rewrite that keeps both.
+    pub fn changed_on_disk(&mut self, path: &Path) {
+        let path = DiskFs.resolve(path);
+        lock(&self.overlay.disk).remove(&path);
+    }
 
     /// Checks the spec as it stands, every environment it declares (as `strata check` does), and returns
     /// one compilation per environment (one for a spec without environments), in declaration order.
     pub fn check(&mut self) -> &[Compilation] {
         self.checked = crate::compile_all(&self.overlay, &self.root, Stage::Count);
+        self.overlay.forget_unused();
         &self.checked
     }
 
@@ -54,20 +73,79 @@ impl Session {
     pub fn last(&self) -> &[Compilation] {
         &self.checked
     }
+
+    /// The last result, for a front end that trims it before printing (`check --watch` drops notes
+    /// without `--explain`); the next check replaces it whole.
+    pub(crate) fn last_mut(&mut self) -> &mut [Compilation] {
+        &mut self.checked
+    }
 }
 
-/// Editor buffers over the disk: reads and globs see an unsaved file exactly as if it were saved.
+/// Editor buffers over the disk: reads and globs see an unsaved file exactly as if it were saved. Also
+/// the session's memory of what it read and parsed, which only ever answers with what a fresh read or
+/// parse would give.
 #[derive(Default)]
 struct Overlay {
     buffers: BTreeMap<PathBuf, Vec<u8>>,
+    /// Bytes read from disk, with the size and modification time they were read at.
+    disk: Mutex<HashMap<PathBuf, OnDisk>>,
+    /// The syntax tree (or the syntax errors) of each file's text as last parsed.
+    trees: Mutex<HashMap<PathBuf, Parsed>>,
+    /// Files the current check asked for: what the caches keep once it is done.
+    used: Mutex<HashSet<PathBuf>>,
+}
+
+struct OnDisk {
+    stamp: (u64, Option<SystemTime>),
+    bytes: Vec<u8>,
+}
+
+struct Parsed {
+    text: Box<str>,
+    tree: Result<KdlDocument, KdlError>,
+}
+
+/// The caches only ever hold complete entries, so one a panicking thread left behind is still sound.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Overlay {
+    /// Drops what the last check did not read (a deleted file, one no longer included), so a session's
+    /// memory stays the size of its spec.
+    fn forget_unused(&mut self) {
+        let used = std::mem::take(self.used.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner));
+        lock(&self.disk).retain(|p, _| used.contains(p));
+        lock(&self.trees).retain(|p, _| used.contains(p));
+    }
+
+    fn read_disk(&self, path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+        // A stat is a fraction of a read; anything but a regular file goes the whole way, so every refusal
+        // (missing, a directory, a FIFO, too large) is DiskFs's own.
+        let stamp = std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| (m.len(), m.modified().ok()));
+        if let Some(stamp) = stamp
+            && stamp.0 <= limit
+            && let Some(hit) = lock(&self.disk).get(path).filter(|hit| hit.stamp == stamp)
+        {
+            return Ok(hit.bytes.clone());
+        }
+        let bytes = DiskFs.read(path, limit)?;
+        // The stamp comes from before the read: a write racing it changes the stamp the next check sees.
+        if let Some(stamp) = stamp {
+            lock(&self.disk).insert(path.to_path_buf(), OnDisk { stamp, bytes: bytes.clone() });
+        }
+        Ok(bytes)
+    }
 }
 
 impl SpecFs for Overlay {
     fn read(&self, path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+        // The loader asks with the paths it resolved, the same for a read and its parse: the caches' keys.
+        lock(&self.used).insert(path.to_path_buf());
         match self.buffers.get(&DiskFs.resolve(path)) {
             Some(bytes) if bytes.len() as u64 > limit => Err(ReadError::TooLarge(bytes.len() as u64)),
             Some(bytes) => Ok(bytes.clone()),
-            None => DiskFs.read(path, limit),
+            None => self.read_disk(path, limit),
         }
     }
 
@@ -88,6 +166,15 @@ impl SpecFs for Overlay {
 
     fn repository_root(&self, dir: &Path) -> Option<PathBuf> {
         DiskFs.repository_root(dir)
+    }
+
+    fn parse(&self, path: &Path, text: &str) -> Result<KdlDocument, KdlError> {
+        if let Some(hit) = lock(&self.trees).get(path).filter(|hit| *hit.text == *text) {
+            return hit.tree.clone();
+        }
+        let tree = crate::lang::parse::parse(text);
+        lock(&self.trees).insert(path.to_path_buf(), Parsed { text: text.into(), tree: tree.clone() });
+        tree
     }
 }
 

@@ -47,6 +47,14 @@ pub enum CliError {
     /// clap's required group rules this out; the variant keeps the command free of a panic all the same.
     #[error("pass --base REV or --base-spec PATH")]
     MissingBase,
+    /// `check --watch` could not ask the operating system for file events (too many watches, a folder gone).
+    #[error("cannot watch `{}` for changes: {source}", path.display())]
+    #[diagnostic(help("on Linux, raise fs.inotify.max_user_watches, or run `strata check` without --watch"))]
+    Watch {
+        path: PathBuf,
+        #[source]
+        source: notify::Error,
+    },
     /// A kubeconfig file that would be read cannot be opened. Checked before the client library reads it, so
     /// the message names the file once, and where its name came from.
     #[error("cannot read kubeconfig `{}` ({origin}): {source}", path.display())]
@@ -80,6 +88,7 @@ impl CliError {
             | CliError::UnknownStdlib { .. }
             | CliError::UnknownCode { .. }
             | CliError::MissingBase
+            | CliError::Watch { .. }
             | CliError::KubeconfigUnreadable { .. }
             | CliError::Kubeconfig(_) => Code::Invalid,
             CliError::Cluster { .. } => Code::Cluster,
@@ -142,6 +151,8 @@ mod tests {
         let io = || io::Error::other("x");
         assert_eq!(CliError::Stdout(io()).exit_code(), Code::Invalid);
         assert_eq!(CliError::MissingBase.exit_code(), Code::Invalid);
+        let watch = CliError::Watch { path: "spec".into(), source: notify::Error::generic("x") };
+        assert_eq!(watch.exit_code(), Code::Invalid);
         let kc = CliError::from_cluster(ReconcileError::Kubeconfig("no context".into()), None);
         assert_eq!(kc.exit_code(), Code::Invalid);
         let down = CliError::from_cluster(ReconcileError::Interrupted("SIGINT".into()), None);

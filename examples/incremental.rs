@@ -1,0 +1,128 @@
+//! Edit-to-diagnostics of a long-lived [`strata::session::Session`] (what `strata lsp` and `check --watch`
+//! answer an edit with) against a full check in the same run, on a platform from `examples/generate.rs`.
+//! It also times the stages of one full check, to show where the time of a check goes.
+//!
+//! ```sh
+//! cargo run --release --example generate -- --tenants 230 --out /tmp/p15k
+//! cargo run --release --example incremental -- /tmp/p15k --edits 21
+//! ```
+//!
+//! Each edit changes one number in one tenant's file (its pod quota) as an unsaved editor buffer, and
+//! times `Session::check` up to the diagnostics of every environment.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use strata::diagnostic::Diagnostics;
+use strata::lang::DiskFs;
+use strata::session::Session;
+use strata::{Stage, check, emit, lang};
+
+fn main() {
+    let mut dir = None;
+    let mut edits = 21usize;
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--edits" => edits = it.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| usage()),
+            "-h" | "--help" => usage(),
+            _ => dir = Some(PathBuf::from(a)),
+        }
+    }
+    let dir = dir.unwrap_or_else(|| usage());
+    let root = dir.join("platform.kdl");
+    let edited = first_tenant_file(&dir);
+
+    stages(&root);
+
+    let full: Vec<Duration> = (0..edits.min(7))
+        .map(|_| {
+            let t = Instant::now();
+            let c = strata::compile_all(&DiskFs, &root, Stage::Count);
+            std::hint::black_box(c);
+            t.elapsed()
+        })
+        .collect();
+
+    let mut session = Session::new(&root);
+    let t = Instant::now();
+    let first = session.check();
+    let objects: usize = first.iter().filter_map(|c| c.objects).sum();
+    println!("session, first check: {:>8.1} ms ({objects} objects)", ms(t.elapsed()));
+    let text = std::fs::read_to_string(&edited).expect("read the edited file");
+    let mut times = Vec::with_capacity(edits);
+    for i in 0..edits {
+        // A different number each time, so no edit is a no-op the caches could answer without work.
+        let changed = text.replacen("pods=2000", &format!("pods={}", 2001 + i), 1);
+        assert_ne!(changed, text, "{} has no `pods=2000` to edit", edited.display());
+        let t = Instant::now();
+        session.set_text(&edited, Some(changed));
+        let result = session.check();
+        std::hint::black_box(result);
+        times.push(t.elapsed());
+    }
+    println!(
+        "edit-to-diagnostics: median {:>8.1} ms over {edits} edits of {} (full check: median {:.1} ms over {} runs)",
+        ms(median(&mut times)),
+        edited.strip_prefix(&dir).unwrap_or(&edited).display(),
+        ms(median(&mut full.clone())),
+        full.len()
+    );
+}
+
+fn usage() -> ! {
+    eprintln!("usage: incremental SPEC_DIR [--edits N]");
+    std::process::exit(2)
+}
+
+fn first_tenant_file(dir: &Path) -> PathBuf {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("tenants"))
+        .expect("a generated platform has tenants/")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.sort();
+    files.into_iter().next().expect("a tenant file")
+}
+
+/// One full check, stage by stage (the stages `compile_all` runs, called one after another).
+fn stages(root: &Path) {
+    let t = Instant::now();
+    let mut d = Diagnostics::new();
+    let loaded = lang::load::load(&DiskFs, root, &mut d);
+    let load = t.elapsed();
+    let files = loaded.documents.len();
+    drop(loaded);
+
+    let t = Instant::now();
+    let fronts = lang::read_all(&DiskFs, root);
+    let front = t.elapsed();
+    let platform = &fronts[0].platform;
+
+    let t = Instant::now();
+    let diags = check::run(platform);
+    let rules = t.elapsed();
+
+    let t = Instant::now();
+    let mut d = Diagnostics::new();
+    let resolved = check::resolve(platform, &mut d);
+    let resolve = t.elapsed();
+
+    let t = Instant::now();
+    let objects = resolved.as_ref().map(|r| emit::census(r, &mut d));
+    let census = t.elapsed();
+    println!("stages of one full check ({files} files, {} diagnostics, {objects:?} objects):", diags.len());
+    println!("  read + parse          {:>8.1} ms", ms(load));
+    println!("  + environments, lower {:>8.1} ms (lowering alone {:.1} ms)", ms(front), ms(front.saturating_sub(load)));
+    println!("  check::run            {:>8.1} ms", ms(rules));
+    println!("  resolve               {:>8.1} ms", ms(resolve));
+    println!("  census                {:>8.1} ms", ms(census));
+}
+
+fn median(v: &mut [Duration]) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
