@@ -607,3 +607,72 @@ fn diff_all_envs_keeps_the_whole_comment_under_githubs_limit() {
     assert_eq!(md.matches("## Environment").count(), 4);
     assert_eq!(md.matches("are not shown").count(), 4, "each section is cut to its share");
 }
+
+/// `check --watch` on a spec that is then broken and mended: each save is checked again with the same
+/// output as `check`, and Ctrl-C ends the watch with exit 0. Synchronised on the lines it prints.
+#[cfg(unix)]
+#[test]
+fn check_watch_reports_each_save_until_interrupted() {
+    use std::io::BufRead;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "platform.kdl", "platform \"p\"\ninclude \"tenants/*.kdl\"\n");
+    write(dir.path(), "tenants/a.kdl", "tenant \"team-a\" {\n    quota cpu=2 memory=\"4Gi\"\n}\n");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(["check", "--watch"])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run strata check --watch");
+    let stderr = child.stderr.take().expect("piped stderr");
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // Generous: a loaded CI machine may take seconds per check of a debug build.
+    let until = |what: &str| {
+        let mut seen = Vec::new();
+        loop {
+            match lines.recv_timeout(Duration::from_secs(60)) {
+                Ok(line) if line.contains(what) => return,
+                Ok(line) => seen.push(line),
+                Err(e) => panic!("no line with `{what}` ({e:?}); got:\n{}", seen.join("\n")),
+            }
+        }
+    };
+    until("strata: `p` is valid (1 tenant");
+    until("watching the spec's files for changes");
+
+    write(dir.path(), "tenants/a.kdl", "tenant \"team-a\" {\n    quota cpu=2 memory=\"4Gi\"\n");
+    until("strata::parse::syntax");
+    // A new file of the glob counts too.
+    write(dir.path(), "tenants/a.kdl", "tenant \"team-a\" {\n    quota cpu=2 memory=\"4Gi\"\n}\n");
+    write(dir.path(), "tenants/b.kdl", "tenant \"team-b\"\n");
+    until("strata: `p` is valid (2 tenants");
+
+    // SAFETY: `kill` with the id of a child this test started and has not yet waited for.
+    let sent = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    assert_eq!(sent, 0, "send SIGINT");
+    // stderr closes when the process ends.
+    loop {
+        match lines.recv_timeout(Duration::from_secs(60)) {
+            Ok(_) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let _ = child.kill();
+                panic!("check --watch did not end on SIGINT");
+            }
+        }
+    }
+    let status = child.wait().expect("wait for strata");
+    assert_eq!(status.code(), Some(0), "Ctrl-C ends a watch as a success");
+}

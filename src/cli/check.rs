@@ -151,9 +151,10 @@ mod watch {
         let mut session = Session::new(&a.spec.spec);
         let mut watched = BTreeSet::new();
         let mut sources = check_once(a, &mut session)?;
+        // Watching starts before the line says so: a change made once it is printed is seen.
+        watch_folders(&mut watcher, session.root(), &sources, &mut watched)?;
         out::stderr_line("strata: watching the spec's files for changes (Ctrl-C to stop)");
         loop {
-            watch_folders(&mut watcher, session.root(), &sources, &mut watched)?;
             let Ok(Wake::Changed(mut changed)) = rx.recv() else { return Ok(Code::Ok) };
             loop {
                 match rx.recv_timeout(QUIET) {
@@ -175,6 +176,7 @@ mod watch {
             }
             out::stderr_line("");
             sources = check_once(a, &mut session)?;
+            watch_folders(&mut watcher, session.root(), &sources, &mut watched)?;
         }
     }
 
