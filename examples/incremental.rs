@@ -18,6 +18,10 @@ use strata::lang::DiskFs;
 use strata::session::Session;
 use strata::{Stage, check, emit, lang};
 
+// The allocator of the `strata` binary, so the figures are the CLI's and the language server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let mut dir = None;
     let mut edits = 21usize;
@@ -84,35 +88,43 @@ fn first_tenant_file(dir: &Path) -> PathBuf {
     files.into_iter().next().expect("a tenant file")
 }
 
-/// One full check, stage by stage (the stages `compile_all` runs, called one after another).
+/// One full check, stage by stage (the stages `compile_all` runs, called one after another), each the
+/// median of a few runs.
 fn stages(root: &Path) {
-    let t = Instant::now();
-    let mut d = Diagnostics::new();
-    let loaded = lang::load::load(&DiskFs, root, &mut d);
-    let load = t.elapsed();
-    let files = loaded.documents.len();
-    drop(loaded);
-
-    let t = Instant::now();
+    const RUNS: usize = 5;
+    let time = |f: &mut dyn FnMut()| {
+        let mut v: Vec<Duration> = (0..RUNS)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed()
+            })
+            .collect();
+        median(&mut v)
+    };
+    let mut files = 0;
+    let load = time(&mut || {
+        let mut d = Diagnostics::new();
+        files = std::hint::black_box(lang::load::load(&DiskFs, root, &mut d)).documents.len();
+    });
+    let front = time(&mut || {
+        std::hint::black_box(lang::read_all(&DiskFs, root));
+    });
     let fronts = lang::read_all(&DiskFs, root);
-    let front = t.elapsed();
     let platform = &fronts[0].platform;
-
-    let t = Instant::now();
-    let diags = check::run(platform);
-    let rules = t.elapsed();
-
-    let t = Instant::now();
-    let mut d = Diagnostics::new();
-    let resolved = check::resolve(platform, &mut d);
-    let resolve = t.elapsed();
-
-    let t = Instant::now();
-    let objects = resolved.as_ref().map(|r| emit::census(r, &mut d));
-    let census = t.elapsed();
-    println!("stages of one full check ({files} files, {} diagnostics, {objects:?} objects):", diags.len());
+    let mut diagnostics = 0;
+    let rules = time(&mut || diagnostics = std::hint::black_box(check::run(platform)).len());
+    let resolve = time(&mut || {
+        std::hint::black_box(check::resolve(platform, &mut Diagnostics::new()));
+    });
+    let resolved = check::resolve(platform, &mut Diagnostics::new());
+    let mut objects = None;
+    let census = time(&mut || objects = resolved.as_ref().map(|r| emit::census(r, &mut Diagnostics::new())));
+    println!(
+        "stages of one full check ({files} files, {diagnostics} diagnostics, {objects:?} objects), median of {RUNS}:"
+    );
     println!("  read + parse          {:>8.1} ms", ms(load));
-    println!("  + environments, lower {:>8.1} ms (lowering alone {:.1} ms)", ms(front), ms(front.saturating_sub(load)));
+    println!("  environments + lower  {:>8.1} ms", ms(front.saturating_sub(load)));
     println!("  check::run            {:>8.1} ms", ms(rules));
     println!("  resolve               {:>8.1} ms", ms(resolve));
     println!("  census                {:>8.1} ms", ms(census));

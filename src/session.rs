@@ -140,9 +140,11 @@ impl Overlay {
 
 impl SpecFs for Overlay {
     fn read(&self, path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
-        // The loader asks with the paths it resolved, the same for a read and its parse: the caches' keys.
+        // The loader asks with paths it has already resolved (through `resolve` below), the form the
+        // buffers are keyed in, so a lookup needs no second resolve; a read and its parse share the path,
+        // which is the caches' key.
         lock(&self.used).insert(path.to_path_buf());
-        match self.buffers.get(&DiskFs.resolve(path)) {
+        match self.buffers.get(path) {
             Some(bytes) if bytes.len() as u64 > limit => Err(ReadError::TooLarge(bytes.len() as u64)),
             Some(bytes) => Ok(bytes.clone()),
             None => self.read_disk(path, limit),
