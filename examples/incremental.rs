@@ -89,39 +89,34 @@ fn first_tenant_file(dir: &Path) -> PathBuf {
 }
 
 /// One full check, stage by stage (the stages `compile_all` runs, called one after another), each the
-/// median of a few runs.
+/// median of a few runs. A stage's result is dropped outside its timing, as `compile_all` keeps it.
 fn stages(root: &Path) {
     const RUNS: usize = 5;
-    let time = |f: &mut dyn FnMut()| {
+    fn time<R>(mut f: impl FnMut() -> R) -> (Duration, R) {
+        let mut kept = None;
         let mut v: Vec<Duration> = (0..RUNS)
             .map(|_| {
                 let t = Instant::now();
-                f();
-                t.elapsed()
+                let r = std::hint::black_box(f());
+                let spent = t.elapsed();
+                kept = Some(r);
+                spent
             })
             .collect();
-        median(&mut v)
-    };
-    let mut files = 0;
-    let load = time(&mut || {
-        let mut d = Diagnostics::new();
-        files = std::hint::black_box(lang::load::load(&DiskFs, root, &mut d)).documents.len();
-    });
-    let front = time(&mut || {
-        std::hint::black_box(lang::read_all(&DiskFs, root));
-    });
-    let fronts = lang::read_all(&DiskFs, root);
+        (median(&mut v), kept.expect("at least one run"))
+    }
+    let (load, loaded) = time(|| lang::load::load(&DiskFs, root, &mut Diagnostics::new()));
+    let files = loaded.documents.len();
+    drop(loaded);
+    // Loading again, then taking the environments out of the trees and lowering them.
+    let (front, fronts) = time(|| lang::read_all(&DiskFs, root));
     let platform = &fronts[0].platform;
-    let mut diagnostics = 0;
-    let rules = time(&mut || diagnostics = std::hint::black_box(check::run(platform)).len());
-    let resolve = time(&mut || {
-        std::hint::black_box(check::resolve(platform, &mut Diagnostics::new()));
-    });
-    let resolved = check::resolve(platform, &mut Diagnostics::new());
-    let mut objects = None;
-    let census = time(&mut || objects = resolved.as_ref().map(|r| emit::census(r, &mut Diagnostics::new())));
+    let (rules, diagnostics) = time(|| check::run(platform));
+    let (resolve, resolved) = time(|| check::resolve(platform, &mut Diagnostics::new()));
+    let (census, objects) = time(|| resolved.as_ref().map(|r| emit::census(r, &mut Diagnostics::new())));
     println!(
-        "stages of one full check ({files} files, {diagnostics} diagnostics, {objects:?} objects), median of {RUNS}:"
+        "stages of one full check ({files} files, {} diagnostics, {objects:?} objects), median of {RUNS}:",
+        diagnostics.len()
     );
     println!("  read + parse          {:>8.1} ms", ms(load));
     println!("  environments + lower  {:>8.1} ms", ms(front.saturating_sub(load)));
