@@ -3,21 +3,19 @@
 //! edit. Both front ends ask this one type, so an editor and the terminal never disagree with `strata
 //! check` about a spec.
 //!
-//! Checking is incremental where the time goes. Reading and parsing every file dominated a check of a
-//! large platform, and an edit changes one file, so the session keeps each file's bytes (while its size
-//! and modification time stay the same) and each file's syntax tree (while its text stays the same), and
-//! hands them to the ordinary loader through [`SpecFs`]. Everything after parsing (environments, lowering,
-//! the checks, resolving, the census) runs as `strata check` runs it, on the whole platform: those stages
-//! read across files (names, references, quotas, network flows), and running them whole is what makes the
-//! result exactly a full check's after every edit.
+//! An edit changes one file, so the session keeps each file's bytes (while its size and modification
+//! time stay the same) and hands them to the ordinary loader through [`SpecFs`]: a check reads only the
+//! files that changed. It keeps no syntax trees: handing out a kept tree means copying it, which costs what
+//! parsing the text again does (BENCHMARKS.md, "Incremental checking"). Everything from parsing on
+//! (environments, lowering, the checks, resolving, the census) runs as `strata check` runs it, on the whole
+//! platform: those stages read across files (names, references, quotas, network flows), and running them
+//! whole is what makes the result exactly a full check's after every edit.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
-
-use kdl::{KdlDocument, KdlError};
 
 use crate::lang::fs::{DiskFs, ReadError, SpecFs, normalize};
 use crate::{Compilation, Stage};
@@ -64,6 +62,9 @@ impl Session {
     /// Checks the spec as it stands, every environment it declares (as `strata check` does), and returns
     /// one compilation per environment (one for a spec without environments), in declaration order.
     pub fn check(&mut self) -> &[Compilation] {
+        // The last result goes first: a check of a large platform builds one as large, and freed memory is
+        // what the allocator hands the new one instead of fresh pages.
+        self.checked = Vec::new();
         self.checked = crate::compile_all(&self.overlay, &self.root, Stage::Count);
         self.overlay.forget_unused();
         &self.checked
@@ -82,27 +83,20 @@ impl Session {
 }
 
 /// Editor buffers over the disk: reads and globs see an unsaved file exactly as if it were saved. Also
-/// the session's memory of what it read and parsed, which only ever answers with what a fresh read or
-/// parse would give.
+/// the session's memory of what it read, which only ever answers with what a fresh read would give.
 #[derive(Default)]
 struct Overlay {
     buffers: BTreeMap<PathBuf, Vec<u8>>,
     /// Bytes read from disk, with the size and modification time they were read at.
     disk: Mutex<HashMap<PathBuf, OnDisk>>,
-    /// The syntax tree (or the syntax errors) of each file's text as last parsed.
-    trees: Mutex<HashMap<PathBuf, Parsed>>,
     /// Files the current check asked for: what the caches keep once it is done.
     used: Mutex<HashSet<PathBuf>>,
 }
 
 struct OnDisk {
     stamp: (u64, Option<SystemTime>),
-    bytes: Vec<u8>,
-}
-
-struct Parsed {
-    text: Box<str>,
-    tree: Result<KdlDocument, KdlError>,
+    /// Shared, so a hit is copied out after the lock is released: the loader reads on all cores at once.
+    bytes: Arc<Vec<u8>>,
 }
 
 /// The caches only ever hold complete entries, so one a panicking thread left behind is still sound.
@@ -116,7 +110,6 @@ impl Overlay {
     fn forget_unused(&mut self) {
         let used = std::mem::take(self.used.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner));
         lock(&self.disk).retain(|p, _| used.contains(p));
-        lock(&self.trees).retain(|p, _| used.contains(p));
     }
 
     fn read_disk(&self, path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
@@ -125,14 +118,14 @@ impl Overlay {
         let stamp = std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| (m.len(), m.modified().ok()));
         if let Some(stamp) = stamp
             && stamp.0 <= limit
-            && let Some(hit) = lock(&self.disk).get(path).filter(|hit| hit.stamp == stamp)
+            && let Some(hit) = lock(&self.disk).get(path).filter(|hit| hit.stamp == stamp).map(|hit| hit.bytes.clone())
         {
-            return Ok(hit.bytes.clone());
+            return Ok(hit.to_vec());
         }
         let bytes = DiskFs.read(path, limit)?;
         // The stamp comes from before the read: a write racing it changes the stamp the next check sees.
         if let Some(stamp) = stamp {
-            lock(&self.disk).insert(path.to_path_buf(), OnDisk { stamp, bytes: bytes.clone() });
+            lock(&self.disk).insert(path.to_path_buf(), OnDisk { stamp, bytes: Arc::new(bytes.clone()) });
         }
         Ok(bytes)
     }
@@ -141,8 +134,7 @@ impl Overlay {
 impl SpecFs for Overlay {
     fn read(&self, path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
         // The loader asks with paths it has already resolved (through `resolve` below), the form the
-        // buffers are keyed in, so a lookup needs no second resolve; a read and its parse share the path,
-        // which is the caches' key.
+        // buffers and the cache are keyed in, so a lookup needs no second resolve.
         lock(&self.used).insert(path.to_path_buf());
         match self.buffers.get(path) {
             Some(bytes) if bytes.len() as u64 > limit => Err(ReadError::TooLarge(bytes.len() as u64)),
@@ -168,15 +160,6 @@ impl SpecFs for Overlay {
 
     fn repository_root(&self, dir: &Path) -> Option<PathBuf> {
         DiskFs.repository_root(dir)
-    }
-
-    fn parse(&self, path: &Path, text: &str) -> Result<KdlDocument, KdlError> {
-        if let Some(hit) = lock(&self.trees).get(path).filter(|hit| *hit.text == *text) {
-            return hit.tree.clone();
-        }
-        let tree = crate::lang::parse::parse(text);
-        lock(&self.trees).insert(path.to_path_buf(), Parsed { text: text.into(), tree: tree.clone() });
-        tree
     }
 }
 

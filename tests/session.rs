@@ -1,5 +1,5 @@
-//! A long-lived `Session` against a fresh full check after every edit: the session keeps what it read and
-//! parsed between checks, and these tests hold that it never answers with anything a full check would not.
+//! A long-lived `Session` against a fresh full check after every edit: the session keeps what it read
+//! between checks, and these tests hold that it never answers with anything a full check would not.
 //! Random edits over a small multi-file spec (numbers, references between files, broken syntax, files
 //! added and removed, environments with overrides), through editor buffers and through the disk, and a
 //! recorded sequence of edits on a generated platform.

@@ -110,7 +110,7 @@ fn valid_line(c: &crate::Compilation) -> String {
 }
 
 /// `check --watch`: one [`crate::session::Session`] for the whole run, checked again after each burst of
-/// file events, so a save re-reads and re-parses only the files it changed.
+/// file events, so a save re-reads only the files it changed.
 mod watch {
     use std::collections::BTreeSet;
     use std::path::{Path, PathBuf};

@@ -24,13 +24,6 @@ pub trait SpecFs: Sync {
     fn include_outside_allowed(&self) -> bool {
         false
     }
-    /// The syntax tree of `text`, the contents of `path`. The loader parses through here so that a
-    /// long-lived check (the [`crate::session::Session`] behind `strata lsp` and `check --watch`) can hand
-    /// back the tree of a file whose text has not changed since it was last parsed; every other store
-    /// parses afresh.
-    fn parse(&self, _path: &Path, text: &str) -> Result<kdl::KdlDocument, kdl::KdlError> {
-        crate::lang::parse::parse(text)
-    }
 }
 
 /// Any store with the include policy lifted: what `--allow-include-outside` wraps the file system in.
@@ -51,9 +44,6 @@ impl SpecFs for AllowOutside<'_> {
     }
     fn include_outside_allowed(&self) -> bool {
         true
-    }
-    fn parse(&self, path: &Path, text: &str) -> Result<kdl::KdlDocument, kdl::KdlError> {
-        self.0.parse(path, text)
     }
 }
 

@@ -78,7 +78,7 @@ struct Prefetched {
 fn prefetch(fs: &dyn SpecFs, path: &Path) -> Prefetched {
     let bytes = fs.read(path, MAX_FILE_BYTES);
     let doc = match &bytes {
-        Ok(b) => std::str::from_utf8(b).ok().filter(|t| too_deep(t).is_none()).map(|t| fs.parse(path, t)),
+        Ok(b) => std::str::from_utf8(b).ok().filter(|t| too_deep(t).is_none()).map(crate::lang::parse::parse),
         Err(_) => None,
     };
     Prefetched { bytes, doc }
@@ -147,7 +147,7 @@ impl Loader<'_> {
             return;
         }
 
-        let doc = match pre.doc.unwrap_or_else(|| self.fs.parse(&path, &text)) {
+        let doc = match pre.doc.unwrap_or_else(|| crate::lang::parse::parse(&text)) {
             Ok(doc) => doc,
             Err(err) => {
                 // A file that is not KDL and not named `.kdl` is not a spec at all (a hostile or mistaken
