@@ -39,7 +39,7 @@ pub fn render_set_parts(set: &ManifestSet, format: OutputFormat) -> Vec<String> 
                 let mut out = String::with_capacity(chunk.len() * 1024);
                 for m in *chunk {
                     out.push_str("---\n");
-                    out.push_str(&to_yaml(&m.object));
+                    write_yaml(&mut out, &m.object);
                 }
                 out
             })
@@ -99,19 +99,31 @@ pub fn file_path(m: &Manifest, format: OutputFormat) -> String {
 /// Block-style YAML for one value (a document body, no `---`).
 pub fn to_yaml(v: &Value) -> String {
     let mut out = String::new();
-    match v {
-        Value::Object(m) if !m.is_empty() => write_map(&mut out, m, 0),
-        Value::Array(a) if !a.is_empty() => write_seq(&mut out, a, 0),
-        other => {
-            write_scalar(&mut out, other, 0);
-            out.push('\n');
-        }
-    }
+    write_yaml(&mut out, v);
     out
 }
 
+/// [`to_yaml`] appended to `out`, so a stream of objects is written into one buffer without a string per
+/// object to grow and copy.
+fn write_yaml(out: &mut String, v: &Value) {
+    match v {
+        Value::Object(m) if !m.is_empty() => write_map(out, m, 0),
+        Value::Array(a) if !a.is_empty() => write_seq(out, a, 0),
+        other => {
+            write_scalar(out, other, 0);
+            out.push('\n');
+        }
+    }
+}
+
 fn pad(out: &mut String, n: usize) {
-    out.extend(std::iter::repeat_n(' ', n));
+    const SPACES: &str = "                                                                ";
+    let mut left = n;
+    while left > 0 {
+        let step = left.min(SPACES.len());
+        out.push_str(&SPACES[..step]);
+        left -= step;
+    }
 }
 
 fn write_map(out: &mut String, m: &serde_json::Map<String, Value>, indent: usize) {
