@@ -59,6 +59,11 @@ impl Session {
         lock(&self.overlay.disk).remove(&path);
     }
 
+    /// Any file may have changed on disk (a watcher lost events): the next check reads every file again.
+    pub fn forget_disk(&mut self) {
+        lock(&self.overlay.disk).clear();
+    }
+
     /// Checks the spec as it stands, every environment it declares (as `strata check` does), and returns
     /// one compilation per environment (one for a spec without environments), in declaration order.
     pub fn check(&mut self) -> &[Compilation] {
@@ -93,6 +98,10 @@ struct Overlay {
     used: Mutex<HashSet<PathBuf>>,
 }
 
+/// How long after its modification time a file's size and time are trusted to identify its content: the
+/// coarsest timestamp granularity of the file systems specs live on (FAT's 2 s; HFS+ and NFS 1 s).
+const RACY: std::time::Duration = std::time::Duration::from_secs(2);
+
 struct OnDisk {
     stamp: (u64, Option<SystemTime>),
     /// Shared, so a hit is copied out after the lock is released: the loader reads on all cores at once.
@@ -123,8 +132,14 @@ impl Overlay {
             return Ok(hit.to_vec());
         }
         let bytes = DiskFs.read(path, limit)?;
-        // The stamp comes from before the read: a write racing it changes the stamp the next check sees.
-        if let Some(stamp) = stamp {
+        // The stamp comes from before the read: a write racing it changes the stamp the next check sees. A
+        // file modified within the file system's timestamp granularity of now could be rewritten at the
+        // same length and time, so it is not cached until its time is safely past (git's "racy" rule);
+        // nor is one whose time cannot be read.
+        let settled = |t: &SystemTime| SystemTime::now().duration_since(*t).is_ok_and(|age| age >= RACY);
+        if let Some(stamp) = stamp
+            && stamp.1.as_ref().is_some_and(settled)
+        {
             lock(&self.disk).insert(path.to_path_buf(), OnDisk { stamp, bytes: Arc::new(bytes.clone()) });
         }
         Ok(bytes)

@@ -171,6 +171,9 @@ mod watch {
             if !relevant {
                 continue;
             }
+            if changed.is_empty() {
+                session.forget_disk();
+            }
             for path in &changed {
                 session.changed_on_disk(path);
             }

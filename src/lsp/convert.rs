@@ -5,8 +5,6 @@
 
 use lsp_types::{Position, Range};
 
-use crate::source::line_starts;
-
 /// The line starts of one text, for converting offsets and positions both ways.
 pub struct LineIndex<'t> {
     text: &'t str,
@@ -14,10 +12,26 @@ pub struct LineIndex<'t> {
 }
 
 impl<'t> LineIndex<'t> {
-    /// Lines break where strata's own line numbers break (every KDL line end), which is where editors break
-    /// them too.
+    /// Lines break where the protocol breaks them: `\n`, `\r\n` and `\r` only (LSP 3.17, "Text Documents").
+    /// KDL also ends a line at a form feed, U+0085, U+2028 and U+2029, but an editor does not, and counting
+    /// them would put everything after one a line too low.
     pub fn new(text: &'t str) -> Self {
-        LineIndex { text, starts: line_starts(text) }
+        let b = text.as_bytes();
+        let mut starts = vec![0u32];
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'\n' => starts.push(i as u32 + 1),
+                b'\r' if b.get(i + 1) == Some(&b'\n') => {
+                    starts.push(i as u32 + 2);
+                    i += 1;
+                }
+                b'\r' => starts.push(i as u32 + 1),
+                _ => {}
+            }
+            i += 1;
+        }
+        LineIndex { text, starts }
     }
 
     /// The position of byte `offset`; an offset past the end is the end, one inside a character is that
@@ -62,7 +76,7 @@ impl<'t> LineIndex<'t> {
     fn line_end(&self, line: usize) -> usize {
         let next = self.starts.get(line + 1).map_or(self.text.len(), |s| *s as usize);
         let body = &self.text[self.starts[line] as usize..next];
-        let trimmed = body.trim_end_matches(['\r', '\n', '\u{c}', '\u{85}', '\u{2028}', '\u{2029}']);
+        let trimmed = body.trim_end_matches(['\r', '\n']);
         self.starts[line] as usize + trimmed.len()
     }
 }
@@ -106,11 +120,18 @@ mod tests {
     }
 
     #[test]
-    fn every_kdl_line_end_starts_a_new_editor_line() {
-        for nl in ["\n", "\r\n", "\r", "\u{85}", "\u{2028}"] {
+    fn only_the_protocols_line_ends_start_a_new_editor_line() {
+        for nl in ["\n", "\r\n", "\r"] {
             let text = format!("a{nl}b");
             let ix = LineIndex::new(&text);
             assert_eq!(ix.position(text.len() - 1), Position::new(1, 0), "{nl:?}");
+            assert_eq!(ix.offset(Position::new(0, 9)), 1, "{nl:?}: the line ends before its break");
+        }
+        // KDL's other line ends are characters of the line to an editor: U+2028 is one UTF-16 unit.
+        for nl in ["\u{c}", "\u{85}", "\u{2028}", "\u{2029}"] {
+            let text = format!("a{nl}b");
+            let ix = LineIndex::new(&text);
+            assert_eq!(ix.position(text.len() - 1), Position::new(0, 2), "{nl:?}");
         }
     }
 }

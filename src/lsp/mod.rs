@@ -377,7 +377,9 @@ impl Server {
 
     /// Checks again after `path` changed and sends every file's diagnostics that changed.
     fn recheck(&mut self, path: &Path) {
-        // Opens (and checks) the spec the file belongs to when none is open yet.
+        // Opens (and checks) the spec the file belongs to when none is open yet. A spec a hover or a
+        // completion opened earlier was checked before this change, so it is not fresh now.
+        self.fresh.clear();
         self.owner(path);
         let fresh = std::mem::take(&mut self.fresh);
         let roots: Vec<PathBuf> = self.specs.keys().cloned().collect();

@@ -41,7 +41,11 @@ pub fn read(r: &mut impl BufRead) -> io::Result<Option<Frame>> {
         if let Some((name, value)) = line.split_once(':')
             && name.trim().eq_ignore_ascii_case("content-length")
         {
-            length = value.trim().parse().ok();
+            // Without a length the body cannot be told from the next header: reading on would misframe
+            // every later message, so the stream ends here with the reason.
+            length = Some(value.trim().parse().map_err(|_| {
+                io::Error::new(io::ErrorKind::InvalidData, format!("Content-Length `{}` is not a length", value.trim()))
+            })?);
         }
     }
     let Some(length) = length else {
@@ -83,6 +87,15 @@ pub fn write_malformed(w: &mut impl Write, code: i32, message: &str) -> io::Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_length_that_is_not_a_number_ends_the_stream_instead_of_misframing_the_rest() {
+        for length in ["12abc", "-1", ""] {
+            let mut r = io::Cursor::new(format!("Content-Length: {length}\r\n\r\n{{}}").into_bytes());
+            let e = read(&mut r).err().unwrap_or_else(|| panic!("{length:?} must end the stream"));
+            assert_eq!(e.kind(), io::ErrorKind::InvalidData, "{length:?}");
+        }
+    }
 
     #[test]
     fn a_bad_frame_is_reported_and_the_next_one_still_reads() {
