@@ -388,20 +388,18 @@ thread_local! {
 /// Runs `f` (a lowering) and returns, beside its result, what every reader on this thread accepted while it
 /// ran. Outside such a call nothing is recorded, so ordinary compiles pay one thread-local check per node.
 pub fn record_accepted<R>(f: impl FnOnce() -> R) -> (R, Vec<Accepted>) {
-    /// Puts the outer recording back even when `f` panics (the language server catches panics and goes on,
-    /// and a recording left on would grow with every later check on the thread).
-    struct Restore(Option<Option<Vec<Accepted>>>);
+    /// Puts the outer recording back when dropped, also when `f` panics (the language server catches panics
+    /// and goes on, and a recording left on would grow with every later check on the thread).
+    struct Restore(Option<Vec<Accepted>>);
     impl Drop for Restore {
         fn drop(&mut self) {
-            if let Some(outer) = self.0.take() {
-                RECORDING.with(|r| r.replace(outer));
-            }
+            let outer = self.0.take();
+            RECORDING.with(|r| r.replace(outer));
         }
     }
-    let mut restore = Restore(Some(RECORDING.with(|r| r.replace(Some(Vec::new())))));
+    let _restore = Restore(RECORDING.with(|r| r.replace(Some(Vec::new()))));
     let result = f();
-    let outer = restore.0.take().unwrap_or_default();
-    let recorded = RECORDING.with(|r| r.replace(outer)).unwrap_or_default();
+    let recorded = RECORDING.with(|r| r.take()).unwrap_or_default();
     (result, recorded)
 }
 

@@ -91,6 +91,11 @@ class Editor:
     def at(self, rel, line, character):
         return t.TextDocumentIdentifier(self.uri(rel)), t.Position(line, character)
 
+    async def hover(self, rel, text, needle, inside):
+        """The hover's text `inside` units into `needle` of `rel` (whose text is `text`), or None."""
+        h = await self.client.text_document_hover_async(t.HoverParams(*self.at(rel, *position_of(text, needle, inside))))
+        return h and h.contents.value
+
 
 def position_of(text, needle, inside=1):
     """The LSP position `inside` UTF-16 units into the first `needle` of `text`."""
@@ -146,21 +151,15 @@ async def session(binary, root):
     expect(True, "didChange: fixing replicas clears the finding")
 
     # Hover: a tenant (quota fit and cost), a topic preset, a workload.
-    doc, pos = ed.at(rel, *position_of(base, 'tenant="analytics"', 9))
-    h = await c.text_document_hover_async(t.HoverParams(doc, pos))
-    expect(h is not None and "at peak" in h.contents.value and "Monthly cost" in h.contents.value,
-           "hover on a tenant shows its quota fit and cost", h and h.contents.value)
-    doc, pos = ed.at(rel, *position_of(base, 'preset="events"', 9))
-    h = await c.text_document_hover_async(t.HoverParams(doc, pos))
-    expect(h is not None and "topic-preset `events`" in h.contents.value,
-           "hover on a preset shows what it gives", h and h.contents.value)
+    h = await ed.hover(rel, base, 'tenant="analytics"', 9)
+    expect(h is not None and "at peak" in h and "Monthly cost" in h, "hover on a tenant shows its quota fit and cost", h)
+    h = await ed.hover(rel, base, 'preset="events"', 9)
+    expect(h is not None and "topic-preset `events`" in h, "hover on a preset shows what it gives", h)
     spark = "spark/analytics.kdl"
     spark_text = (root / spark).read_text()
     ed.open(spark, spark_text)
-    doc, pos = ed.at(spark, *position_of(spark_text, 'spark-job "', 12))
-    h = await c.text_document_hover_async(t.HoverParams(doc, pos))
-    expect(h is not None and "| pods |" in h.contents.value and "driver" in h.contents.value,
-           "hover on a spark-job shows its pods", h and h.contents.value)
+    h = await ed.hover(spark, spark_text, 'spark-job "', 12)
+    expect(h is not None and "| pods |" in h and "driver" in h, "hover on a spark-job shows its pods", h)
 
     # Definition and references of a tenant.
     doc, pos = ed.at(rel, *position_of(base, 'tenant="analytics"', 9))
@@ -223,7 +222,7 @@ async def session(binary, root):
         expect(False, "an unknown method is refused")
     except JsonRpcMethodNotFound:
         expect(True, "an unknown method is refused with MethodNotFound")
-    h = await c.text_document_hover_async(t.HoverParams(*ed.at(rel, *position_of(base, 'preset="events"', 9))))
+    h = await ed.hover(rel, base, 'preset="events"', 9)
     expect(h is not None, "the server still answers after the refusal")
 
     await c.shutdown_async(None)
