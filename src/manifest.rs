@@ -385,6 +385,18 @@ impl Census {
         self.items.len()
     }
 
+    /// [`Census::finish`]'s count and diagnostics, without sorting unless some object is produced twice: a
+    /// count needs no order, and a hash set finds a repeat in a fraction of what sorting 15,000 headers
+    /// by five strings costs.
+    pub fn count(mut self, d: &mut Diagnostics) -> usize {
+        let mut seen = std::collections::HashSet::with_capacity(self.items.len());
+        if self.items.iter().all(|item| seen.insert(item.identity())) {
+            return self.items.len();
+        }
+        drop(seen);
+        self.finish(d)
+    }
+
     pub fn len(&self) -> usize {
         self.items.len()
     }

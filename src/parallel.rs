@@ -7,7 +7,7 @@ use std::sync::{Mutex, PoisonError};
 /// `f` applied to every item, by one worker per core pulling the next item until none is left; the results
 /// in the order of `items`. A panic in `f` is resumed on the calling thread, as if `f` had run there.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len());
+    let workers = cores().min(items.len());
     if workers < 2 {
         return items.iter().map(f).collect();
     }
@@ -32,6 +32,11 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
     // Every index below `items.len()` was taken by a worker that stored its result before taking another,
     // and every worker has finished without panicking.
     slots.into_iter().filter_map(|slot| slot.into_inner().unwrap_or_else(PoisonError::into_inner)).collect()
+}
+
+/// How many workers [`map`] runs at most: the cores this process may use.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 #[cfg(test)]

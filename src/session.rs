@@ -5,18 +5,18 @@
 //!
 //! An edit changes one file, so the session keeps each file's bytes (while its size and modification
 //! time stay the same) and hands them to the ordinary loader through [`SpecFs`]: a check reads only the
-//! files that changed. It keeps no syntax trees: handing out a kept tree means copying it, which costs what
-//! parsing the text again does (BENCHMARKS.md, "Incremental checking"). Everything from parsing on
-//! (environments, lowering, the checks, resolving, the census) runs as `strata check` runs it, on the whole
-//! platform: those stages read across files (names, references, quotas, network flows), and running them
-//! whole is what makes the result exactly a full check's after every edit.
-
+//! files that changed. A [`Memo`] keeps each file's syntax tree (shared, never copied) and its lowered
+//! part of the model, so only a changed file is parsed and lowered again. The stages that read across
+//! files (the checks: names, references, quotas, network flows; resolving; the census) run as `strata
+//! check` runs them, on the whole platform, which is what makes the result exactly a full check's after
+//! every edit.
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
+use crate::lang::Memo;
 use crate::lang::fs::{DiskFs, ReadError, SpecFs, normalize};
 use crate::{Compilation, Stage};
 
@@ -24,7 +24,10 @@ use crate::{Compilation, Stage};
 pub struct Session {
     root: PathBuf,
     overlay: Overlay,
+    memo: Memo,
     checked: Vec<Compilation>,
+    /// The result before the last, being freed on a thread of its own.
+    freeing: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Session {
@@ -32,7 +35,7 @@ impl Session {
     /// [`Session::check`].
     pub fn new(root: impl Into<PathBuf>) -> Session {
         let root = DiskFs.resolve(&root.into());
-        Session { root, overlay: Overlay::default(), checked: Vec::new() }
+        Session { root, overlay: Overlay::default(), memo: Memo::new(), checked: Vec::new(), freeing: None }
     }
 
     /// The spec's root file, resolved as the loader resolves it.
@@ -67,11 +70,19 @@ impl Session {
     /// Checks the spec as it stands, every environment it declares (as `strata check` does), and returns
     /// one compilation per environment (one for a spec without environments), in declaration order.
     pub fn check(&mut self) -> &[Compilation] {
-        // The last result goes first: a check of a large platform builds one as large, and freed memory is
-        // what the allocator hands the new one instead of fresh pages.
-        self.checked = Vec::new();
-        self.checked = crate::compile_all(&self.overlay, &self.root, Stage::Count);
+        // The last result is freed after the new one is handed out, on a thread of its own: freeing a large
+        // platform's model takes milliseconds the editor need not wait for, and beside the check it would
+        // take a core the check uses. Two results are held meanwhile; the next check waits for the freeing.
+        if let Some(freeing) = self.freeing.take() {
+            let _ = freeing.join();
+        }
+        let last = std::mem::replace(
+            &mut self.checked,
+            crate::compile_all_reusing(&self.overlay, &self.root, Stage::Count, &self.memo),
+        );
+        self.freeing = Some(std::thread::spawn(move || drop(last)));
         self.overlay.forget_unused();
+        self.memo.sweep();
         &self.checked
     }
 
@@ -85,6 +96,21 @@ impl Session {
     pub(crate) fn last_mut(&mut self) -> &mut [Compilation] {
         &mut self.checked
     }
+}
+
+/// mimalloc's option for how long freed memory stays mapped before it goes back to the system
+/// (`mi_option_purge_delay` in `mimalloc.h`, the 16th option; its default is 1,000 ms).
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+
+/// For a process that checks one spec again and again (`strata lsp`, `check --watch`): memory a check frees
+/// is what the next check allocates again, so it stays mapped for 10 s after it is freed instead of 1 s.
+/// Otherwise an edit after a pause of a second finds its pages returned and takes a page fault for each
+/// one again (BENCHMARKS.md, "Incremental checking"). Only mimalloc's own heaps are affected; with another
+/// global allocator the call changes nothing.
+pub fn keep_freed_memory() {
+    // SAFETY: `mi_option_set` only stores a number mimalloc reads when it considers purging; any value is
+    // valid for this option (milliseconds, -1 for never), and it may be called from any thread at any time.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10_000) }
 }
 
 /// Editor buffers over the disk: reads and globs see an unsaved file exactly as if it were saved. Also
@@ -119,6 +145,17 @@ impl Overlay {
     fn forget_unused(&mut self) {
         let used = std::mem::take(self.used.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner));
         lock(&self.disk).retain(|p, _| used.contains(p));
+    }
+
+    /// The files on disk a glob `found`, and the buffers it matches (unsaved files included), in order.
+    fn glob_with(&self, pattern: &Path, mut found: Vec<PathBuf>) -> io::Result<Vec<PathBuf>> {
+        let pat = glob::Pattern::new(&normalize(pattern).to_string_lossy())
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        let opts = glob::MatchOptions { require_literal_separator: true, ..Default::default() };
+        found.extend(self.buffers.keys().filter(|p| pat.matches_path_with(p, opts)).cloned());
+        found.sort();
+        found.dedup();
+        Ok(found)
     }
 
     fn read_disk(&self, path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
@@ -159,14 +196,12 @@ impl SpecFs for Overlay {
     }
 
     fn glob(&self, pattern: &Path) -> io::Result<Vec<PathBuf>> {
-        let mut found = DiskFs.glob(pattern)?;
-        let pat = glob::Pattern::new(&normalize(pattern).to_string_lossy())
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
-        let opts = glob::MatchOptions { require_literal_separator: true, ..Default::default() };
-        found.extend(self.buffers.keys().filter(|p| pat.matches_path_with(p, opts)).cloned());
-        found.sort();
-        found.dedup();
-        Ok(found)
+        self.glob_with(pattern, DiskFs.glob(pattern)?)
+    }
+
+    fn glob_resolved(&self, pattern: &Path) -> io::Result<Vec<PathBuf>> {
+        // The buffers are keyed by resolved paths already.
+        self.glob_with(pattern, DiskFs.glob_resolved(pattern)?)
     }
 
     fn resolve(&self, path: &Path) -> PathBuf {
@@ -181,6 +216,17 @@ impl SpecFs for Overlay {
 #[cfg(test)]
 mod tests {
     use super::Session;
+
+    /// The option number is mimalloc's purge delay: no other option of the linked library defaults to
+    /// 1,000, and setting it reads back.
+    #[test]
+    fn the_purge_delay_option_is_the_one_set() {
+        // SAFETY: reading and setting an option are plain stores and loads in mimalloc.
+        let default = unsafe { libmimalloc_sys::mi_option_get(super::MI_OPTION_PURGE_DELAY) };
+        assert!(default == 1_000 || default == 10_000, "{default}");
+        super::keep_freed_memory();
+        assert_eq!(unsafe { libmimalloc_sys::mi_option_get(super::MI_OPTION_PURGE_DELAY) }, 10_000);
+    }
 
     #[test]
     fn an_unsaved_buffer_shadows_the_file_on_disk_until_it_is_dropped() {

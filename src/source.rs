@@ -90,7 +90,9 @@ pub struct SourceFile {
     /// Not spec text: the file failed to parse as KDL or to decode as UTF-8 (it may be any file a hostile
     /// include named). Diagnostics show at most the offending line of it.
     pub opaque: bool,
-    line_starts: Vec<u32>,
+    /// Shared, so a file read again unchanged (by a long-lived session, or once per environment) is not
+    /// scanned again.
+    line_starts: Arc<[u32]>,
 }
 
 /// The line ends of KDL 2.0 (spec, "Newline"): CRLF, CR, LF, NEL, FF, LS and PS. Editors break lines at
@@ -125,8 +127,19 @@ pub fn line_starts(text: &str) -> Vec<u32> {
 
 impl SourceFile {
     pub fn new(name: String, path: PathBuf, text: Arc<str>) -> Self {
-        let line_starts = line_starts(&text);
+        let line_starts = line_starts(&text).into();
         SourceFile { name, path, text, opaque: false, line_starts }
+    }
+
+    /// A file whose line table is already known: `lines` must be [`line_starts`] of `text`.
+    pub(crate) fn with_line_starts(name: String, path: PathBuf, text: Arc<str>, lines: Arc<[u32]>) -> Self {
+        debug_assert_eq!(*lines, *line_starts(&text));
+        SourceFile { name, path, text, opaque: false, line_starts: lines }
+    }
+
+    /// The line table, to keep beside the text it belongs to.
+    pub(crate) fn line_table(&self) -> Arc<[u32]> {
+        self.line_starts.clone()
     }
 
     /// Byte range of 0-based line `line`, without its line end.

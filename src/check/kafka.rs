@@ -28,8 +28,9 @@ pub fn check(p: &Platform, d: &mut Diagnostics) {
     check_clusters(p, d);
     check_presets(p, d);
     let merged: Vec<MergedTopic> = p.kafka.topics.iter().map(|t| p.kafka.merged(t)).collect();
+    let mut preset_findings = PresetFindings::new();
     for r in &merged {
-        check_topic(p, r, d);
+        check_topic(p, r, &mut preset_findings, d);
     }
     check_topic_sets(p, d);
     let topics = TopicsByCluster::new(p);
@@ -270,7 +271,32 @@ fn origin_label(origin: Origin, preset: Option<&TopicPreset>) -> String {
     }
 }
 
-fn check_topic(p: &Platform, r: &MergedTopic, d: &mut Diagnostics) {
+/// What a preset's config gives on a cluster's Kafka version (its `config-version` and `config-removed`
+/// findings), by preset and cluster: thousands of topics share a handful of presets, and the answer is the
+/// same for every topic that overrides none of the preset's keys.
+type PresetFindings = HashMap<(*const TopicPreset, *const KafkaCluster), Vec<Diagnostic>>;
+
+/// The preset's entries the topic does not override, checked against `cluster`'s version only.
+fn preset_version_findings(t: &Topic, preset: &TopicPreset, cluster: &KafkaCluster) -> Vec<Diagnostic> {
+    let mut version_only = Diagnostics::new();
+    check_config_entries(
+        &preset
+            .config
+            .iter()
+            .filter(|e| !t.config.iter().any(|o| o.key.value == e.key.value))
+            .cloned()
+            .collect::<Vec<_>>(),
+        Some(cluster),
+        &mut version_only,
+    );
+    version_only
+        .iter()
+        .filter(|x| x.code == "strata::kafka::config-version" || x.code == "strata::kafka::config-removed")
+        .cloned()
+        .collect()
+}
+
+fn check_topic(p: &Platform, r: &MergedTopic, preset_findings: &mut PresetFindings, d: &mut Diagnostics) {
     let t = r.topic;
     if let Some((why, help)) = topic_name_problem(&t.name.value) {
         d.push(
@@ -311,22 +337,15 @@ fn check_topic(p: &Platform, r: &MergedTopic, d: &mut Diagnostics) {
     if let Some(preset) = r.preset
         && cluster.version.is_some()
     {
-        let mut version_only = Diagnostics::new();
-        check_config_entries(
-            &preset
-                .config
-                .iter()
-                .filter(|e| !t.config.iter().any(|o| o.key.value == e.key.value))
-                .cloned()
-                .collect::<Vec<_>>(),
-            Some(cluster),
-            &mut version_only,
-        );
-        for diag in version_only
-            .iter()
-            .filter(|x| x.code == "strata::kafka::config-version" || x.code == "strata::kafka::config-removed")
-        {
-            let mut diag = diag.clone();
+        let overrides = preset.config.iter().any(|e| t.config.iter().any(|o| o.key.value == e.key.value));
+        let found = if overrides {
+            preset_version_findings(t, preset, cluster)
+        } else {
+            let key = (preset as *const TopicPreset, cluster as *const KafkaCluster);
+            preset_findings.entry(key).or_insert_with(|| preset_version_findings(t, preset, cluster)).clone()
+        };
+        for diag in found {
+            let mut diag = diag;
             if let Some(ps) = &t.preset {
                 diag = diag.also(ps.span, format!("topic `{}` uses this preset", t.name.value));
             }

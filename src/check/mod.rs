@@ -27,16 +27,40 @@ use crate::model::Platform;
 use crate::model::demand::Demand;
 use crate::model::resolved::{self, ResolvedPlatform};
 
-/// A rule over the lowered model, or one over every workload's demand as well.
+/// The rules that count every workload's pods, in the order they run: they share one sizing of the
+/// demands (the same demands a resolved workload carries).
+const DEMAND_RULES: [fn(&Platform, &[Demand], &mut Diagnostics); 3] = [quota_fit::check, cost::check, admission::check];
+
+/// One piece of [`run_beside`]'s work: a rule over the lowered model, the rules over every workload's
+/// demand (with the sizing of those demands), or the caller's own work beside them.
 #[derive(Clone, Copy)]
-enum Rule {
+enum Task {
     Model(fn(&Platform, &mut Diagnostics)),
-    Demands(fn(&Platform, &[Demand], &mut Diagnostics)),
+    Demands,
+    Beside,
+}
+
+/// What a [`Task`] gave.
+enum Done<T> {
+    Found(Diagnostics),
+    Beside(std::thread::Result<T>),
 }
 
 /// Runs every check and returns what they found.
 pub fn run(p: &Platform) -> Diagnostics {
-    use Rule::{Demands, Model};
+    run_beside(p, None::<&(dyn Fn() + Sync)>).0
+}
+
+/// Runs every check and, on another core at the same time, `beside` (the caller's next stage, which it
+/// keeps only if the checks pass: resolving reads the same model and does not change it). On one core, or
+/// without `beside`, the checks run alone and `beside`'s result is `None`. A panic in `beside` is handed
+/// back, not raised: the caller raises it only if it keeps the result, as if `beside` had run after the
+/// checks.
+pub fn run_beside<T: Send>(
+    p: &Platform,
+    beside: Option<&(dyn Fn() -> T + Sync)>,
+) -> (Diagnostics, Option<std::thread::Result<T>>) {
+    use Task::{Demands, Model};
     let rules = [
         Model(names::check_platform),
         Model(presets::check),
@@ -45,9 +69,7 @@ pub fn run(p: &Platform) -> Diagnostics {
         Model(kafka::check),
         Model(spark::check),
         Model(job::check),
-        Demands(quota_fit::check),
-        Demands(cost::check),
-        Demands(admission::check),
+        Demands,
         Model(airflow::check),
         Model(flink::check),
         Model(flink_operator::check),
@@ -56,20 +78,34 @@ pub fn run(p: &Platform) -> Diagnostics {
         Model(monitoring::check),
         Model(external_secret::check),
     ];
-    // Sized once for both rules that count pods: the same demands a resolved workload carries.
-    let demands = p.demands();
+    let beside = beside.filter(|_| crate::parallel::cores() > 1);
+    // The longest piece first: the pool's other worker then takes the rules one by one beside it.
+    let tasks: Vec<Task> = beside.map(|_| Task::Beside).into_iter().chain(rules).collect();
     let mut d = Diagnostics::new();
-    for part in crate::parallel::map(&rules, |rule| {
+    let mut kept = None;
+    for part in crate::parallel::map(&tasks, |task| {
         let mut d = Diagnostics::new();
-        match rule {
+        match task {
             Model(check) => check(p, &mut d),
-            Demands(check) => check(p, &demands, &mut d),
+            Demands => {
+                let demands = p.demands();
+                for check in DEMAND_RULES {
+                    check(p, &demands, &mut d);
+                }
+            }
+            Task::Beside => {
+                let work = beside.expect("a Beside task only with beside");
+                return Done::Beside(std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)));
+            }
         }
-        d
+        Done::Found(d)
     }) {
-        d.extend(part);
+        match part {
+            Done::Found(part) => d.extend(part),
+            Done::Beside(result) => kept = Some(result),
+        }
     }
-    d
+    (d, kept)
 }
 
 /// The platform emit consumes, for a spec the checks passed. An object that does not resolve is an error

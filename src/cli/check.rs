@@ -148,6 +148,7 @@ mod watch {
         .map_err(|source| CliError::Watch { path: a.spec.spec.clone(), source })?;
         interrupt_into(tx);
 
+        crate::session::keep_freed_memory();
         let mut session = Session::new(&a.spec.spec);
         let mut watched = BTreeSet::new();
         let mut sources = check_once(a, &mut session)?;

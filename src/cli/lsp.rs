@@ -21,6 +21,7 @@ pub(crate) const EXITS: &[(Code, &str)] = &[
 pub struct Args {}
 
 pub fn run(_: Args) -> Result<Code, CliError> {
+    crate::session::keep_freed_memory();
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
     match serve(&mut stdin.lock(), &mut stdout.lock()) {

@@ -67,7 +67,7 @@ pub fn emit(p: &ResolvedPlatform, sources: &SourceMap, d: &mut Diagnostics) -> M
 /// without building a single body. Returns the object count; `tests::census_equals_emitted_headers` holds
 /// it equal to what [`emit`] produces.
 pub fn census(p: &ResolvedPlatform, d: &mut Diagnostics) -> usize {
-    census_of(p).finish(d)
+    census_of(p).count(d)
 }
 
 /// Every emitter's object headers, in emit's order (before sorting).
@@ -242,5 +242,8 @@ mod tests {
         set.finish(&resolved.name, &applyset, &c.sources, &mut from_finish);
         assert_eq!(from_census.iter().count(), 1);
         assert_eq!(format!("{from_census:?}"), format!("{from_finish:?}"));
+        let mut from_count = Diagnostics::new();
+        assert_eq!(census.clone().count(&mut from_count), census.items.len());
+        assert_eq!(format!("{from_count:?}"), format!("{from_finish:?}"));
     }
 }

@@ -16,6 +16,7 @@
 //!   name must not deploy a second, empty tenant to production.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use kdl::{KdlDocument, KdlEntry, KdlNode, KdlValue};
 
@@ -84,9 +85,14 @@ fn contains(outer: Span, inner: Span) -> bool {
 
 /// Removes every top-level `environment` node from the documents and returns the environments in the order
 /// they are first declared (blocks of one name in several files are one environment).
-pub fn extract(documents: &mut [(FileId, KdlDocument)], d: &mut Diagnostics) -> Vec<Environment> {
+pub fn extract(documents: &mut [(FileId, Arc<KdlDocument>)], d: &mut Diagnostics) -> Vec<Environment> {
     let mut envs: Vec<Environment> = Vec::new();
     for (file, doc) in documents.iter_mut() {
+        // A tree may be shared with a session's memo: only one that declares an environment is copied.
+        if !doc.nodes().iter().any(|n| n.name().value() == NODE) {
+            continue;
+        }
+        let doc = Arc::make_mut(doc);
         let nodes = std::mem::take(doc.nodes_mut());
         let (found, rest): (Vec<KdlNode>, Vec<KdlNode>) = nodes.into_iter().partition(|n| n.name().value() == NODE);
         *doc.nodes_mut() = rest;

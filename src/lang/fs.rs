@@ -10,6 +10,11 @@ pub trait SpecFs: Sync {
     fn read(&self, path: &Path, limit: u64) -> Result<Vec<u8>, ReadError>;
     /// Files matching a glob pattern (`*`, `?`, `[...]`, `**`), sorted so includes are deterministic.
     fn glob(&self, pattern: &Path) -> io::Result<Vec<PathBuf>>;
+    /// [`SpecFs::glob`]'s matches, in its order, each as [`SpecFs::resolve`] gives it: what the loader
+    /// includes. A store that can resolve its matches more cheaply than one by one overrides it.
+    fn glob_resolved(&self, pattern: &Path) -> io::Result<Vec<PathBuf>> {
+        Ok(self.glob(pattern)?.iter().map(|m| self.resolve(m)).collect())
+    }
     /// The path as the file system resolves it: `..` is the parent of the real directory (after symbolic
     /// links), not of the text before it. Only stores that know real directories override the textual form.
     fn resolve(&self, path: &Path) -> PathBuf {
@@ -35,6 +40,9 @@ impl SpecFs for AllowOutside<'_> {
     }
     fn glob(&self, pattern: &Path) -> io::Result<Vec<PathBuf>> {
         self.0.glob(pattern)
+    }
+    fn glob_resolved(&self, pattern: &Path) -> io::Result<Vec<PathBuf>> {
+        self.0.glob_resolved(pattern)
     }
     fn resolve(&self, path: &Path) -> PathBuf {
         self.0.resolve(path)
@@ -102,7 +110,24 @@ impl SpecFs for DiskFs {
     }
 
     fn glob(&self, pattern: &Path) -> io::Result<Vec<PathBuf>> {
-        walk_glob(pattern)
+        Ok(walk_glob(pattern)?.paths.into_iter().map(|(path, _)| path).collect())
+    }
+
+    /// Resolving a match costs a system call per folder of its path (`canonicalize`), and a platform's
+    /// globs match thousands of files. The walk starts at one folder and never follows a link into another,
+    /// so a match that is a regular file (not a link) resolves to the walk's folder, resolved once, joined
+    /// with the rest of its path; only links are resolved one by one.
+    fn glob_resolved(&self, pattern: &Path) -> io::Result<Vec<PathBuf>> {
+        let walk = walk_glob(pattern)?;
+        let real_base = std::fs::canonicalize(&walk.base).ok().filter(|_| !walk.base.as_os_str().is_empty());
+        Ok(walk
+            .paths
+            .into_iter()
+            .map(|(path, regular)| match (&real_base, path.strip_prefix(&walk.base)) {
+                (Some(real), Ok(rest)) if regular => real.join(rest),
+                _ => self.resolve(&path),
+            })
+            .collect())
     }
 
     fn resolve(&self, path: &Path) -> PathBuf {
@@ -137,14 +162,23 @@ fn open_nonblocking(path: &Path) -> io::Result<std::fs::File> {
     std::fs::File::open(path)
 }
 
+/// What a glob matched: each file with whether it is a regular file (not a link to one), sorted by path,
+/// and the folder the walk started from (every path begins with it).
+struct Walk {
+    base: PathBuf,
+    paths: Vec<(PathBuf, bool)>,
+}
+
 /// Matches a glob by walking from its literal prefix, component by component, with a bound on the entries
 /// visited. Symbolic links to folders are not descended (a link cycle cannot loop); links to files match.
-fn walk_glob(pattern: &Path) -> io::Result<Vec<PathBuf>> {
+fn walk_glob(pattern: &Path) -> io::Result<Walk> {
     let invalid = |e: glob::PatternError| io::Error::new(io::ErrorKind::InvalidInput, e.to_string());
     let comps: Vec<Component> = pattern.components().collect();
     let first = comps.iter().position(|c| is_glob(&c.as_os_str().to_string_lossy())).unwrap_or(comps.len());
     if first == comps.len() {
-        return Ok(if pattern.is_file() { vec![pattern.to_path_buf()] } else { Vec::new() });
+        // No folder to start from: the one file resolves on its own.
+        let paths = if pattern.is_file() { vec![(pattern.to_path_buf(), false)] } else { Vec::new() };
+        return Ok(Walk { base: PathBuf::new(), paths });
     }
     let base: PathBuf = comps[..first].iter().collect();
     let rest = &comps[first..];
@@ -154,7 +188,7 @@ fn walk_glob(pattern: &Path) -> io::Result<Vec<PathBuf>> {
     let opts = glob::MatchOptions { require_literal_separator: true, ..Default::default() };
     let mut out = Vec::new();
     let mut visited = 0usize;
-    let mut todo = vec![(base, 1usize)];
+    let mut todo = vec![(base.clone(), 1usize)];
     while let Some((dir, depth)) = todo.pop() {
         let listing = if dir.as_os_str().is_empty() { Path::new(".") } else { dir.as_path() };
         let Ok(entries) = std::fs::read_dir(listing) else { continue };
@@ -171,13 +205,26 @@ fn walk_glob(pattern: &Path) -> io::Result<Vec<PathBuf>> {
                 if depth < max_depth {
                     todo.push((path, depth + 1));
                 }
-            } else if pat.matches_path_with(&path, opts) && path.is_file() {
-                out.push(path);
+            } else if pat.matches_path_with(&path, opts) {
+                // The entry's own type answers for a regular file; only a link needs its target looked at.
+                let regular = kind.is_file();
+                if regular || path.is_file() {
+                    out.push((path, regular));
+                }
             }
         }
     }
-    out.sort();
-    Ok(out)
+    // In `Path` order (component by component), by a key that compares as bytes: a separator sorts below
+    // every byte a name can hold. Comparing paths component-wise is most of what listing a large folder costs.
+    out.sort_by_cached_key(|(path, _)| path_order_key(path));
+    Ok(Walk { base, paths: out })
+}
+
+/// A key whose byte order is `Path`'s order for the clean paths a walk builds (no `.`, `..` or doubled
+/// separators): each separator becomes the lowest byte, which no file name contains.
+fn path_order_key(path: &Path) -> Vec<u8> {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    bytes.iter().map(|&b| if std::path::is_separator(char::from(b)) { 0 } else { b }).collect()
 }
 
 /// Removes `.` and folds `..` without touching the file system, so the same spec names the same files
@@ -278,5 +325,21 @@ impl SpecFs for MemFs {
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
         let opts = glob::MatchOptions { require_literal_separator: true, ..Default::default() };
         Ok(self.files.keys().filter(|p| pat.matches_path_with(p, opts)).cloned().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    /// The walk's sort key orders paths as `Path` does, where a separator and the bytes below `/` meet.
+    #[test]
+    fn the_walk_sorts_as_paths_sort() {
+        let names = ["a", "a-b", "a/b", "a/b-c", "a/b/c", "a.b", "a0", "a b", "a!", "ab", "a/-", "a/.x", "b", "A", "é"];
+        let mut by_path: Vec<PathBuf> = names.iter().map(|n| PathBuf::from("/spec").join(n)).collect();
+        let mut by_key = by_path.clone();
+        by_path.sort();
+        by_key.sort_by_cached_key(|p| super::path_order_key(p));
+        assert_eq!(by_key, by_path);
     }
 }

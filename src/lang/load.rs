@@ -9,6 +9,7 @@ use kdl::{KdlDocument, KdlError, KdlNode};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::lang::fs::{ReadError, SpecFs, display_name, is_glob, normalize, within};
+use crate::lang::memo::{Memo, Parsed};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 
 /// A single spec file may not exceed this: a platform that large should be split with `include`, and the
@@ -28,12 +29,19 @@ pub const MAX_INCLUDE_DEPTH: usize = 64;
 #[derive(Debug, Default)]
 pub struct LoadedSpec {
     pub sources: SourceMap,
-    pub documents: Vec<(FileId, KdlDocument)>,
+    /// Shared with a [`Memo`] that keeps them for the next reading (held once otherwise).
+    pub documents: Vec<(FileId, Arc<KdlDocument>)>,
 }
 
 /// Loads `root` and its includes. Problems are collected in `diags`; a file that fails to read or parse is
 /// skipped while the rest still load, so one run reports every broken file.
 pub fn load(fs: &dyn SpecFs, root: &Path, diags: &mut Diagnostics) -> LoadedSpec {
+    load_reusing(fs, root, None, diags)
+}
+
+/// [`load`], taking each file that reads exactly as it did before from `memo` instead of parsing it again,
+/// and keeping each file it parses there.
+pub fn load_reusing(fs: &dyn SpecFs, root: &Path, memo: Option<&Memo>, diags: &mut Diagnostics) -> LoadedSpec {
     let root = fs.resolve(root);
     let base = root.parent().map(Path::to_path_buf).unwrap_or_default();
     // Includes may read the spec's folder and the repository around it; anything else needs the flag.
@@ -41,6 +49,7 @@ pub fn load(fs: &dyn SpecFs, root: &Path, diags: &mut Diagnostics) -> LoadedSpec
     roots.extend(fs.repository_root(&base));
     let mut loader = Loader {
         fs,
+        memo,
         base,
         roots,
         spec: LoadedSpec::default(),
@@ -55,6 +64,7 @@ pub fn load(fs: &dyn SpecFs, root: &Path, diags: &mut Diagnostics) -> LoadedSpec
 
 struct Loader<'a> {
     fs: &'a dyn SpecFs,
+    memo: Option<&'a Memo>,
     base: PathBuf,
     /// The folders includes may read without `--allow-include-outside`.
     roots: Vec<PathBuf>,
@@ -73,15 +83,22 @@ struct Loader<'a> {
 struct Prefetched {
     bytes: Result<Vec<u8>, ReadError>,
     doc: Option<Result<KdlDocument, KdlError>>,
+    /// The same text, parsed by an earlier reading (`bytes` and `doc` are then not looked at).
+    kept: Option<Parsed>,
 }
 
-fn prefetch(fs: &dyn SpecFs, path: &Path) -> Prefetched {
+fn prefetch(fs: &dyn SpecFs, memo: Option<&Memo>, path: &Path) -> Prefetched {
     let bytes = fs.read(path, MAX_FILE_BYTES);
+    if let (Ok(b), Some(memo)) = (&bytes, memo)
+        && let Some(kept) = memo.parsed(path, b)
+    {
+        return Prefetched { bytes, doc: None, kept: Some(kept) };
+    }
     let doc = match &bytes {
         Ok(b) => std::str::from_utf8(b).ok().filter(|t| too_deep(t).is_none()).map(crate::lang::parse::parse),
         Err(_) => None,
     };
-    Prefetched { bytes, doc }
+    Prefetched { bytes, doc, kept: None }
 }
 
 impl Loader<'_> {
@@ -134,7 +151,13 @@ impl Loader<'_> {
             return;
         }
         let name = display_name(&self.base, &path);
-        let pre = self.prefetched.remove(&path).unwrap_or_else(|| prefetch(self.fs, &path));
+        let pre = self.prefetched.remove(&path).unwrap_or_else(|| prefetch(self.fs, self.memo, &path));
+        if let Some(kept) = pre.kept {
+            // Only a file that read, decoded and parsed cleanly is ever kept.
+            let file = self.spec.sources.add(SourceFile::with_line_starts(name, path.clone(), kept.text, kept.lines));
+            self.follow_includes(&path, file, kept.doc, diags);
+            return;
+        }
         let Some(text) = self.read_text(pre.bytes, &path, &name, included_at, diags) else { return };
         let file = self.spec.sources.add(SourceFile::new(name.clone(), path.clone(), text.clone()));
 
@@ -185,7 +208,17 @@ impl Loader<'_> {
             }
         };
 
-        self.stack.push(path.clone());
+        let doc = Arc::new(doc);
+        if let Some(memo) = self.memo {
+            let lines = self.spec.sources.get(file).line_table();
+            memo.keep_parsed(&path, Parsed { text, lines, doc: doc.clone() });
+        }
+        self.follow_includes(&path, file, doc, diags);
+    }
+
+    /// Adds the parsed file `file` to the spec and loads what it includes, in the order written.
+    fn follow_includes(&mut self, path: &Path, file: FileId, doc: Arc<KdlDocument>, diags: &mut Diagnostics) {
+        self.stack.push(path.to_path_buf());
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let includes: Vec<(String, Span)> = doc.nodes().iter().filter_map(|n| include_target(n, file)).collect();
         self.spec.documents.push((file, doc));
@@ -201,7 +234,7 @@ impl Loader<'_> {
                 if !self.allowed(&target, &walk_from, span, diags) {
                     continue;
                 }
-                match self.fs.glob(&pattern) {
+                match self.fs.glob_resolved(&pattern) {
                     Ok(matches) if matches.is_empty() => diags.push(
                         Diagnostic::warning("strata::include::no-match", format!("`{target}` matches no files"))
                             .at(span, "nothing to include")
@@ -211,8 +244,7 @@ impl Loader<'_> {
                         // A glob never includes the file that contains it or a file that (transitively)
                         // includes it: `include "*.kdl"` in an index file means "everything else here".
                         let todo: Vec<PathBuf> = matches
-                            .iter()
-                            .map(|m| self.fs.resolve(m))
+                            .into_iter()
                             .filter(|m| !self.stack.contains(m) && !self.seen.contains(m))
                             .collect();
                         // A match may be a link out of the repository.
@@ -274,8 +306,8 @@ impl Loader<'_> {
         if paths.len() < 2 {
             return;
         }
-        let fs = self.fs;
-        let done = crate::parallel::map(paths, |path| prefetch(fs, path));
+        let (fs, memo) = (self.fs, self.memo);
+        let done = crate::parallel::map(paths, |path| prefetch(fs, memo, path));
         self.prefetched.extend(paths.iter().cloned().zip(done));
     }
 

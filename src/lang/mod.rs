@@ -13,6 +13,7 @@ mod job;
 mod kafka;
 pub mod load;
 pub(crate) mod lower;
+pub mod memo;
 mod monitoring;
 pub mod parse;
 mod pod;
@@ -23,12 +24,14 @@ pub mod stdlib;
 mod tenant;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::diagnostic::Diagnostics;
 use crate::model::Platform;
 use crate::source::SourceMap;
 
 pub use fs::{DiskFs, MemFs, SpecFs};
+pub use memo::Memo;
 
 /// The result of reading a spec: the model (as complete as the input allowed), every file read (for
 /// rendering diagnostics), and the diagnostics themselves.
@@ -51,7 +54,7 @@ pub struct Frontend {
 
 /// The files of a spec, read and parsed once, with its environments taken out of the syntax trees.
 struct Spec {
-    documents: Vec<(crate::source::FileId, kdl::KdlDocument)>,
+    documents: Vec<(crate::source::FileId, Arc<kdl::KdlDocument>)>,
     sources: SourceMap,
     diagnostics: Diagnostics,
     envs: Vec<environment::Environment>,
@@ -59,9 +62,9 @@ struct Spec {
 }
 
 impl Spec {
-    fn read(fs: &dyn SpecFs, root: &Path) -> Self {
+    fn read(fs: &dyn SpecFs, root: &Path, memo: Option<&Memo>) -> Self {
         let mut diagnostics = Diagnostics::new();
-        let loaded = load::load(fs, root, &mut diagnostics);
+        let loaded = load::load_reusing(fs, root, memo, &mut diagnostics);
         let mut documents = loaded.documents;
         let envs = environment::extract(&mut documents, &mut diagnostics);
         let names = envs.iter().map(|e| e.name.value.clone()).collect();
@@ -91,9 +94,9 @@ pub fn read(fs: &dyn SpecFs, root: &Path) -> Frontend {
 
 /// Reads the spec at `root` as environment `env` (`None`: a spec without environments).
 pub fn read_env(fs: &dyn SpecFs, root: &Path, env: Option<&str>) -> Frontend {
-    let Spec { documents, sources, mut diagnostics, envs, names } = Spec::read(fs, root);
+    let Spec { documents, sources, mut diagnostics, envs, names } = Spec::read(fs, root, None);
     match environment::select(&envs, env) {
-        Ok(chosen) => lower_as(documents, sources, diagnostics, chosen, names),
+        Ok(chosen) => lower_as(documents, sources, diagnostics, chosen, names, None),
         Err(d) => {
             diagnostics.push(*d);
             Frontend::unselected(sources, diagnostics, names)
@@ -104,10 +107,10 @@ pub fn read_env(fs: &dyn SpecFs, root: &Path, env: Option<&str>) -> Frontend {
 /// Reads the spec as environment `from`, in the place of environment `to`: `from`'s overrides, `to`'s name and
 /// kube context (a promotion of `from` to `to`).
 pub fn read_promoted(fs: &dyn SpecFs, root: &Path, from: &str, to: &str) -> Frontend {
-    let Spec { documents, sources, mut diagnostics, envs, names } = Spec::read(fs, root);
+    let Spec { documents, sources, mut diagnostics, envs, names } = Spec::read(fs, root, None);
     match (environment::select(&envs, Some(from)), environment::select(&envs, Some(to))) {
         (Ok(Some(source)), Ok(Some(target))) => {
-            let mut front = lower_as(documents, sources, diagnostics, Some(source), names);
+            let mut front = lower_as(documents, sources, diagnostics, Some(source), names, None);
             if let Some(header) = front.platform.header.as_mut() {
                 header.environment = Some(target.name.clone());
                 header.context = target.context.clone().or(header.context.take());
@@ -130,36 +133,69 @@ pub fn read_all(fs: &dyn SpecFs, root: &Path) -> Vec<Frontend> {
 /// [`read_all`], handing each environment's platform to `then` as soon as it is lowered. Environments are
 /// independent, so they are lowered (and `then` runs) on all cores at once; the results keep the order.
 pub fn read_each<R: Send>(fs: &dyn SpecFs, root: &Path, then: impl Fn(Frontend) -> R + Sync) -> Vec<R> {
-    let Spec { documents, sources, diagnostics, envs, names } = Spec::read(fs, root);
+    read_each_reusing(fs, root, None, then)
+}
+
+/// [`read_each`], reusing what `memo` kept from earlier readings of the spec (see [`memo`]) and keeping
+/// what this reading parses and lowers.
+pub fn read_each_reusing<R: Send>(
+    fs: &dyn SpecFs,
+    root: &Path,
+    memo: Option<&Memo>,
+    then: impl Fn(Frontend) -> R + Sync,
+) -> Vec<R> {
+    let Spec { documents, sources, diagnostics, envs, names } = Spec::read(fs, root, memo);
     if envs.is_empty() {
-        return vec![then(lower_as(documents, sources, diagnostics, None, names))];
+        return vec![then(lower_as(documents, sources, diagnostics, None, names, memo))];
     }
     crate::parallel::map(&envs, |env| {
-        then(lower_as(documents.clone(), sources.clone(), diagnostics.clone(), Some(env), names.clone()))
+        then(lower_as(documents.clone(), sources.clone(), diagnostics.clone(), Some(env), names.clone(), memo))
     })
 }
 
 /// The environments `root` declares, without lowering anything (for the CLI to list them).
 pub fn environments(fs: &dyn SpecFs, root: &Path) -> Vec<String> {
-    Spec::read(fs, root).names
+    Spec::read(fs, root, None).names
 }
 
 fn lower_as(
-    mut documents: Vec<(crate::source::FileId, kdl::KdlDocument)>,
+    documents: Vec<(crate::source::FileId, Arc<kdl::KdlDocument>)>,
     mut sources: SourceMap,
     mut diagnostics: Diagnostics,
     env: Option<&environment::Environment>,
     environments: Vec<String>,
+    memo: Option<&Memo>,
 ) -> Frontend {
     let shared_diagnostics = diagnostics.len();
-    let applied = env.map(|e| environment::apply(e, &mut documents, &mut diagnostics));
-    let mut platform = Platform::default();
-    stdlib::lower_into(&mut platform, &mut sources, &mut diagnostics);
     let first = documents.first().map(|(file, _)| *file);
-    // Each syntax tree is dropped as soon as it is lowered, so the trees and the model never all coexist.
-    for (file, doc) in documents {
-        lower::lower_document(&doc, file, file.0 == 0, &mut platform, &mut diagnostics);
-    }
+    let mut platform = Platform::default();
+    let applied = match env {
+        Some(env) => {
+            // The overrides edit the trees: this environment's own copy of any tree another reading shares.
+            let mut owned: Vec<_> =
+                documents.into_iter().map(|(f, d)| (f, Arc::try_unwrap(d).unwrap_or_else(|d| (*d).clone()))).collect();
+            let applied = environment::apply(env, &mut owned, &mut diagnostics);
+            stdlib::lower_into(&mut platform, &mut sources, &mut diagnostics);
+            // Each syntax tree is dropped as soon as it is lowered, so the trees and the model never all coexist.
+            for (file, doc) in owned {
+                lower::lower_document(&doc, file, file.0 == 0, &mut platform, &mut diagnostics);
+            }
+            Some(applied)
+        }
+        None => {
+            stdlib::lower_into(&mut platform, &mut sources, &mut diagnostics);
+            for (file, doc) in documents {
+                match memo {
+                    Some(memo) => {
+                        let path = &sources.get(file).path;
+                        memo.lower(path, file, file.0 == 0, &doc, &mut platform, &mut diagnostics);
+                    }
+                    None => lower::lower_document(&doc, file, file.0 == 0, &mut platform, &mut diagnostics),
+                }
+            }
+            None
+        }
+    };
     if platform.header.is_none()
         && !diagnostics.has_errors()
         && let Some(first) = &first

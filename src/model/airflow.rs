@@ -25,7 +25,7 @@ pub const POD_TEMPLATE_DIR: &str = "/opt/airflow/pod_templates";
 pub const DEFAULT_METADATA_KEY: &str = "connection";
 pub const DEFAULT_FERNET_KEY: &str = "fernet-key";
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct AirflowModel {
     pub deployments: Vec<Airflow>,
 }

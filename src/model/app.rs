@@ -28,7 +28,7 @@ pub const KEDA_DEFAULT_LAG: u64 = 10;
 /// `verifyName` in kedacore/keda `apis/keda/v1alpha1/scaledobject_webhook.go` (v2.20.2) refuses longer ones.
 pub const KEDA_MAX_NAME_LEN: usize = 63 - "keda-hpa-".len();
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct StreamAppModel {
     pub apps: Vec<StreamApp>,
 }

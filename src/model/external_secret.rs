@@ -26,7 +26,7 @@ pub const DOCKER_CONFIG_TYPE: &str = "kubernetes.io/dockerconfigjson";
 /// ESO's default refresh interval (the CRD's `default: 1h0m0s`).
 pub const DEFAULT_REFRESH_MS: u64 = 3_600_000;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct ExternalSecretModel {
     pub stores: Vec<SecretStore>,
     pub secrets: Vec<ExternalSecret>,

@@ -29,7 +29,7 @@ pub const MAX_NAME_LEN: usize = 45;
 /// v2_3 and v2_4, which its CRD does not accept.
 pub const OLDEST_SUPPORTED: crd::FlinkVersion = crd::FlinkVersion::V1_15;
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct FlinkModel {
     pub jobs: Vec<FlinkJob>,
 }

@@ -11,7 +11,7 @@ use crate::source::{Span, Spanned};
 use crate::units::{Bytes, Cpu, Duration};
 
 /// Every `job` of the platform.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct JobModel {
     pub jobs: Vec<BatchJob>,
 }

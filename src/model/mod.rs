@@ -32,7 +32,7 @@ pub use tenant::{
 };
 
 /// The whole platform: the `platform` node, every preset (stdlib and user), and every domain object.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Platform {
     pub header: Option<PlatformHeader>,
     pub presets: Presets,
@@ -113,6 +113,60 @@ impl Platform {
     pub fn tenant(&self, name: &str) -> Option<&Tenant> {
         let t = self.tenants.get(*self.tenant_index.get(name)?)?;
         (t.name.value == name).then_some(t)
+    }
+
+    /// Adds everything `part` declares after what `self` declares, as if the nodes `part` was lowered from
+    /// had been lowered into `self`: lowering only ever appends to these lists, and only the root file sets
+    /// the header (with the operators and monitoring it holds), so lowering file by file and appending the
+    /// parts in file order gives the platform a single pass gives.
+    pub fn append(&mut self, part: Platform) {
+        let Platform {
+            header,
+            presets,
+            pricing,
+            tenants,
+            tenant_index: _,
+            kafka,
+            spark,
+            airflow,
+            flink,
+            jobs,
+            apps,
+            external_secrets,
+            operators,
+            monitoring,
+        } = part;
+        if header.is_some() {
+            self.header = header;
+            self.operators = operators;
+            self.monitoring = monitoring;
+        }
+        let Presets { sizes, tiers, priority_classes } = presets;
+        self.presets.sizes.extend(sizes);
+        self.presets.tiers.extend(tiers);
+        self.presets.priority_classes.extend(priority_classes);
+        self.pricing.extend(pricing);
+        for tenant in tenants {
+            self.add_tenant(tenant);
+        }
+        let kafka::KafkaModel { clusters, topics, users, presets } = kafka;
+        self.kafka.clusters.extend(clusters);
+        self.kafka.topics.extend(topics);
+        self.kafka.users.extend(users);
+        self.kafka.presets.extend(presets);
+        let spark::SparkModel { jobs: spark_jobs } = spark;
+        self.spark.jobs.extend(spark_jobs);
+        let airflow::AirflowModel { deployments } = airflow;
+        self.airflow.deployments.extend(deployments);
+        let flink::FlinkModel { jobs: flink_jobs } = flink;
+        self.flink.jobs.extend(flink_jobs);
+        let job::JobModel { jobs: batch_jobs } = jobs;
+        self.jobs.jobs.extend(batch_jobs);
+        let app::StreamAppModel { apps } = apps;
+        self.apps.apps.extend(apps);
+        let external_secret::ExternalSecretModel { stores, secrets } = external_secrets;
+        self.external_secrets.stores.extend(stores);
+        self.external_secrets.secrets.extend(secrets);
     }
 
     /// Adds a tenant in declaration order and indexes its name (the first declaration keeps it).

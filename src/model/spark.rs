@@ -9,7 +9,7 @@ use crate::source::{Span, Spanned};
 use crate::units::{Bytes, Cpu, Duration};
 
 /// Every `spark-job` of the platform.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct SparkModel {
     pub jobs: Vec<SparkJob>,
 }
