@@ -331,3 +331,24 @@ fn a_recorded_sequence_of_edits_on_a_generated_platform_equals_full_checks() {
     session.set_text(&spec.join("tenants/zz-copy.kdl"), None);
     assert_same_as_full(&mut session, &spec, &mirror);
 }
+
+/// Includes that are symbolic links load in the order of the links' names, as a full check loads them,
+/// with an unsaved buffer among them: a link into another folder and a link to a file beside it.
+#[cfg(unix)]
+#[test]
+fn linked_includes_load_in_the_order_a_full_check_loads_them() {
+    let (_keep, dir) = real_tempdir();
+    write(&dir, "platform.kdl", "platform \"p\"\ninclude \"tenants/*.kdl\"\n");
+    write(&dir, "elsewhere/a.kdl", "tenant \"a\"\ntenant \"dup\"\n");
+    write(&dir, "tenants/b.kdl", "tenant \"b\"\ntenant \"dup\"\n");
+    write(&dir, "tenants/z.kdl", "tenant \"z\"\n");
+    std::os::unix::fs::symlink(dir.join("elsewhere/a.kdl"), dir.join("tenants/a.kdl")).expect("link");
+    std::os::unix::fs::symlink(dir.join("tenants/z.kdl"), dir.join("tenants/c.kdl")).expect("link");
+    let mut session = Session::new(dir.join("platform.kdl"));
+    assert_same_as_full(&mut session, &dir, &dir);
+    let tenants: Vec<String> = session.last()[0].platform.tenants.iter().map(|t| t.name.value.clone()).collect();
+    assert_eq!(tenants, ["a", "dup", "b", "dup", "z"], "a (linked) first, then b, then z through c");
+    session.set_text(&dir.join("tenants/b.kdl"), Some("tenant \"b2\"\n".into()));
+    std::fs::write(dir.join("tenants/b.kdl"), "tenant \"b2\"\n").expect("write");
+    assert_same_as_full(&mut session, &dir, &dir);
+}

@@ -134,6 +134,7 @@ mod watch {
     }
 
     pub(super) fn run(a: &Args) -> Result<Code, CliError> {
+        crate::session::keep_freed_memory();
         let (tx, rx) = mpsc::channel();
         let events = tx.clone();
         let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
@@ -148,7 +149,6 @@ mod watch {
         .map_err(|source| CliError::Watch { path: a.spec.spec.clone(), source })?;
         interrupt_into(tx);
 
-        crate::session::keep_freed_memory();
         let mut session = Session::new(&a.spec.spec);
         let mut watched = BTreeSet::new();
         let mut sources = check_once(a, &mut session)?;

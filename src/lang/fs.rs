@@ -118,16 +118,7 @@ impl SpecFs for DiskFs {
     /// so a match that is a regular file (not a link) resolves to the walk's folder, resolved once, joined
     /// with the rest of its path; only links are resolved one by one.
     fn glob_resolved(&self, pattern: &Path) -> io::Result<Vec<PathBuf>> {
-        let walk = walk_glob(pattern)?;
-        let real_base = std::fs::canonicalize(&walk.base).ok().filter(|_| !walk.base.as_os_str().is_empty());
-        Ok(walk
-            .paths
-            .into_iter()
-            .map(|(path, regular)| match (&real_base, path.strip_prefix(&walk.base)) {
-                (Some(real), Ok(rest)) if regular => real.join(rest),
-                _ => self.resolve(&path),
-            })
-            .collect())
+        Ok(self.glob_pairs(pattern)?.into_iter().map(|(_, resolved)| resolved).collect())
     }
 
     fn resolve(&self, path: &Path) -> PathBuf {
@@ -160,6 +151,25 @@ fn open_nonblocking(path: &Path) -> io::Result<std::fs::File> {
 #[cfg(not(unix))]
 fn open_nonblocking(path: &Path) -> io::Result<std::fs::File> {
     std::fs::File::open(path)
+}
+
+impl DiskFs {
+    /// [`SpecFs::glob`]'s matches in its order, each with its resolved form ([`SpecFs::glob_resolved`]).
+    pub(crate) fn glob_pairs(&self, pattern: &Path) -> io::Result<Vec<(PathBuf, PathBuf)>> {
+        let walk = walk_glob(pattern)?;
+        let real_base = std::fs::canonicalize(&walk.base).ok().filter(|_| !walk.base.as_os_str().is_empty());
+        Ok(walk
+            .paths
+            .into_iter()
+            .map(|(path, regular)| {
+                let resolved = match (&real_base, path.strip_prefix(&walk.base)) {
+                    (Some(real), Ok(rest)) if regular => real.join(rest),
+                    _ => self.resolve(&path),
+                };
+                (path, resolved)
+            })
+            .collect())
+    }
 }
 
 /// What a glob matched: each file with whether it is a regular file (not a link to one), sorted by path,
@@ -222,7 +232,7 @@ fn walk_glob(pattern: &Path) -> io::Result<Walk> {
 
 /// A key whose byte order is `Path`'s order for the clean paths a walk builds (no `.`, `..` or doubled
 /// separators): each separator becomes the lowest byte, which no file name contains.
-fn path_order_key(path: &Path) -> Vec<u8> {
+pub(crate) fn path_order_key(path: &Path) -> Vec<u8> {
     let bytes = path.as_os_str().as_encoded_bytes();
     bytes.iter().map(|&b| if std::path::is_separator(char::from(b)) { 0 } else { b }).collect()
 }

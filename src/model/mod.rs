@@ -137,6 +137,7 @@ impl Platform {
             monitoring,
         } = part;
         if header.is_some() {
+            debug_assert!(self.header.is_none(), "only the root file's part has a header");
             self.header = header;
             self.operators = operators;
             self.monitoring = monitoring;
