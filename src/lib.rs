@@ -47,6 +47,8 @@ pub struct Compilation {
     /// The platform emit consumes, built once the checks pass (see [`model::resolved`]).
     pub resolved: Option<ResolvedPlatform>,
     pub manifests: Option<ManifestSet>,
+    /// The manifests as text, for [`Stage::Render`] (which builds no [`ManifestSet`]).
+    pub rendered: Option<manifest::RenderedSet>,
     /// Every environment the spec declares (empty for a single-cluster spec); the platform is one of them.
     pub environments: Vec<String>,
     /// How many objects the platform compiles to: counted by [`Stage::Count`], or the manifests' number.
@@ -72,6 +74,7 @@ impl Compilation {
             diagnostics: Diagnostics::new(),
             resolved: None,
             manifests: Some(ManifestSet::default()),
+            rendered: Some(manifest::RenderedSet::default()),
             environments: c.environments,
             objects: Some(0),
         }
@@ -100,6 +103,9 @@ pub enum Stage {
     Compile,
     /// Emit even when the only errors are [`POLICY_ERRORS`] ([`compile_for_diff`]).
     CompileForDiff,
+    /// Emit the manifests straight to text ([`Compilation::rendered`]): what `strata compile` writes, the
+    /// same bytes as rendering [`Stage::Compile`]'s set, without holding every object's JSON tree.
+    Render(render::Rendering),
 }
 
 /// Reads and checks the spec, and resolves it when nothing is wrong, without emitting.
@@ -160,6 +166,7 @@ fn build(front: lang::Frontend, stage: Stage) -> Compilation {
         diagnostics: Diagnostics::new(),
         resolved: None,
         manifests: None,
+        rendered: None,
         environments: front.environments,
         objects: None,
     };
@@ -200,17 +207,26 @@ fn build(front: lang::Frontend, stage: Stage) -> Compilation {
         c.resolved = resolved;
         c.objects = objects;
     }
-    if matches!(stage, Stage::Compile | Stage::CompileForDiff)
-        && let Some(resolved) = &c.resolved
-    {
+    if let Some(resolved) = &c.resolved {
         let mut emit_diags = Diagnostics::new();
-        let set = emit::emit(resolved, &c.sources, &mut emit_diags);
-        let failed = emit_diags.has_errors();
-        diagnostics.extend(emit_diags);
-        if !failed {
-            c.objects = Some(set.len());
-            c.manifests = Some(set);
+        match stage {
+            Stage::Compile | Stage::CompileForDiff => {
+                let set = emit::emit(resolved, &c.sources, &mut emit_diags);
+                if !emit_diags.has_errors() {
+                    c.objects = Some(set.len());
+                    c.manifests = Some(set);
+                }
+            }
+            Stage::Render(rendering) => {
+                let set = emit::emit_rendered(resolved, &c.sources, rendering.object_renderer(), &mut emit_diags);
+                if !emit_diags.has_errors() {
+                    c.objects = Some(set.len());
+                    c.rendered = Some(set);
+                }
+            }
+            Stage::Check | Stage::Count => {}
         }
+        diagnostics.extend(emit_diags);
     }
     if let Some(applied) = &front.applied {
         applied.annotate(&mut diagnostics, front.shared_diagnostics);

@@ -3,6 +3,7 @@
 //! sorts them so two compiles of the same spec are byte-identical.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use base64::Engine;
 use serde::Serialize;
@@ -217,9 +218,81 @@ impl ApplySetRef {
 }
 
 /// Every object of one compile.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct ManifestSet {
     pub items: Vec<Manifest>,
+    /// Set by [`ManifestSet::streaming`]: each object is stamped and rendered as it is added and only its
+    /// text is kept, so `strata compile` never holds every object's JSON tree at once (on 15,000 objects
+    /// the trees are about 110 MB, and fresh memory is much of what a compile costs).
+    streaming: Option<Arc<Streaming>>,
+    rendered: Vec<RenderedObject>,
+}
+
+impl PartialEq for ManifestSet {
+    fn eq(&self, other: &Self) -> bool {
+        self.items == other.items && self.rendered == other.rendered
+    }
+}
+
+/// What every object of a platform carries beyond what its emitter builds: its tenant's own labels
+/// ([`ManifestSet::stamp_tenant_labels`]), then the ownership labels and origin annotation
+/// ([`ManifestSet::finish`]). Held whole so a [`ManifestSet::streaming`] set can stamp each object as it
+/// comes.
+#[derive(Debug, Clone)]
+pub struct Stamp {
+    pub platform: String,
+    pub applyset: ApplySetRef,
+    pub sources: SourceMap,
+    /// Each tenant's own labels, by tenant name (`cost-center`).
+    pub tenant_labels: BTreeMap<String, Vec<(String, String)>>,
+}
+
+impl Stamp {
+    /// Stamps `m` exactly as `stamp_tenant_labels` followed by `finish` stamp it in a whole set.
+    pub fn apply(&self, m: &mut Manifest) {
+        stamp_tenant_labels_on(m, &self.tenant_labels);
+        stamp_ownership(m, &self.platform, &self.applyset, &self.sources);
+    }
+}
+
+/// A streaming set's stamp and its renderer (YAML or JSON text of one object, as the output needs it).
+#[derive(Debug)]
+struct Streaming {
+    stamp: Stamp,
+    render: fn(&Value) -> String,
+}
+
+/// One finished object as text, with what orders it and names its file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderedObject {
+    pub header: ObjectHeader,
+    pub text: String,
+}
+
+/// Every object of one compile as text, in output order: what `strata compile` writes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RenderedSet {
+    pub items: Vec<RenderedObject>,
+}
+
+impl RenderedSet {
+    /// The objects of a finished set rendered one by one with `render`: what a streaming emit of the same
+    /// platform gives (`tests/golden.rs` holds the two equal).
+    pub fn of(set: &ManifestSet, render: fn(&Value) -> String) -> Self {
+        let chunks: Vec<&[Manifest]> = set.items.chunks(256).collect();
+        let items = crate::parallel::map(&chunks, |chunk| {
+            chunk.iter().map(|m| RenderedObject { header: m.header(), text: render(&m.object) }).collect::<Vec<_>>()
+        });
+        RenderedSet { items: items.into_iter().flatten().collect() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
 }
 
 /// Where a new object belongs.
@@ -231,6 +304,33 @@ pub struct Placement {
 }
 
 impl ManifestSet {
+    /// A set that stamps each object with `stamp` as it is added and keeps only its text (`render`'s);
+    /// [`ManifestSet::into_rendered`] then sorts them and reports duplicates as [`ManifestSet::finish`] does.
+    pub fn streaming(stamp: Stamp, render: fn(&Value) -> String) -> Self {
+        ManifestSet { streaming: Some(Arc::new(Streaming { stamp, render })), ..Default::default() }
+    }
+
+    /// Another set like this one (streaming to the same stamp and renderer if this one does), for a part of
+    /// the objects built on another core.
+    pub fn sibling(&self) -> Self {
+        ManifestSet { streaming: self.streaming.clone(), ..Default::default() }
+    }
+
+    /// Moves `part`'s objects (built by [`ManifestSet::sibling`]) to the end of this set.
+    pub fn append(&mut self, part: ManifestSet) {
+        self.items.extend(part.items);
+        self.rendered.extend(part.rendered);
+    }
+
+    /// A streaming set's objects as text, sorted; `d` gets an error for each object two parts of the spec
+    /// produce.
+    pub fn into_rendered(self, d: &mut Diagnostics) -> RenderedSet {
+        debug_assert!(self.items.is_empty(), "a streaming set keeps no objects");
+        let mut items = self.rendered;
+        sort_and_report_duplicates(&mut items, d);
+        RenderedSet { items }
+    }
+
     /// Adds a typed built-in object (k8s-openapi), whose apiVersion and kind come from its type.
     pub fn add_typed<K>(&mut self, object: &K, at: Placement)
     where
@@ -250,7 +350,7 @@ impl ManifestSet {
         let s = |k: &str| object.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
         let meta = object.get("metadata");
         let m = |k: &str| meta.and_then(|m| m.get(k)).and_then(Value::as_str).map(str::to_string);
-        self.items.push(Manifest {
+        let mut manifest = Manifest {
             stage: at.stage,
             api_version: s("apiVersion"),
             kind: s("kind"),
@@ -260,7 +360,15 @@ impl ManifestSet {
             span: at.span,
             origin: String::new(),
             object,
-        });
+        };
+        match &self.streaming {
+            None => self.items.push(manifest),
+            Some(streaming) => {
+                streaming.stamp.apply(&mut manifest);
+                let text = (streaming.render)(&manifest.object);
+                self.rendered.push(RenderedObject { header: manifest.into_header(), text });
+            }
+        }
     }
 
     /// Puts each tenant's own labels (`cost-center`) on the tenant's objects and, with the tenant label, on
@@ -269,47 +377,14 @@ impl ManifestSet {
     /// an operator or controller carry only what their template says. Labels the emitter set win.
     pub fn stamp_tenant_labels(&mut self, by_tenant: &BTreeMap<String, Vec<(String, String)>>) {
         for m in &mut self.items {
-            let Some((tenant, labels)) = m.tenant.as_ref().and_then(|t| Some((t.clone(), by_tenant.get(t)?))) else {
-                continue;
-            };
-            let group = m.api_version.rsplit_once('/').map_or("", |(g, _)| g);
-            let paths = crate::domain::lookup(group, &m.kind).map_or(&[][..], |k| k.pod_labels);
-            let meta = ensure_entry(ensure_object_map(&mut m.object), "metadata");
-            let l = ensure_entry(meta, "labels");
-            for (k, v) in labels {
-                l.entry(k.clone()).or_insert_with(|| Value::String(v.clone()));
-            }
-            for path in paths {
-                let mut at = ensure_object_map(&mut m.object);
-                for key in *path {
-                    at = ensure_entry(at, key);
-                }
-                at.entry(LABEL_TENANT.to_string()).or_insert_with(|| Value::String(tenant.clone()));
-                for (k, v) in labels {
-                    at.entry(k.clone()).or_insert_with(|| Value::String(v.clone()));
-                }
-            }
+            stamp_tenant_labels_on(m, by_tenant);
         }
     }
 
     /// Stamps ownership labels and origins, sorts, and reports two emitters producing the same object.
     pub fn finish(&mut self, platform: &str, applyset: &ApplySetRef, sources: &SourceMap, d: &mut Diagnostics) {
         for m in &mut self.items {
-            m.origin = sources.origin(m.span);
-            let mut labels = BTreeMap::new();
-            labels.insert(LABEL_MANAGED_BY, MANAGER.to_string());
-            labels.insert(LABEL_PART_OF, platform.to_string());
-            labels.insert(LABEL_APPLYSET_PART_OF, applyset.id.clone());
-            if let Some(t) = &m.tenant {
-                labels.insert(LABEL_TENANT, t.clone());
-            }
-            let meta = ensure_object(&mut m.object, "metadata");
-            let l = ensure_entry(meta, "labels");
-            for (k, v) in labels {
-                l.entry(k.to_string()).or_insert(Value::String(v));
-            }
-            let a = ensure_entry(meta, "annotations");
-            a.insert(ANNOTATION_SOURCE.to_string(), Value::String(m.origin.clone()));
+            stamp_ownership(m, platform, applyset, sources);
         }
         sort_and_report_duplicates(&mut self.items, d);
     }
@@ -321,6 +396,47 @@ impl ManifestSet {
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
+}
+
+/// [`ManifestSet::stamp_tenant_labels`] on one object.
+fn stamp_tenant_labels_on(m: &mut Manifest, by_tenant: &BTreeMap<String, Vec<(String, String)>>) {
+    let Some((tenant, labels)) = m.tenant.as_ref().and_then(|t| Some((t.clone(), by_tenant.get(t)?))) else {
+        return;
+    };
+    let group = m.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    let paths = crate::domain::lookup(group, &m.kind).map_or(&[][..], |k| k.pod_labels);
+    let meta = ensure_entry(ensure_object_map(&mut m.object), "metadata");
+    let l = ensure_entry(meta, "labels");
+    for (k, v) in labels {
+        l.entry(k.clone()).or_insert_with(|| Value::String(v.clone()));
+    }
+    for path in paths {
+        let mut at = ensure_object_map(&mut m.object);
+        for key in *path {
+            at = ensure_entry(at, key);
+        }
+        at.entry(LABEL_TENANT.to_string()).or_insert_with(|| Value::String(tenant.clone()));
+        for (k, v) in labels {
+            at.entry(k.clone()).or_insert_with(|| Value::String(v.clone()));
+        }
+    }
+}
+
+/// [`ManifestSet::finish`]'s labels and origin on one object.
+fn stamp_ownership(m: &mut Manifest, platform: &str, applyset: &ApplySetRef, sources: &SourceMap) {
+    m.origin = sources.origin(m.span);
+    let meta = ensure_object(&mut m.object, "metadata");
+    let l = ensure_entry(meta, "labels");
+    // Labels the emitter set win; a key is copied only when it is added.
+    let owned = [(LABEL_MANAGED_BY, MANAGER), (LABEL_PART_OF, platform), (LABEL_APPLYSET_PART_OF, &applyset.id)];
+    let tenant = m.tenant.as_deref().map(|t| (LABEL_TENANT, t));
+    for (k, v) in owned.into_iter().chain(tenant) {
+        if !l.contains_key(k) {
+            l.insert(k.to_string(), Value::String(v.to_string()));
+        }
+    }
+    let a = ensure_entry(meta, "annotations");
+    a.insert(ANNOTATION_SOURCE.to_string(), Value::String(m.origin.clone()));
 }
 
 /// What identifies an object and where it belongs, without its body: what [`Census`] lists. Equal to the
@@ -337,6 +453,19 @@ pub struct ObjectHeader {
 }
 
 impl Manifest {
+    /// [`Manifest::header`], taking the strings instead of copying them.
+    fn into_header(self) -> ObjectHeader {
+        ObjectHeader {
+            stage: self.stage,
+            api_version: self.api_version,
+            kind: self.kind,
+            namespace: self.namespace,
+            name: self.name,
+            tenant: self.tenant,
+            span: self.span,
+        }
+    }
+
     /// The object's [`ObjectHeader`].
     pub fn header(&self) -> ObjectHeader {
         ObjectHeader {
@@ -425,6 +554,18 @@ impl Identity for Manifest {
     }
 }
 
+impl Identity for RenderedObject {
+    fn identity(&self) -> (Stage, &str, &str, &str, &str) {
+        self.header.identity()
+    }
+    fn key(&self) -> String {
+        self.header.key()
+    }
+    fn span(&self) -> Span {
+        self.header.span
+    }
+}
+
 impl Identity for ObjectHeader {
     fn identity(&self) -> (Stage, &str, &str, &str, &str) {
         (self.stage, &self.kind, self.namespace.as_deref().unwrap_or(""), &self.name, &self.api_version)
@@ -470,11 +611,11 @@ fn ensure_object_map(v: &mut Value) -> &mut Map<String, Value> {
 }
 
 fn ensure_entry<'v>(map: &'v mut Map<String, Value>, key: &str) -> &'v mut Map<String, Value> {
-    let entry = map.entry(key.to_string()).or_insert_with(|| Value::Object(Map::new()));
-    if !entry.is_object() {
-        *entry = Value::Object(Map::new());
+    // Looked up before it is inserted, so an existing key (most are: every object has metadata) is not copied.
+    if !map.get(key).is_some_and(Value::is_object) {
+        map.insert(key.to_string(), Value::Object(Map::new()));
     }
-    entry.as_object_mut().expect("just made an object")
+    map.get_mut(key).and_then(Value::as_object_mut).expect("just made an object")
 }
 
 #[cfg(test)]

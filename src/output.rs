@@ -6,8 +6,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::manifest::ManifestSet;
-use crate::render::{OutputFormat, file_path, render_one};
+use crate::manifest::RenderedSet;
+use crate::render::{OutputFormat, file_path};
 
 /// Marks a directory as strata's output, so strata never replaces a directory it did not write.
 pub const MARKER: &str = ".strata-output";
@@ -35,15 +35,16 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
     move |source| OutputError::Io { path: path.to_path_buf(), source }
 }
 
-/// Replaces `dir` with the rendered objects of `set`. Returns the number of files written.
-pub fn write_dir(set: &ManifestSet, dir: &Path, format: OutputFormat) -> Result<usize, OutputError> {
+/// Replaces `dir` with the objects of `set`, each rendered as a file
+/// ([`crate::render::Layout::Files`]). Returns the number of files written.
+pub fn write_dir(set: &RenderedSet, dir: &Path, format: OutputFormat) -> Result<usize, OutputError> {
     replace_dir(dir, |staging| fill(set, staging, format))
 }
 
 /// Replaces `dir` with one folder per environment (`dir/<environment>/...`, each laid out as
 /// [`write_dir`] lays out one platform), all in one swap: an environment removed from the spec leaves no
 /// stale folder behind, and a failed write leaves the previous output whole.
-pub fn write_envs(sets: &[(&str, &ManifestSet)], dir: &Path, format: OutputFormat) -> Result<usize, OutputError> {
+pub fn write_envs(sets: &[(&str, &RenderedSet)], dir: &Path, format: OutputFormat) -> Result<usize, OutputError> {
     replace_dir(dir, |staging| {
         fs::create_dir_all(staging).map_err(io_err(staging))?;
         fs::write(staging.join(MARKER), MARKER_TEXT).map_err(io_err(staging))?;
@@ -118,14 +119,14 @@ fn remove_tree(dir: &Path) {
     let _ = fs::remove_dir_all(dir);
 }
 
-fn fill(set: &ManifestSet, staging: &Path, format: OutputFormat) -> Result<usize, OutputError> {
+fn fill(set: &RenderedSet, staging: &Path, format: OutputFormat) -> Result<usize, OutputError> {
     if staging.exists() {
         fs::remove_dir_all(staging).map_err(io_err(staging))?;
     }
     fs::create_dir_all(staging).map_err(io_err(staging))?;
     fs::write(staging.join(MARKER), MARKER_TEXT).map_err(io_err(staging))?;
-    let files: Vec<(PathBuf, &crate::manifest::Manifest)> =
-        set.items.iter().map(|m| (staging.join(file_path(m, format)), m)).collect();
+    let files: Vec<(PathBuf, &str)> =
+        set.items.iter().map(|o| (staging.join(file_path(&o.header, format)), o.text.as_str())).collect();
     let mut dirs_made = std::collections::HashSet::new();
     for (path, _) in &files {
         if let Some(p) = path.parent()
@@ -134,11 +135,8 @@ fn fill(set: &ManifestSet, staging: &Path, format: OutputFormat) -> Result<usize
             fs::create_dir_all(p).map_err(io_err(p))?;
         }
     }
-    // Rendering and creating fifteen thousand files is most of a large compile's time: spread it over
-    // the cores.
-    for written in
-        crate::parallel::map(&files, |(path, m)| fs::write(path, render_one(m, format)).map_err(io_err(path)))
-    {
+    // Creating fifteen thousand files is most of a large compile's time: spread it over the cores.
+    for written in crate::parallel::map(&files, |(path, text)| fs::write(path, text).map_err(io_err(path))) {
         written?;
     }
     Ok(set.items.len())

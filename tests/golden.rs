@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use strata::diagnostic::Renderer;
 use strata::manifest::Manifest;
-use strata::render::{OutputFormat, render_set};
+use strata::render::{Layout, OutputFormat, Rendering, file_path, render_one, render_set};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("golden")
@@ -173,6 +173,49 @@ fn every_case_is_listed() {
     assert!(missing.is_empty(), "listed golden cases with no golden/<case>/platform.kdl: {missing:?}");
     let valid = CASES.iter().filter(|c| root().join(c).join("expected.yaml").is_file()).count();
     assert!(valid > 0 && valid < CASES.len(), "golden/ needs both valid ({valid}) and invalid cases");
+}
+
+/// `strata compile` renders each object as it is emitted (`Stage::Render`) instead of rendering the finished
+/// set: for every case (valid or not) and environment, in both formats and both layouts, that gives the same
+/// diagnostics, the same stream as `render_set` and the same files as `render_one`.
+#[test]
+fn rendering_while_emitting_writes_what_rendering_the_set_writes() {
+    let mut specs = vec![("platform.kdl".to_string(), Path::new(env!("CARGO_MANIFEST_DIR")).join("platform.kdl"))];
+    specs.extend(CASES.iter().map(|c| (format!("golden/{c}"), root().join(c).join("platform.kdl"))));
+    let fs = &strata::lang::DiskFs;
+    for (case, spec) in specs {
+        let compiled = strata::compile_all(fs, &spec, strata::Stage::Compile);
+        for format in [OutputFormat::Yaml, OutputFormat::Json] {
+            for layout in [Layout::Stream, Layout::Files] {
+                let rendering = Rendering { format, layout };
+                let streamed = strata::compile_all(fs, &spec, strata::Stage::Render(rendering));
+                assert_eq!(streamed.len(), compiled.len(), "{case}");
+                for (s, c) in streamed.iter().zip(&compiled) {
+                    let what = format!("{case} {:?} {rendering:?}", c.environment());
+                    assert_eq!(format!("{:?}", s.diagnostics), format!("{:?}", c.diagnostics), "{what}");
+                    assert_eq!(s.objects, c.objects, "{what}");
+                    let (Some(set), Some(rendered)) = (&c.manifests, &s.rendered) else {
+                        assert!(c.manifests.is_none() && s.rendered.is_none(), "{what}: one of them has output");
+                        continue;
+                    };
+                    assert!(s.manifests.is_none(), "{what}: a rendering compile keeps no JSON trees");
+                    assert_eq!(rendered.len(), set.len(), "{what}");
+                    match layout {
+                        Layout::Stream => {
+                            assert_eq!(rendering.stream_parts(rendered).concat(), render_set(set, format), "{what}")
+                        }
+                        Layout::Files => {
+                            for (r, m) in rendered.items.iter().zip(&set.items) {
+                                assert_eq!(r.header, m.header(), "{what}");
+                                assert_eq!(file_path(&r.header, format), file_path(&m.header(), format), "{what}");
+                                assert_eq!(r.text, render_one(m, format), "{what} {}", m.key());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The specs that compile: the bundled platform and every golden case with manifests.

@@ -9,7 +9,7 @@ use clap::builder::{PossibleValue, TypedValueParser};
 use crate::cli::{CliError, SpecArg, after_help, out, report_diagnostics};
 use crate::diagnostic::DiagnosticFormat;
 use crate::exit::Code;
-use crate::render::{OutputFormat, render_set_parts};
+use crate::render::{Layout, OutputFormat, Rendering};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -88,16 +88,18 @@ pub fn run(a: Args) -> Result<Code, CliError> {
         return run_all(a);
     }
     let (format, out_dir) = (a.output, a.out_dir);
-    let mut c = a.spec.compile();
+    let layout = if out_dir.is_some() { Layout::Files } else { Layout::Stream };
+    let rendering = Rendering { format, layout };
+    let mut c = a.spec.compile_as(&crate::lang::DiskFs, &a.spec.spec, crate::Stage::Render(rendering));
     c.diagnostics.retain_notes(a.explain);
     report_diagnostics(&c.sources, &c.diagnostics, a.diagnostics)?;
-    let Some(set) = c.manifests.take() else { return Ok(Code::Invalid) };
+    let Some(set) = c.rendered.take() else { return Ok(Code::Invalid) };
     match out_dir {
         Some(dir) => {
             let n = crate::output::write_dir(&set, &dir, format)?;
             out::stderr_line(&format!("strata: wrote {n} objects to {}", dir.display()));
         }
-        None => out::stdout_parts(&render_set_parts(&set, format))?,
+        None => out::stdout_parts(&rendering.stream_parts(&set))?,
     }
     crate::cli::leak((set, c));
     Ok(Code::Ok)
@@ -105,7 +107,8 @@ pub fn run(a: Args) -> Result<Code, CliError> {
 
 /// `--all-envs`: every environment, one folder each, written only when all of them compiled.
 fn run_all(a: Args) -> Result<Code, CliError> {
-    let mut cs = a.spec.compile_each(&crate::lang::DiskFs, &a.spec.spec, crate::Stage::Compile);
+    let rendering = Rendering { format: a.output, layout: Layout::Files };
+    let mut cs = a.spec.compile_each(&crate::lang::DiskFs, &a.spec.spec, crate::Stage::Render(rendering));
     for c in &mut cs {
         c.diagnostics.retain_notes(a.explain);
     }
@@ -122,8 +125,8 @@ fn run_all(a: Args) -> Result<Code, CliError> {
             }
         }
     }
-    let sets: Option<Vec<(&str, &crate::manifest::ManifestSet)>> =
-        cs.iter().map(|c| Some((c.environment().unwrap_or("default"), c.manifests.as_ref()?))).collect();
+    let sets: Option<Vec<(&str, &crate::manifest::RenderedSet)>> =
+        cs.iter().map(|c| Some((c.environment().unwrap_or("default"), c.rendered.as_ref()?))).collect();
     let (Some(sets), Some(dir)) = (sets, a.out_dir.as_ref()) else { return Ok(Code::Invalid) };
     let n = crate::output::write_envs(&sets, dir, a.output)?;
     out::stderr_line(&format!("strata: wrote {n} objects for {} environment(s) to {}", sets.len(), dir.display()));

@@ -16,7 +16,7 @@ pub(crate) mod spark;
 mod tenants;
 
 use crate::diagnostic::Diagnostics;
-use crate::manifest::{ApplySetRef, Census, ManifestSet};
+use crate::manifest::{ApplySetRef, Census, ManifestSet, RenderedSet, Stamp};
 use crate::model::resolved::ResolvedPlatform;
 use crate::model::tenant::LABEL_COST_CENTER;
 use crate::source::SourceMap;
@@ -24,6 +24,47 @@ use crate::source::SourceMap;
 /// Emits every object of the platform, stamped and sorted. `d` gets what only the whole set shows (two
 /// objects with one name).
 pub fn emit(p: &ResolvedPlatform, sources: &SourceMap, d: &mut Diagnostics) -> ManifestSet {
+    let mut set = emit_into(p, sources, ManifestSet::default());
+    let stamp = stamp(p, sources);
+    if !stamp.tenant_labels.is_empty() {
+        set.stamp_tenant_labels(&stamp.tenant_labels);
+    }
+    set.finish(&stamp.platform, &stamp.applyset, sources, d);
+    set
+}
+
+/// [`emit`]'s objects as text (`render`'s, one object at a time), in the same order and with the same
+/// diagnostics: each object is stamped and rendered as soon as it is built and its JSON tree dropped, so
+/// `strata compile` holds the text of every object but the tree of only the few it is building.
+pub fn emit_rendered(
+    p: &ResolvedPlatform,
+    sources: &SourceMap,
+    render: fn(&serde_json::Value) -> String,
+    d: &mut Diagnostics,
+) -> RenderedSet {
+    emit_into(p, sources, ManifestSet::streaming(stamp(p, sources), render)).into_rendered(d)
+}
+
+/// What every object of `p` is stamped with.
+fn stamp(p: &ResolvedPlatform, sources: &SourceMap) -> Stamp {
+    let tenant_labels = p
+        .tenants
+        .iter()
+        .filter_map(|t| {
+            let cc = t.spec.cost_center.as_ref()?;
+            Some((t.spec.name.value.clone(), vec![(LABEL_COST_CENTER.to_string(), cc.value.clone())]))
+        })
+        .collect();
+    Stamp {
+        platform: p.name.clone(),
+        applyset: ApplySetRef::for_platform(&p.inventory_name, &p.inventory_namespace),
+        sources: sources.clone(),
+        tenant_labels,
+    }
+}
+
+/// Every emitter's objects added to `set` (a plain or a streaming set), in emit's order.
+fn emit_into(p: &ResolvedPlatform, sources: &SourceMap, mut set: ManifestSet) -> ManifestSet {
     let emitters: [fn(&ResolvedPlatform, &mut ManifestSet); 10] = [
         priority_classes::emit,
         tenants::emit,
@@ -36,29 +77,16 @@ pub fn emit(p: &ResolvedPlatform, sources: &SourceMap, d: &mut Diagnostics) -> M
         monitoring::emit,
         external_secret::emit,
     ];
-    let mut set = ManifestSet::default();
-    for part in crate::parallel::map(&emitters, |emit| {
-        let mut part = ManifestSet::default();
+    let parts = crate::parallel::map(&emitters, |emit| {
+        let mut part = set.sibling();
         emit(p, &mut part);
         part
-    }) {
-        set.items.extend(part.items);
+    });
+    for part in parts {
+        set.append(part);
     }
     // After the others: an alert's `source` annotation needs the source map, which no other emitter reads.
     alerts::emit(p, sources, &mut set);
-    let cost_centers: std::collections::BTreeMap<String, Vec<(String, String)>> = p
-        .tenants
-        .iter()
-        .filter_map(|t| {
-            let cc = t.spec.cost_center.as_ref()?;
-            Some((t.spec.name.value.clone(), vec![(LABEL_COST_CENTER.to_string(), cc.value.clone())]))
-        })
-        .collect();
-    if !cost_centers.is_empty() {
-        set.stamp_tenant_labels(&cost_centers);
-    }
-    let applyset = ApplySetRef::for_platform(&p.inventory_name, &p.inventory_namespace);
-    set.finish(&p.name, &applyset, sources, d);
     set
 }
 
@@ -245,5 +273,19 @@ mod tests {
         let mut from_count = Diagnostics::new();
         assert_eq!(census.clone().count(&mut from_count), census.items.len());
         assert_eq!(format!("{from_count:?}"), format!("{from_finish:?}"));
+        // A set that renders each object as it comes (`strata compile`) reports the same error.
+        let rendering = crate::render::Rendering {
+            format: crate::render::OutputFormat::Yaml,
+            layout: crate::render::Layout::Stream,
+        };
+        let mut streaming =
+            crate::manifest::ManifestSet::streaming(super::stamp(resolved, &c.sources), rendering.object_renderer());
+        for m in [&set.items[0], &set.items[0]] {
+            let at = crate::manifest::Placement { stage: m.stage, tenant: m.tenant.clone(), span: m.span };
+            streaming.add_value(m.object.clone(), at);
+        }
+        let mut from_streaming = Diagnostics::new();
+        assert_eq!(streaming.into_rendered(&mut from_streaming).len(), 2);
+        assert_eq!(format!("{from_streaming:?}"), format!("{from_finish:?}"));
     }
 }
