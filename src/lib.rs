@@ -175,19 +175,26 @@ fn build(front: lang::Frontend, stage: Stage) -> Compilation {
         return c;
     }
     // Checks run on whatever lowered cleanly, so one run reports syntax errors in one file and rule
-    // violations in another. Resolving (and the census) runs beside them, on a model nothing wrong was
-    // found in yet, and is kept only if the checks pass: what the checks cost is then most of a check's
-    // time instead of half of it.
+    // violations in another. Resolving (and the census, or emitting) runs beside them, on a model nothing
+    // wrong was found in yet, and is kept only if the checks pass: what the checks cost is then most of a
+    // check's time instead of half of it, and a compile's emitting overlaps the checks.
     let platform = &c.platform;
+    let sources = &c.sources;
     let lowered_cleanly = !diagnostics.has_errors();
     let resolve = || {
         let mut d = Diagnostics::new();
         let resolved = check::resolve(platform, &mut d);
-        let objects = match (&resolved, stage) {
-            (Some(resolved), Stage::Count) => Some(emit::census(resolved, &mut d)),
-            _ => None,
+        let emitted = match (&resolved, stage) {
+            (Some(resolved), Stage::Count) => Emitted::Counted(emit::census(resolved, &mut d)),
+            (Some(resolved), Stage::Compile | Stage::CompileForDiff) => {
+                Emitted::Set(emit::emit(resolved, sources, &mut d))
+            }
+            (Some(resolved), Stage::Render(rendering)) => {
+                Emitted::Rendered(emit::emit_rendered(resolved, sources, rendering.object_renderer(), &mut d))
+            }
+            (None, _) | (_, Stage::Check) => Emitted::Nothing,
         };
-        (resolved, objects, d)
+        (resolved, emitted, d)
     };
     let beside: Option<&(dyn Fn() -> _ + Sync)> = if lowered_cleanly { Some(&resolve) } else { None };
     let (found, speculated) = check::run_beside(platform, beside);
@@ -198,41 +205,41 @@ fn build(front: lang::Frontend, stage: Stage) -> Compilation {
         diagnostics.has_errors()
     };
     if !blocked {
-        let (resolved, objects, found) = match speculated {
+        let (resolved, emitted, found) = match speculated {
             Some(Ok(done)) => done,
             Some(Err(panic)) => std::panic::resume_unwind(panic),
             None => resolve(),
         };
+        // Emitting's own errors (two objects with one name) keep its output back.
+        let emitted_cleanly = !found.has_errors();
         diagnostics.extend(found);
         c.resolved = resolved;
-        c.objects = objects;
-    }
-    if let Some(resolved) = &c.resolved {
-        let mut emit_diags = Diagnostics::new();
-        match stage {
-            Stage::Compile | Stage::CompileForDiff => {
-                let set = emit::emit(resolved, &c.sources, &mut emit_diags);
-                if !emit_diags.has_errors() {
-                    c.objects = Some(set.len());
-                    c.manifests = Some(set);
-                }
+        match emitted {
+            Emitted::Counted(n) => c.objects = Some(n),
+            Emitted::Set(set) if emitted_cleanly => {
+                c.objects = Some(set.len());
+                c.manifests = Some(set);
             }
-            Stage::Render(rendering) => {
-                let set = emit::emit_rendered(resolved, &c.sources, rendering.object_renderer(), &mut emit_diags);
-                if !emit_diags.has_errors() {
-                    c.objects = Some(set.len());
-                    c.rendered = Some(set);
-                }
+            Emitted::Rendered(set) if emitted_cleanly => {
+                c.objects = Some(set.len());
+                c.rendered = Some(set);
             }
-            Stage::Check | Stage::Count => {}
+            Emitted::Set(_) | Emitted::Rendered(_) | Emitted::Nothing => {}
         }
-        diagnostics.extend(emit_diags);
     }
     if let Some(applied) = &front.applied {
         applied.annotate(&mut diagnostics, front.shared_diagnostics);
     }
     c.diagnostics = diagnostics;
     c
+}
+
+/// What a compile produced beside resolving, by [`Stage`].
+enum Emitted {
+    Nothing,
+    Counted(usize),
+    Set(ManifestSet),
+    Rendered(manifest::RenderedSet),
 }
 
 /// Convenience for tests and embedders: compile a spec on disk.
