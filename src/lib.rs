@@ -51,7 +51,8 @@ pub struct Compilation {
     pub rendered: Option<manifest::RenderedSet>,
     /// Every environment the spec declares (empty for a single-cluster spec); the platform is one of them.
     pub environments: Vec<String>,
-    /// How many objects the platform compiles to: counted by [`Stage::Count`], or the manifests' number.
+    /// How many objects the platform compiles to: counted by [`Stage::Count`], or the number of manifests
+    /// (or rendered objects) emitted.
     pub objects: Option<usize>,
 }
 

@@ -276,16 +276,6 @@ pub struct RenderedSet {
 }
 
 impl RenderedSet {
-    /// The objects of a finished set rendered one by one with `render`: what a streaming emit of the same
-    /// platform gives (`tests/golden.rs` holds the two equal).
-    pub fn of(set: &ManifestSet, render: fn(&Value) -> String) -> Self {
-        let chunks: Vec<&[Manifest]> = set.items.chunks(256).collect();
-        let items = crate::parallel::map(&chunks, |chunk| {
-            chunk.iter().map(|m| RenderedObject { header: m.header(), text: render(&m.object) }).collect::<Vec<_>>()
-        });
-        RenderedSet { items: items.into_iter().flatten().collect() }
-    }
-
     pub fn len(&self) -> usize {
         self.items.len()
     }
@@ -390,11 +380,11 @@ impl ManifestSet {
     }
 
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.items.len() + self.rendered.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.items.is_empty() && self.rendered.is_empty()
     }
 }
 

@@ -52,9 +52,9 @@ pub fn run(p: &Platform) -> Diagnostics {
 }
 
 /// Runs every check and, on another core at the same time, `beside` (the caller's next stage, which it
-/// keeps only if the checks pass: resolving reads the same model and does not change it). On one core, or
-/// without `beside`, the checks run alone and `beside`'s result is `None`. A panic in `beside` is handed
-/// back, not raised: the caller raises it only if it keeps the result, as if `beside` had run after the
+/// keeps only if the checks pass: resolving, and emitting for a compile, read the same model and do not
+/// change it). On one core, or without `beside`, the checks run alone and `beside`'s result is `None`. A
+/// panic in `beside` is handed back, not raised: the caller raises it only if it keeps the result, as if `beside` had run after the
 /// checks.
 pub fn run_beside<T: Send>(
     p: &Platform,

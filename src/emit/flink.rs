@@ -251,7 +251,7 @@ fn pod_template(r: &FlinkJob) -> PodTemplate {
     PodTemplate {
         api_version: Some("v1".to_string()),
         kind: Some("Pod".to_string()),
-        // A tenant's labels are stamped on the set (`ManifestSet::stamp_tenant_labels`).
+        // A tenant's labels are stamped on every object (`Stamp::apply`, `ManifestSet::stamp_tenant_labels`).
         metadata: None,
         spec: Some(PodSpec {
             priority_class_name: r.priority_class.clone(),
