@@ -306,6 +306,14 @@ impl ManifestSet {
         ManifestSet { streaming: self.streaming.clone(), ..Default::default() }
     }
 
+    /// Makes room for `more` objects (of the kind this set keeps: trees, or text when streaming).
+    pub fn reserve(&mut self, more: usize) {
+        match self.streaming {
+            None => self.items.reserve(more),
+            Some(_) => self.rendered.reserve(more),
+        }
+    }
+
     /// Moves `part`'s objects (built by [`ManifestSet::sibling`]) to the end of this set.
     pub fn append(&mut self, part: ManifestSet) {
         self.items.extend(part.items);

@@ -197,6 +197,11 @@ impl SourceMap {
         &self.files[id.0 as usize]
     }
 
+    /// The id [`SourceMap::add`] gives the next file.
+    pub fn next_id(&self) -> FileId {
+        FileId(self.files.len() as u32)
+    }
+
     /// Marks a file as not spec text (see [`SourceFile::opaque`]).
     pub fn set_opaque(&mut self, id: FileId) {
         self.files[id.0 as usize].opaque = true;

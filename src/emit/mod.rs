@@ -82,6 +82,7 @@ fn emit_into(p: &ResolvedPlatform, sources: &SourceMap, mut set: ManifestSet) ->
         emit(p, &mut part);
         part
     });
+    set.reserve(parts.iter().map(ManifestSet::len).sum());
     for part in parts {
         set.append(part);
     }

@@ -10,6 +10,7 @@ use kdl::{KdlDocument, KdlError, KdlNode};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::lang::fs::{ReadError, SpecFs, display_name, is_glob, normalize, within};
 use crate::lang::memo::{Memo, Parsed};
+use crate::model::Platform;
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 
 /// A single spec file may not exceed this: a platform that large should be split with `include`, and the
@@ -31,17 +32,59 @@ pub struct LoadedSpec {
     pub sources: SourceMap,
     /// Shared with a [`Memo`] that keeps them for the next reading (held once otherwise).
     pub documents: Vec<(FileId, Arc<KdlDocument>)>,
+    /// The files [`load_lowering`] lowered as soon as they parsed, in file order (none for [`load`]).
+    /// Between them, `documents` and `lowered` hold every file that parsed, each once.
+    pub lowered: Vec<(FileId, LoweredFile)>,
+}
+
+impl LoadedSpec {
+    /// How many files parsed, as trees or lowered.
+    pub fn parsed_files(&self) -> usize {
+        self.documents.len() + self.lowered.len()
+    }
+}
+
+/// One file's part of the model and the diagnostics lowering it gave: what
+/// [`crate::lang::lower::lower_document`] adds for that file, to be appended in file order
+/// ([`Platform::append`]).
+#[derive(Debug, Default)]
+pub struct LoweredFile {
+    pub part: Platform,
+    pub diagnostics: Diagnostics,
+}
+
+impl LoweredFile {
+    fn of(doc: &KdlDocument, file: FileId) -> LoweredFile {
+        let mut lowered = LoweredFile::default();
+        crate::lang::lower::lower_document(doc, file, file.0 == 0, &mut lowered.part, &mut lowered.diagnostics);
+        lowered
+    }
 }
 
 /// Loads `root` and its includes. Problems are collected in `diags`; a file that fails to read or parse is
 /// skipped while the rest still load, so one run reports every broken file.
 pub fn load(fs: &dyn SpecFs, root: &Path, diags: &mut Diagnostics) -> LoadedSpec {
-    load_reusing(fs, root, None, diags)
+    load_with(fs, root, None, false, diags)
+}
+
+/// [`load`], lowering each file as soon as it parses and dropping its syntax tree, so the trees of a
+/// spec never all exist at once (they are most of a reading's memory, and on a large spec touching that
+/// much fresh memory cost more than lowering). Lowering a file reads nothing but that file, so the parts
+/// appended in file order are the platform lowering the trees gives. Environments edit the trees before
+/// lowering: from the first file that declares one on, every file keeps its tree, and the reader parses
+/// the files lowered before it again from their text (`lang::Spec::read`; a spec declares its
+/// environments in its root file as a rule, so nothing is parsed twice then).
+pub fn load_lowering(fs: &dyn SpecFs, root: &Path, diags: &mut Diagnostics) -> LoadedSpec {
+    load_with(fs, root, None, true, diags)
 }
 
 /// [`load`], taking each file that reads exactly as it did before from `memo` instead of parsing it again,
 /// and keeping each file it parses there.
 pub fn load_reusing(fs: &dyn SpecFs, root: &Path, memo: Option<&Memo>, diags: &mut Diagnostics) -> LoadedSpec {
+    load_with(fs, root, memo, false, diags)
+}
+
+fn load_with(fs: &dyn SpecFs, root: &Path, memo: Option<&Memo>, lower: bool, diags: &mut Diagnostics) -> LoadedSpec {
     let root = fs.resolve(root);
     let base = root.parent().map(Path::to_path_buf).unwrap_or_default();
     // Includes may read the spec's folder and the repository around it; anything else needs the flag.
@@ -50,6 +93,7 @@ pub fn load_reusing(fs: &dyn SpecFs, root: &Path, memo: Option<&Memo>, diags: &m
     let mut loader = Loader {
         fs,
         memo,
+        lower: lower && memo.is_none(),
         base,
         roots,
         spec: LoadedSpec::default(),
@@ -65,6 +109,8 @@ pub fn load_reusing(fs: &dyn SpecFs, root: &Path, memo: Option<&Memo>, diags: &m
 struct Loader<'a> {
     fs: &'a dyn SpecFs,
     memo: Option<&'a Memo>,
+    /// Lower each file as it parses ([`load_lowering`]); never with a memo, which keeps the trees.
+    lower: bool,
     base: PathBuf,
     /// The folders includes may read without `--allow-include-outside`.
     roots: Vec<PathBuf>,
@@ -85,20 +131,48 @@ struct Prefetched {
     doc: Option<Result<KdlDocument, KdlError>>,
     /// The same text, parsed by an earlier reading (`bytes` and `doc` are then not looked at).
     kept: Option<Parsed>,
+    /// The tree lowered right away (`doc` is then `None`), as the file it will be if every file before it
+    /// in its glob loads as one file of its own; `load_file` uses it only if the file gets that id.
+    early: Option<Early>,
 }
 
-fn prefetch(fs: &dyn SpecFs, memo: Option<&Memo>, path: &Path) -> Prefetched {
+/// A file lowered where it was parsed, under the id it was expected to get.
+struct Early {
+    file: FileId,
+    lowered: LoweredFile,
+    includes: Vec<(String, Span)>,
+}
+
+/// Reads and parses `path`; with `lower_as`, also lowers it as that file and drops the tree (unless it
+/// declares an environment), on the worker that parsed it, whose memory the next file's tree then reuses.
+fn prefetch(fs: &dyn SpecFs, memo: Option<&Memo>, path: &Path, lower_as: Option<FileId>) -> Prefetched {
     let bytes = fs.read(path, MAX_FILE_BYTES);
     if let (Ok(b), Some(memo)) = (&bytes, memo)
         && let Some(kept) = memo.parsed(path, b)
     {
-        return Prefetched { bytes, doc: None, kept: Some(kept) };
+        return Prefetched { bytes, doc: None, kept: Some(kept), early: None };
     }
     let doc = match &bytes {
         Ok(b) => std::str::from_utf8(b).ok().filter(|t| too_deep(t).is_none()).map(crate::lang::parse::parse),
         Err(_) => None,
     };
-    Prefetched { bytes, doc, kept: None }
+    if let (Some(file), Some(Ok(tree))) = (lower_as, &doc)
+        && !declares_environment(tree)
+    {
+        let early = Early { file, lowered: LoweredFile::of(tree, file), includes: includes_of(tree, file) };
+        return Prefetched { bytes, doc: None, kept: None, early: Some(early) };
+    }
+    Prefetched { bytes, doc, kept: None, early: None }
+}
+
+/// Whether `doc` declares an environment at its top level (see [`crate::lang::environment::extract`]).
+fn declares_environment(doc: &KdlDocument) -> bool {
+    doc.nodes().iter().any(|n| n.name().value() == crate::lang::environment::NODE)
+}
+
+/// The includes of `doc` (file `file`), in the order written.
+fn includes_of(doc: &KdlDocument, file: FileId) -> Vec<(String, Span)> {
+    doc.nodes().iter().filter_map(|n| include_target(n, file)).collect()
 }
 
 impl Loader<'_> {
@@ -140,7 +214,7 @@ impl Loader<'_> {
             diags.push(d);
             return;
         }
-        if self.spec.documents.len() >= MAX_FILES {
+        if self.spec.parsed_files() >= MAX_FILES {
             self.over_limit = true;
             let mut d = Diagnostic::error("strata::include::too-many", format!("more than {MAX_FILES} spec files"))
                 .help("check the include globs: they match more files than any platform needs");
@@ -151,11 +225,11 @@ impl Loader<'_> {
             return;
         }
         let name = display_name(&self.base, &path);
-        let pre = self.prefetched.remove(&path).unwrap_or_else(|| prefetch(self.fs, self.memo, &path));
+        let pre = self.prefetched.remove(&path).unwrap_or_else(|| prefetch(self.fs, self.memo, &path, None));
         if let Some(kept) = pre.kept {
             // Only a file that read, decoded and parsed cleanly is ever kept.
             let file = self.spec.sources.add(SourceFile::with_line_starts(name, path.clone(), kept.text, kept.lines));
-            self.follow_includes(&path, file, kept.doc, diags);
+            self.add_tree(&path, file, kept.doc, diags);
             return;
         }
         let Some(text) = self.read_text(pre.bytes, &path, &name, included_at, diags) else { return };
@@ -167,6 +241,17 @@ impl Loader<'_> {
                     .at(Span::new(file, offset, 1), format!("level {depth} starts here"))
                     .help("flatten the spec: no strata node needs more than a few levels of children"),
             );
+            return;
+        }
+
+        // A part lowered ahead under another id (an earlier file of the glob took more ids or none), or
+        // after an environment turned up, is dropped: the text is parsed again below.
+        if let Some(early) = pre.early
+            && early.file == file
+            && self.lower
+        {
+            self.spec.lowered.push((file, early.lowered));
+            self.follow_includes(&path, early.includes, diags);
             return;
         }
 
@@ -208,20 +293,37 @@ impl Loader<'_> {
             }
         };
 
+        if declares_environment(&doc) {
+            // Environments edit the trees: from here on every file keeps its tree (the ones lowered
+            // already are parsed again by the reader).
+            self.lower = false;
+        }
+        if self.lower {
+            let includes = includes_of(&doc, file);
+            self.spec.lowered.push((file, LoweredFile::of(&doc, file)));
+            drop(doc);
+            self.follow_includes(&path, includes, diags);
+            return;
+        }
         let doc = Arc::new(doc);
         if let Some(memo) = self.memo {
             let lines = self.spec.sources.get(file).line_table();
             memo.keep_parsed(&path, Parsed { text, lines, doc: doc.clone() });
         }
-        self.follow_includes(&path, file, doc, diags);
+        self.add_tree(&path, file, doc, diags);
     }
 
-    /// Adds the parsed file `file` to the spec and loads what it includes, in the order written.
-    fn follow_includes(&mut self, path: &Path, file: FileId, doc: Arc<KdlDocument>, diags: &mut Diagnostics) {
+    /// Adds the parsed file `file` to the spec as its tree and loads what it includes.
+    fn add_tree(&mut self, path: &Path, file: FileId, doc: Arc<KdlDocument>, diags: &mut Diagnostics) {
+        let includes = includes_of(&doc, file);
+        self.spec.documents.push((file, doc));
+        self.follow_includes(path, includes, diags);
+    }
+
+    /// Loads what the file at `path` includes, in the order written.
+    fn follow_includes(&mut self, path: &Path, includes: Vec<(String, Span)>, diags: &mut Diagnostics) {
         self.stack.push(path.to_path_buf());
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let includes: Vec<(String, Span)> = doc.nodes().iter().filter_map(|n| include_target(n, file)).collect();
-        self.spec.documents.push((file, doc));
         for (target, span) in includes {
             if self.over_limit {
                 break;
@@ -301,13 +403,21 @@ impl Loader<'_> {
     }
 
     fn prefetch_all(&mut self, paths: &[PathBuf]) {
-        let budget = MAX_FILES.saturating_sub(self.spec.documents.len());
+        let budget = MAX_FILES.saturating_sub(self.spec.parsed_files());
         let paths = &paths[..paths.len().min(budget)];
         if paths.len() < 2 {
             return;
         }
         let (fs, memo) = (self.fs, self.memo);
-        let done = crate::parallel::map(paths, |path| prefetch(fs, memo, path));
+        // The id each file gets if every file before it in the glob loads as one file (no includes of its
+        // own, no read error): the usual case, checked by `load_file` before it uses the lowered part.
+        let first = self.spec.sources.next_id().0 as usize;
+        let expected: Vec<(usize, &PathBuf)> = paths.iter().enumerate().collect();
+        let lower = self.lower;
+        let done = crate::parallel::map(&expected, |&(i, path)| {
+            let lower_as = u32::try_from(first + i).ok().filter(|_| lower).map(FileId);
+            prefetch(fs, memo, path, lower_as)
+        });
         self.prefetched.extend(paths.iter().cloned().zip(done));
     }
 

@@ -403,6 +403,15 @@ pub fn record_accepted<R>(f: impl FnOnce() -> R) -> (R, Vec<Accepted>) {
     (result, recorded)
 }
 
+/// `f` with recording off: what the stdlib's own files accept is not what the spec being probed accepts
+/// (and the stdlib is lowered before or after the spec's files, depending on how they were loaded).
+pub(crate) fn unrecorded<R>(f: impl FnOnce() -> R) -> R {
+    let outer = RECORDING.with(|r| r.take());
+    let result = f();
+    RECORDING.with(|r| r.replace(outer));
+    result
+}
+
 fn record(what: impl FnOnce() -> Accepted) {
     RECORDING.with(|r| {
         if let Some(log) = r.borrow_mut().as_mut() {

@@ -22,14 +22,16 @@ pub const STDLIB_PREFIX: &str = "<stdlib>/";
 
 /// Adds the stdlib's presets to `p`, registering the files in `sources` so diagnostics can point there.
 pub fn lower_into(p: &mut Platform, sources: &mut SourceMap, d: &mut Diagnostics) {
-    for (name, text) in FILES {
-        let file = sources.add(SourceFile::new(
-            format!("{STDLIB_PREFIX}{name}"),
-            format!("stdlib/{name}").into(),
-            Arc::from(*text),
-        ));
-        lower_file(text, file, p, d);
-    }
+    crate::lang::reader::unrecorded(|| {
+        for (name, text) in FILES {
+            let file = sources.add(SourceFile::new(
+                format!("{STDLIB_PREFIX}{name}"),
+                format!("stdlib/{name}").into(),
+                Arc::from(*text),
+            ));
+            lower_file(text, file, p, d);
+        }
+    })
 }
 
 fn lower_file(text: &str, file: FileId, p: &mut Platform, d: &mut Diagnostics) {

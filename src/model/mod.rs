@@ -170,6 +170,30 @@ impl Platform {
         self.external_secrets.secrets.extend(secrets);
     }
 
+    /// Makes room for `parts` before they are [appended](Platform::append), so each list grows once to its
+    /// final length instead of doubling its way there (copying the objects, and touching fresh memory,
+    /// about twice over).
+    pub fn reserve_for(&mut self, parts: &[&Platform]) {
+        let more = |len: fn(&Platform) -> usize| parts.iter().map(|p| len(p)).sum::<usize>();
+        self.presets.sizes.reserve(more(|p| p.presets.sizes.len()));
+        self.presets.tiers.reserve(more(|p| p.presets.tiers.len()));
+        self.presets.priority_classes.reserve(more(|p| p.presets.priority_classes.len()));
+        self.pricing.reserve(more(|p| p.pricing.len()));
+        self.tenants.reserve(more(|p| p.tenants.len()));
+        self.tenant_index.reserve(more(|p| p.tenants.len()));
+        self.kafka.clusters.reserve(more(|p| p.kafka.clusters.len()));
+        self.kafka.topics.reserve(more(|p| p.kafka.topics.len()));
+        self.kafka.users.reserve(more(|p| p.kafka.users.len()));
+        self.kafka.presets.reserve(more(|p| p.kafka.presets.len()));
+        self.spark.jobs.reserve(more(|p| p.spark.jobs.len()));
+        self.airflow.deployments.reserve(more(|p| p.airflow.deployments.len()));
+        self.flink.jobs.reserve(more(|p| p.flink.jobs.len()));
+        self.jobs.jobs.reserve(more(|p| p.jobs.jobs.len()));
+        self.apps.apps.reserve(more(|p| p.apps.apps.len()));
+        self.external_secrets.stores.reserve(more(|p| p.external_secrets.stores.len()));
+        self.external_secrets.secrets.reserve(more(|p| p.external_secrets.secrets.len()));
+    }
+
     /// Adds a tenant in declaration order and indexes its name (the first declaration keeps it).
     pub fn add_tenant(&mut self, tenant: Tenant) {
         self.tenant_index.entry(tenant.name.value.clone()).or_insert(self.tenants.len());
