@@ -109,11 +109,6 @@ fn to_json_list_item(v: &Value) -> String {
 
 /// The whole set as one stream: `---`-separated YAML documents, or a JSON `v1/List`.
 pub fn render_set(set: &ManifestSet, format: OutputFormat) -> String {
-    render_set_parts(set, format).concat()
-}
-
-/// [`render_set`] in consecutive pieces, for writers that need not hold the whole text at once.
-pub fn render_set_parts(set: &ManifestSet, format: OutputFormat) -> Vec<String> {
     match format {
         OutputFormat::Yaml => {
             // Objects render independently: on all cores, in chunks, kept in order.
@@ -126,6 +121,7 @@ pub fn render_set_parts(set: &ManifestSet, format: OutputFormat) -> Vec<String> 
                 }
                 out
             })
+            .concat()
         }
         OutputFormat::Json => {
             let list = serde_json::json!({
@@ -135,7 +131,7 @@ pub fn render_set_parts(set: &ManifestSet, format: OutputFormat) -> Vec<String> 
             });
             let mut s = serde_json::to_string_pretty(&list).unwrap_or_default();
             s.push('\n');
-            vec![s]
+            s
         }
     }
 }

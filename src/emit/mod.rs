@@ -25,11 +25,11 @@ use crate::source::SourceMap;
 /// objects with one name).
 pub fn emit(p: &ResolvedPlatform, sources: &SourceMap, d: &mut Diagnostics) -> ManifestSet {
     let mut set = emit_into(p, sources, ManifestSet::default());
-    let stamp = stamp(p, sources);
-    if !stamp.tenant_labels.is_empty() {
-        set.stamp_tenant_labels(&stamp.tenant_labels);
+    let labels = tenant_labels(p);
+    if !labels.is_empty() {
+        set.stamp_tenant_labels(&labels);
     }
-    set.finish(&stamp.platform, &stamp.applyset, sources, d);
+    set.finish(&p.name, &ApplySetRef::for_platform(&p.inventory_name, &p.inventory_namespace), sources, d);
     set
 }
 
@@ -47,20 +47,23 @@ pub fn emit_rendered(
 
 /// What every object of `p` is stamped with.
 fn stamp(p: &ResolvedPlatform, sources: &SourceMap) -> Stamp {
-    let tenant_labels = p
-        .tenants
+    Stamp {
+        platform: p.name.clone(),
+        applyset: ApplySetRef::for_platform(&p.inventory_name, &p.inventory_namespace),
+        sources: sources.clone(),
+        tenant_labels: tenant_labels(p),
+    }
+}
+
+/// Each tenant's own labels (its `cost-center`), by tenant name.
+fn tenant_labels(p: &ResolvedPlatform) -> std::collections::BTreeMap<String, Vec<(String, String)>> {
+    p.tenants
         .iter()
         .filter_map(|t| {
             let cc = t.spec.cost_center.as_ref()?;
             Some((t.spec.name.value.clone(), vec![(LABEL_COST_CENTER.to_string(), cc.value.clone())]))
         })
-        .collect();
-    Stamp {
-        platform: p.name.clone(),
-        applyset: ApplySetRef::for_platform(&p.inventory_name, &p.inventory_namespace),
-        sources: sources.clone(),
-        tenant_labels,
-    }
+        .collect()
 }
 
 /// Every emitter's objects added to `set` (a plain or a streaming set), in emit's order.
