@@ -47,7 +47,7 @@ impl LoadedSpec {
 /// One file's part of the model and the diagnostics lowering it gave: what
 /// [`crate::lang::lower::lower_document`] adds for that file, to be appended in file order
 /// ([`Platform::append`]).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct LoweredFile {
     pub part: Platform,
     pub diagnostics: Diagnostics,

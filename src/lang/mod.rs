@@ -199,7 +199,7 @@ fn read_each_lowering<R: Send>(
     }
     // With environments every file is a tree (see `Spec::read`), which each environment lowers on its own.
     crate::parallel::map(&envs, |env| {
-        let pieces = in_file_order(documents.clone(), Vec::new());
+        let pieces = in_file_order(documents.clone(), lowered.clone());
         then(lower_as(pieces, sources.clone(), diagnostics.clone(), Some(env), names.clone(), memo))
     })
 }
