@@ -111,14 +111,14 @@ impl Memo {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::path::Path;
 
     use super::Memo;
     use crate::lang::MemFs;
 
     /// The model's debug form without the tenant name index (a hash map, whose order differs between runs).
-    fn model(p: &crate::model::Platform) -> String {
+    pub(crate) fn model(p: &crate::model::Platform) -> String {
         let debug = format!("{p:?}");
         let start = debug.find("tenant_index: {").expect("the index is printed");
         let end = debug[start..].find("}, ").map_or(debug.len(), |e| start + e + 3);

@@ -301,11 +301,7 @@ mod tests {
 
     /// A reading's platform (without the tenant index, a hash map) and diagnostics, as text to compare.
     fn outcome(f: &Frontend) -> (String, String, Vec<String>) {
-        let debug = format!("{:?}", f.platform);
-        let start = debug.find("tenant_index: {").expect("the index is printed");
-        let end = debug[start..].find("}, ").map_or(debug.len(), |e| start + e + 3);
-        let model = format!("{}{}", &debug[..start], &debug[end..]);
-        (model, format!("{:?}", f.diagnostics), f.environments.clone())
+        (super::memo::tests::model(&f.platform), format!("{:?}", f.diagnostics), f.environments.clone())
     }
 
     fn same_both_ways(fs: &dyn SpecFs, root: &Path) -> usize {
