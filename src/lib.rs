@@ -25,6 +25,7 @@ pub mod render;
 pub mod secrets;
 pub mod session;
 pub mod source;
+pub mod tree;
 pub mod units;
 
 use std::path::Path;

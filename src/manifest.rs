@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::source::{SourceMap, Span};
+use crate::tree::Node;
 
 /// Apply order. Later stages depend on earlier ones (a quota needs its namespace; a KafkaTopic's operator
 /// may need the tenant's RBAC), and deletes run in reverse.
@@ -248,10 +249,12 @@ pub struct Stamp {
 }
 
 impl Stamp {
-    /// Stamps `m` exactly as `stamp_tenant_labels` followed by `finish` stamp it in a whole set.
-    pub fn apply(&self, m: &mut Manifest) {
-        stamp_tenant_labels_on(m, &self.tenant_labels);
-        stamp_ownership(m, &self.platform, &self.applyset, &self.sources);
+    /// Stamps `object` (described by `header`) exactly as `stamp_tenant_labels` followed by `finish` stamp
+    /// an object of a whole set.
+    fn apply(&self, header: &ObjectHeader, object: &mut Node) {
+        let root = object.ensure_map();
+        stamp_tenant_labels_on(root, header, &self.tenant_labels);
+        stamp_ownership(root, header, &self.sources.origin(header.span), &self.platform, &self.applyset);
     }
 }
 
@@ -259,7 +262,7 @@ impl Stamp {
 #[derive(Debug)]
 struct Streaming {
     stamp: Stamp,
-    render: fn(&Value) -> String,
+    render: fn(&Node) -> String,
 }
 
 /// One finished object as text, with what orders it and names its file.
@@ -296,7 +299,7 @@ pub struct Placement {
 impl ManifestSet {
     /// A set that stamps each object with `stamp` as it is added and keeps only its text (`render`'s);
     /// [`ManifestSet::into_rendered`] then sorts them and reports duplicates as [`ManifestSet::finish`] does.
-    pub fn streaming(stamp: Stamp, render: fn(&Value) -> String) -> Self {
+    pub fn streaming(stamp: Stamp, render: fn(&Node) -> String) -> Self {
         ManifestSet { streaming: Some(Arc::new(Streaming { stamp, render })), ..Default::default() }
     }
 
@@ -334,39 +337,44 @@ impl ManifestSet {
     where
         K: k8s_openapi::Resource + Serialize,
     {
-        let value = serde_json::to_value(object).unwrap_or(Value::Null);
-        self.add_value(value, at);
+        self.add_serialized(object, at);
     }
 
     /// Adds a typed custom resource ([`crate::crd`]), whose apiVersion and kind are its fields.
     pub fn add_custom<T: crate::crd::CustomResource>(&mut self, object: &T, at: Placement) {
-        self.add_value(object.to_value(), at);
+        self.add_serialized(object, at);
+    }
+
+    /// A typed object as the tree this set keeps: a `Value` for a whole set, a compact [`Node`] for a
+    /// streaming one (which never builds the `Value`).
+    fn add_serialized<T: Serialize>(&mut self, object: &T, at: Placement) {
+        // The emitted types hold only string-keyed maps and finite numbers, which always serialise.
+        match &self.streaming {
+            None => self.add_value(serde_json::to_value(object).unwrap_or(Value::Null), at),
+            Some(_) => self.add_node(crate::tree::to_node(object).unwrap_or(Node::Null), at),
+        }
     }
 
     /// Adds an object given as JSON (custom resources). It must have apiVersion, kind and metadata.name.
     pub fn add_value(&mut self, object: Value, at: Placement) {
-        let s = |k: &str| object.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
-        let meta = object.get("metadata");
-        let m = |k: &str| meta.and_then(|m| m.get(k)).and_then(Value::as_str).map(str::to_string);
-        let mut manifest = Manifest {
-            stage: at.stage,
-            api_version: s("apiVersion"),
-            kind: s("kind"),
-            namespace: m("namespace"),
-            name: m("name").unwrap_or_default(),
-            tenant: at.tenant,
-            span: at.span,
-            origin: String::new(),
-            object,
-        };
-        match &self.streaming {
-            None => self.items.push(manifest),
-            Some(streaming) => {
-                streaming.stamp.apply(&mut manifest);
-                let text = (streaming.render)(&manifest.object);
-                self.rendered.push(RenderedObject { header: manifest.into_header(), text });
-            }
+        if self.streaming.is_some() {
+            return self.add_node(Node::from(object), at);
         }
+        let header = header_of(&object, at);
+        self.items.push(Manifest::from_header(header, object));
+    }
+
+    /// A streaming set's object: stamped, rendered, and kept as text only.
+    fn add_node(&mut self, mut object: Node, at: Placement) {
+        let header = header_of(&object, at);
+        let Some(streaming) = &self.streaming else {
+            return self
+                .items
+                .push(Manifest::from_header(header, serde_json::to_value(&object).unwrap_or(Value::Null)));
+        };
+        streaming.stamp.apply(&header, &mut object);
+        let text = (streaming.render)(&object);
+        self.rendered.push(RenderedObject { header, text });
     }
 
     /// Puts each tenant's own labels (`cost-center`) on the tenant's objects and, with the tenant label, on
@@ -375,14 +383,17 @@ impl ManifestSet {
     /// an operator or controller carry only what their template says. Labels the emitter set win.
     pub fn stamp_tenant_labels(&mut self, by_tenant: &BTreeMap<String, Vec<(String, String)>>) {
         for m in &mut self.items {
-            stamp_tenant_labels_on(m, by_tenant);
+            let header = m.header();
+            stamp_tenant_labels_on(ensure_object_map(&mut m.object), &header, by_tenant);
         }
     }
 
     /// Stamps ownership labels and origins, sorts, and reports two emitters producing the same object.
     pub fn finish(&mut self, platform: &str, applyset: &ApplySetRef, sources: &SourceMap, d: &mut Diagnostics) {
         for m in &mut self.items {
-            stamp_ownership(m, platform, applyset, sources);
+            m.origin = sources.origin(m.span);
+            let header = m.header();
+            stamp_ownership(ensure_object_map(&mut m.object), &header, &m.origin, platform, applyset);
         }
         sort_and_report_duplicates(&mut self.items, d);
     }
@@ -396,45 +407,131 @@ impl ManifestSet {
     }
 }
 
-/// [`ManifestSet::stamp_tenant_labels`] on one object.
-fn stamp_tenant_labels_on(m: &mut Manifest, by_tenant: &BTreeMap<String, Vec<(String, String)>>) {
-    let Some((tenant, labels)) = m.tenant.as_ref().and_then(|t| Some((t.clone(), by_tenant.get(t)?))) else {
-        return;
-    };
-    let group = m.api_version.rsplit_once('/').map_or("", |(g, _)| g);
-    let paths = crate::domain::lookup(group, &m.kind).map_or(&[][..], |k| k.pod_labels);
-    let meta = ensure_entry(ensure_object_map(&mut m.object), "metadata");
-    let l = ensure_entry(meta, "labels");
-    for (k, v) in labels {
-        l.entry(k.clone()).or_insert_with(|| Value::String(v.clone()));
+/// The header of an object given as a tree. An object must have apiVersion, kind and metadata.name.
+fn header_of<T: JsonObject>(object: &T, at: Placement) -> ObjectHeader {
+    let meta = object.field("metadata");
+    let m = |k: &str| meta.and_then(|m| m.field(k)).and_then(T::text).map(str::to_string);
+    ObjectHeader {
+        stage: at.stage,
+        api_version: object.field("apiVersion").and_then(T::text).unwrap_or_default().to_string(),
+        kind: object.field("kind").and_then(T::text).unwrap_or_default().to_string(),
+        namespace: m("namespace"),
+        name: m("name").unwrap_or_default(),
+        tenant: at.tenant,
+        span: at.span,
     }
-    for path in paths {
-        let mut at = ensure_object_map(&mut m.object);
-        for key in *path {
-            at = ensure_entry(at, key);
-        }
-        at.entry(LABEL_TENANT.to_string()).or_insert_with(|| Value::String(tenant.clone()));
-        for (k, v) in labels {
-            at.entry(k.clone()).or_insert_with(|| Value::String(v.clone()));
+}
+
+/// What reading and stamping need of an object's tree, for serde_json's `Value` (whole sets) and the
+/// compact [`Node`] (streamed sets) alike: one stamping routine serves both, so they cannot drift.
+trait JsonObject {
+    type Map: LabelMap;
+    fn field(&self, key: &str) -> Option<&Self>;
+    fn text(&self) -> Option<&str>;
+}
+
+/// A map stamping writes into.
+trait LabelMap {
+    /// The map under `key`, made (in place of anything else) when there is none.
+    fn child(&mut self, key: &str) -> &mut Self;
+    fn contains(&self, key: &str) -> bool;
+    fn set(&mut self, key: &str, value: &str);
+
+    /// Sets `key` unless the map has it: labels the emitter set win.
+    fn set_absent(&mut self, key: &str, value: &str) {
+        if !self.contains(key) {
+            self.set(key, value);
         }
     }
 }
 
-/// [`ManifestSet::finish`]'s labels and origin on one object.
-fn stamp_ownership(m: &mut Manifest, platform: &str, applyset: &ApplySetRef, sources: &SourceMap) {
-    m.origin = sources.origin(m.span);
-    let meta = ensure_object(&mut m.object, "metadata");
-    let l = ensure_entry(meta, "labels");
-    // Labels the emitter set win; a key is copied only when it is added.
-    let owned = [(LABEL_MANAGED_BY, MANAGER), (LABEL_PART_OF, platform), (LABEL_APPLYSET_PART_OF, &applyset.id)];
-    let tenant = m.tenant.as_deref().map(|t| (LABEL_TENANT, t));
-    for (k, v) in owned.into_iter().chain(tenant) {
-        if !l.contains_key(k) {
-            l.insert(k.to_string(), Value::String(v.to_string()));
+impl JsonObject for Value {
+    type Map = Map<String, Value>;
+    fn field(&self, key: &str) -> Option<&Value> {
+        self.get(key)
+    }
+    fn text(&self) -> Option<&str> {
+        self.as_str()
+    }
+}
+
+impl LabelMap for Map<String, Value> {
+    fn child(&mut self, key: &str) -> &mut Self {
+        ensure_entry(self, key)
+    }
+    fn contains(&self, key: &str) -> bool {
+        self.contains_key(key)
+    }
+    fn set(&mut self, key: &str, value: &str) {
+        self.insert(key.to_string(), Value::String(value.to_string()));
+    }
+}
+
+impl JsonObject for Node {
+    type Map = crate::tree::Map;
+    fn field(&self, key: &str) -> Option<&Node> {
+        self.get(key)
+    }
+    fn text(&self) -> Option<&str> {
+        self.as_str()
+    }
+}
+
+impl LabelMap for crate::tree::Map {
+    fn child(&mut self, key: &str) -> &mut Self {
+        self.child_map(key)
+    }
+    fn contains(&self, key: &str) -> bool {
+        self.contains_key(key)
+    }
+    fn set(&mut self, key: &str, value: &str) {
+        self.insert(key, Node::String(value.to_string()));
+    }
+}
+
+/// [`ManifestSet::stamp_tenant_labels`] on one object's root map.
+fn stamp_tenant_labels_on<M: LabelMap>(
+    root: &mut M,
+    header: &ObjectHeader,
+    by_tenant: &BTreeMap<String, Vec<(String, String)>>,
+) {
+    let Some((tenant, labels)) = header.tenant.as_deref().and_then(|t| Some((t, by_tenant.get(t)?))) else {
+        return;
+    };
+    let group = header.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    let paths = crate::domain::lookup(group, &header.kind).map_or(&[][..], |k| k.pod_labels);
+    let l = root.child("metadata").child("labels");
+    for (k, v) in labels {
+        l.set_absent(k, v);
+    }
+    for path in paths {
+        let mut at = &mut *root;
+        for key in *path {
+            at = at.child(key);
+        }
+        at.set_absent(LABEL_TENANT, tenant);
+        for (k, v) in labels {
+            at.set_absent(k, v);
         }
     }
-    let a = ensure_entry(meta, "annotations");
-    a.insert(ANNOTATION_SOURCE.to_string(), Value::String(m.origin.clone()));
+}
+
+/// [`ManifestSet::finish`]'s labels and origin on one object's root map.
+fn stamp_ownership<M: LabelMap>(
+    root: &mut M,
+    header: &ObjectHeader,
+    origin: &str,
+    platform: &str,
+    applyset: &ApplySetRef,
+) {
+    let meta = root.child("metadata");
+    let l = meta.child("labels");
+    let owned = [(LABEL_MANAGED_BY, MANAGER), (LABEL_PART_OF, platform), (LABEL_APPLYSET_PART_OF, &applyset.id)];
+    let tenant = header.tenant.as_deref().map(|t| (LABEL_TENANT, t));
+    for (k, v) in owned.into_iter().chain(tenant) {
+        l.set_absent(k, v);
+    }
+    meta.child("annotations").set(ANNOTATION_SOURCE, origin);
 }
 
 /// What identifies an object and where it belongs, without its body: what [`Census`] lists. Equal to the
@@ -451,17 +548,10 @@ pub struct ObjectHeader {
 }
 
 impl Manifest {
-    /// [`Manifest::header`], taking the strings instead of copying them.
-    fn into_header(self) -> ObjectHeader {
-        ObjectHeader {
-            stage: self.stage,
-            api_version: self.api_version,
-            kind: self.kind,
-            namespace: self.namespace,
-            name: self.name,
-            tenant: self.tenant,
-            span: self.span,
-        }
+    /// A manifest of `object`, described by `header`, not stamped yet.
+    fn from_header(header: ObjectHeader, object: Value) -> Manifest {
+        let ObjectHeader { stage, api_version, kind, namespace, name, tenant, span } = header;
+        Manifest { stage, api_version, kind, namespace, name, tenant, span, origin: String::new(), object }
     }
 
     /// The object's [`ObjectHeader`].
@@ -595,10 +685,6 @@ fn sort_and_report_duplicates<T: Identity>(items: &mut [T], d: &mut Diagnostics)
             );
         }
     }
-}
-
-fn ensure_object<'v>(v: &'v mut Value, key: &str) -> &'v mut Map<String, Value> {
-    ensure_entry(ensure_object_map(v), key)
 }
 
 fn ensure_object_map(v: &mut Value) -> &mut Map<String, Value> {

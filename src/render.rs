@@ -6,6 +6,8 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
+use crate::tree::Node;
+
 use crate::manifest::{Manifest, ManifestSet, ObjectHeader, RenderedSet};
 
 /// Output formats of `strata compile`.
@@ -43,7 +45,7 @@ impl Rendering {
     /// YAML stream's piece starts its document with `---`; a JSON stream's piece is the object as
     /// `serde_json`'s pretty printer writes it two levels deep (inside the list's `items`), without its
     /// line end, so the pieces joined by `,` make the same text as [`render_set`].
-    pub fn object_renderer(self) -> fn(&Value) -> String {
+    pub fn object_renderer(self) -> fn(&Node) -> String {
         match (self.layout, self.format) {
             (Layout::Files, OutputFormat::Yaml) => to_yaml,
             (Layout::Files, OutputFormat::Json) => to_json_file,
@@ -80,31 +82,60 @@ const JSON_LIST_HEAD: &str = "{\n  \"apiVersion\": \"v1\",\n  \"items\": [\n";
 const JSON_LIST_TAIL: &str = "\n  ],\n  \"kind\": \"List\"\n}\n";
 const JSON_LIST_EMPTY: &str = "{\n  \"apiVersion\": \"v1\",\n  \"items\": [],\n  \"kind\": \"List\"\n}\n";
 
-fn to_yaml_document(v: &Value) -> String {
-    let mut out = String::from("---\n");
-    write_yaml(&mut out, v);
-    out
+fn to_yaml_document<T: Tree>(v: &T) -> String {
+    in_scratch(|out| {
+        out.push_str("---\n");
+        write_yaml(out, v);
+    })
 }
 
-fn to_json_file(v: &Value) -> String {
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
-    s.push('\n');
-    s
+fn to_json_file<T: Tree>(v: &T) -> String {
+    in_scratch(|out| {
+        write_json_pretty(out, v);
+        out.push('\n');
+    })
 }
 
 /// A JSON string never holds a raw line end (the printer escapes them), so indenting every line is what
 /// printing the object nested in the list does.
-fn to_json_list_item(v: &Value) -> String {
-    let flat = serde_json::to_string_pretty(v).unwrap_or_default();
-    let mut out = String::with_capacity(flat.len() + flat.len() / 8);
-    for (i, line) in flat.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
+fn to_json_list_item<T: Tree>(v: &T) -> String {
+    in_scratch(|out| {
+        let start = out.len();
+        write_json_pretty(out, v);
+        let flat = out.split_off(start);
+        for (i, line) in flat.split('\n').enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str("    ");
+            out.push_str(line);
         }
-        out.push_str("    ");
-        out.push_str(line);
+    })
+}
+
+/// `serde_json`'s pretty printing of `v` appended to `out`.
+fn write_json_pretty<T: Tree>(out: &mut String, v: &T) {
+    let mut bytes = std::mem::take(out).into_bytes();
+    // A tree always serialises (its keys are strings), and the printer writes UTF-8 only.
+    let _ = serde_json::to_writer_pretty(&mut bytes, v);
+    *out = String::from_utf8(bytes).unwrap_or_default();
+}
+
+/// The text `write` makes, built in a buffer kept by the thread and copied out at its exact length: one
+/// object's text is written without growing a string from empty (a dozen reallocations and copies), and the
+/// set keeps no spare capacity (half again the output's size in fresh memory, which the kernel must zero).
+fn in_scratch(write: impl FnOnce(&mut String)) -> String {
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     }
-    out
+    SCRATCH.with(|scratch| {
+        let mut out = scratch.take();
+        out.clear();
+        write(&mut out);
+        let text = out.as_str().to_owned();
+        scratch.replace(out);
+        text
+    })
 }
 
 /// The whole set as one stream: `---`-separated YAML documents, or a JSON `v1/List`.
@@ -172,20 +203,77 @@ pub fn file_path(m: &ObjectHeader, format: OutputFormat) -> String {
 }
 
 /// Block-style YAML for one value (a document body, no `---`).
-pub fn to_yaml(v: &Value) -> String {
-    let mut out = String::new();
-    write_yaml(&mut out, v);
-    out
+pub fn to_yaml<T: Tree>(v: &T) -> String {
+    in_scratch(|out| write_yaml(out, v))
+}
+
+/// What the YAML writer reads of a JSON tree: serde_json's [`Value`] (sets kept whole) and the compact
+/// [`Node`] (objects streamed by `strata compile`) print through the same code, so the two paths cannot
+/// render one object differently.
+pub trait Tree: serde::Serialize + Sized {
+    type Entries<'a>: ExactSizeIterator<Item = (&'a str, &'a Self)>
+    where
+        Self: 'a;
+    fn shape(&self) -> Shape<'_, Self>;
+}
+
+/// One node of a [`Tree`] as the writer needs it.
+pub enum Shape<'a, T: Tree> {
+    Null,
+    Bool(bool),
+    Number(&'a serde_json::Number),
+    Str(&'a str),
+    Seq(&'a [T]),
+    Map(T::Entries<'a>),
+}
+
+impl Tree for Value {
+    type Entries<'a> = std::iter::Map<serde_json::map::Iter<'a>, fn((&'a String, &'a Value)) -> (&'a str, &'a Value)>;
+    fn shape(&self) -> Shape<'_, Value> {
+        match self {
+            Value::Null => Shape::Null,
+            Value::Bool(b) => Shape::Bool(*b),
+            Value::Number(n) => Shape::Number(n),
+            Value::String(s) => Shape::Str(s),
+            Value::Array(a) => Shape::Seq(a),
+            Value::Object(m) => Shape::Map(m.iter().map(value_entry as _)),
+        }
+    }
+}
+
+fn value_entry<'a>((k, v): (&'a String, &'a Value)) -> (&'a str, &'a Value) {
+    (k, v)
+}
+
+fn node_entry((k, v): &(crate::tree::Key, Node)) -> (&str, &Node) {
+    (k, v)
+}
+
+impl Tree for Node {
+    type Entries<'a> = std::iter::Map<
+        std::slice::Iter<'a, (crate::tree::Key, Node)>,
+        fn(&'a (crate::tree::Key, Node)) -> (&'a str, &'a Node),
+    >;
+    fn shape(&self) -> Shape<'_, Node> {
+        match self {
+            Node::Null => Shape::Null,
+            Node::Bool(b) => Shape::Bool(*b),
+            Node::Number(n) => Shape::Number(n),
+            Node::String(s) => Shape::Str(s),
+            Node::Seq(a) => Shape::Seq(a),
+            Node::Map(m) => Shape::Map(m.entries().iter().map(node_entry as _)),
+        }
+    }
 }
 
 /// [`to_yaml`] appended to `out`, so a stream of objects is written into one buffer without a string per
 /// object to grow and copy.
-fn write_yaml(out: &mut String, v: &Value) {
-    match v {
-        Value::Object(m) if !m.is_empty() => write_map(out, m, 0),
-        Value::Array(a) if !a.is_empty() => write_seq(out, a, 0),
-        other => {
-            write_scalar(out, other, 0);
+fn write_yaml<T: Tree>(out: &mut String, v: &T) {
+    match v.shape() {
+        Shape::Map(m) if m.len() > 0 => write_map::<T>(out, m, 0),
+        Shape::Seq(a) if !a.is_empty() => write_seq(out, a, 0),
+        _ => {
+            write_scalar(out, v, 0);
             out.push('\n');
         }
     }
@@ -201,8 +289,8 @@ fn pad(out: &mut String, n: usize) {
     }
 }
 
-fn write_map(out: &mut String, m: &serde_json::Map<String, Value>, indent: usize) {
-    for (i, (k, v)) in m.iter().enumerate() {
+fn write_map<'a, T: Tree + 'a>(out: &mut String, m: T::Entries<'a>, indent: usize) {
+    for (i, (k, v)) in m.enumerate() {
         if i > 0 {
             pad(out, indent);
         }
@@ -213,49 +301,49 @@ fn write_map(out: &mut String, m: &serde_json::Map<String, Value>, indent: usize
 }
 
 /// Writes what follows `key:` or `- `: a scalar on the same line, or a nested block on the next lines.
-fn write_child(out: &mut String, v: &Value, indent: usize) {
-    match v {
-        Value::Object(m) if !m.is_empty() => {
+fn write_child<T: Tree>(out: &mut String, v: &T, indent: usize) {
+    match v.shape() {
+        Shape::Map(m) if m.len() > 0 => {
             out.push('\n');
             pad(out, indent + 2);
-            write_map(out, m, indent + 2);
+            write_map::<T>(out, m, indent + 2);
         }
-        Value::Array(a) if !a.is_empty() => {
+        Shape::Seq(a) if !a.is_empty() => {
             out.push('\n');
             pad(out, indent);
             write_seq(out, a, indent);
         }
-        Value::Object(_) => out.push_str(" {}\n"),
-        Value::Array(_) => out.push_str(" []\n"),
-        scalar => {
+        Shape::Map(_) => out.push_str(" {}\n"),
+        Shape::Seq(_) => out.push_str(" []\n"),
+        _ => {
             out.push(' ');
-            write_scalar(out, scalar, indent + 2);
+            write_scalar(out, v, indent + 2);
             out.push('\n');
         }
     }
 }
 
-fn write_seq(out: &mut String, a: &[Value], indent: usize) {
+fn write_seq<T: Tree>(out: &mut String, a: &[T], indent: usize) {
     for (i, item) in a.iter().enumerate() {
         if i > 0 {
             pad(out, indent);
         }
         out.push('-');
-        match item {
-            Value::Object(m) if !m.is_empty() => {
+        match item.shape() {
+            Shape::Map(m) if m.len() > 0 => {
                 out.push(' ');
-                write_map(out, m, indent + 2);
+                write_map::<T>(out, m, indent + 2);
             }
-            Value::Array(inner) if !inner.is_empty() => {
+            Shape::Seq(inner) if !inner.is_empty() => {
                 out.push('\n');
                 pad(out, indent + 2);
                 write_seq(out, inner, indent + 2);
             }
-            Value::Object(_) => out.push_str(" {}\n"),
-            Value::Array(_) => out.push_str(" []\n"),
-            scalar => {
+            Shape::Map(_) => out.push_str(" {}\n"),
+            Shape::Seq(_) => out.push_str(" []\n"),
+            _ => {
                 out.push(' ');
-                write_scalar(out, scalar, indent + 2);
+                write_scalar(out, item, indent + 2);
                 out.push('\n');
             }
         }
@@ -270,16 +358,16 @@ fn write_key(out: &mut String, k: &str) {
     }
 }
 
-fn write_scalar(out: &mut String, v: &Value, indent: usize) {
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => {
+fn write_scalar<T: Tree>(out: &mut String, v: &T, indent: usize) {
+    match v.shape() {
+        Shape::Null => out.push_str("null"),
+        Shape::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+        Shape::Number(n) => {
             let _ = write!(out, "{n}");
         }
-        Value::String(s) => write_string(out, s, indent),
+        Shape::Str(s) => write_string(out, s, indent),
         // Callers pass only scalars; containers are written by write_map/write_seq.
-        Value::Object(_) | Value::Array(_) => out.push_str(&quoted(&v.to_string())),
+        Shape::Seq(_) | Shape::Map(_) => out.push_str(&quoted(&serde_json::to_string(v).unwrap_or_default())),
     }
 }
 
@@ -452,12 +540,39 @@ mod tests {
                     tenant: None,
                     span: crate::source::Span::new(crate::source::FileId(0), 0, 0),
                 },
-                text: rendering.object_renderer()(v),
+                text: rendering.object_renderer()(&Node::from(v.clone())),
             })
             .collect();
         let list = json!({"apiVersion": "v1", "kind": "List", "items": objects});
         let expected = format!("{}\n", serde_json::to_string_pretty(&list).unwrap());
         assert_eq!(rendering.stream_parts(&RenderedSet { items }).concat(), expected);
+    }
+
+    /// Every renderer writes a compact tree as it writes the `Value` it stands for: block maps and sequences,
+    /// empty ones, sequences of sequences, quoted keys and strings, literal blocks, numbers of each kind.
+    #[test]
+    fn a_tree_renders_as_the_value_it_stands_for() {
+        let value = json!({
+            "metadata": {"name": "n", "labels": {"on": "yes", "a/b": "", "z": "1.5"}, "annotations": {}},
+            "spec": {"list": [[1, -2], [], {}, [{"k": 0.25}], "x\ny\n", "- item"], "empty": [], "nothing": null,
+                     "flag": false, "big": 18446744073709551615u64, "script": "line one\n  indented\n\n"},
+            "weird key: value": "#comment", "": "empty key"
+        });
+        let node = Node::from(value.clone());
+        for layout in [Layout::Stream, Layout::Files] {
+            for format in [OutputFormat::Yaml, OutputFormat::Json] {
+                let rendering = Rendering { format, layout };
+                let of_value = match (layout, format) {
+                    (Layout::Files, OutputFormat::Yaml) => to_yaml(&value),
+                    (Layout::Files, OutputFormat::Json) => to_json_file(&value),
+                    (Layout::Stream, OutputFormat::Yaml) => to_yaml_document(&value),
+                    (Layout::Stream, OutputFormat::Json) => to_json_list_item(&value),
+                };
+                assert_eq!(rendering.object_renderer()(&node), of_value, "{rendering:?}");
+            }
+        }
+        assert_eq!(to_yaml(&json!("top")), to_yaml(&Node::from(json!("top"))));
+        assert_eq!(to_yaml(&json!([])), to_yaml(&Node::from(json!([]))));
     }
 
     #[test]

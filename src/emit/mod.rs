@@ -39,7 +39,7 @@ pub fn emit(p: &ResolvedPlatform, sources: &SourceMap, d: &mut Diagnostics) -> M
 pub fn emit_rendered(
     p: &ResolvedPlatform,
     sources: &SourceMap,
-    render: fn(&serde_json::Value) -> String,
+    render: fn(&crate::tree::Node) -> String,
     d: &mut Diagnostics,
 ) -> RenderedSet {
     emit_into(p, sources, ManifestSet::streaming(stamp(p, sources), render)).into_rendered(d)
