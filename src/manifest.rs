@@ -323,6 +323,15 @@ impl ManifestSet {
         self.rendered.extend(part.rendered);
     }
 
+    /// Puts this set's objects in output order, as [`ManifestSet::finish`] and [`ManifestSet::into_rendered`]
+    /// would: a part built on another core sorts itself there, and the whole set's stable sort then only
+    /// merges the parts' sorted runs (the same order, since a stable sort's result depends on the keys and
+    /// the order the objects came in alone).
+    pub fn sort(&mut self) {
+        sort_by_identity(&mut self.items);
+        sort_by_identity(&mut self.rendered);
+    }
+
     /// A streaming set's objects as text, sorted; `d` gets an error for each object two parts of the spec
     /// produce.
     pub fn into_rendered(self, d: &mut Diagnostics) -> RenderedSet {
@@ -669,9 +678,14 @@ impl Identity for ObjectHeader {
     }
 }
 
+/// The output order, stable: objects with one identity (duplicates) keep the order they came in.
+fn sort_by_identity<T: Identity>(items: &mut [T]) {
+    items.sort_by(|a, b| a.identity().cmp(&b.identity()));
+}
+
 /// The stable output order, and an error for each object that two parts of the spec produce.
 fn sort_and_report_duplicates<T: Identity>(items: &mut [T], d: &mut Diagnostics) {
-    items.sort_by(|a, b| a.identity().cmp(&b.identity()));
+    sort_by_identity(items);
     for pair in items.windows(2) {
         if pair[0].identity() == pair[1].identity() {
             d.push(

@@ -22,14 +22,19 @@ use crate::model::kafka::{Authentication, ResourceType};
 use crate::model::resolved::ResolvedPlatform;
 use crate::model::resolved::kafka::{Acl, Cluster, Topic, User};
 
-pub fn emit(p: &ResolvedPlatform, set: &mut ManifestSet) {
-    for t in &p.kafka.topics {
+/// The KafkaTopics of `topics`, each on its own: a run of topics can be emitted on another core.
+pub fn emit_topics(topics: &[Topic], set: &mut ManifestSet) {
+    for t in topics {
         set.add_custom(
             &topic(t),
             Placement { stage: Stage::Workloads, tenant: t.tenant.clone(), span: t.spec.name.span },
         );
     }
-    for u in &p.kafka.users {
+}
+
+/// The KafkaUsers of `users`, each on its own (see [`emit_topics`]).
+pub fn emit_users(users: &[User], set: &mut ManifestSet) {
+    for u in users {
         set.add_custom(
             &user(u),
             Placement { stage: Stage::Workloads, tenant: u.tenant.clone(), span: u.spec.name.span },
@@ -37,7 +42,7 @@ pub fn emit(p: &ResolvedPlatform, set: &mut ManifestSet) {
     }
 }
 
-/// The objects [`emit`] adds, as headers ([`Census`]).
+/// The objects [`emit_topics`] and [`emit_users`] add, as headers ([`Census`]).
 pub fn census(p: &ResolvedPlatform, c: &mut Census) {
     for t in &p.kafka.topics {
         let at = Placement { stage: Stage::Workloads, tenant: t.tenant.clone(), span: t.spec.name.span };

@@ -33,8 +33,10 @@ pub const FLOW_ANNOTATION: &str = "strata.dev/flow";
 /// The label Kubernetes (1.21+) puts on every namespace with its own name: selects peer namespaces.
 const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 
-pub fn emit(p: &ResolvedPlatform, set: &mut ManifestSet) {
-    for t in &p.tenants {
+/// The objects of `tenants`, which depend on no other tenant: a run of tenants can be emitted on another
+/// core.
+pub fn emit_tenants(tenants: &[crate::model::resolved::Tenant], set: &mut ManifestSet) {
+    for t in tenants {
         let at = |stage| Placement { stage, tenant: Some(t.name().to_string()), span: t.spec.name.span };
         set.add_typed(&namespace(&t.spec), at(Stage::Cluster));
         if let Some(q) = &t.quota {
@@ -81,7 +83,7 @@ fn q(s: impl ToString) -> Quantity {
 pub const SCOPABLE_QUOTA_KEYS: [&str; 8] =
     ["pods", "count/pods", "cpu", "memory", "requests.cpu", "requests.memory", "limits.cpu", "limits.memory"];
 
-/// The objects [`emit`] adds, as headers ([`Census`]), in the same order.
+/// The objects [`emit_tenants`] adds for every tenant, as headers ([`Census`]), in the same order.
 pub fn census(p: &ResolvedPlatform, c: &mut Census) {
     for t in &p.tenants {
         let at = |stage| Placement { stage, tenant: Some(t.name().to_string()), span: t.spec.name.span };
