@@ -126,14 +126,18 @@ struct Loader<'a> {
 
 /// A file read and parsed ahead of time. Parsing dominates the cost of a compile, so the files of a glob
 /// are parsed on all cores; everything that depends on order (ids, diagnostics, includes) stays sequential.
-struct Prefetched {
-    bytes: Result<Vec<u8>, ReadError>,
-    doc: Option<Result<KdlDocument, KdlError>>,
-    /// The same text, parsed by an earlier reading (`bytes` and `doc` are then not looked at).
-    kept: Option<Parsed>,
-    /// The tree lowered right away (`doc` is then `None`), as the file it will be if every file before it
-    /// in its glob loads as one file of its own; `load_file` uses it only if the file gets that id.
-    early: Option<Early>,
+// One per file, held only until the file loads: boxing the larger variant would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
+enum Prefetched {
+    /// The same text, parsed by an earlier reading.
+    Kept(Parsed),
+    Read {
+        read: Result<Decoded, ReadError>,
+        doc: Option<Result<KdlDocument, KdlError>>,
+        /// The tree lowered right away (`doc` is then `None`), as the file it will be if every file before
+        /// it in its glob loads as one file of its own; `load_file` uses it only if the file gets that id.
+        early: Option<Early>,
+    },
 }
 
 /// A file lowered where it was parsed, under the id it was expected to get.
@@ -143,26 +147,57 @@ struct Early {
     includes: Vec<(String, Span)>,
 }
 
-/// Reads and parses `path`; with `lower_as`, also lowers it as that file and drops the tree (unless it
-/// declares an environment), on the worker that parsed it, whose memory the next file's tree then reuses.
+/// A file's bytes, decoded where they were read: everything about the text that does not depend on the
+/// order files load in is worked out on the worker, so the loader's one thread only places the file.
+enum Decoded {
+    Text(Text),
+    NotUtf8(std::string::FromUtf8Error),
+}
+
+/// A file's text with what the loader needs of it.
+struct Text {
+    text: Arc<str>,
+    /// [`crate::source::line_starts`] of `text`.
+    lines: Arc<[u32]>,
+    /// [`too_deep`] of `text`.
+    deep: Option<(usize, usize, &'static str)>,
+}
+
+impl Decoded {
+    fn of(bytes: Vec<u8>) -> Decoded {
+        match String::from_utf8(bytes) {
+            Ok(text) => {
+                let deep = too_deep(&text);
+                let lines = crate::source::line_starts(&text).into();
+                Decoded::Text(Text { text: Arc::from(text), lines, deep })
+            }
+            Err(e) => Decoded::NotUtf8(e),
+        }
+    }
+}
+
+/// Reads, decodes and parses `path`; with `lower_as`, also lowers it as that file and drops the tree
+/// (unless it declares an environment), on the worker that parsed it, whose memory the next file's tree
+/// then reuses.
 fn prefetch(fs: &dyn SpecFs, memo: Option<&Memo>, path: &Path, lower_as: Option<FileId>) -> Prefetched {
     let bytes = fs.read(path, MAX_FILE_BYTES);
     if let (Ok(b), Some(memo)) = (&bytes, memo)
         && let Some(kept) = memo.parsed(path, b)
     {
-        return Prefetched { bytes, doc: None, kept: Some(kept), early: None };
+        return Prefetched::Kept(kept);
     }
-    let doc = match &bytes {
-        Ok(b) => std::str::from_utf8(b).ok().filter(|t| too_deep(t).is_none()).map(crate::lang::parse::parse),
-        Err(_) => None,
+    let read = bytes.map(Decoded::of);
+    let doc = match &read {
+        Ok(Decoded::Text(Text { text, deep: None, .. })) => Some(crate::lang::parse::parse(text)),
+        _ => None,
     };
     if let (Some(file), Some(Ok(tree))) = (lower_as, &doc)
         && !declares_environment(tree)
     {
         let early = Early { file, lowered: LoweredFile::of(tree, file), includes: includes_of(tree, file) };
-        return Prefetched { bytes, doc: None, kept: None, early: Some(early) };
+        return Prefetched::Read { read, doc: None, early: Some(early) };
     }
-    Prefetched { bytes, doc, kept: None, early: None }
+    Prefetched::Read { read, doc, early: None }
 }
 
 /// Whether `doc` declares an environment at its top level (see [`crate::lang::environment::extract`]).
@@ -226,16 +261,20 @@ impl Loader<'_> {
         }
         let name = display_name(&self.base, &path);
         let pre = self.prefetched.remove(&path).unwrap_or_else(|| prefetch(self.fs, self.memo, &path, None));
-        if let Some(kept) = pre.kept {
-            // Only a file that read, decoded and parsed cleanly is ever kept.
-            let file = self.spec.sources.add(SourceFile::with_line_starts(name, path.clone(), kept.text, kept.lines));
-            self.add_tree(&path, file, kept.doc, diags);
-            return;
-        }
-        let Some(text) = self.read_text(pre.bytes, &path, &name, included_at, diags) else { return };
-        let file = self.spec.sources.add(SourceFile::new(name.clone(), path.clone(), text.clone()));
+        let (read, doc, early) = match pre {
+            Prefetched::Kept(kept) => {
+                // Only a file that read, decoded and parsed cleanly is ever kept.
+                let file =
+                    self.spec.sources.add(SourceFile::with_line_starts(name, path.clone(), kept.text, kept.lines));
+                self.add_tree(&path, file, kept.doc, diags);
+                return;
+            }
+            Prefetched::Read { read, doc, early } => (read, doc, early),
+        };
+        let Some(Text { text, lines, deep }) = self.read_text(read, &path, &name, included_at, diags) else { return };
+        let file = self.spec.sources.add(SourceFile::with_line_starts(name.clone(), path.clone(), text.clone(), lines));
 
-        if let Some((offset, depth, what)) = too_deep(&text) {
+        if let Some((offset, depth, what)) = deep {
             diags.push(
                 Diagnostic::error("strata::parse::too-deep", format!("{what} deeper than {MAX_DEPTH} levels"))
                     .at(Span::new(file, offset, 1), format!("level {depth} starts here"))
@@ -246,7 +285,7 @@ impl Loader<'_> {
 
         // A part lowered ahead under another id (an earlier file of the glob took more ids or none), or
         // after an environment turned up, is dropped: the text is parsed again below.
-        if let Some(early) = pre.early
+        if let Some(early) = early
             && early.file == file
             && self.lower
         {
@@ -255,7 +294,7 @@ impl Loader<'_> {
             return;
         }
 
-        let doc = match pre.doc.unwrap_or_else(|| crate::lang::parse::parse(&text)) {
+        let doc = match doc.unwrap_or_else(|| crate::lang::parse::parse(&text)) {
             Ok(doc) => doc,
             Err(err) => {
                 // A file that is not KDL and not named `.kdl` is not a spec at all (a hostile or mistaken
@@ -421,20 +460,21 @@ impl Loader<'_> {
         self.prefetched.extend(paths.iter().cloned().zip(done));
     }
 
+    /// The text of a file read, or `None` with the error reported.
     fn read_text(
         &mut self,
-        read: Result<Vec<u8>, ReadError>,
+        read: Result<Decoded, ReadError>,
         path: &Path,
         name: &str,
         at: Option<Span>,
         diags: &mut Diagnostics,
-    ) -> Option<Arc<str>> {
+    ) -> Option<Text> {
         let located = |d: Diagnostic, label: &str| match at {
             Some(span) => d.at(span, label.to_string()),
             None => d,
         };
-        let bytes = match read {
-            Ok(b) => b,
+        let decoded = match read {
+            Ok(d) => d,
             Err(ReadError::NotFound) => {
                 diags.push(located(
                     Diagnostic::error("strata::io::not-found", format!("spec file `{name}` does not exist")).help(
@@ -491,9 +531,9 @@ impl Loader<'_> {
                 return None;
             }
         };
-        match String::from_utf8(bytes) {
-            Ok(s) => Some(Arc::from(s)),
-            Err(e) => {
+        match decoded {
+            Decoded::Text(text) => Some(text),
+            Decoded::NotUtf8(e) => {
                 let valid = e.utf8_error().valid_up_to();
                 let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
                 // The lossy text is kept only so the diagnostic can point at the bad byte; it is not parsed.
