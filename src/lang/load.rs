@@ -34,7 +34,7 @@ pub struct LoadedSpec {
     pub documents: Vec<(FileId, Arc<KdlDocument>)>,
     /// The files [`load_lowering`] lowered as soon as they parsed, in file order (none for [`load`]).
     /// Between them, `documents` and `lowered` hold every file that parsed, each once.
-    pub lowered: Vec<(FileId, LoweredFile)>,
+    pub lowered: Vec<(FileId, Box<LoweredFile>)>,
 }
 
 impl LoadedSpec {
@@ -143,7 +143,7 @@ enum Prefetched {
 /// A file lowered where it was parsed, under the id it was expected to get.
 struct Early {
     file: FileId,
-    lowered: LoweredFile,
+    lowered: Box<LoweredFile>,
     includes: Vec<(String, Span)>,
 }
 
@@ -194,7 +194,7 @@ fn prefetch(fs: &dyn SpecFs, memo: Option<&Memo>, path: &Path, lower_as: Option<
     if let (Some(file), Some(Ok(tree))) = (lower_as, &doc)
         && !declares_environment(tree)
     {
-        let early = Early { file, lowered: LoweredFile::of(tree, file), includes: includes_of(tree, file) };
+        let early = Early { file, lowered: Box::new(LoweredFile::of(tree, file)), includes: includes_of(tree, file) };
         return Prefetched::Read { read, doc: None, early: Some(early) };
     }
     Prefetched::Read { read, doc, early: None }
@@ -339,7 +339,7 @@ impl Loader<'_> {
         }
         if self.lower {
             let includes = includes_of(&doc, file);
-            self.spec.lowered.push((file, LoweredFile::of(&doc, file)));
+            self.spec.lowered.push((file, Box::new(LoweredFile::of(&doc, file))));
             drop(doc);
             self.follow_includes(&path, includes, diags);
             return;

@@ -56,7 +56,7 @@ pub struct Frontend {
 struct Spec {
     documents: Vec<(FileId, Arc<kdl::KdlDocument>)>,
     /// The files lowered while loading ([`load::load_lowering`]): only when the spec has no environments.
-    lowered: Vec<(FileId, load::LoweredFile)>,
+    lowered: Vec<(FileId, Box<load::LoweredFile>)>,
     sources: SourceMap,
     diagnostics: Diagnostics,
     envs: Vec<environment::Environment>,
@@ -99,10 +99,13 @@ enum Piece<T> {
 }
 
 /// Trees and lowered parts together, in file order (the order lowering must append them in).
-fn in_file_order<T>(trees: Vec<(FileId, T)>, lowered: Vec<(FileId, load::LoweredFile)>) -> Vec<(FileId, Piece<T>)> {
+fn in_file_order<T>(
+    trees: Vec<(FileId, T)>,
+    lowered: Vec<(FileId, Box<load::LoweredFile>)>,
+) -> Vec<(FileId, Piece<T>)> {
     let mut pieces: Vec<(FileId, Piece<T>)> = trees.into_iter().map(|(f, t)| (f, Piece::Tree(t))).collect();
     if !lowered.is_empty() {
-        pieces.extend(lowered.into_iter().map(|(f, l)| (f, Piece::Lowered(Box::new(l)))));
+        pieces.extend(lowered.into_iter().map(|(f, l)| (f, Piece::Lowered(l))));
         pieces.sort_by_key(|(file, _)| *file);
     }
     pieces
@@ -228,7 +231,7 @@ fn lower_as(
             for (f, piece) in documents {
                 match piece {
                     Piece::Tree(d) => owned.push((f, Arc::try_unwrap(d).unwrap_or_else(|d| (*d).clone()))),
-                    Piece::Lowered(l) => parts.push((f, *l)),
+                    Piece::Lowered(l) => parts.push((f, l)),
                 }
             }
             let applied = environment::apply(env, &mut owned, &mut diagnostics);
