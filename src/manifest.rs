@@ -265,6 +265,16 @@ struct Streaming {
     render: fn(&Node) -> String,
 }
 
+impl Streaming {
+    /// A streaming set's object: stamped and rendered; only its text is kept.
+    fn render(&self, mut object: Node, at: Placement) -> RenderedObject {
+        let header = header_of(&object, at);
+        self.stamp.apply(&header, &mut object);
+        let text = (self.render)(&object);
+        RenderedObject { header, text }
+    }
+}
+
 /// One finished object as text, with what orders it and names its file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RenderedObject {
@@ -360,30 +370,25 @@ impl ManifestSet {
         // The emitted types hold only string-keyed maps and finite numbers, which always serialise.
         match &self.streaming {
             None => self.add_value(serde_json::to_value(object).unwrap_or(Value::Null), at),
-            Some(_) => self.add_node(crate::tree::to_node(object).unwrap_or(Node::Null), at),
+            Some(streaming) => {
+                let rendered = streaming.render(crate::tree::to_node(object).unwrap_or(Node::Null), at);
+                self.rendered.push(rendered);
+            }
         }
     }
 
     /// Adds an object given as JSON (custom resources). It must have apiVersion, kind and metadata.name.
     pub fn add_value(&mut self, object: Value, at: Placement) {
-        if self.streaming.is_some() {
-            return self.add_node(Node::from(object), at);
+        match &self.streaming {
+            None => {
+                let header = header_of(&object, at);
+                self.items.push(Manifest::from_header(header, object));
+            }
+            Some(streaming) => {
+                let rendered = streaming.render(Node::from(object), at);
+                self.rendered.push(rendered);
+            }
         }
-        let header = header_of(&object, at);
-        self.items.push(Manifest::from_header(header, object));
-    }
-
-    /// A streaming set's object: stamped, rendered, and kept as text only.
-    fn add_node(&mut self, mut object: Node, at: Placement) {
-        let header = header_of(&object, at);
-        let Some(streaming) = &self.streaming else {
-            return self
-                .items
-                .push(Manifest::from_header(header, serde_json::to_value(&object).unwrap_or(Value::Null)));
-        };
-        streaming.stamp.apply(&header, &mut object);
-        let text = (streaming.render)(&object);
-        self.rendered.push(RenderedObject { header, text });
     }
 
     /// Puts each tenant's own labels (`cost-center`) on the tenant's objects and, with the tenant label, on
@@ -431,15 +436,14 @@ fn header_of<T: JsonObject>(object: &T, at: Placement) -> ObjectHeader {
     }
 }
 
-/// What reading and stamping need of an object's tree, for serde_json's `Value` (whole sets) and the
-/// compact [`Node`] (streamed sets) alike: one stamping routine serves both, so they cannot drift.
+/// What reading an object's header needs of its tree, for serde_json's `Value` (whole sets) and the
+/// compact [`Node`] (streamed sets) alike.
 trait JsonObject {
-    type Map: LabelMap;
     fn field(&self, key: &str) -> Option<&Self>;
     fn text(&self) -> Option<&str>;
 }
 
-/// A map stamping writes into.
+/// A map stamping writes into, of either tree: one stamping routine serves both, so they cannot drift.
 trait LabelMap {
     /// The map under `key`, made (in place of anything else) when there is none.
     fn child(&mut self, key: &str) -> &mut Self;
@@ -455,7 +459,6 @@ trait LabelMap {
 }
 
 impl JsonObject for Value {
-    type Map = Map<String, Value>;
     fn field(&self, key: &str) -> Option<&Value> {
         self.get(key)
     }
@@ -477,7 +480,6 @@ impl LabelMap for Map<String, Value> {
 }
 
 impl JsonObject for Node {
-    type Map = crate::tree::Map;
     fn field(&self, key: &str) -> Option<&Node> {
         self.get(key)
     }

@@ -70,7 +70,7 @@ fn tenant_labels(p: &ResolvedPlatform) -> std::collections::BTreeMap<String, Vec
 fn emit_into(p: &ResolvedPlatform, sources: &SourceMap, mut set: ManifestSet) -> ManifestSet {
     let shares = shares(p);
     // The whole emitters first, the runs after them: the runs are small and alike, so the cores run out of
-    // work together instead of one waiting for the last large emitter (about 15% of a compile on two cores).
+    // work together instead of one waiting for the last large emitter (up to 13 ms of a 15k-object compile on two cores).
     let mut schedule: Vec<usize> = (0..shares.len()).collect();
     schedule.sort_by_key(|&i| !matches!(shares[i], Share::Whole(_)));
     let mut parts = crate::parallel::map(&schedule, |&i| {

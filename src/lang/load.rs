@@ -126,8 +126,6 @@ struct Loader<'a> {
 
 /// A file read and parsed ahead of time. Parsing dominates the cost of a compile, so the files of a glob
 /// are parsed on all cores; everything that depends on order (ids, diagnostics, includes) stays sequential.
-// One per file, held only until the file loads: boxing the larger variant would cost an allocation each.
-#[allow(clippy::large_enum_variant)]
 enum Prefetched {
     /// The same text, parsed by an earlier reading.
     Kept(Parsed),
