@@ -274,6 +274,18 @@ pub(crate) mod test_support {
         compile_spec(&format!("platform \"test\"\n{body}"))
     }
 
+    /// The root file of every golden case, in name order.
+    pub fn golden_specs() -> Vec<std::path::PathBuf> {
+        let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden");
+        let mut specs: Vec<_> = std::fs::read_dir(golden)
+            .expect("golden folder")
+            .filter_map(|e| Some(e.ok()?.path().join("platform.kdl")))
+            .filter(|p| p.exists())
+            .collect();
+        specs.sort();
+        specs
+    }
+
     /// The codes of every diagnostic, errors and warnings only, in source order.
     pub fn codes(c: &Compilation) -> Vec<&'static str> {
         c.diagnostics

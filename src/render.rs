@@ -113,12 +113,9 @@ fn to_json_list_item<T: Tree>(v: &T) -> String {
     })
 }
 
-/// `serde_json`'s pretty printing of `v` appended to `out`.
+/// `serde_json`'s pretty printing of `v` appended to `out` (a tree always serialises: its keys are strings).
 fn write_json_pretty<T: Tree>(out: &mut String, v: &T) {
-    let mut bytes = std::mem::take(out).into_bytes();
-    // A tree always serialises (its keys are strings), and the printer writes UTF-8 only.
-    let _ = serde_json::to_writer_pretty(&mut bytes, v);
-    *out = String::from_utf8(bytes).unwrap_or_default();
+    out.push_str(&serde_json::to_string_pretty(v).unwrap_or_default());
 }
 
 /// The text `write` makes, built in a buffer kept by the thread and copied out at its exact length: one

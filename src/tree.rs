@@ -50,14 +50,6 @@ impl Map {
         Map { entries }
     }
 
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     pub fn entries(&self) -> &[(Key, Node)] {
         &self.entries
     }
@@ -89,21 +81,13 @@ impl Map {
     /// The map under `key`, made (in place of whatever was there) if it is not a map.
     pub fn child_map(&mut self, key: &str) -> &mut Map {
         let i = match self.find(key) {
-            Ok(i) => {
-                if !matches!(self.entries[i].1, Node::Map(_)) {
-                    self.entries[i].1 = Node::Map(Map::default());
-                }
-                i
-            }
+            Ok(i) => i,
             Err(i) => {
                 self.entries.insert(i, (Cow::Owned(key.to_string()), Node::Map(Map::default())));
                 i
             }
         };
-        match &mut self.entries[i].1 {
-            Node::Map(m) => m,
-            _ => unreachable!("the entry was just made a map"),
-        }
+        self.entries[i].1.ensure_map()
     }
 }
 

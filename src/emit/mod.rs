@@ -261,13 +261,7 @@ mod tests {
     fn census_equals_emitted_headers() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut specs = vec![root.join("platform.kdl")];
-        let mut golden: Vec<_> = std::fs::read_dir(root.join("golden"))
-            .expect("golden folder")
-            .filter_map(|e| Some(e.ok()?.path().join("platform.kdl")))
-            .filter(|p| p.exists())
-            .collect();
-        golden.sort();
-        specs.extend(golden);
+        specs.extend(crate::test_support::golden_specs());
         let compared = specs
             .iter()
             .flat_map(|spec| crate::compile_path_envs(spec).into_iter().map(move |c| (spec, c)))

@@ -129,13 +129,8 @@ pub(crate) mod tests {
     /// again from what it kept, gives the platform and diagnostics a single pass gives.
     #[test]
     fn every_golden_spec_lowers_the_same_file_by_file() {
-        let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden");
         let mut compared = 0;
-        for dir in std::fs::read_dir(&golden).expect("golden folder").filter_map(|e| e.ok()) {
-            let root = dir.path().join("platform.kdl");
-            if !root.exists() {
-                continue;
-            }
+        for root in crate::test_support::golden_specs() {
             let plain = crate::lang::read_all(&crate::lang::DiskFs, &root);
             if plain.len() != 1 || !plain[0].environments.is_empty() {
                 continue;

@@ -323,14 +323,8 @@ mod tests {
     /// lowering the trees afterwards gives: every golden spec, each of its environments.
     #[test]
     fn lowering_while_loading_is_lowering_the_trees() {
-        let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden");
-        let mut readings = 0;
-        for dir in std::fs::read_dir(&golden).expect("golden folder").filter_map(|e| e.ok()) {
-            let root = dir.path().join("platform.kdl");
-            if root.exists() {
-                readings += same_both_ways(&super::DiskFs, &root);
-            }
-        }
+        let readings: usize =
+            crate::test_support::golden_specs().iter().map(|root| same_both_ways(&super::DiskFs, root)).sum();
         assert!(readings >= 30, "only {readings} readings compared");
     }
 
