@@ -217,7 +217,10 @@ public final class KafkaOracle {
         ArrayNode list = a.putArray("acls");
         acls.forEach(list::add);
       }
-      case "delete-topic" -> admin.deleteTopics(List.of(topic)).all().get();
+      case "delete-topic" -> {
+        admin.deleteTopics(List.of(topic)).all().get();
+        awaitListing(admin, topic, false);
+      }
       case "list-topics" -> {
         ArrayNode list = a.putArray("topics");
         new TreeSet<>(admin.listTopics().names().get()).forEach(list::add);
@@ -255,12 +258,35 @@ public final class KafkaOracle {
               new CreateTopicsOptions().validateOnly(validateOnly))
           .all()
           .get();
+      if (!validateOnly) {
+        awaitListing(admin, name, true);
+      }
       v.put("ok", true);
     } catch (Exception e) {
       v.put("ok", false);
       v.put("error", message(e));
     }
     return v;
+  }
+
+  /**
+   * Waits until listTopics agrees that the topic was created or deleted. Admin's createTopics and
+   * deleteTopics complete once the controller has committed the change, and their Javadoc warns that
+   * "it may take several seconds" for every broker to learn it, while listTopics keeps answering from
+   * the broker it happens to ask. Several agreeing answers in a row stand for "every broker knows".
+   */
+  private static void awaitListing(Admin admin, String topic, boolean present) throws Exception {
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    int agreeing = 0;
+    while (agreeing < 5) {
+      boolean listed = admin.listTopics().names().get().contains(topic);
+      agreeing = listed == present ? agreeing + 1 : 0;
+      if (agreeing == 0 && System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "topic " + topic + (present ? " is still not listed" : " is still listed") + " after 30 s");
+      }
+      Thread.sleep(50);
+    }
   }
 
   private static ObjectNode user(Admin admin, JsonNode object) {
