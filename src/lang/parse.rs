@@ -31,7 +31,7 @@ pub fn parse(text: &str) -> Result<KdlDocument, KdlError> {
 /// The fast path alone: `Some` only when `text` is valid KDL 2.0 inside the supported subset, and then
 /// equal to what `KdlDocument::parse_v2` returns (values, names, nesting and spans).
 pub fn parse_fast(text: &str) -> Option<KdlDocument> {
-    let mut p = Parser { text, b: text.as_bytes(), pos: 0, depth: 0 };
+    let mut p = Parser { text, b: text.as_bytes(), pos: 0, depth: 0, nodes: Vec::new(), entries: Vec::new() };
     let doc = p.nodes()?;
     (p.pos == p.b.len()).then_some(doc)
 }
@@ -45,6 +45,12 @@ struct Parser<'t> {
     b: &'t [u8],
     pos: usize,
     depth: usize,
+    /// The nodes of every open children block, innermost last; a block takes its own off the top when it
+    /// ends. A node and an entry are hundreds of bytes each (the kdl crate's formatting fields): lists
+    /// grown by doubling and shrunk to fit copied them twice more and allocated three times per list.
+    nodes: Vec<KdlNode>,
+    /// The entries of every open node, the same way.
+    entries: Vec<KdlEntry>,
 }
 
 fn span(start: usize, end: usize) -> SourceSpan {
@@ -79,7 +85,7 @@ impl Parser<'_> {
 
     /// `nodes`: the body of a document or of a children block, up to `}` or the end of input.
     fn nodes(&mut self) -> Option<KdlDocument> {
-        let mut nodes = Vec::new();
+        let first = self.nodes.len();
         self.skip_line_space()?;
         let start = self.pos;
         let mut end = start;
@@ -88,7 +94,8 @@ impl Parser<'_> {
                 None | Some(b'}') => break,
                 _ => {}
             }
-            nodes.push(self.node()?);
+            let node = self.node()?;
+            self.nodes.push(node);
             end = self.pos;
             match self.peek() {
                 None | Some(b'}') => break,
@@ -102,10 +109,9 @@ impl Parser<'_> {
         let mut doc = KdlDocument::new();
         // The kdl crate's document span runs from the first node to the end of the last one.
         doc.set_span(span(start, end));
-        // A node and an entry are hundreds of bytes each (the kdl crate's formatting fields), so the spare
-        // capacity a growing Vec leaves was most of the syntax trees' memory on a large platform.
-        nodes.shrink_to_fit();
-        *doc.nodes_mut() = nodes;
+        // Collected at its exact length: spare capacity of these large nodes was most of the syntax trees'
+        // memory on a large platform.
+        *doc.nodes_mut() = self.nodes.drain(first..).collect();
         Some(doc)
     }
 
@@ -212,7 +218,7 @@ impl Parser<'_> {
             return None;
         }
         let mut node = KdlNode::new(name);
-        let mut entries = Vec::new();
+        let first_entry = self.entries.len();
         let mut children = None;
         let mut seen_block = false;
         loop {
@@ -251,12 +257,12 @@ impl Parser<'_> {
                     if !spaced || seen_block {
                         return None;
                     }
-                    entries.push(self.entry()?);
+                    let entry = self.entry()?;
+                    self.entries.push(entry);
                 }
             }
         }
-        entries.shrink_to_fit();
-        *node.entries_mut() = entries;
+        *node.entries_mut() = self.entries.drain(first_entry..).collect();
         if let Some(children) = children {
             node.set_children(children);
         }

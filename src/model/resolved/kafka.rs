@@ -61,8 +61,8 @@ pub struct Acl {
 
 pub(crate) fn resolve(r: &mut Resolver) -> Kafka {
     let k = &r.p.kafka;
-    let topics = k.topics.iter().filter_map(|t| topic(r, t)).collect();
-    let users = k.users.iter().filter_map(|u| user(r, u)).collect();
+    let topics = r.each(&k.topics, topic);
+    let users = r.each(&k.users, user);
     Kafka { topics, users }
 }
 

@@ -135,15 +135,14 @@ pub struct PriorityClass {
 pub fn resolve(p: &Platform) -> Result<ResolvedPlatform, Vec<Unresolved>> {
     let mut r = Resolver { p, by_tenant: network::ByTenant::new(p), failures: Vec::new() };
     let priority_classes = priority_classes(&mut r);
-    let tenants = p.tenants.iter().filter_map(|t| tenant(&mut r, t)).collect();
+    let tenants = r.each(&p.tenants, tenant);
     let kafka = kafka::resolve(&mut r);
-    let spark = p.spark.jobs.iter().filter_map(|j| spark::resolve(&mut r, j)).collect();
-    let airflow = p.airflow.deployments.iter().filter_map(|a| airflow::resolve(&mut r, a)).collect();
-    let flink = p.flink.jobs.iter().filter_map(|j| flink::resolve(&mut r, j)).collect();
-    let jobs = p.jobs.jobs.iter().filter_map(|j| job::resolve(&mut r, j)).collect();
-    let apps = p.apps.apps.iter().filter_map(|a| app::resolve(&mut r, a)).collect();
-    let external_secrets =
-        p.external_secrets.secrets.iter().filter_map(|e| external_secret::resolve(&mut r, e)).collect();
+    let spark = r.each(&p.spark.jobs, spark::resolve);
+    let airflow = r.each(&p.airflow.deployments, airflow::resolve);
+    let flink = r.each(&p.flink.jobs, flink::resolve);
+    let jobs = r.each(&p.jobs.jobs, job::resolve);
+    let apps = r.each(&p.apps.apps, app::resolve);
+    let external_secrets = r.each(&p.external_secrets.secrets, external_secret::resolve);
     if !r.failures.is_empty() {
         return Err(r.failures);
     }
@@ -178,6 +177,19 @@ pub(crate) struct Resolver<'p> {
 }
 
 impl<'p> Resolver<'p> {
+    /// Every item of `items` that resolves, in order, in a list sized for all of them: a list grown by
+    /// doubling copied each of these multi-kilobyte objects again per doubling and left up to half its
+    /// capacity unused.
+    pub(crate) fn each<M, T>(
+        &mut self,
+        items: &'p [M],
+        mut resolve: impl FnMut(&mut Self, &'p M) -> Option<T>,
+    ) -> Vec<T> {
+        let mut out = Vec::with_capacity(items.len());
+        out.extend(items.iter().filter_map(|item| resolve(self, item)));
+        out
+    }
+
     /// Records that `object` cannot be emitted.
     pub(crate) fn report(&mut self, object: &str, reason: impl Into<String>, span: Span) {
         self.failures.push(Unresolved { object: object.to_string(), reason: reason.into(), span });
