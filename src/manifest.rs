@@ -245,7 +245,7 @@ pub struct Stamp {
     pub applyset: ApplySetRef,
     pub sources: SourceMap,
     /// Each tenant's own labels, by tenant name (`cost-center`).
-    pub tenant_labels: BTreeMap<String, Vec<(String, String)>>,
+    pub tenant_labels: BTreeMap<String, Vec<(&'static str, String)>>,
 }
 
 impl Stamp {
@@ -395,7 +395,7 @@ impl ManifestSet {
     /// the pods they make, at the places the domain registry names ([`crate::domain::KindDescriptor::pod_labels`]):
     /// OpenCost and Kubecost group allocations by pod label (`aggregate=label:cost-center`), and pods made by
     /// an operator or controller carry only what their template says. Labels the emitter set win.
-    pub fn stamp_tenant_labels(&mut self, by_tenant: &BTreeMap<String, Vec<(String, String)>>) {
+    pub fn stamp_tenant_labels(&mut self, by_tenant: &BTreeMap<String, Vec<(&'static str, String)>>) {
         for m in &mut self.items {
             let header = m.header();
             stamp_tenant_labels_on(ensure_object_map(&mut m.object), &header, by_tenant);
@@ -446,12 +446,12 @@ trait JsonObject {
 /// A map stamping writes into, of either tree: one stamping routine serves both, so they cannot drift.
 trait LabelMap {
     /// The map under `key`, made (in place of anything else) when there is none.
-    fn child(&mut self, key: &str) -> &mut Self;
+    fn child(&mut self, key: &'static str) -> &mut Self;
     fn contains(&self, key: &str) -> bool;
-    fn set(&mut self, key: &str, value: &str);
+    fn set(&mut self, key: &'static str, value: &str);
 
     /// Sets `key` unless the map has it: labels the emitter set win.
-    fn set_absent(&mut self, key: &str, value: &str) {
+    fn set_absent(&mut self, key: &'static str, value: &str) {
         if !self.contains(key) {
             self.set(key, value);
         }
@@ -468,13 +468,13 @@ impl JsonObject for Value {
 }
 
 impl LabelMap for Map<String, Value> {
-    fn child(&mut self, key: &str) -> &mut Self {
+    fn child(&mut self, key: &'static str) -> &mut Self {
         ensure_entry(self, key)
     }
     fn contains(&self, key: &str) -> bool {
         self.contains_key(key)
     }
-    fn set(&mut self, key: &str, value: &str) {
+    fn set(&mut self, key: &'static str, value: &str) {
         self.insert(key.to_string(), Value::String(value.to_string()));
     }
 }
@@ -489,13 +489,13 @@ impl JsonObject for Node {
 }
 
 impl LabelMap for crate::tree::Map {
-    fn child(&mut self, key: &str) -> &mut Self {
+    fn child(&mut self, key: &'static str) -> &mut Self {
         self.child_map(key)
     }
     fn contains(&self, key: &str) -> bool {
         self.contains_key(key)
     }
-    fn set(&mut self, key: &str, value: &str) {
+    fn set(&mut self, key: &'static str, value: &str) {
         self.insert(key, Node::String(value.to_string()));
     }
 }
@@ -504,7 +504,7 @@ impl LabelMap for crate::tree::Map {
 fn stamp_tenant_labels_on<M: LabelMap>(
     root: &mut M,
     header: &ObjectHeader,
-    by_tenant: &BTreeMap<String, Vec<(String, String)>>,
+    by_tenant: &BTreeMap<String, Vec<(&'static str, String)>>,
 ) {
     let Some((tenant, labels)) = header.tenant.as_deref().and_then(|t| Some((t, by_tenant.get(t)?))) else {
         return;

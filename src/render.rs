@@ -208,10 +208,19 @@ pub fn to_yaml<T: Tree>(v: &T) -> String {
 /// [`Node`] (objects streamed by `strata compile`) print through the same code, so the two paths cannot
 /// render one object differently.
 pub trait Tree: serde::Serialize + Sized {
-    type Entries<'a>: ExactSizeIterator<Item = (&'a str, &'a Self)>
+    type Entries<'a>: ExactSizeIterator<Item = (KeyText<'a>, &'a Self)>
     where
         Self: 'a;
     fn shape(&self) -> Shape<'_, Self>;
+}
+
+/// A map key as the writer gets it. A typed object's field name is a `&'static str` that recurs in every
+/// object of its kind (half a million keys in a 15k-object compile, from a few hundred names), so whether it
+/// needs quotes is worked out once per name ([`write_key`]).
+#[derive(Debug, Clone, Copy)]
+pub enum KeyText<'a> {
+    Static(&'static str),
+    Other(&'a str),
 }
 
 /// One node of a [`Tree`] as the writer needs it.
@@ -225,7 +234,8 @@ pub enum Shape<'a, T: Tree> {
 }
 
 impl Tree for Value {
-    type Entries<'a> = std::iter::Map<serde_json::map::Iter<'a>, fn((&'a String, &'a Value)) -> (&'a str, &'a Value)>;
+    type Entries<'a> =
+        std::iter::Map<serde_json::map::Iter<'a>, fn((&'a String, &'a Value)) -> (KeyText<'a>, &'a Value)>;
     fn shape(&self) -> Shape<'_, Value> {
         match self {
             Value::Null => Shape::Null,
@@ -238,18 +248,22 @@ impl Tree for Value {
     }
 }
 
-fn value_entry<'a>((k, v): (&'a String, &'a Value)) -> (&'a str, &'a Value) {
-    (k, v)
+fn value_entry<'a>((k, v): (&'a String, &'a Value)) -> (KeyText<'a>, &'a Value) {
+    (KeyText::Other(k), v)
 }
 
-fn node_entry((k, v): &(crate::tree::Key, Node)) -> (&str, &Node) {
-    (k, v)
+fn node_entry((k, v): &(crate::tree::Key, Node)) -> (KeyText<'_>, &Node) {
+    let key = match k {
+        std::borrow::Cow::Borrowed(name) => KeyText::Static(name),
+        std::borrow::Cow::Owned(key) => KeyText::Other(key),
+    };
+    (key, v)
 }
 
 impl Tree for Node {
     type Entries<'a> = std::iter::Map<
         std::slice::Iter<'a, (crate::tree::Key, Node)>,
-        fn(&'a (crate::tree::Key, Node)) -> (&'a str, &'a Node),
+        fn(&'a (crate::tree::Key, Node)) -> (KeyText<'a>, &'a Node),
     >;
     fn shape(&self) -> Shape<'_, Node> {
         match self {
@@ -347,25 +361,78 @@ fn write_seq<T: Tree>(out: &mut String, a: &[T], indent: usize) {
     }
 }
 
-fn write_key(out: &mut String, k: &str) {
-    if is_plain_safe(k) {
+fn write_key(out: &mut String, k: KeyText) {
+    let (k, plain) = match k {
+        KeyText::Static(name) => (name, static_plain_safe(name)),
+        KeyText::Other(k) => (k, is_plain_safe(k)),
+    };
+    if plain {
         out.push_str(k);
     } else {
         out.push_str(&quoted(k));
     }
 }
 
+/// [`is_plain_safe`] of a `'static` name, remembered per thread in a small table indexed by the name's
+/// address: a name's address and length stand for its text for the life of the program.
+fn static_plain_safe(name: &'static str) -> bool {
+    const SLOTS: usize = 512;
+    thread_local! {
+        static SEEN: std::cell::RefCell<[(usize, usize, bool); SLOTS]> =
+            const { std::cell::RefCell::new([(0, 0, false); SLOTS]) };
+    }
+    let address = name.as_ptr() as usize;
+    let slot = (address ^ (address >> 9) ^ name.len()) % SLOTS;
+    SEEN.with(|seen| {
+        let mut seen = seen.borrow_mut();
+        let (at, len, plain) = seen[slot];
+        if at == address && len == name.len() && at != 0 {
+            return plain;
+        }
+        let plain = is_plain_safe(name);
+        seen[slot] = (address, name.len(), plain);
+        plain
+    })
+}
+
 fn write_scalar<T: Tree>(out: &mut String, v: &T, indent: usize) {
     match v.shape() {
         Shape::Null => out.push_str("null"),
         Shape::Bool(b) => out.push_str(if b { "true" } else { "false" }),
-        Shape::Number(n) => {
-            let _ = write!(out, "{n}");
-        }
+        Shape::Number(n) => write_number(out, n),
         Shape::Str(s) => write_string(out, s, indent),
         // Callers pass only scalars; containers are written by write_map/write_seq.
         Shape::Seq(_) | Shape::Map(_) => out.push_str(&quoted(&serde_json::to_string(v).unwrap_or_default())),
     }
+}
+
+/// A number as serde_json prints it (`Display`): integers, most numbers of an object, without the
+/// formatting machinery.
+fn write_number(out: &mut String, n: &serde_json::Number) {
+    let (negative, magnitude) = match (n.as_u64(), n.as_i64()) {
+        (Some(u), _) => (false, u),
+        (None, Some(i)) => (true, i.unsigned_abs()),
+        (None, None) => {
+            let _ = write!(out, "{n}");
+            return;
+        }
+    };
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut left = magnitude;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (left % 10) as u8;
+        left /= 10;
+        if left == 0 {
+            break;
+        }
+    }
+    if negative {
+        out.push('-');
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
 }
 
 fn write_string(out: &mut String, s: &str, indent: usize) {
@@ -621,6 +688,43 @@ mod tests {
             ".5", "12:", "a :b", "a# b", "a #b",
         ] {
             assert_eq!(is_plain_safe(s), is_plain_safe_by_scans(s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn a_remembered_static_key_gets_the_verdict_of_its_text() {
+        // More names than the table has slots, so some share a slot and are worked out again.
+        let mut names: Vec<&'static str> = vec!["y", "on", "a: b", "-x", "apiVersion", "0x1F", "metadata", "", " x"];
+        names.extend(
+            (0..1500).map(|i| &*Box::leak(if i % 3 == 0 { format!("k{i}") } else { format!("{i}") }.into_boxed_str())),
+        );
+        for _ in 0..2 {
+            for name in &names {
+                assert_eq!(static_plain_safe(name), is_plain_safe(name), "{name:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_print_as_serde_json_prints_them() {
+        let numbers = [
+            json!(0),
+            json!(7),
+            json!(-1),
+            json!(10),
+            json!(-4096),
+            json!(i64::MIN),
+            json!(i64::MAX),
+            json!(u64::MAX),
+            json!(0.5),
+            json!(-2.0),
+            json!(1e21),
+        ];
+        for n in numbers {
+            let Value::Number(number) = &n else { unreachable!() };
+            let mut out = String::new();
+            write_number(&mut out, number);
+            assert_eq!(out, number.to_string());
         }
     }
 

@@ -214,8 +214,14 @@ impl SourceMap {
     /// `file:line` for an emitted object's `strata.dev/source` annotation.
     pub fn origin(&self, span: Span) -> String {
         let file = self.get(span.file);
-        let (line, _) = file.line_col(span.start);
-        format!("{}:{}", file.name, line)
+        // Built by hand, without the column: every emitted object carries one, and `format!` and counting
+        // the column's characters cost more than finding the line.
+        let line = (file.line_of(span.start) + 1).to_string();
+        let mut origin = String::with_capacity(file.name.len() + 1 + line.len());
+        origin.push_str(&file.name);
+        origin.push(':');
+        origin.push_str(&line);
+        origin
     }
 
     /// `file:line:col` for plain-text diagnostics.

@@ -70,20 +70,21 @@ impl Map {
         self.find(key).is_ok()
     }
 
-    /// Sets `key` to `value`, in its place.
-    pub fn insert(&mut self, key: &str, value: Node) {
+    /// Sets `key` to `value`, in its place. Keys added after serialising are strata's own (labels,
+    /// annotations), so they are `'static` and never copied.
+    pub fn insert(&mut self, key: &'static str, value: Node) {
         match self.find(key) {
             Ok(i) => self.entries[i].1 = value,
-            Err(i) => self.entries.insert(i, (Cow::Owned(key.to_string()), value)),
+            Err(i) => self.entries.insert(i, (Cow::Borrowed(key), value)),
         }
     }
 
     /// The map under `key`, made (in place of whatever was there) if it is not a map.
-    pub fn child_map(&mut self, key: &str) -> &mut Map {
+    pub fn child_map(&mut self, key: &'static str) -> &mut Map {
         let i = match self.find(key) {
             Ok(i) => i,
             Err(i) => {
-                self.entries.insert(i, (Cow::Owned(key.to_string()), Node::Map(Map::default())));
+                self.entries.insert(i, (Cow::Borrowed(key), Node::Map(Map::default())));
                 i
             }
         };

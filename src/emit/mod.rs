@@ -56,12 +56,12 @@ fn stamp(p: &ResolvedPlatform, sources: &SourceMap) -> Stamp {
 }
 
 /// Each tenant's own labels (its `cost-center`), by tenant name.
-fn tenant_labels(p: &ResolvedPlatform) -> std::collections::BTreeMap<String, Vec<(String, String)>> {
+fn tenant_labels(p: &ResolvedPlatform) -> std::collections::BTreeMap<String, Vec<(&'static str, String)>> {
     p.tenants
         .iter()
         .filter_map(|t| {
             let cc = t.spec.cost_center.as_ref()?;
-            Some((t.spec.name.value.clone(), vec![(LABEL_COST_CENTER.to_string(), cc.value.clone())]))
+            Some((t.spec.name.value.clone(), vec![(LABEL_COST_CENTER, cc.value.clone())]))
         })
         .collect()
 }
